@@ -1,0 +1,50 @@
+# SummaSaaS Ops: `make run` starts the console and a consumer on embedded defaults;
+# `make test` runs the whole suite (production path on private PostgreSQL + Redis, then the
+# embedded path on SQLite + SqliteHuey) with coverage.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+COVERAGE_MIN := 85
+
+# The first Python >= 3.12 found: on the PATH, then pyenv's installs.
+PYTHON_BOOT := $(shell for c in python3.13 python3.12 $$(ls -d /root/.pyenv/versions/3.1[2-9]*/bin/python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
+	  $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; done)
+
+.PHONY: run test lint bench system-deps venv clean
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON_BOOT)" ]; then echo "Python >= 3.12 is required: install python3.12 or python3.13 and put it on the PATH." >&2; exit 1; fi
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py seed_demo
+	$(PY) manage.py ensure_admin
+	$(PY) manage.py run_dev
+
+system-deps:
+	@bash .ci/system-deps
+
+test: venv system-deps
+	@rm -f .coverage .coverage.*
+	$(PY) -m pytest --cov --cov-report= $(PYTEST_ARGS)
+	SUMMASAAS_TEST_PROFILE=embedded $(PY) -m pytest -m embedded --cov --cov-append --cov-report= $(PYTEST_ARGS)
+	$(BIN)/coverage report --fail-under=$(COVERAGE_MIN)
+	$(BIN)/ruff check .
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: venv system-deps
+	$(PY) -m pytest tests/bench -p no:cacheprovider -s -o addopts="-p tests.servers" --no-cov $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var .coverage .pytest_cache

@@ -1,0 +1,6 @@
+class AccountsError(Exception):
+    """Base class of the accounts app's errors."""
+
+
+class EmailTakenError(AccountsError, ValueError):
+    """Somebody already signed up with that address."""

@@ -1,0 +1,107 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
+from unfold.decorators import action, display
+
+from .exceptions import BillingError
+from .models import Invoice, Plan, Subscription, UsageRecord
+from .services import invoice_mark_paid
+
+STATUS_COLOURS = {
+    "active": "success",
+    "trialing": "info",
+    "past_due": "warning",
+    "canceled": "danger",
+    "draft": "info",
+    "open": "warning",
+    "paid": "success",
+    "void": "danger",
+}
+
+
+@admin.register(Plan)
+class PlanAdmin(ModelAdmin):
+    list_display = ["name", "code", "monthly_characters", "price", "currency", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ModelAdmin):
+    list_display = [
+        "organization",
+        "plan",
+        "status_badge",
+        "current_period_start",
+        "current_period_end",
+        "cancel_at_period_end",
+    ]
+    list_filter = [
+        ("status", ChoicesDropdownFilter),
+        "plan",
+        "cancel_at_period_end",
+        ("current_period_end", RangeDateFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["organization__name"]
+    list_select_related = ["organization", "plan"]
+    autocomplete_fields = ["organization"]
+    readonly_fields = ["created_at", "canceled_at"]
+
+    @display(description=_("Status"), ordering="status", label=STATUS_COLOURS)
+    def status_badge(self, obj: Subscription) -> str:
+        return obj.status, obj.get_status_display()
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ModelAdmin):
+    list_display = ["number", "organization", "amount", "currency", "status_badge", "issued_at"]
+    list_filter = [("status", ChoicesDropdownFilter), ("issued_at", RangeDateFilter)]
+    list_filter_submit = True
+    search_fields = ["number", "organization__name"]
+    list_select_related = ["organization"]
+    autocomplete_fields = ["organization", "subscription"]
+    readonly_fields = ["number", "paid_at"]
+    actions_detail = ["mark_paid"]
+
+    @display(description=_("Status"), ordering="status", label=STATUS_COLOURS)
+    def status_badge(self, obj: Invoice) -> str:
+        return obj.status, obj.get_status_display()
+
+    @action(description=_("Mark paid"), url_path="mark-paid", permissions=["change"])
+    def mark_paid(self, request, object_id):
+        from django.shortcuts import redirect
+
+        invoice = self.get_object(request, object_id)
+        try:
+            invoice_mark_paid(invoice=invoice)
+        except BillingError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, _("Invoice %s is paid.") % invoice.number)
+        return redirect("admin:billing_invoice_change", object_id)
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(ModelAdmin):
+    list_display = [
+        "organization",
+        "period_start",
+        "characters_used",
+        "characters_limit",
+        "remaining",
+        "quota_badge",
+        "closed_at",
+    ]
+    list_filter = [("period_start", RangeDateFilter), "closed_at"]
+    list_filter_submit = True
+    search_fields = ["organization__name"]
+    list_select_related = ["organization"]
+    readonly_fields = ["characters_used", "updated_at", "closed_at"]
+
+    @display(description=_("Used"), label={"ok": "success", "≥ 80 %": "warning", "full": "danger"})
+    def quota_badge(self, obj: UsageRecord) -> tuple[str, str]:
+        percent = obj.percent_used
+        key = "full" if percent >= 100 else "≥ 80 %" if percent >= 80 else "ok"
+        return key, f"{percent} %"

@@ -1,0 +1,131 @@
+import datetime as dt
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import Organization
+
+
+class Plan(models.Model):
+    """What a subscription buys: a monthly character allowance at a price."""
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=100)
+    monthly_characters = models.PositiveBigIntegerField()
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default="USD")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["monthly_characters"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(models.Model):
+    """An organization's plan and billing period."""
+
+    class Status(models.TextChoices):
+        TRIALING = "trialing", _("Trialing")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Past due")
+        CANCELED = "canceled", _("Canceled")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    current_period_start = models.DateTimeField()
+    current_period_end = models.DateTimeField()
+    cancel_at_period_end = models.BooleanField(default=False)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "current_period_end"])]
+        constraints = [
+            # At most one live subscription per organization; canceled ones stay as history.
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=~models.Q(status="canceled"),
+                name="one_live_subscription_per_org",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} on {self.plan}"
+
+
+class Invoice(models.Model):
+    """A bill sent to an organization."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        VOID = "void", _("Void")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="invoices"
+    )
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices"
+    )
+    number = models.CharField(max_length=30, unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    issued_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["status", "issued_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class UsageRecord(models.Model):
+    """Characters an organization used in one calendar month (UTC), against its limit."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="usage_records"
+    )
+    period_start = models.DateField(help_text=_("First day of the month this record covers."))
+    characters_used = models.PositiveBigIntegerField(default=0)
+    characters_limit = models.PositiveBigIntegerField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start", "organization"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "period_start"], name="one_usage_record_per_org_month"
+            )
+        ]
+        indexes = [models.Index(fields=["period_start", "closed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.period_start:%Y-%m}"
+
+    @property
+    def remaining(self) -> int:
+        return max(self.characters_limit - self.characters_used, 0)
+
+    @property
+    def percent_used(self) -> float:
+        if not self.characters_limit:
+            return 100.0
+        return round(100 * self.characters_used / self.characters_limit, 1)
+
+    @staticmethod
+    def month_of(moment: dt.datetime | dt.date) -> dt.date:
+        return dt.date(moment.year, moment.month, 1)

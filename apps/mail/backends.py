@@ -1,0 +1,23 @@
+"""The embedded default email backend: one RFC 5322 `.eml` file per message."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
+
+
+class EmlFileBackend(BaseEmailBackend):
+    """Write each message to `settings.EMAIL_OUTBOX_DIR` as an `.eml` file any mail client opens."""
+
+    def __init__(self, *args, outbox_dir: str | Path | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outbox_dir = Path(outbox_dir or settings.EMAIL_OUTBOX_DIR)
+
+    def send_messages(self, email_messages) -> int:
+        self.outbox_dir.mkdir(parents=True, exist_ok=True)
+        for message in email_messages:
+            name = f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
+            (self.outbox_dir / name).write_bytes(message.message().as_bytes(linesep="\r\n"))
+        return len(email_messages)

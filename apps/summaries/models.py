@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import Organization
+
+
+class SummarizationRequest(models.Model):
+    """One call to summarize a text: who asked, in which mode, for how many characters."""
+
+    class Mode(models.TextChoices):
+        BRIEF = "brief", _("Brief")
+        DETAILED = "detailed", _("Detailed")
+        BULLET_POINTS = "bullet_points", _("Bullet points")
+        EXECUTIVE = "executive", _("Executive")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="summarization_requests"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="summarization_requests",
+    )
+    mode = models.CharField(max_length=20, choices=Mode.choices)
+    input_characters = models.PositiveIntegerField()
+    output_characters = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["organization", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_mode_display()} for {self.organization}"
+
+
+def document_path(instance: "Document", filename: str) -> str:
+    return f"documents/{timezone.now():%Y/%m}/{filename}"
+
+
+class Document(models.Model):
+    """A file a user uploaded to be summarized, kept privately in the default storage."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="documents", null=True, blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="documents"
+    )
+    file = models.FileField(upload_to=document_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,398 @@
+"""SummaSaaS Ops settings.
+
+Every environment variable is read here, once. With none set, the project runs on its embedded
+defaults (SQLite, SqliteHuey, local files, `.eml` files in an outbox folder); each production
+service is switched on by its variable (see the README's table).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if not value:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def required(name: str, why: str) -> str:
+    """A variable production cannot start without: a missing one stops start-up by name."""
+    value = env(name)
+    if not value and not DEBUG:
+        raise ImproperlyConfigured(
+            f"{name} is not set. It is required when DEBUG is off ({why}); "
+            f"set the {name} environment variable."
+        )
+    return value
+
+
+DEBUG = env_bool("DEBUG", default=True)
+VAR_DIR = Path(env("VAR_DIR") or BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = required("SECRET_KEY", "it signs sessions, unsubscribe links and download links") or (
+    "django-insecure-embedded-default-only-for-local-development"
+)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or (
+    ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
+)
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS is not set. It is required when DEBUG is off; set it to the site's "
+        "host names, comma-separated."
+    )
+SITE_URL = (required("SITE_URL", "links in emails point there") or "http://127.0.0.1:8000").rstrip(
+    "/"
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS") or [SITE_URL]
+
+INSTALLED_APPS = [
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "anymail",
+    "apps.accounts",
+    "apps.billing",
+    "apps.summaries",
+    "apps.mail",
+    "apps.jobs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+if not DEBUG:  # gunicorn serves the collected static files itself; runserver does in DEBUG
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ------------------------------------------------------------------------------
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            # A file, not memory, so that a consumer subprocess sees what a test wrote.
+            "TEST": {"NAME": VAR_DIR / "test-db.sqlite3"},
+            # The web process and the consumer write at once: WAL plus BEGIN IMMEDIATE make
+            # them queue for the lock instead of failing with "database is locked".
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- broker, cache, sessions -----------------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+HUEY_WORKERS = int(env("HUEY_WORKERS", "2"))
+_huey_consumer = {"workers": HUEY_WORKERS, "worker_type": "thread", "check_worker_health": True}
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": env("HUEY_NAME", "summasaas"),
+        "url": REDIS_URL,
+        "immediate": env_bool("HUEY_IMMEDIATE", default=False),
+        "consumer": _huey_consumer,
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "summasaas",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": env("HUEY_NAME", "summasaas"),
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": env_bool("HUEY_IMMEDIATE", default=False),
+        "consumer": _huey_consumer,
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- files ---------------------------------------------------------------------------------
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+_static_backend = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME", "us-east-1"),
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 3600,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+    }
+STORAGES = {"default": _default_storage, "staticfiles": {"BACKEND": _static_backend}}
+MAX_UPLOAD_BYTES = int(env("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+ALLOWED_UPLOAD_TYPES = {
+    "text/plain",
+    "text/markdown",
+    "text/html",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+# --- email ---------------------------------------------------------------------------------
+EMAIL_PROVIDER = env("EMAIL_PROVIDER", "file").lower()
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "SummaSaaS <hello@summasaas.local>")
+SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
+# provider -> (backend, {ANYMAIL key: environment variable})
+_EMAIL_PROVIDERS = {
+    "postmark": ("anymail.backends.postmark.EmailBackend", {"POSTMARK_SERVER_TOKEN": ""}),
+    "sendgrid": ("anymail.backends.sendgrid.EmailBackend", {"SENDGRID_API_KEY": ""}),
+    "resend": ("anymail.backends.resend.EmailBackend", {"RESEND_API_KEY": ""}),
+    "mailgun": (
+        "anymail.backends.mailgun.EmailBackend",
+        {"MAILGUN_API_KEY": "", "MAILGUN_SENDER_DOMAIN": ""},
+    ),
+    "amazon_ses": ("anymail.backends.amazon_ses.EmailBackend", {}),
+    "test": ("anymail.backends.test.EmailBackend", {}),
+    "smtp": ("django.core.mail.backends.smtp.EmailBackend", {}),
+    "console": ("django.core.mail.backends.console.EmailBackend", {}),
+    "file": ("apps.mail.backends.EmlFileBackend", {}),
+}
+if EMAIL_PROVIDER not in _EMAIL_PROVIDERS:
+    raise ImproperlyConfigured(
+        f"EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not supported; use one of "
+        f"{', '.join(sorted(_EMAIL_PROVIDERS))}."
+    )
+_backend, _provider_keys = _EMAIL_PROVIDERS[EMAIL_PROVIDER]
+ANYMAIL = {key: required(key, f"EMAIL_PROVIDER is {EMAIL_PROVIDER}") for key in _provider_keys}
+_mailer_options = {
+    "smtp": {
+        "host": env("EMAIL_HOST", "localhost"),
+        "port": int(env("EMAIL_PORT", "25")),
+        "username": env("EMAIL_HOST_USER"),
+        "password": env("EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+        "timeout": 20,
+    },
+    "file": {"outbox_dir": str(EMAIL_OUTBOX_DIR)},
+}.get(EMAIL_PROVIDER, {})
+MAILERS = {"default": {"BACKEND": _backend, "OPTIONS": _mailer_options}}
+
+# --- auth ----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/admin/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- production hardening ------------------------------------------------------------------
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # The platform's health check speaks plain HTTP inside the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- admin console -------------------------------------------------------------------------
+SITE_NAME = "SummaSaaS Ops"
+
+
+def _link(name: str, icon: str, url: str, perm: str) -> dict:
+    return {
+        "title": name,
+        "icon": icon,
+        "link": reverse_lazy(url),
+        "permission": lambda request: request.user.has_perm(perm),
+    }
+
+
+UNFOLD = {
+    "SITE_TITLE": SITE_NAME,
+    "SITE_HEADER": SITE_NAME,
+    "SITE_SUBHEADER": _("Jobs, email and quotas"),
+    "SITE_SYMBOL": "summarize",
+    "SITE_URL": "/admin/",
+    "SHOW_VIEW_ON_SITE": False,
+    "ENVIRONMENT": "project.console.environment_badge",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": True,
+        "navigation": [
+            {
+                "title": _("Customers"),
+                "separator": True,
+                "items": [
+                    _link(
+                        _("Organizations"),
+                        "corporate_fare",
+                        "admin:accounts_organization_changelist",
+                        "accounts.view_organization",
+                    ),
+                    _link(
+                        _("Users"), "person", "admin:accounts_user_changelist", "accounts.view_user"
+                    ),
+                    _link(
+                        _("Memberships"),
+                        "group",
+                        "admin:accounts_membership_changelist",
+                        "accounts.view_membership",
+                    ),
+                ],
+            },
+            {
+                "title": _("Billing"),
+                "separator": True,
+                "items": [
+                    _link(_("Plans"), "sell", "admin:billing_plan_changelist", "billing.view_plan"),
+                    _link(
+                        _("Subscriptions"),
+                        "autorenew",
+                        "admin:billing_subscription_changelist",
+                        "billing.view_subscription",
+                    ),
+                    _link(
+                        _("Invoices"),
+                        "receipt_long",
+                        "admin:billing_invoice_changelist",
+                        "billing.view_invoice",
+                    ),
+                    _link(
+                        _("Usage"),
+                        "data_usage",
+                        "admin:billing_usagerecord_changelist",
+                        "billing.view_usagerecord",
+                    ),
+                ],
+            },
+            {
+                "title": _("Summaries"),
+                "separator": True,
+                "items": [
+                    _link(
+                        _("Requests"),
+                        "summarize",
+                        "admin:summaries_summarizationrequest_changelist",
+                        "summaries.view_summarizationrequest",
+                    ),
+                    _link(
+                        _("Documents"),
+                        "description",
+                        "admin:summaries_document_changelist",
+                        "summaries.view_document",
+                    ),
+                ],
+            },
+            {
+                "title": _("Access"),
+                "separator": True,
+                "items": [
+                    _link(
+                        _("Groups"),
+                        "shield_person",
+                        "admin:auth_group_changelist",
+                        "auth.view_group",
+                    ),
+                ],
+            },
+        ],
+    },
+}

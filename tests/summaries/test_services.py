@@ -1,0 +1,89 @@
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from apps.billing.exceptions import QuotaExceededError
+from apps.billing.models import UsageRecord
+from apps.summaries.exceptions import UploadRejectedError
+from apps.summaries.models import Document, SummarizationRequest
+from apps.summaries.services import (
+    document_upload,
+    summarization_request_create,
+    summarization_request_process,
+)
+from apps.summaries.tasks import summarization_request_process_task
+from tests.factories import make_organization, make_plan, make_user
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Huey runs the jobs. Anymail sends the mail. Unfold draws the console. Redis brokers."
+
+
+def test_a_request_charges_its_characters_to_the_quota():
+    organization = make_organization(plan=make_plan(characters=1_000))
+    request = summarization_request_create(
+        organization=organization, user=None, mode="brief", text=TEXT
+    )
+    assert request.input_characters == len(TEXT)
+    assert UsageRecord.objects.get(organization=organization).characters_used == len(TEXT)
+
+
+def test_a_request_over_the_remaining_quota_is_refused_and_nothing_is_charged():
+    organization = make_organization(plan=make_plan(characters=10))
+    with pytest.raises(QuotaExceededError, match="not enough characters left"):
+        summarization_request_create(organization=organization, user=None, mode="brief", text=TEXT)
+    assert not SummarizationRequest.objects.exists()
+    assert not UsageRecord.objects.filter(characters_used__gt=0).exists()
+
+
+def test_an_unknown_mode_is_refused():
+    with pytest.raises(ValueError):
+        summarization_request_create(
+            organization=make_organization(), user=None, mode="haiku", text=TEXT
+        )
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("brief", "Huey runs the jobs."),
+        (
+            "bullet_points",
+            "• Huey runs the jobs.\n• Anymail sends the mail.\n• Unfold draws the console.",
+        ),
+    ],
+)
+def test_processing_completes_the_request_once(mode, expected):
+    request = summarization_request_create(
+        organization=make_organization(), user=None, mode=mode, text=TEXT
+    )
+    assert summarization_request_process_task(request.pk, TEXT)() == expected
+    request.refresh_from_db()
+    assert request.status == "completed" and request.output_characters == len(expected)
+    assert summarization_request_process(request=request, text=TEXT) == ""
+
+
+def test_an_upload_is_stored_privately_with_its_size_and_type():
+    owner = make_user()
+    upload = SimpleUploadedFile("notes.txt", b"hello world", content_type="text/plain")
+    document = document_upload(owner=owner, uploaded_file=upload)
+    assert (document.size, document.content_type, document.original_name) == (
+        11,
+        "text/plain",
+        "notes.txt",
+    )
+    assert default_storage.open(document.file.name).read() == b"hello world"
+
+
+def test_an_oversized_upload_is_refused_with_the_limit_and_nothing_is_stored(settings):
+    settings.MAX_UPLOAD_BYTES = 10
+    upload = SimpleUploadedFile("big.txt", b"x" * 11, content_type="text/plain")
+    with pytest.raises(UploadRejectedError, match="the limit is 10"):
+        document_upload(owner=make_user(), uploaded_file=upload)
+    assert not Document.objects.exists()
+
+
+def test_an_upload_of_an_unaccepted_type_is_refused():
+    upload = SimpleUploadedFile("run.exe", b"MZ", content_type="application/x-msdownload")
+    with pytest.raises(UploadRejectedError, match="accepted types are"):
+        document_upload(owner=make_user(), uploaded_file=upload)
