@@ -19,5 +19,5 @@ class EmlFileBackend(BaseEmailBackend):
         self.outbox_dir.mkdir(parents=True, exist_ok=True)
         for message in email_messages:
             name = f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
-            (self.outbox_dir / name).write_bytes(message.message().as_bytes(linesep="\r\n"))
+            (self.outbox_dir / name).write_bytes(message.message().as_bytes())
         return len(email_messages)
