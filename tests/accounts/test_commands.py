@@ -6,7 +6,9 @@ from apps.accounts.models import User
 
 @pytest.mark.embedded
 @pytest.mark.django_db
-def test_ensure_admin_prints_a_login_that_works_and_keeps_it_across_runs(client, capsys, monkeypatch):
+def test_ensure_admin_prints_a_login_that_works_and_keeps_it_across_runs(
+    client, capsys, monkeypatch
+):
     monkeypatch.delenv("ADMIN_EMAIL", raising=False)
     monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
     call_command("ensure_admin")
