@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.summaries",
     "apps.mail",
     "apps.jobs",
+    "apps.analytics",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,24 @@ else:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- jobs: periodic runs, task history, consumer heartbeats ------------------------------
+JOBS_TASK_HISTORY = env_bool("JOBS_TASK_HISTORY", default=True)
+JOBS_HISTORY_FLUSH_SECONDS = float(env("JOBS_HISTORY_FLUSH_SECONDS", "0.25"))
+JOBS_HEARTBEAT_SECONDS = float(env("JOBS_HEARTBEAT_SECONDS", "10"))
+JOBS_CONSUMER_DEAD_AFTER_SECONDS = float(env("JOBS_CONSUMER_DEAD_AFTER_SECONDS", "60"))
+JOBS_HISTORY_RETENTION_DAYS = int(env("JOBS_HISTORY_RETENTION_DAYS", "30"))
+JOBS_BATCH_SIZE = int(env("JOBS_BATCH_SIZE", "5000"))
+# Test-only: the schedulers' clock runs this many times faster from JOBS_SIMULATED_EPOCH and
+# check periodic jobs every second, so a test sees dozens of periods in under a minute.
+JOBS_SIMULATED_CLOCK_RATE = float(env("JOBS_SIMULATED_CLOCK_RATE", "0"))
+JOBS_SIMULATED_EPOCH = env("JOBS_SIMULATED_EPOCH")
+JOBS_SIMULATED_STARTED_AT = float(env("JOBS_SIMULATED_STARTED_AT", "0"))
+SUMMARIES_ARCHIVE_AFTER_DAYS = int(env("SUMMARIES_ARCHIVE_AFTER_DAYS", "90"))
+ANALYTICS_RAW_RETENTION_DAYS = int(env("ANALYTICS_RAW_RETENTION_DAYS", "90"))
+MAIL_LOG_RETENTION_DAYS = int(env("MAIL_LOG_RETENTION_DAYS", "180"))
+MAIL_EVENT_RETENTION_DAYS = int(env("MAIL_EVENT_RETENTION_DAYS", "180"))
+REPORT_LINK_MAX_AGE_SECONDS = int(env("REPORT_LINK_MAX_AGE_SECONDS", str(14 * 24 * 3600)))
 
 # --- files ---------------------------------------------------------------------------------
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")

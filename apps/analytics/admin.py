@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import RangeDateTimeFilter
+from unfold.decorators import display
+
+from .models import DailyRollup, HourlyRollup, InteractionLog
+
+
+@admin.register(InteractionLog)
+class InteractionLogAdmin(ModelAdmin):
+    list_display = ["created_at", "organization", "mode", "response_ms", "success_badge"]
+    list_filter = ["success", "mode", ("created_at", RangeDateTimeFilter)]
+    list_filter_submit = True
+    search_fields = ["organization__name", "error_kind"]
+    list_select_related = ["organization"]
+    show_full_result_count = False
+
+    @display(description=_("Result"), ordering="success", label={True: "success", False: "danger"})
+    def success_badge(self, obj: InteractionLog):
+        return obj.success, obj.error_kind or "ok"
+
+
+class RollupAdmin(ModelAdmin):
+    list_display = [
+        "period_start", "organization", "mode", "count", "rate", "p50_ms", "p95_ms",
+        "input_characters",
+    ]  # fmt: skip
+    list_filter = ["mode", ("period_start", RangeDateTimeFilter)]
+    list_filter_submit = True
+    search_fields = ["organization__name"]
+    list_select_related = ["organization"]
+
+    @display(description=_("Success rate"))
+    def rate(self, obj) -> str:
+        return f"{obj.success_rate} %"
+
+
+admin.site.register(HourlyRollup, RollupAdmin)
+admin.site.register(DailyRollup, RollupAdmin)

@@ -1,0 +1,24 @@
+from apps.jobs.periodic import JobRun, periodic_job
+
+from .models import DailyRollup, HourlyRollup
+from .services import interaction_logs_prune, interactions_roll_up
+
+
+@periodic_job(name="analytics_hourly", schedule="5 * * * *", period="hour", covers=-1)
+def interactions_roll_up_hourly_task(run: JobRun) -> dict:
+    """Roll up the previous hour's API calls by organization and mode."""
+    rows = interactions_roll_up(model=HourlyRollup, start=run.period.start, end=run.period.end)
+    return {"rows": rows}
+
+
+@periodic_job(name="analytics_daily", schedule="0 2 * * *", period="day", covers=-1)
+def interactions_roll_up_daily_task(run: JobRun) -> dict:
+    """Roll up yesterday's API calls by organization and mode."""
+    rows = interactions_roll_up(model=DailyRollup, start=run.period.start, end=run.period.end)
+    return {"rows": rows}
+
+
+@periodic_job(name="analytics_retention", schedule="40 3 * * *", period="day")
+def interaction_logs_prune_task(run: JobRun) -> dict:
+    """Delete raw interaction logs older than ANALYTICS_RAW_RETENTION_DAYS."""
+    return {"deleted": interaction_logs_prune()}

@@ -1,0 +1,14 @@
+class JobsError(Exception):
+    """Base of the jobs app's errors."""
+
+
+class PeriodError(JobsError, ValueError):
+    """A period kind or key that does not exist."""
+
+
+class UnknownJobError(JobsError, LookupError):
+    """No periodic job has this name."""
+
+
+class TaskRunStateError(JobsError, ValueError):
+    """The task run is in a state that does not allow the requested action."""

@@ -1,0 +1,91 @@
+"""A consumer's heartbeat: one thread per consumer process writes its row every few seconds."""
+
+import atexit
+import logging
+import os
+import socket
+import threading
+from importlib import metadata
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from .models import WorkerHeartbeat
+from .recorder import consumer_name, recorder
+
+logger = logging.getLogger("apps.jobs")
+_started: dict[int, threading.Thread] = {}
+_stop = threading.Event()
+_guard = threading.Lock()
+
+
+def version() -> str:
+    def of(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "?"
+
+    return f"summasaas-ops {of('summasaas-ops')}, huey {of('huey')}"
+
+
+def worker_count() -> int:
+    return sum(1 for t in threading.enumerate() if t.name.startswith("Worker-") and t.is_alive())
+
+
+def heartbeat_beat(*, stopped: bool = False) -> WorkerHeartbeat:
+    """Write this process's heartbeat row now."""
+    now = timezone.now()
+    beat, _ = WorkerHeartbeat.objects.update_or_create(
+        consumer=consumer_name(),
+        defaults={
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "workers": worker_count(),
+            "version": version(),
+            "last_seen": now,
+            "stopped_at": now if stopped else None,
+        },
+        create_defaults={
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "workers": worker_count(),
+            "version": version(),
+            "started_at": now,
+            "last_seen": now,
+        },
+    )
+    return beat
+
+
+def heartbeat_start() -> None:
+    """Start the heartbeat thread once per process (huey calls startup hooks once per worker)."""
+    with _guard:
+        if os.getpid() in _started:
+            return
+        thread = threading.Thread(target=_loop, name="jobs-heartbeat", daemon=True)
+        _started[os.getpid()] = thread
+        thread.start()
+        atexit.register(_at_exit)
+
+
+def _loop() -> None:
+    while not _stop.is_set():
+        try:
+            close_old_connections()
+            heartbeat_beat()
+        except Exception:
+            logger.exception("heartbeat write failed")
+        _stop.wait(settings.JOBS_HEARTBEAT_SECONDS)
+
+
+def _at_exit() -> None:
+    """Clean shutdown: write the last history events, then say this consumer stopped."""
+    _stop.set()
+    try:
+        recorder.flush()
+        heartbeat_beat(stopped=True)
+        logger.info("task history flushed; consumer %s stopped", consumer_name())
+    except Exception:
+        logger.exception("final history flush failed")

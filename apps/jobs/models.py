@@ -1,0 +1,137 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskRun(models.Model):
+    """One task execution as huey's signals reported it (a retry keeps the row, bumps attempt)."""
+
+    class State(models.TextChoices):
+        ENQUEUED = "enqueued", _("Enqueued")
+        SCHEDULED = "scheduled", _("Scheduled")
+        EXECUTING = "executing", _("Executing")
+        COMPLETE = "complete", _("Complete")
+        ERROR = "error", _("Error")
+        RETRYING = "retrying", _("Retrying")
+        REVOKED = "revoked", _("Revoked")
+        LOCKED = "locked", _("Locked")
+        EXPIRED = "expired", _("Expired")
+        INTERRUPTED = "interrupted", _("Interrupted")
+        CANCELED = "canceled", _("Canceled")
+        TIMEOUT = "timeout", _("Timed out")
+        RATE_LIMITED = "rate-limited", _("Rate limited")
+        LOST = "lost", _("Lost")
+
+    task_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, db_index=True, help_text=_("module.TaskClass"))
+    queue = models.CharField(max_length=100, default="")
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.ENQUEUED)
+    # attempt * 10 + phase (0 queued, 1 executing, 2 finished): events from several processes
+    # arrive in any order; the row keeps the state of the highest rank.
+    rank = models.PositiveIntegerField(default=0)
+    attempt = models.PositiveIntegerField(default=1)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text=_("seconds"))
+    error = models.TextField(blank=True, default="")
+    traceback = models.TextField(blank=True, default="")
+    enqueued_by = models.CharField(max_length=200, blank=True, default="")
+    consumer = models.CharField(max_length=200, blank=True, default="", db_index=True)
+    periodic_job = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    period_key = models.CharField(max_length=20, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    retry_of = models.CharField(max_length=64, blank=True, default="")
+    requeued_as = models.CharField(max_length=64, blank=True, default="")
+    requested_by = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "consumer"]),
+            models.Index(fields=["periodic_job", "period_key"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.short_name} {self.task_id[:8]} ({self.state})"
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+
+class PeriodicRun(models.Model):
+    """The one claimed run of a periodic job for one period (hour, day, week or month)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        LOST = "lost", _("Lost")
+        SKIPPED = "skipped", _("Skipped (paused)")
+
+    job = models.CharField(max_length=100)
+    period_key = models.CharField(max_length=20)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    consumer = models.CharField(max_length=200, blank=True, default="")
+    runs = models.PositiveIntegerField(default=1, help_text=_("executions, forced re-runs too"))
+    forced = models.BooleanField(default=False)
+    requested_by = models.CharField(max_length=200, blank=True, default="")
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period_key"], name="one_run_per_job_period")
+        ]
+        indexes = [models.Index(fields=["job", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period_key}"
+
+    @property
+    def duration(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class PeriodicJobState(models.Model):
+    """Operator switches for a periodic job (a row exists once someone paused it)."""
+
+    job = models.CharField(max_length=100, unique=True)
+    paused = models.BooleanField(default=False)
+    changed_by = models.CharField(max_length=200, blank=True, default="")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.job} ({'paused' if self.paused else 'active'})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A consumer process's sign of life, written every few seconds by a thread inside it."""
+
+    consumer = models.CharField(max_length=200, unique=True, help_text=_("host:pid"))
+    host = models.CharField(max_length=150)
+    pid = models.PositiveIntegerField()
+    workers = models.PositiveIntegerField(default=0)
+    version = models.CharField(max_length=100, blank=True, default="")
+    started_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return self.consumer

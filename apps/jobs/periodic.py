@@ -1,0 +1,274 @@
+"""The once-per-period declaration: `@periodic_job` over djhuey's `db_periodic_task`.
+
+Every consumer's scheduler enqueues a periodic job when its crontab matches; the enqueued task
+carries the period it covers (pinned at enqueue time, so a queue backlog cannot move it). The
+run then claims the unique PeriodicRun row for (job, period) and the job's huey lock; a second
+copy of the same period finds the row taken and is cancelled. A forced run takes over the row of
+a finished or failed period (counted and attributed); a run the reaper declared lost is taken
+over by its re-enqueued copy.
+"""
+
+import contextvars
+import datetime as dt
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.exceptions import CancelExecution, TaskLockedException
+
+from . import clock
+from .exceptions import UnknownJobError
+from .models import PeriodicJobState, PeriodicRun
+from .periods import Period, period_containing, period_parse
+
+logger = logging.getLogger("apps.jobs")
+
+REGISTRY: dict[str, "JobSpec"] = {}
+_pinned = threading.local()  # scheduler thread: job name -> timestamp its crontab matched
+progress_sink: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
+    "progress_sink", default=None
+)
+
+
+@dataclass
+class JobRun:
+    """What a job body receives: the period it covers and a way to report progress."""
+
+    spec: "JobSpec"
+    period: Period
+    forced: bool = False
+    requested_by: str = ""
+    _last_report: float = field(default=0.0, repr=False)
+
+    def progress(self, done: int, total: int | None = None, what: str = "rows") -> None:
+        """Report progress; printed by commands, logged every few seconds by consumers."""
+        sink = progress_sink.get()
+        now = time.monotonic()
+        if sink is None and now - self._last_report < 5:
+            return
+        self._last_report = now
+        text = f"{self.spec.name} {self.period.key}: {done:,}" + (
+            f"/{total:,} {what}" if total is not None else f" {what}"
+        )
+        (sink or logger.info)(text)
+
+
+@dataclass
+class JobSpec:
+    """A periodic job: name, crontab (UTC), the period kind it covers and its body."""
+
+    name: str
+    schedule: str
+    period: str
+    covers: int
+    body: Callable[[JobRun], dict | None]
+    description: str
+    task: Any = None
+
+    @property
+    def task_name(self) -> str:
+        return HUEY._registry.task_to_string(self.task.task_class)
+
+    @property
+    def lock(self):
+        return HUEY.lock_task(f"jobs.{self.name}")
+
+    def matches(self, moment: dt.datetime) -> bool:
+        return self.task.task_class().validate_datetime(moment.replace(tzinfo=None))
+
+    def period_for(self, moment: dt.datetime) -> Period:
+        """The period a run triggered at this moment covers (e.g. the previous hour)."""
+        return period_containing(self.period, moment).shift(self.covers)
+
+    def parse_period(self, key: str) -> Period:
+        return period_parse(self.period, key)
+
+    def next_run(self, after: dt.datetime, horizon_days: int = 62) -> dt.datetime | None:
+        moment = after.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+        for _ in range(horizon_days * 24 * 60):
+            if self.matches(moment):
+                return moment
+            moment += dt.timedelta(minutes=1)
+        return None
+
+
+def periodic_job(
+    *,
+    name: str,
+    schedule: str,
+    period: str,
+    covers: int = 0,
+    retries: int = 2,
+    retry_delay: int = 60,
+) -> Callable:
+    """Declare `fn(run: JobRun) -> dict | None` as a periodic job running once per period.
+
+    `schedule` is a five-field crontab in UTC ("5 * * * *"); `period` the kind of period a run
+    covers and `covers` its offset from the period containing the trigger time (-1: the
+    previous one, as for a roll-up at 00:05 of yesterday). Returns djhuey's task wrapper.
+    """
+    minute, hour, day, month, day_of_week = schedule.split()
+    matches = crontab(minute, hour, day, month, day_of_week, strict=True)
+
+    def validate(timestamp: dt.datetime) -> bool:
+        if not matches(timestamp):
+            return False
+        _pinned.__dict__[name] = timestamp  # the enqueue right after reads it
+        return True
+
+    def decorator(fn: Callable[[JobRun], dict | None]):
+        spec = JobSpec(name, schedule, period, covers, fn, (fn.__doc__ or "").strip())
+
+        def run(period: str | None = None, force: bool = False, requested_by: str = "", task=None):
+            return periodic_run_execute(
+                spec=spec, period_key=period, force=force, requested_by=requested_by, task=task
+            )
+
+        run.__name__ = run.__qualname__ = fn.__name__
+        run.__module__ = fn.__module__
+        spec.task = db_periodic_task(
+            validate, retries=retries, retry_delay=retry_delay, context=True, idempotent=True
+        )(run)
+        REGISTRY[name] = spec
+        spec.task.spec = spec
+        return spec.task
+
+    return decorator
+
+
+def job_spec(name: str) -> JobSpec:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UnknownJobError(
+            f"No periodic job is called {name!r}; `manage.py jobs_list` shows them all."
+        ) from None
+
+
+def spec_for_task(task) -> JobSpec | None:
+    spec = getattr(type(task), "spec", None)
+    if spec is None:
+        wrapper_spec = [s for s in REGISTRY.values() if s.task.task_class is type(task)]
+        spec = wrapper_spec[0] if wrapper_spec else None
+        type(task).spec = spec
+    return spec
+
+
+def pin_period(signal, task, *args) -> None:
+    """On enqueue, write the covered period into a periodic job's kwargs (huey receiver)."""
+    spec = spec_for_task(task)
+    if spec is None or task.kwargs.get("period"):
+        return
+    moment = _pinned.__dict__.pop(spec.name, None)
+    moment = moment.replace(tzinfo=dt.UTC) if moment else clock.now()
+    task.kwargs["period"] = spec.period_for(moment).key
+
+
+def periodic_run_execute(
+    *, spec: JobSpec, period_key: str | None, force: bool, requested_by: str, task=None
+) -> dict | None:
+    """Claim (job, period), take the job's lock, run the body, record the outcome."""
+    period = spec.parse_period(period_key) if period_key else spec.period_for(clock.now())
+    task_id = task.id if task is not None else ""
+    if not force and _paused(spec.name):
+        _record_skipped(spec, period, task_id, requested_by)
+        return {"skipped": "paused"}
+    run = _claim(spec, period, task_id, force, requested_by)
+    if run is None:
+        _cancel(task, f"{spec.name} {period.key} already claimed by another run")
+        return None
+    try:
+        with spec.lock:
+            result = spec.body(JobRun(spec, period, force, requested_by)) or {}
+    except TaskLockedException:
+        if task is None or not task.retries:
+            _finish(run, PeriodicRun.Status.FAILED, error="the job's lock is held by another run")
+        raise
+    except Exception:
+        _finish(run, PeriodicRun.Status.FAILED, error=traceback.format_exc())
+        raise
+    _finish(run, PeriodicRun.Status.SUCCEEDED, result=result)
+    return result
+
+
+def _paused(name: str) -> bool:
+    return PeriodicJobState.objects.filter(job=name, paused=True).exists()
+
+
+def _record_skipped(spec: JobSpec, period: Period, task_id: str, requested_by: str) -> None:
+    PeriodicRun.objects.get_or_create(
+        job=spec.name,
+        period_key=period.key,
+        defaults={
+            "period_start": period.start,
+            "period_end": period.end,
+            "status": PeriodicRun.Status.SKIPPED,
+            "task_id": task_id,
+            "requested_by": requested_by or "scheduler",
+            "finished_at": timezone.now(),
+        },
+    )
+
+
+def _claim(
+    spec: JobSpec, period: Period, task_id: str, force: bool, requested_by: str
+) -> PeriodicRun | None:
+    """The claimed row, or None when another run owns this period."""
+    from .recorder import consumer_name
+
+    fields = {
+        "status": PeriodicRun.Status.RUNNING,
+        "task_id": task_id,
+        "consumer": consumer_name(),
+        "requested_by": requested_by or "scheduler",
+        "started_at": timezone.now(),
+        "finished_at": None,
+        "error": "",
+    }
+    try:
+        with transaction.atomic():
+            return PeriodicRun.objects.create(
+                job=spec.name,
+                period_key=period.key,
+                period_start=period.start,
+                period_end=period.end,
+                forced=force,
+                **fields,
+            )
+    except IntegrityError:
+        pass
+    rows = PeriodicRun.objects.filter(job=spec.name, period_key=period.key)
+    takeover = rows.filter(status=PeriodicRun.Status.LOST)  # its consumer died
+    if task_id:  # our own retry
+        takeover |= rows.filter(task_id=task_id).exclude(status=PeriodicRun.Status.SUCCEEDED)
+    if force:
+        takeover = rows.exclude(status=PeriodicRun.Status.RUNNING)
+        fields["forced"] = True
+    from django.db.models import F
+
+    if takeover.update(runs=F("runs") + 1, **fields):
+        return rows.get()
+    return None
+
+
+def _finish(run: PeriodicRun, status: str, *, result: dict | None = None, error: str = "") -> None:
+    PeriodicRun.objects.filter(pk=run.pk, task_id=run.task_id).update(
+        status=status, result=result or {}, error=error, finished_at=timezone.now()
+    )
+
+
+def _cancel(task, reason: str) -> None:
+    logger.info("%s: %s", task.id if task else "inline run", reason)
+    if task is not None:
+        from .recorder import recorder
+
+        recorder.note(task, reason)
+        raise CancelExecution(retry=False)

@@ -1,0 +1,27 @@
+import time
+
+from huey.contrib.djhuey import HUEY, db_task
+
+from .periodic import JobRun, periodic_job
+from .services import task_runs_prune, task_runs_reap
+
+
+@periodic_job(name="reaper", schedule="* * * * *", period="minute")
+def task_runs_reap_task(run: JobRun) -> dict:
+    """Mark runs on dead consumers lost and re-enqueue the idempotent ones once."""
+    result = task_runs_reap()
+    return {"lost": result.lost, "requeued": result.requeued}
+
+
+@periodic_job(name="history_retention", schedule="30 3 * * *", period="day")
+def task_runs_prune_task(run: JobRun) -> dict:
+    """Delete task history older than JOBS_HISTORY_RETENTION_DAYS."""
+    return {"deleted": task_runs_prune(progress=lambda n: run.progress(n))}
+
+
+@db_task(idempotent=True)
+def jobs_canary_task(seconds: float = 0, token: str = "") -> int:
+    """A probe operators enqueue to see a consumer work: sleeps, then counts itself."""
+    if seconds:
+        time.sleep(seconds)
+    return HUEY.storage.incr(f"jobs.canary.{token}") if token else 0
