@@ -24,6 +24,7 @@ venv: $(VENV)/.installed
 
 run: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py sync_email_templates
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_admin

@@ -273,6 +273,20 @@ _mailer_options = {
     "file": {"outbox_dir": str(EMAIL_OUTBOX_DIR)},
 }.get(EMAIL_PROVIDER, {})
 MAILERS = {"default": {"BACKEND": _backend, "OPTIONS": _mailer_options}}
+# Provider webhooks (anymail's tracking views) require HTTP basic auth "user:password".
+WEBHOOK_SECRET = required("WEBHOOK_SECRET", "provider webhooks authenticate with it")
+if WEBHOOK_SECRET:
+    ANYMAIL["WEBHOOK_SECRET"] = WEBHOOK_SECRET
+if env("RESEND_SIGNING_SECRET"):  # Resend also signs its webhooks (svix)
+    ANYMAIL["RESEND_SIGNING_SECRET"] = env("RESEND_SIGNING_SECRET")
+MAIL_BRAND_NAME = env("MAIL_BRAND_NAME", "SummaSaaS")
+MAIL_UNSUBSCRIBE_MAILTO = env("MAIL_UNSUBSCRIBE_MAILTO") or (
+    "unsubscribe@" + DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">").strip()
+)
+MAIL_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "6"))  # first try + retries
+MAIL_RETRY_DELAY = float(env("MAIL_RETRY_DELAY", "30"))  # seconds, doubled after each retry
+MAIL_LINK_MAX_AGE = int(env("MAIL_LINK_MAX_AGE_DAYS", "180")) * 24 * 3600  # unsubscribe links
+UPGRADE_URL = env("UPGRADE_URL") or f"{SITE_URL}/pricing/"  # quota alerts link there
 
 # --- auth ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,11 +1,15 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.jobs.views import healthz
+from apps.mail.urls import webhook_urlpatterns
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("apps.mail.urls")),
+    *webhook_urlpatterns,
 ]

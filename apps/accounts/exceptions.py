@@ -4,3 +4,7 @@ class AccountsError(Exception):
 
 class EmailTakenError(AccountsError, ValueError):
     """Somebody already signed up with that address."""
+
+
+class VerificationError(AccountsError, ValueError):
+    """A verification link that does not match the account (any more)."""

@@ -1,8 +1,14 @@
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
-from .exceptions import EmailTakenError
+from apps.mail.services import send_email
+
+from .exceptions import EmailTakenError, VerificationError
 from .models import Membership, Organization, User
+from .tokens import VERIFY_DAYS, make_verification_token
 
 
 @transaction.atomic
@@ -11,7 +17,47 @@ def user_register(*, email: str, password: str | None, full_name: str = "") -> U
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTakenError(f"{email} already has an account; log in or reset the password.")
-    return User.objects.create_user(email=email, password=password, full_name=full_name)
+    user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    _send_signup_emails(user)
+    return user
+
+
+def _send_signup_emails(user: User) -> None:
+    # Written in this transaction: the emails exist exactly when the user does.
+    name = user.get_short_name()
+    send_email(
+        template_key="welcome",
+        to=user.email,
+        context={"name": name, "dashboard_url": settings.SITE_URL + "/"},
+        dedupe_key=f"welcome:{user.pk}",
+        user_id=user.pk,
+    )
+    token = make_verification_token(user_id=user.pk, email=user.email)
+    send_email(
+        template_key="email_verification",
+        to=user.email,
+        context={
+            "name": name,
+            "verify_url": settings.SITE_URL + reverse("email_verify", args=[token]),
+            "expires_in_days": str(VERIFY_DAYS),
+        },
+        dedupe_key=f"email_verification:{user.pk}:{user.email}",
+        user_id=user.pk,
+    )
+
+
+def user_email_verify(*, user_id: int, email: str) -> User:
+    """Mark the address verified, if the link is for the user's current address."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.email.lower() != email.lower():
+        raise VerificationError(
+            "This verification link is for an address that is no longer on the account; "
+            "sign in and ask for a new link."
+        )
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
 
 
 @transaction.atomic

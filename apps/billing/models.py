@@ -129,3 +129,32 @@ class UsageRecord(models.Model):
     @staticmethod
     def month_of(moment: dt.datetime | dt.date) -> dt.date:
         return dt.date(moment.year, moment.month, 1)
+
+
+class QuotaAlert(models.Model):
+    """That an organization crossed a share of its monthly quota: one per org, month, threshold."""
+
+    class Threshold(models.IntegerChoices):
+        WARNING = 80, _("80 %")
+        EXHAUSTED = 100, _("100 %")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="quota_alerts"
+    )
+    period_start = models.DateField()
+    threshold = models.PositiveSmallIntegerField(choices=Threshold.choices)
+    characters_used = models.PositiveBigIntegerField()
+    characters_limit = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "period_start", "threshold"],
+                name="one_quota_alert_per_org_month_threshold",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.period_start:%Y-%m} {self.threshold} %"

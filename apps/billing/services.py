@@ -3,14 +3,16 @@ import datetime as dt
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import Organization
+from apps.mail.services import send_email
 
 from .exceptions import InvoiceStateError, NoPlanError
-from .models import Invoice, Plan, Subscription, UsageRecord
+from .models import Invoice, Plan, QuotaAlert, Subscription, UsageRecord
 
 FREE_PLAN_CODE = "free"
 
@@ -76,7 +78,66 @@ def usage_record(*, organization: Organization, characters: int) -> UsageRecord:
     )
     record.refresh_from_db()
     record.previous_characters_used = record.characters_used - characters
+    for threshold in QuotaAlert.Threshold.values:
+        if _crossed(record, threshold):
+            quota_alert_raise(record=record, threshold=threshold)
     return record
+
+
+def _crossed(record: UsageRecord, threshold: int) -> bool:
+    line = threshold * record.characters_limit
+    return record.previous_characters_used * 100 < line <= record.characters_used * 100
+
+
+def quota_alert_raise(*, record: UsageRecord, threshold: int) -> QuotaAlert | None:
+    """Record that a threshold was crossed and email the owner, once per org and month.
+
+    Returns None when the alert already exists (it was sent before).
+    """
+    try:
+        with transaction.atomic():
+            alert = QuotaAlert.objects.create(
+                organization=record.organization,
+                period_start=record.period_start,
+                threshold=threshold,
+                characters_used=record.characters_used,
+                characters_limit=record.characters_limit,
+            )
+    except IntegrityError:
+        return None
+    owner = record.organization.owner
+    send_email(
+        template_key=f"quota_alert_{threshold}",
+        to=owner.email,
+        context={
+            "name": owner.get_short_name(),
+            "organization_name": record.organization.name,
+            "month": f"{record.period_start:%B %Y}",
+            "used": f"{record.characters_used:,}",
+            "limit": f"{record.characters_limit:,}",
+            "remaining": f"{record.remaining:,}",
+            "percent": f"{record.percent_used:g}",
+            "upgrade_url": settings.UPGRADE_URL,
+        },
+        dedupe_key=f"quota_alert:{record.organization_id}:{record.period_start:%Y-%m}:{threshold}",
+        user_id=owner.pk,
+    )
+    return alert
+
+
+def _owner_email(organization: Organization, template_key: str, dedupe: str, **context) -> None:
+    owner = organization.owner
+    send_email(
+        template_key=template_key,
+        to=owner.email,
+        context={"name": owner.get_short_name(), "organization_name": organization.name, **context},
+        dedupe_key=dedupe,
+        user_id=owner.pk,
+    )
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
 
 
 @transaction.atomic
@@ -99,6 +160,15 @@ def subscription_start(
     UsageRecord.objects.filter(
         organization=organization, period_start=UsageRecord.month_of(start)
     ).update(characters_limit=plan.monthly_characters)
+    _owner_email(
+        organization,
+        "subscription_confirmed",
+        f"subscription_confirmed:{subscription.pk}",
+        plan_name=plan.name,
+        price=_money(plan.price, plan.currency),
+        monthly_characters=f"{plan.monthly_characters:,}",
+        period_end=f"{subscription.current_period_end:%B %-d, %Y}",
+    )
     return subscription
 
 
@@ -114,6 +184,14 @@ def subscription_cancel(*, subscription: Subscription, at_period_end: bool = Tru
         subscription.status = Subscription.Status.CANCELED
         subscription.canceled_at = timezone.now()
     subscription.save(update_fields=["cancel_at_period_end", "status", "canceled_at"])
+    ends = subscription.current_period_end if at_period_end else subscription.canceled_at
+    _owner_email(
+        subscription.organization,
+        "subscription_cancelled",
+        f"subscription_cancelled:{subscription.pk}",
+        plan_name=subscription.plan.name,
+        access_until=f"{ends:%B %-d, %Y}",
+    )
     return subscription
 
 
@@ -153,4 +231,13 @@ def invoice_mark_paid(*, invoice: Invoice, paid_at: dt.datetime | None = None) -
     invoice.status = Invoice.Status.PAID
     invoice.paid_at = paid_at or timezone.now()
     invoice.save(update_fields=["status", "paid_at"])
+    _owner_email(
+        invoice.organization,
+        "invoice",
+        f"invoice_paid:{invoice.pk}",
+        invoice_number=invoice.number,
+        amount=_money(invoice.amount, invoice.currency),
+        issued_on=f"{invoice.issued_at:%B %-d, %Y}",
+        paid_on=f"{invoice.paid_at:%B %-d, %Y}",
+    )
     return invoice

@@ -1,0 +1,131 @@
+"""The default layout and templates shipped as MJML files in `mjml/`, loaded into the database.
+
+Each file starts with an MJML comment holding its settings as JSON (name, category, subject,
+preheader, variables, sample data); the rest is the MJML. `sync_email_templates` is
+idempotent and keeps staff edits unless forced.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from .models import EmailLayout, EmailTemplate
+from .services import layout_save, template_save
+
+LAYOUT_KEY = "layout"
+TEMPLATE_KEYS = [
+    "welcome", "email_verification", "password_reset", "invoice", "quota_alert_80",
+    "quota_alert_100", "subscription_confirmed", "subscription_cancelled", "renewal_reminder",
+    "usage_report", "daily_digest",
+]  # fmt: skip
+FIELDS = ["name", "category", "subject", "preheader", "mjml", "text_body", "variables",
+          "sample_context"]  # fmt: skip
+_HEADER = re.compile(r"\A\s*<!--(.*?)-->\s*\n", re.S)
+
+
+def defaults_dir() -> Path:
+    return Path(settings.BASE_DIR) / "mjml"
+
+
+def read_default(key: str) -> dict:
+    """One shipped file as a dict of model fields."""
+    text = (defaults_dir() / f"{key}.mjml").read_text()
+    match = _HEADER.match(text)
+    meta = json.loads(match.group(1)) if match else {}
+    body = text[match.end() :] if match else text
+    return {
+        "name": meta.get("name", key),
+        "category": meta.get("category", ""),
+        "subject": meta.get("subject", ""),
+        "preheader": meta.get("preheader", ""),
+        "mjml": body,
+        "text_body": meta.get("text_body", ""),
+        "variables": meta.get("variables", []),
+        "sample_context": meta.get("sample_context", {}),
+    }
+
+
+def fingerprint(values: dict, fields: list[str]) -> str:
+    data = json.dumps([values.get(f) for f in fields], sort_keys=True, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _values(instance, fields) -> dict:
+    return {f: getattr(instance, f) for f in fields}
+
+
+@dataclass
+class SyncReport:
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    kept: list[str]  # edited by staff since the last sync; left alone without --force
+
+    def lines(self) -> list[str]:
+        return [
+            f"{label}: {', '.join(keys)}"
+            for label, keys in [
+                ("created", self.created),
+                ("updated", self.updated),
+                ("unchanged", self.unchanged),
+                ("kept staff edits (use --force to overwrite)", self.kept),
+            ]
+            if keys
+        ]
+
+
+@transaction.atomic
+def sync_email_templates(*, force: bool = False) -> SyncReport:
+    """Load the shipped layout and templates; raises `TemplateInvalidError` if one is broken."""
+    report = SyncReport([], [], [], [])
+    _sync_layout(report, force)
+    for key in TEMPLATE_KEYS:
+        _sync_template(key, report, force)
+    return report
+
+
+def _sync_layout(report: SyncReport, force: bool) -> None:
+    shipped = read_default(LAYOUT_KEY)
+    fields = ["name", "mjml"]
+    new_hash = fingerprint(shipped, fields)
+    layout = EmailLayout.objects.filter(key=LAYOUT_KEY).first()
+    if layout is None:
+        layout = EmailLayout(key=LAYOUT_KEY, is_default=True)
+        outcome = report.created
+    elif layout.synced_hash == new_hash:
+        report.unchanged.append(LAYOUT_KEY)
+        return
+    elif fingerprint(_values(layout, fields), fields) != layout.synced_hash and not force:
+        report.kept.append(LAYOUT_KEY)
+        return
+    else:
+        outcome = report.updated
+    layout.name, layout.mjml, layout.synced_hash = shipped["name"], shipped["mjml"], new_hash
+    layout_save(layout=layout)
+    outcome.append(LAYOUT_KEY)
+
+
+def _sync_template(key: str, report: SyncReport, force: bool) -> None:
+    shipped = read_default(key)
+    new_hash = fingerprint(shipped, FIELDS)
+    template = EmailTemplate.objects.filter(key=key).first()
+    if template is None:
+        template, outcome = EmailTemplate(key=key), report.created
+    elif template.synced_hash == new_hash and template.active_version_id:
+        report.unchanged.append(key)
+        return
+    elif fingerprint(_values(template, FIELDS), FIELDS) != template.synced_hash and not force:
+        report.kept.append(key)
+        return
+    else:
+        outcome = report.updated
+    for field, value in shipped.items():
+        setattr(template, field, value)
+    template.synced_hash = new_hash
+    template_save(template=template)
+    outcome.append(key)

@@ -1,0 +1,52 @@
+"""Errors of the mail app: each also inherits the standard type it resembles."""
+
+from dataclasses import dataclass
+
+
+class MailError(Exception):
+    """Base class of the mail app's errors."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation finding, pointing at a line and column of one field."""
+
+    field: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}, line {self.line}, column {self.column}: {self.message}"
+
+
+class TemplateInvalidError(MailError, ValueError):
+    """A template or layout failed validation; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class TemplateNotFoundError(MailError, LookupError):
+    """No template with that key, or it has no active version."""
+
+
+class ContextError(MailError, TypeError):
+    """The context is not plain data (strings, numbers, booleans, lists, dicts)."""
+
+
+class DeliveryError(MailError):
+    """Sending failed."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """The provider or server failed in a way worth retrying later."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The provider refused the message; retrying would not help."""
+
+
+class TokenError(MailError, ValueError):
+    """An unsubscribe or preferences link was altered or has expired."""

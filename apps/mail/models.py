@@ -1,0 +1,257 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    """What an email is for; every category but transactional can be unsubscribed from."""
+
+    TRANSACTIONAL = "transactional", _("Transactional")
+    ALERTS = "alerts", _("Alerts")
+    REPORTS = "reports", _("Reports")
+    DIGEST = "digest", _("Digest")
+
+
+ESSENTIAL_CATEGORIES = {Category.TRANSACTIONAL}
+
+
+class EmailLayout(models.Model):
+    """The shared MJML frame every template is placed in (head styles, header, footer)."""
+
+    key = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    mjml = models.TextField(help_text=_("A full <mjml> document with one <mj-content/>."))
+    is_default = models.BooleanField(default=False)
+    synced_hash = models.CharField(max_length=64, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_layout",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmailTemplate(models.Model):
+    """An email staff can edit: subject and MJML body, declared variables and sample data."""
+
+    key = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    layout = models.ForeignKey(
+        EmailLayout, on_delete=models.PROTECT, null=True, blank=True, related_name="templates"
+    )
+    subject = models.CharField(max_length=255)
+    preheader = models.CharField(max_length=255, blank=True)
+    mjml = models.TextField(help_text=_("Body sections placed in the layout's <mj-content/>."))
+    text_body = models.TextField(
+        blank=True, help_text=_("Optional plain-text body; derived from the HTML when empty.")
+    )
+    variables = models.JSONField(default=list, blank=True)
+    sample_context = models.JSONField(default=dict, blank=True)
+    active_version = models.ForeignKey(
+        "EmailTemplateVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    synced_hash = models.CharField(max_length=64, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class EmailTemplateVersion(models.Model):
+    """An immutable snapshot of layout and template, with the HTML compiled once."""
+
+    template = models.ForeignKey(EmailTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    category = models.CharField(max_length=20, choices=Category.choices)
+    layout_mjml = models.TextField()
+    subject = models.CharField(max_length=255)
+    preheader = models.CharField(max_length=255, blank=True)
+    mjml = models.TextField()
+    variables = models.JSONField(default=list)
+    sample_context = models.JSONField(default=dict)
+    compiled_html = models.TextField()
+    text_body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="one_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        # A version is what was sent: changing it would rewrite history.
+        if not self._state.adding:
+            raise ValueError("Email template versions are immutable; save a new version.")
+        super().save(*args, **kwargs)
+
+
+class OutboundEmail(models.Model):
+    """The outbox and the send log: one row per email, from queued to its outcome."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SUPPRESSED = "suppressed", _("Suppressed")
+        SKIPPED = "skipped", _("Skipped")
+
+    template_key = models.SlugField(max_length=50)
+    version = models.ForeignKey(
+        EmailTemplateVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="emails"
+    )
+    to = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    provider = models.CharField(max_length=50, blank=True)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    is_test = models.BooleanField(default=False)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["to", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_key} to {self.to}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending an outbox row, kept so every attempt can be audited."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("Sent")
+        RETRY = "retry", _("Transient error, will retry")
+        FAILED = "failed", _("Failed")
+        SUPPRESSED = "suppressed", _("Suppressed")
+        SKIPPED = "skipped", _("Skipped")
+
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["email", "number"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.email_id}: {self.outcome}"
+
+
+class EmailEvent(models.Model):
+    """A normalized provider event (delivered, bounced, opened, ...) about one email."""
+
+    email = models.ForeignKey(
+        OutboundEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    esp_name = models.CharField(max_length=50)
+    event_type = models.CharField(max_length=30, db_index=True)
+    event_id = models.CharField(max_length=255, blank=True)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    recipient = models.EmailField(blank=True)
+    reject_reason = models.CharField(max_length=30, blank=True)
+    description = models.TextField(blank=True)
+    mta_response = models.TextField(blank=True)
+    click_url = models.URLField(max_length=2000, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.recipient}"
+
+
+class Suppression(models.Model):
+    """An address we must not email again (bounced, complained, unsubscribed, or by hand)."""
+
+    class Reason(models.TextChoices):
+        BOUNCE = "bounce", _("Hard bounce")
+        COMPLAINT = "complaint", _("Spam complaint")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribed from everything")
+        MANUAL = "manual", _("Added by staff")
+
+    address = models.EmailField(unique=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    source_event = models.ForeignKey(
+        EmailEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason})"
+
+
+class EmailPreference(models.Model):
+    """Whether an address (and the user behind it, when known) wants one category of email."""
+
+    address = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="email_preferences",
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    subscribed = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["address", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address", "category"], name="one_preference_per_category"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.category}: {'on' if self.subscribed else 'off'}"
