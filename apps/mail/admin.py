@@ -40,7 +40,8 @@ def _problems_to_form_errors(form, error: TemplateInvalidError) -> None:
 class EmailTemplateForm(forms.ModelForm):
     class Meta:
         model = EmailTemplate
-        fields = "__all__"
+        fields = ["key", "name", "category", "layout", "subject", "preheader", "mjml",
+                  "text_body", "variables", "sample_context"]  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()

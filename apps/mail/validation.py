@@ -110,8 +110,7 @@ class _MjmlChecker(HTMLParser):
         self.feed(source)
         self.close()
         for name, line, col in self.stack:
-            if name not in ENDING or not self._raw_parent():
-                self._add(line, col, f"<{name}> is never closed")
+            self._add(line, col, f"<{name}> is never closed")
         if self.root_parent is None and not self.problems and not self._saw_root:
             self._add(1, 1, "the document must start with <mjml>")
         return self.problems
@@ -141,9 +140,8 @@ class _MjmlChecker(HTMLParser):
         parent = self.stack[-1][0] if self.stack else self.root_parent
         if tag == "mjml":
             self._saw_root = True
-        if not self._known(tag, parent, line, col):
-            return
-        self._check_attributes(tag, parent, attrs, line, col)
+        if self._known(tag, parent, line, col):
+            self._check_attributes(tag, parent, attrs, line, col)
         if not closed:
             self.stack.append((tag, line, col))
 
@@ -187,8 +185,8 @@ class _MjmlChecker(HTMLParser):
 
     def handle_endtag(self, tag):
         raw = self._raw_parent()
-        if raw and tag != raw:
-            return
+        if raw and tag != raw and tag not in (name for name, *_ in self.stack):
+            return  # an HTML end tag inside mj-text and friends
         line, col = self._pos()
         if not self.stack:
             self._add(line, col, f"closing </{tag}> without an opening tag")

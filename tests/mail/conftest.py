@@ -1,0 +1,74 @@
+"""Fixtures for the mail tests: shipped templates, a provider, an SMTP sink."""
+
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+
+from apps.mail.defaults import sync_email_templates
+from tests.servers import free_port
+
+ANYMAIL_TEST = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
+WEBHOOK_SECRET = "anymail:hook-secret-for-tests"
+
+
+@pytest.fixture
+def templates(db):
+    """The shipped layout and templates, loaded as `make run` loads them."""
+    sync_email_templates()
+
+
+@pytest.fixture
+def provider(settings):
+    """anymail's test backend: sent messages land in `django.core.mail.outbox`."""
+    settings.MAILERS = ANYMAIL_TEST
+    mail.outbox = []
+    return mail.outbox
+
+
+class SinkHandler:
+    """Keeps every accepted message; answers 451 (try later) to the first `fail_first`."""
+
+    def __init__(self, fail_first: int = 0, delay: float = 0.0):
+        self.messages: list[bytes] = []
+        self.refused = 0
+        self.fail_first = fail_first
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
+        with self.lock:
+            if self.refused < self.fail_first:
+                self.refused += 1
+                return "451 4.3.0 Temporary local problem, try again later"
+            self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on loopback; the default mailer points at it."""
+    sinks = []
+
+    def start(fail_first: int = 0, delay: float = 0.0) -> tuple[SinkHandler, int]:
+        handler = SinkHandler(fail_first, delay)
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        sinks.append(controller)
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+            }
+        }
+        return handler, port
+
+    yield start
+    for controller in sinks:
+        controller.stop()

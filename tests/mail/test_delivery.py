@@ -1,0 +1,273 @@
+"""The outbox: real SMTP and anymail delivery, retries, dedupe, suppressions, concurrency."""
+
+import email
+import email.policy
+import json
+import threading
+
+import pytest
+import requests
+from anymail.exceptions import AnymailAPIError
+from django.core import mail
+from django.core.management import call_command
+from django.db import connections
+
+from apps.mail import services
+from apps.mail.exceptions import ContextError, TransientDeliveryError
+from apps.mail.models import DeliveryAttempt, EmailPreference, OutboundEmail, Suppression
+from apps.mail.services import email_deliver, outbox_sweep, send_email
+from tests.conftest import wait_until
+
+Status = OutboundEmail.Status
+ALERT_CONTEXT = {
+    "name": "Ada", "organization_name": "Acme", "month": "November 2026", "used": "8,000",
+    "limit": "10,000", "remaining": "2,000", "percent": "80", "upgrade_url": "https://x.example/",
+}  # fmt: skip
+
+
+def queue(key="quota_alert_80", to="ada@example.com", context=None, **kwargs) -> OutboundEmail:
+    return send_email(template_key=key, to=to, context=context or ALERT_CONTEXT, **kwargs)
+
+
+def parse(raw: bytes):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+@pytest.mark.django_db
+def test_delivery_through_a_real_smtp_server_is_multipart_with_headers(
+    templates, smtp_sink, django_capture_on_commit_callbacks
+):
+    sink, _ = smtp_sink()
+    with django_capture_on_commit_callbacks(execute=True):
+        row = queue()
+    row.refresh_from_db()
+    assert row.status == Status.SENT and row.provider == "smtp" and row.message_id
+    message = parse(sink.messages[0])
+    assert message.get_content_type() == "multipart/alternative"
+    text, html = (part.get_content() for part in message.iter_parts())
+    assert "Acme has used 8,000 of its 10,000 characters" in text
+    assert "https://x.example/" in text  # links survive in the text alternative
+    assert "<strong>8,000</strong>" in html and "prefers-color-scheme: dark" in html
+    assert message["Subject"] == "Acme has used 80 % of this month's characters"
+    assert message["Message-ID"] == row.message_id
+    unsubscribe = message["List-Unsubscribe"]
+    assert unsubscribe.startswith("<http://127.0.0.1:8000/email/unsubscribe/")
+    assert "<mailto:unsubscribe@summasaas.local?subject=unsubscribe%20" in unsubscribe
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert DeliveryAttempt.objects.get(email=row).outcome == "sent"
+
+
+@pytest.mark.django_db
+@pytest.mark.embedded
+def test_transactional_email_has_no_unsubscribe_header_and_anymail_gets_metadata_and_tags(
+    templates, provider, django_capture_on_commit_callbacks
+):
+    context = {"name": "Ada", "dashboard_url": "https://app.example/"}
+    with django_capture_on_commit_callbacks(execute=True):
+        row = queue("welcome", context=context)
+    row.refresh_from_db()
+    sent = provider[0]
+    assert row.status == Status.SENT and row.message_id == "0"
+    assert sent.anymail_test_params["metadata"] == {"outbox_id": str(row.pk)}
+    assert sent.anymail_test_params["tags"] == ["welcome"]
+    assert "List-Unsubscribe" not in sent.extra_headers
+    assert sent.subject == "Welcome to SummaSaaS, Ada"
+
+
+@pytest.mark.django_db
+@pytest.mark.embedded
+def test_the_same_dedupe_key_never_sends_twice(
+    templates, provider, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = queue(dedupe_key="quota:1:2026-11:80")
+        second = queue(dedupe_key="quota:1:2026-11:80")
+    assert first.pk == second.pk and len(provider) == 1
+    email_deliver(email_id=first.pk)  # delivering a sent row again does nothing
+    assert len(provider) == 1 and OutboundEmail.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.embedded
+def test_a_suppressed_address_is_skipped_with_the_reason(templates, provider):
+    Suppression.objects.create(address="ada@example.com", reason="bounce")
+    row = email_deliver(email_id=queue().pk)
+    assert row.status == Status.SUPPRESSED and "suppression list" in row.last_error
+    assert provider == []
+
+
+@pytest.mark.django_db
+def test_an_unsubscribed_category_is_skipped_but_transactional_still_sends(templates, provider):
+    EmailPreference.objects.create(address="ada@example.com", category="alerts", subscribed=False)
+    alert = email_deliver(email_id=queue().pk)
+    welcome = email_deliver(
+        email_id=queue("welcome", context={"name": "A", "dashboard_url": "https://a/"}).pk
+    )
+    assert alert.status == Status.SKIPPED
+    assert alert.last_error == "ada@example.com unsubscribed from alerts emails"
+    assert welcome.status == Status.SENT and len(provider) == 1
+
+
+def api_error(status: int, text: str) -> AnymailAPIError:
+    """An error as anymail raises it for an HTTP answer from the provider."""
+    response = requests.Response()
+    response.status_code, response.reason = status, text
+    response._content = json.dumps({"ErrorCode": status, "Message": text}).encode()
+    return AnymailAPIError(text, status_code=status, response=response, esp_name="Test")
+
+
+class FlakyBackend:
+    """anymail's test backend, answering 503 to the first `failures` sends."""
+
+    failures = 2
+
+    def __new__(cls, *args, **kwargs):
+        from anymail.backends.test import EmailBackend
+
+        backend = EmailBackend(*args, **kwargs)
+        original = backend.send_messages
+
+        def send_messages(messages):
+            if FlakyBackend.failures:
+                FlakyBackend.failures -= 1
+                for message in messages:
+                    message.anymail_test_response = api_error(503, "Service Unavailable")
+            return original(messages)
+
+        backend.send_messages = send_messages
+        return backend
+
+
+@pytest.mark.django_db
+@pytest.mark.embedded
+def test_a_provider_that_fails_twice_then_succeeds_sends_exactly_once(templates, settings):
+    settings.MAILERS = {"default": {"BACKEND": "tests.mail.test_delivery.FlakyBackend"}}
+    mail.outbox = []
+    FlakyBackend.failures = 2
+    row = queue()
+    for _ in range(2):
+        with pytest.raises(TransientDeliveryError, match="503"):
+            email_deliver(email_id=row.pk)
+        row.refresh_from_db()
+        assert row.status == Status.QUEUED and row.next_attempt_at > row.created_at
+    row = email_deliver(email_id=row.pk)
+    delivered = [m for m in mail.outbox if not hasattr(m, "anymail_test_response")]
+    assert row.status == Status.SENT and row.attempts == 3 and len(delivered) == 1
+    outcomes = list(row.attempt_log.values_list("outcome", flat=True))
+    assert outcomes == ["retry", "retry", "sent"]
+
+
+def test_retry_delays_double():
+    assert [services.retry_delay(n) for n in (1, 2, 3)] == [30, 60, 120]
+
+
+@pytest.mark.django_db
+def test_a_permanent_error_fails_at_once(templates, settings):
+    settings.MAILERS = {"default": {"BACKEND": "tests.mail.test_delivery.FlakyBackend"}}
+    FlakyBackend.failures = 0
+    row = queue()
+    original = api_error(422, "Invalid sender signature")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "_message", _with_response(services._message, original))
+        row = email_deliver(email_id=row.pk)
+    assert row.status == Status.FAILED and row.attempts == 1 and "422" in row.last_error
+
+
+def _with_response(build, response):
+    def message(*args):
+        built = build(*args)
+        built.anymail_test_response = response
+        return built
+
+    return message
+
+
+@pytest.mark.django_db
+def test_transient_and_permanent_errors_are_told_apart():
+    import smtplib
+
+    assert services.is_transient(AnymailAPIError("x", status_code=503))
+    assert services.is_transient(AnymailAPIError("x", status_code=429))
+    assert not services.is_transient(AnymailAPIError("x", status_code=400))
+    assert services.is_transient(smtplib.SMTPDataError(451, b"try later"))
+    assert not services.is_transient(smtplib.SMTPDataError(550, b"no such user"))
+    assert services.is_transient(smtplib.SMTPServerDisconnected())
+    assert services.is_transient(ConnectionRefusedError())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_deliveries_of_one_row_send_once(templates, smtp_sink, profile):
+    assert profile == "production", "this test proves the claim on PostgreSQL"
+    sink, _ = smtp_sink(delay=0.3)
+    # A queued row written directly: send_email would deliver it on commit already.
+    row = OutboundEmail.objects.create(
+        template_key="quota_alert_80", to="ada@example.com", context=ALERT_CONTEXT
+    )
+    barrier = threading.Barrier(2)
+    results = []
+
+    def deliver():
+        try:
+            OutboundEmail.objects.count()  # connect first, so both claims really race
+            barrier.wait()
+            results.append(email_deliver(email_id=row.pk).status)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(sink.messages) == 1
+    assert sorted(results) == ["sending", "sent"]
+    assert OutboundEmail.objects.get(pk=row.pk).attempts == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.embedded
+def test_the_sweeper_re_enqueues_rows_stuck_in_queued(templates, provider):
+    row = queue()  # never committed in this test transaction: nothing was enqueued
+    assert outbox_sweep(older_than_seconds=3600) == 0
+    OutboundEmail.objects.filter(pk=row.pk).update(
+        next_attempt_at=row.created_at.replace(year=2020)
+    )
+    assert outbox_sweep(older_than_seconds=60) == 1  # huey runs inline in tests
+    row.refresh_from_db()
+    assert row.status == Status.SENT and len(provider) == 1
+
+
+@pytest.mark.django_db
+def test_contexts_must_be_plain_data(templates):
+    from decimal import Decimal
+
+    with pytest.raises(ContextError, match=r"context.amount is a Decimal"):
+        queue(context={**ALERT_CONTEXT, "amount": Decimal("1.00")})
+    with pytest.raises(ContextError, match="not an email address"):
+        queue(to="not-an-address")
+
+
+@pytest.mark.django_db
+def test_a_missing_template_fails_the_row_without_breaking_the_caller(provider):
+    row = queue("no_such_template")
+    assert row.status == Status.FAILED and "sync_email_templates" in row.last_error
+
+
+@pytest.mark.django_db
+def test_context_is_autoescaped_in_html_but_not_in_text(templates, provider):
+    context = {"name": "<script>x</script>", "dashboard_url": "https://a.example/?a=1&b=2"}
+    email_deliver(email_id=queue("welcome", context=context).pk)
+    sent = provider[0]
+    html = sent.alternatives[0].content
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
+    assert 'href="https://a.example/?a=1&amp;b=2"' in html
+    assert "<script>x</script>" in sent.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_test_email_command_sends_sample_data_marked_as_test(templates, provider, capsys):
+    call_command("send_test_email", "invoice", "--to", "qa@example.com")
+    row = wait_until(lambda: OutboundEmail.objects.filter(to="qa@example.com").first())
+    assert row.is_test and row.status == Status.SENT
+    assert "INV-202611-8F3A21C0" in provider[0].body
+    assert "sent" in capsys.readouterr().out
