@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "apps.mail",
     "apps.jobs",
     "apps.analytics",
+    "apps.console",
 ]
 
 MIDDLEWARE = [
