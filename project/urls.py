@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from apps.billing.views import usage_report_download
 from apps.jobs.views import healthz
 from apps.mail.urls import webhook_urlpatterns
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("reports/<str:token>/", usage_report_download, name="usage_report_download"),
     path("", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("apps.mail.urls")),

@@ -1,5 +1,6 @@
 from apps.jobs.periodic import JobRun, periodic_job
 
+from .digest import daily_digests_send
 from .models import DailyRollup, HourlyRollup
 from .services import interaction_logs_prune, interactions_roll_up
 
@@ -22,3 +23,9 @@ def interactions_roll_up_daily_task(run: JobRun) -> dict:
 def interaction_logs_prune_task(run: JobRun) -> dict:
     """Delete raw interaction logs older than ANALYTICS_RAW_RETENTION_DAYS."""
     return {"deleted": interaction_logs_prune()}
+
+
+@periodic_job(name="daily_digest", schedule="0 8 * * *", period="day", covers=-1)
+def daily_digests_send_task(run: JobRun) -> dict:
+    """Email yesterday's figures to the members of every active organization."""
+    return daily_digests_send(day=run.period.start.date())

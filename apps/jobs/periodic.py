@@ -71,6 +71,7 @@ class JobSpec:
     covers: int
     body: Callable[[JobRun], dict | None]
     description: str
+    cron: Callable[[dt.datetime], bool]
     task: Any = None
 
     @property
@@ -82,7 +83,7 @@ class JobSpec:
         return HUEY.lock_task(f"jobs.{self.name}")
 
     def matches(self, moment: dt.datetime) -> bool:
-        return self.task.task_class().validate_datetime(moment.replace(tzinfo=None))
+        return self.cron(moment.replace(tzinfo=None))
 
     def period_for(self, moment: dt.datetime) -> Period:
         """The period a run triggered at this moment covers (e.g. the previous hour)."""
@@ -125,7 +126,7 @@ def periodic_job(
         return True
 
     def decorator(fn: Callable[[JobRun], dict | None]):
-        spec = JobSpec(name, schedule, period, covers, fn, (fn.__doc__ or "").strip())
+        spec = JobSpec(name, schedule, period, covers, fn, (fn.__doc__ or "").strip(), matches)
 
         def run(period: str | None = None, force: bool = False, requested_by: str = "", task=None):
             return periodic_run_execute(

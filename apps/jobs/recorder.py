@@ -62,7 +62,13 @@ class Recorder:
 
     # -- the hot path: runs inside huey's worker, keep it tiny -----------------------------
     def on_signal(self, signal: str, task, exc: BaseException | None = None) -> None:
-        event = (signal, task, task.args, task.kwargs, task.retries, time.time(), exc)
+        if signal == S.SIGNAL_EXECUTING or signal in PHASE:
+            attempt = max(1, type(task).default_retries - task.retries + 1)
+            if signal == S.SIGNAL_EXECUTING:  # huey may reset retries before the outcome
+                task._jobs_attempt = attempt
+        else:
+            attempt = getattr(task, "_jobs_attempt", 1)
+        event = (signal, task, task.args, task.kwargs, attempt, time.time(), exc)
         if HUEY.immediate:
             self.write([event])
             return
@@ -86,11 +92,18 @@ class Recorder:
         atexit.register(self.flush)
 
     def _loop(self) -> None:
+        connected = False
         while True:
             self._wake.wait(settings.JOBS_HISTORY_FLUSH_SECONDS)
             self._wake.clear()
+            if not self._events:
+                if connected:  # idle: give the connection back (web processes mostly idle)
+                    connection.close()
+                    connected = False
+                continue
             try:
                 close_old_connections()
+                connected = True
                 self.flush()
             except Exception:  # the database may be down for a moment: keep trying
                 logger.exception("task history flush failed")
@@ -118,21 +131,16 @@ class Recorder:
         return len(rows)
 
 
-def _attempt(task, retries: int) -> int:
-    return max(1, type(task).default_retries - retries + 1)
-
-
 def merge(events: list[tuple]) -> list[dict]:
     """Fold a batch of events into one row per task, later and higher-ranked events winning."""
     rows: dict[str, dict] = {}
     me = consumer_name()
-    for signal, task, args, kwargs, retries, ts, exc in events:
+    for signal, task, args, kwargs, attempt, ts, exc in events:
         at = datetime.fromtimestamp(ts, UTC)
         row = rows.get(task.id) or rows.setdefault(task.id, _new_row(task, args, kwargs, at))
         if signal == NOTE:
             row["note"] = str(exc)
             continue
-        attempt = _attempt(task, retries)
         phase = PHASE.get(signal, 2)
         rank = attempt * 10 + phase
         if signal in (S.SIGNAL_ENQUEUED, S.SIGNAL_SCHEDULED):

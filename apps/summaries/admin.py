@@ -1,11 +1,17 @@
+from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 from unfold.decorators import display
 
-from .models import Document, SummarizationRequest
+from .models import Document, SummarizationRequest, SummaryArchive
 
 
 @admin.register(SummarizationRequest)
@@ -77,3 +83,41 @@ class DocumentAdmin(ModelAdmin):
     @display(description=_("Size"), ordering="size")
     def human_size(self, obj: Document) -> str:
         return filesizeformat(obj.size)
+
+
+@admin.register(SummaryArchive)
+class SummaryArchiveAdmin(ModelAdmin):
+    list_display = ["organization", "week", "part", "rows", "human_size", "download", "created_at"]
+    list_filter = [("created_at", RangeDateTimeFilter)]
+    list_filter_submit = True
+    search_fields = ["organization__name", "week"]
+    list_select_related = ["organization"]
+    readonly_fields = [f.name for f in SummaryArchive._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(self.download_view)
+        return [
+            path("<int:pk>/download/", download, name="summaries_summaryarchive_download"),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        archive = get_object_or_404(SummaryArchive, pk=pk)
+        if settings.AWS_STORAGE_BUCKET_NAME:  # a short-lived presigned URL
+            return HttpResponseRedirect(archive.file.url)
+        name = archive.file.name.rsplit("/", 1)[-1]
+        return FileResponse(archive.file.open("rb"), as_attachment=True, filename=name)
+
+    @display(description=_("Size"), ordering="size")
+    def human_size(self, obj: SummaryArchive) -> str:
+        return filesizeformat(obj.size)
+
+    @display(description=_("File"))
+    def download(self, obj: SummaryArchive) -> str:
+        url = reverse("admin:summaries_summaryarchive_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))

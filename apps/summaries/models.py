@@ -72,3 +72,35 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+def archive_path(instance: "SummaryArchive", filename: str) -> str:
+    return f"archives/summaries/{instance.organization_id}/{filename}"
+
+
+class SummaryArchive(models.Model):
+    """Summarization requests of one organization and ISO week, moved out of the hot table into
+    a gzip JSON-lines file in storage (a re-run after a crash adds a part, never overwrites)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="summary_archives"
+    )
+    week = models.CharField(max_length=8, help_text=_("ISO week, e.g. 2026-W08"))
+    part = models.PositiveSmallIntegerField(default=1)
+    file = models.FileField(upload_to=archive_path, max_length=300)
+    rows = models.PositiveIntegerField()
+    size = models.PositiveBigIntegerField()
+    first_created_at = models.DateTimeField()
+    last_created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-week", "organization"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "week", "part"], name="one_archive_per_org_week_part"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.week}" + (f" part {self.part}" if self.part > 1 else "")

@@ -1,0 +1,96 @@
+"""The daily digest: yesterday's requests and usage, to members who want the digest."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.db.models.functions import ExtractHour
+
+from apps.accounts.models import Membership
+from apps.billing.models import UsageRecord
+from apps.mail.services import preferences_for, send_email
+from apps.summaries.models import SummarizationRequest
+
+
+def daily_digests_send(*, day: dt.date, batch_size: int = 200) -> dict:
+    """Email each member of every organization active on `day` its figures (once per day)."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    requests = SummarizationRequest.objects.filter(
+        created_at__gte=start, created_at__lt=start + dt.timedelta(days=1)
+    )
+    active = (
+        requests.values("organization_id")
+        .annotate(n=Count("id"), characters=Sum("input_characters"))
+        .order_by("organization_id")
+    )
+    sent = last = 0
+    while True:
+        batch = list(active.filter(organization_id__gt=last)[:batch_size])
+        if not batch:
+            return {"digests": sent}
+        for figures in batch:
+            sent += _digest_one(figures, requests, day)
+        last = batch[-1]["organization_id"]
+
+
+def _digest_one(figures: dict, requests, day: dt.date) -> int:
+    org_requests = requests.filter(organization_id=figures["organization_id"])
+    record = UsageRecord.objects.filter(
+        organization_id=figures["organization_id"], period_start=day.replace(day=1)
+    ).first()
+    context = {
+        "date": f"{day:%B %-d, %Y}",
+        "requests": f"{figures['n']:,}",
+        "characters": f"{figures['characters'] or 0:,}",
+        "remaining": f"{record.remaining:,}" if record else "-",
+        "highlights": _highlights(org_requests),
+        "dashboard_url": settings.SITE_URL + "/",
+    }
+    sent = 0
+    members = Membership.objects.filter(
+        organization_id=figures["organization_id"], user__is_active=True
+    ).select_related("user", "organization")
+    for membership in members:
+        user = membership.user
+        if not preferences_for(address=user.email).get("digest", False):
+            continue
+        send_email(
+            template_key="daily_digest",
+            to=user.email,
+            context={
+                **context,
+                "name": user.get_short_name(),
+                "organization_name": membership.organization.name,
+            },
+            dedupe_key=f"daily_digest:{user.pk}:{membership.organization_id}:{day:%Y-%m-%d}",
+            user_id=user.pk,
+        )
+        sent += 1
+    return sent
+
+
+def _highlights(requests) -> list[dict]:
+    labels = dict(SummarizationRequest.Mode.choices)
+    busiest = (
+        requests.annotate(hour=ExtractHour("created_at"))
+        .values("hour")
+        .annotate(n=Count("id"))
+        .order_by("-n", "hour")
+        .first()
+    )
+    favourite = requests.values("mode").annotate(n=Count("id")).order_by("-n", "mode").first()
+    highlights = []
+    if busiest:
+        hour = busiest["hour"]
+        highlights.append(
+            {
+                "title": "Busiest hour",
+                "detail": f"{hour:02d}:00-{(hour + 1) % 24:02d}:00 UTC, {busiest['n']} summaries",
+            }
+        )
+    if favourite:
+        label = str(labels.get(favourite["mode"], favourite["mode"]))
+        highlights.append(
+            {"title": "Favourite mode", "detail": f"{label} ({favourite['n']} summaries)"}
+        )
+    return highlights

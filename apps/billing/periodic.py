@@ -1,0 +1,217 @@
+"""Services the billing periodic jobs call: month rollover, usage reports, renewal reminders
+and the quota-alert backstop. Each is idempotent and works in bounded batches."""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.models import Organization
+from apps.mail.services import send_email
+from apps.summaries.models import SummarizationRequest
+
+from .models import Plan, QuotaAlert, Subscription, UsageRecord
+from .services import FREE_PLAN_CODE, _money, quota_alert_raise
+
+Progress = Callable[[int], None] | None
+REPORT_SALT = "billing.usage-report"
+
+
+def _batches(queryset, size: int):
+    """Primary keys of a queryset in ascending batches (keyset pagination: flat memory)."""
+    last = 0
+    while True:
+        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def usage_month_open(*, month: dt.date, batch_size: int = 1000, progress: Progress = None) -> dict:
+    """Close the previous month's usage records and open this month's at zero for every org."""
+    previous = (month - dt.timedelta(days=1)).replace(day=1)
+    now = timezone.now()
+    closed = 0
+    open_records = UsageRecord.objects.filter(period_start__lt=month, closed_at__isnull=True)
+    for ids in _batches(open_records, batch_size):
+        closed += UsageRecord.objects.filter(pk__in=ids).update(closed_at=now)
+    live_limit = Subquery(
+        Subscription.objects.filter(organization=OuterRef("pk"))
+        .exclude(status=Subscription.Status.CANCELED)
+        .values("plan__monthly_characters")[:1]
+    )
+    free = Plan.objects.filter(code=FREE_PLAN_CODE).values_list("monthly_characters", flat=True)
+    free_limit = free.first() or 0
+    opened = 0
+    for ids in _batches(Organization.objects.all(), batch_size):
+        limits = Organization.objects.filter(pk__in=ids).annotate(
+            limit=Coalesce(live_limit, free_limit)
+        )
+        created = UsageRecord.objects.bulk_create(
+            [
+                UsageRecord(organization_id=o.pk, period_start=month, characters_limit=o.limit)
+                for o in limits.only("pk")
+            ],
+            ignore_conflicts=True,
+        )
+        opened += len(created)
+        if progress:
+            progress(opened)
+    return {"closed": closed, "opened_or_kept": opened, "previous": f"{previous:%Y-%m}"}
+
+
+def report_path(*, organization: Organization, month: dt.date) -> str:
+    return f"reports/usage/{month:%Y-%m}/{organization.slug}-{organization.pk}.csv"
+
+
+def report_link(*, path: str) -> str:
+    """A signed link to download a report, valid for REPORT_LINK_MAX_AGE_SECONDS."""
+    token = signing.dumps({"path": path}, salt=REPORT_SALT)
+    return settings.SITE_URL + reverse("usage_report_download", args=[token])
+
+
+def report_path_from_token(token: str) -> str:
+    """The report path a link names; BadSignature/SignatureExpired when forged or stale."""
+    data = signing.loads(token, salt=REPORT_SALT, max_age=settings.REPORT_LINK_MAX_AGE_SECONDS)
+    return data["path"]
+
+
+def usage_reports_send(*, month: dt.date, batch_size: int = 500, progress: Progress = None) -> dict:
+    """Write each organization's usage CSV for a month to storage and email the owner a link."""
+    records = UsageRecord.objects.filter(period_start=month)
+    sent = 0
+    for ids in _batches(records, batch_size):
+        batch = list(records.filter(pk__in=ids).select_related("organization__owner"))
+        modes = _mode_figures([r.organization_id for r in batch], month)
+        for record in batch:
+            _report_one(record, modes.get(record.organization_id, []), month)
+            sent += 1
+        if progress:
+            progress(sent)
+    return {"reports": sent}
+
+
+def _mode_figures(org_ids: list[int], month: dt.date) -> dict[int, list[dict]]:
+    start = dt.datetime.combine(month, dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(
+        (month + dt.timedelta(days=32)).replace(day=1), dt.time(), tzinfo=dt.UTC
+    )
+    rows = (
+        SummarizationRequest.objects.filter(
+            organization_id__in=org_ids, created_at__gte=start, created_at__lt=end
+        )
+        .values("organization_id", "mode")
+        .annotate(requests=Count("id"), characters=Sum("input_characters"))
+        .order_by("organization_id", "mode")
+    )
+    figures: dict[int, list[dict]] = {}
+    for row in rows:
+        figures.setdefault(row["organization_id"], []).append(row)
+    return figures
+
+
+def _report_one(record: UsageRecord, modes: list[dict], month: dt.date) -> None:
+    organization = record.organization
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["organization", "month", "mode", "requests", "characters"])
+    for row in modes:
+        writer.writerow(
+            [organization.name, f"{month:%Y-%m}", row["mode"], row["requests"], row["characters"]]
+        )
+    writer.writerow([organization.name, f"{month:%Y-%m}", "total used", "", record.characters_used])
+    writer.writerow([organization.name, f"{month:%Y-%m}", "limit", "", record.characters_limit])
+    path = report_path(organization=organization, month=month)
+    if default_storage.exists(path):  # a re-run replaces the report, same name
+        default_storage.delete(path)
+    default_storage.save(path, ContentFile(buffer.getvalue().encode()))
+    owner = organization.owner
+    mode_labels = dict(SummarizationRequest.Mode.choices)
+    send_email(
+        template_key="usage_report",
+        to=owner.email,
+        context={
+            "name": owner.get_short_name(),
+            "organization_name": organization.name,
+            "month": f"{month:%B %Y}",
+            "used": f"{record.characters_used:,}",
+            "limit": f"{record.characters_limit:,}",
+            "percent": f"{record.percent_used:g}",
+            "requests": f"{sum(r['requests'] for r in modes):,}",
+            "modes": [
+                {
+                    "name": str(mode_labels.get(r["mode"], r["mode"])),
+                    "requests": f"{r['requests']:,}",
+                    "characters": f"{r['characters'] or 0:,}",
+                }
+                for r in modes
+            ],
+            "report_url": report_link(path=path),
+        },
+        dedupe_key=f"usage_report:{organization.pk}:{month:%Y-%m}",
+        user_id=owner.pk,
+    )
+
+
+def renewal_reminders_send(*, day: dt.date, days_ahead: int = 7, batch_size: int = 500) -> dict:
+    """Remind owners of subscriptions renewing `days_ahead` days after `day` (once a renewal)."""
+    start = dt.datetime.combine(day + dt.timedelta(days=days_ahead), dt.time(), tzinfo=dt.UTC)
+    renewing = Subscription.objects.filter(
+        status__in=[Subscription.Status.ACTIVE, Subscription.Status.TRIALING],
+        cancel_at_period_end=False,
+        current_period_end__gte=start,
+        current_period_end__lt=start + dt.timedelta(days=1),
+    )
+    sent = 0
+    for ids in _batches(renewing, batch_size):
+        for sub in renewing.filter(pk__in=ids).select_related("plan", "organization__owner"):
+            owner = sub.organization.owner
+            send_email(
+                template_key="renewal_reminder",
+                to=owner.email,
+                context={
+                    "name": owner.get_short_name(),
+                    "organization_name": sub.organization.name,
+                    "plan_name": sub.plan.name,
+                    "renews_on": f"{sub.current_period_end:%B %-d, %Y}",
+                    "amount": _money(Decimal(sub.plan.price), sub.plan.currency),
+                    "manage_url": settings.UPGRADE_URL,
+                },
+                dedupe_key=f"renewal_reminder:{sub.pk}:{sub.current_period_end:%Y-%m-%d}",
+                user_id=owner.pk,
+            )
+            sent += 1
+    return {"reminders": sent}
+
+
+def quota_alerts_sweep(*, month: dt.date, batch_size: int = 500) -> dict:
+    """Raise any 80 % / 100 % alert the inline path missed for the month (a backstop)."""
+    raised = 0
+    for threshold in QuotaAlert.Threshold.values:
+        alerted = QuotaAlert.objects.filter(
+            organization=OuterRef("organization"),
+            period_start=OuterRef("period_start"),
+            threshold=threshold,
+        )
+        missed = (
+            UsageRecord.objects.filter(period_start=month, characters_limit__gt=0)
+            .alias(already=Exists(alerted), share=F("characters_used") * 100)
+            .filter(already=False, share__gte=F("characters_limit") * threshold)
+        )
+        for ids in _batches(missed, batch_size):
+            for record in UsageRecord.objects.filter(pk__in=ids).select_related(
+                "organization__owner"
+            ):
+                raised += quota_alert_raise(record=record, threshold=threshold) is not None
+    return {"alerts": raised}

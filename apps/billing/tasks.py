@@ -1,0 +1,32 @@
+from apps.jobs.periodic import JobRun, periodic_job
+
+from .periodic import (
+    quota_alerts_sweep,
+    renewal_reminders_send,
+    usage_month_open,
+    usage_reports_send,
+)
+
+
+@periodic_job(name="quota_reset", schedule="0 0 1 * *", period="month")
+def usage_month_open_task(run: JobRun) -> dict:
+    """Close last month's usage records and open the new month's at zero."""
+    return usage_month_open(month=run.period.start.date(), progress=run.progress)
+
+
+@periodic_job(name="usage_reports", schedule="0 9 1 * *", period="month", covers=-1)
+def usage_reports_send_task(run: JobRun) -> dict:
+    """Write last month's usage CSV per organization and email each owner a download link."""
+    return usage_reports_send(month=run.period.start.date(), progress=run.progress)
+
+
+@periodic_job(name="renewal_reminders", schedule="0 7 * * *", period="day")
+def renewal_reminders_send_task(run: JobRun) -> dict:
+    """Remind owners whose subscription renews in 7 days."""
+    return renewal_reminders_send(day=run.period.start.date())
+
+
+@periodic_job(name="quota_sweep", schedule="10 * * * *", period="hour")
+def quota_alerts_sweep_task(run: JobRun) -> dict:
+    """Send any 80 % / 100 % quota alert the inline path missed this month."""
+    return quota_alerts_sweep(month=run.period.start.date().replace(day=1))

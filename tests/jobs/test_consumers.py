@@ -1,0 +1,122 @@
+"""Real consumer subprocesses on the test's Redis and PostgreSQL: history, heartbeats, the
+reaper after a SIGKILL, and several schedulers producing one run per job and period."""
+
+import datetime as dt
+import itertools
+import signal
+import time
+import uuid
+
+from django.db.models import Count, Q
+from huey.contrib.djhuey import HUEY
+
+from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
+from apps.jobs.recorder import recorder
+from apps.jobs.services import periodic_job_enqueue
+from apps.jobs.tasks import jobs_canary_task
+from tests.conftest import subprocess_env, wait_until
+
+FAST_HEARTBEAT = {"JOBS_HEARTBEAT_SECONDS": "0.5", "JOBS_CONSUMER_DEAD_AFTER_SECONDS": "2"}
+
+
+def canary_count(token: str) -> int:
+    return HUEY.storage.incr(f"jobs.canary.{token}", 0)
+
+
+def run_of(task_id: str) -> TaskRun | None:
+    return TaskRun.objects.filter(task_id=task_id).first()
+
+
+def test_a_consumer_records_history_and_heartbeats_and_flushes_on_clean_shutdown(
+    huey_consumer,
+):
+    consumer = huey_consumer("--workers", "2", env=subprocess_env(**FAST_HEARTBEAT))
+    ok = jobs_canary_task(token="ok")
+    failed = jobs_canary_task(fail=True)
+    slow = jobs_canary_task(seconds=30)
+    assert ok.get(blocking=True, timeout=20) == 1
+    wait_until(lambda: getattr(run_of(slow.id), "state", "") == "executing")
+    wait_until(lambda: getattr(run_of(failed.id), "state", "") == "error")
+    recorder.flush()
+
+    done = run_of(ok.id)
+    pid = str(consumer.process.pid)
+    assert done.state == "complete" and done.consumer.endswith(pid)
+    assert done.enqueued_by and not done.enqueued_by.endswith(pid)  # this process enqueued it
+    assert done.kwargs == {"token": "ok"} and done.duration is not None
+    error = run_of(failed.id)
+    assert "the canary was asked to fail" in error.traceback and error.attempt == 1
+    beat = WorkerHeartbeat.objects.get(pid=consumer.process.pid)
+    assert beat.workers == 2 and "huey" in beat.version and beat.stopped_at is None
+
+    consumer.stop(signal.SIGTERM)  # huey's "interrupt" signal: running tasks are abandoned
+    assert consumer.process.returncode == 0
+    assert run_of(slow.id).state == "interrupted"  # written at exit, not lost
+    beat.refresh_from_db()
+    assert beat.stopped_at is not None
+
+
+def test_a_task_on_a_killed_consumer_is_marked_lost_and_completes_exactly_once(huey_consumer):
+    env = subprocess_env(**FAST_HEARTBEAT)
+    doomed = huey_consumer("--workers", "1", env=env)
+    token = uuid.uuid4().hex
+    slow = jobs_canary_task(seconds=3, token=token)
+    wait_until(lambda: getattr(run_of(slow.id), "state", "") == "executing")
+
+    doomed.stop(signal.SIGKILL)  # no shutdown hook, no flush: the run stays "executing"
+    survivor = huey_consumer("--workers", "1", env=env)
+    time.sleep(2.5)  # the dead consumer's heartbeat goes stale
+    periodic_job_enqueue(name="reaper", requested_by="test", force=True)  # this minute ran
+
+    lost = wait_until(lambda: (r := run_of(slow.id)) and r.requeued_as and r, timeout=20)
+    assert lost.state == "lost" and str(doomed.process.pid) in lost.consumer
+    copy = wait_until(lambda: (r := run_of(lost.requeued_as)) and r.state == "complete" and r)
+    assert copy.retry_of == slow.id and copy.kwargs == {"seconds": 3, "token": token}
+    assert copy.consumer.endswith(str(survivor.process.pid))
+    assert canary_count(token) == 1
+
+    periodic_job_enqueue(name="reaper", requested_by="test", force=True)
+    time.sleep(1.5)
+    assert TaskRun.objects.filter(retry_of=slow.id).count() == 1  # re-enqueued once only
+    assert canary_count(token) == 1
+
+
+def test_three_consumers_each_scheduling_produce_one_run_per_job_and_period(huey_consumer):
+    # 40x clock from 23:50 on New Year's Eve: every per-minute job sees a period each 1.5 s,
+    # and the run crosses the hour, the day, the month and the year.
+    env = subprocess_env(
+        JOBS_SIMULATED_CLOCK_RATE="40",
+        JOBS_SIMULATED_EPOCH="2026-12-31T23:50:00",
+        JOBS_SIMULATED_STARTED_AT=str(time.time() + 4),
+        **FAST_HEARTBEAT,
+    )
+    consumers = [huey_consumer("--workers", "2", env=env) for _ in range(3)]
+
+    def reaper_periods() -> int:
+        return PeriodicRun.objects.filter(job="reaper", status="succeeded").count()
+
+    wait_until(lambda: reaper_periods() >= 26, timeout=90, interval=1)
+    for consumer in consumers:
+        consumer.stop(signal.SIGINT)
+
+    runs = PeriodicRun.objects.filter(job="reaper").order_by("period_start")
+    starts = [r.period_start for r in runs]
+    assert all(b - a == dt.timedelta(minutes=1) for a, b in itertools.pairwise(starts))
+    assert {r.runs for r in runs} == {1}
+    per_period = (
+        TaskRun.objects.filter(periodic_job="reaper")
+        .values("period_key")
+        .annotate(done=Count("id", filter=Q(state="complete")), copies=Count("id"))
+    )
+    assert {p["done"] for p in per_period} == {1}  # the body ran once per period
+    assert sum(p["copies"] for p in per_period) >= 2.5 * len(per_period)  # ...of ~3 copies
+    schedulers = TaskRun.objects.filter(periodic_job="reaper").values("enqueued_by").distinct()
+    assert schedulers.count() == 3
+    executors = {r.consumer for r in TaskRun.objects.filter(state="complete")}
+    assert len(executors) >= 2
+
+    reset = PeriodicRun.objects.get(job="quota_reset")  # the month opened at simulated 00:00
+    assert (reset.period_key, reset.runs) == ("2027-01", 1)
+    hourly = PeriodicRun.objects.get(job="analytics_hourly")
+    assert (hourly.period_key, hourly.runs) == ("2026-12-31T23", 1)
+    assert TaskRun.objects.filter(periodic_job="quota_reset", state="complete").count() == 1
