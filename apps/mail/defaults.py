@@ -97,10 +97,10 @@ def _sync_layout(report: SyncReport, force: bool) -> None:
     if layout is None:
         layout = EmailLayout(key=LAYOUT_KEY, is_default=True)
         outcome = report.created
-    elif layout.synced_hash == new_hash:
+    elif (current := fingerprint(_values(layout, fields), fields)) == new_hash:
         report.unchanged.append(LAYOUT_KEY)
         return
-    elif fingerprint(_values(layout, fields), fields) != layout.synced_hash and not force:
+    elif current != layout.synced_hash and not force:
         report.kept.append(LAYOUT_KEY)
         return
     else:
@@ -116,11 +116,13 @@ def _sync_template(key: str, report: SyncReport, force: bool) -> None:
     template = EmailTemplate.objects.filter(key=key).first()
     if template is None:
         template, outcome = EmailTemplate(key=key), report.created
-    elif template.synced_hash == new_hash and template.active_version_id:
+    elif (current := fingerprint(_values(template, FIELDS), FIELDS)) == new_hash and (
+        template.active_version_id
+    ):
         report.unchanged.append(key)
         return
-    elif fingerprint(_values(template, FIELDS), FIELDS) != template.synced_hash and not force:
-        report.kept.append(key)
+    elif current != template.synced_hash and not force:
+        report.kept.append(key)  # staff changed it since the last sync
         return
     else:
         outcome = report.updated
