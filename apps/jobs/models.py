@@ -54,6 +54,20 @@ class TaskRun(models.Model):
         indexes = [
             models.Index(fields=["state", "consumer"]),
             models.Index(fields=["periodic_job", "period_key"]),
+            # The console's history list: each filter, newest first, read one page at a time.
+            models.Index(fields=["state", "-created_at"], name="taskrun_state_created"),
+            models.Index(fields=["name", "-created_at"], name="taskrun_name_created"),
+            models.Index(fields=["queue", "-created_at"], name="taskrun_queue_created"),
+            models.Index(fields=["consumer", "-created_at"], name="taskrun_consumer_created"),
+            models.Index(fields=["periodic_job", "-created_at"], name="taskrun_job_created"),
+            # Search by the first characters of a task id (LIKE 'abc%' on PostgreSQL).
+            models.Index(
+                fields=["task_id"], name="taskrun_task_id_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            # A run's retries, for its attempt timeline (most runs have none).
+            models.Index(
+                fields=["retry_of"], name="taskrun_retry_of", condition=~models.Q(retry_of="")
+            ),
         ]
 
     def __str__(self) -> str:
