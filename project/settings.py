@@ -287,6 +287,10 @@ MAIL_UNSUBSCRIBE_MAILTO = env("MAIL_UNSUBSCRIBE_MAILTO") or (
 MAIL_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "6"))  # first try + retries
 MAIL_RETRY_DELAY = float(env("MAIL_RETRY_DELAY", "30"))  # seconds, doubled after each retry
 MAIL_LINK_MAX_AGE = int(env("MAIL_LINK_MAX_AGE_DAYS", "180")) * 24 * 3600  # unsubscribe links
+# The email studio's test sends: to the sender's own address or these staff addresses only,
+# at most this many per user per hour.
+MAIL_TEST_RECIPIENTS = [a.lower() for a in env_list("MAIL_TEST_RECIPIENTS")]
+MAIL_TEST_SENDS_PER_HOUR = int(env("MAIL_TEST_SENDS_PER_HOUR", "20"))
 UPGRADE_URL = env("UPGRADE_URL") or f"{SITE_URL}/pricing/"  # quota alerts link there
 
 # --- auth ----------------------------------------------------------------------------------
@@ -416,6 +420,48 @@ UNFOLD = {
                         "description",
                         "admin:summaries_document_changelist",
                         "summaries.view_document",
+                    ),
+                ],
+            },
+            {
+                "title": _("Email"),
+                "separator": True,
+                "items": [
+                    _link(
+                        _("Templates"),
+                        "mail",
+                        "admin:mail_emailtemplate_changelist",
+                        "mail.view_emailtemplate",
+                    ),
+                    _link(
+                        _("Layouts"),
+                        "dashboard_customize",
+                        "admin:mail_emaillayout_changelist",
+                        "mail.view_emaillayout",
+                    ),
+                    _link(
+                        _("Delivery by template"),
+                        "monitoring",
+                        "admin:console_studio_delivery",
+                        "mail.view_outboundemail",
+                    ),
+                    _link(
+                        _("Outbox"),
+                        "outbox",
+                        "admin:mail_outboundemail_changelist",
+                        "mail.view_outboundemail",
+                    ),
+                    _link(
+                        _("Events"),
+                        "timeline",
+                        "admin:mail_emailevent_changelist",
+                        "mail.view_emailevent",
+                    ),
+                    _link(
+                        _("Suppressions"),
+                        "block",
+                        "admin:mail_suppression_changelist",
+                        "mail.view_suppression",
                     ),
                 ],
             },

@@ -61,3 +61,6 @@ def _pretty(value) -> str:
         "<pre class='whitespace-pre-wrap text-xs'>{}</pre>",
         json.dumps(value, indent=2, default=str),
     )
+
+
+from .studio import admin as studio_admin  # noqa: E402, F401

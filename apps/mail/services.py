@@ -563,3 +563,86 @@ def tracking_event_record(*, event, esp_name: str) -> EmailEvent | None:
     if reason and stored.recipient:
         suppression_add(address=stored.recipient, reason=reason, source_event=stored)
     return stored
+
+
+# --- console operations: previews, restores, resends, retries --------------------------------
+
+
+def template_preview(
+    *, template: EmailTemplate, context: dict | None = None, address: str = "ada@example.com"
+) -> Rendered:
+    """Compile and render a template as edited, without saving it; raise `TemplateInvalidError`.
+
+    Nothing is stored or cached (a preview changes with every keystroke); the context defaults
+    to the template's sample data.
+    """
+    from django.template import Context
+
+    from .rendering import HTML_ENGINE, TEXT_ENGINE
+
+    layout = template.layout or layout_default()
+    compiled = compile_version(template_source(template=template, layout=layout))
+    data = template.sample_context if context is None else plain_data(context)
+    values = {**system_context(address=address, category=template.category), **data}
+
+    def fill(source: str, *, html: bool = False) -> str:
+        engine = HTML_ENGINE if html else TEXT_ENGINE
+        return engine.from_string(source).render(Context(values, autoescape=html))
+
+    values["preheader"] = " ".join(fill(template.preheader).split())
+    return Rendered(
+        subject=" ".join(fill(template.subject).split()),
+        html=fill(compiled.html, html=True),
+        text=fill(compiled.text),
+    )
+
+
+@transaction.atomic
+def template_version_restore(*, version: EmailTemplateVersion, author=None) -> EmailTemplateVersion:
+    """Make an old version's content current again as a new version; history is kept.
+
+    The template keeps its current layout: a version's layout snapshot is not restored.
+    """
+    from .rendering import html_to_text
+
+    template = EmailTemplate.objects.select_for_update().get(pk=version.template_id)
+    derived_text = version.text_body == html_to_text(version.compiled_html)
+    template.category = version.category
+    template.subject, template.preheader = version.subject, version.preheader
+    template.mjml, template.variables = version.mjml, version.variables
+    template.sample_context = version.sample_context
+    template.text_body = "" if derived_text else version.text_body
+    return template_save(template=template, author=author)
+
+
+def email_resend(*, email: OutboundEmail) -> OutboundEmail:
+    """Queue a copy of an email (recipient, context and the exact version) as a new row."""
+    with transaction.atomic():
+        copy = send_email(
+            template_key=email.template_key,
+            to=email.to,
+            context=email.context,
+            user_id=email.user_id,
+            is_test=email.is_test,
+        )
+        if email.version_id and copy.status == Status.QUEUED:
+            OutboundEmail.objects.filter(pk=copy.pk).update(version=email.version_id)
+            copy.version_id = email.version_id
+    return copy
+
+
+def email_retry(*, email: OutboundEmail) -> bool:
+    """Queue a failed email for another delivery attempt; False when it had not failed."""
+    now = timezone.now()
+    queued = OutboundEmail.objects.filter(pk=email.pk, status=Status.FAILED).update(
+        status=Status.QUEUED, next_attempt_at=now, updated_at=now
+    )
+    if queued:
+        transaction.on_commit(partial(_enqueue, email.pk), robust=True)
+    return bool(queued)
+
+
+def suppression_remove(*, address: str) -> bool:
+    """Allow an address to be emailed again; False when it was not suppressed."""
+    deleted, _ = Suppression.objects.filter(address__iexact=address.strip()).delete()
+    return bool(deleted)

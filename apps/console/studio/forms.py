@@ -1,0 +1,198 @@
+"""Forms of the studio: the template and layout editors, the test-send and suppression forms."""
+
+import json
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from unfold.forms import BaseDialogForm
+from unfold.widgets import (
+    UnfoldAdminEmailInputWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
+
+from apps.mail.exceptions import Problem, TemplateInvalidError
+from apps.mail.models import EmailLayout, EmailTemplate, Suppression
+from apps.mail.services import template_active_version, template_validate
+
+from .services import test_recipients
+
+CODEMIRROR = "console/codemirror/"
+
+
+class CodeEditor(forms.Textarea):
+    """A textarea that the studio script turns into a CodeMirror editor with line numbers."""
+
+    def __init__(self, mode: str, attrs: dict | None = None):
+        super().__init__(attrs={"data-code-editor": mode, "rows": 12, **(attrs or {})})
+
+    class Media:
+        css = {"all": [CODEMIRROR + "codemirror.css", "console/studio.css"]}
+        js = [
+            CODEMIRROR + "codemirror.js",
+            CODEMIRROR + "mode/xml/xml.js",
+            CODEMIRROR + "mode/javascript/javascript.js",
+            "console/studio.js",
+        ]
+
+
+def json_problem(field: str, text: str, error: json.JSONDecodeError) -> Problem:
+    return Problem(field, error.lineno, error.colno, f"not valid JSON: {error.msg}")
+
+
+def parse_json(field: str, text: str, kind: type):
+    """The JSON in a field, or a `TemplateInvalidError` pointing at the line and column."""
+    try:
+        value = json.loads(text) if text.strip() else kind()
+    except json.JSONDecodeError as error:
+        raise TemplateInvalidError([json_problem(field, text, error)]) from error
+    if not isinstance(value, kind):
+        name = "a list of names" if kind is list else "an object"
+        raise TemplateInvalidError([Problem(field, 1, 1, f"must be {name}")])
+    return value
+
+
+def where(problem: Problem) -> str:
+    return f"line {problem.line}, column {problem.column}: {problem.message}"
+
+
+def add_problems(form: forms.Form, problems: list[Problem], field_map: dict | None = None) -> None:
+    """Each problem as a form error on its field, saying line and column."""
+    for problem in problems:
+        field = (field_map or {}).get(problem.field, problem.field)
+        field = field if field in form.fields else None
+        label = "" if field else f"{problem.field}, "
+        form.add_error(field, label + where(problem))
+
+
+class JSONText(forms.CharField):
+    """JSON edited as text, so that a syntax error can say where it is."""
+
+    def __init__(self, kind: type, **kwargs):
+        self.kind = kind
+        super().__init__(
+            required=False, strip=False, widget=CodeEditor("json", {"rows": 6}), **kwargs
+        )
+
+    def prepare_value(self, value):
+        if isinstance(value, list | dict):
+            return json.dumps(value, indent=2, ensure_ascii=False)
+        return value
+
+
+class TemplateEditorForm(forms.ModelForm):
+    """The template editor: the engine validates everything; nothing invalid is saved."""
+
+    variables = JSONText(list, label=_("Declared variables"), help_text=_("A JSON list of names."))
+    sample_context = JSONText(
+        dict, label=_("Sample data"), help_text=_("JSON used by the preview.")
+    )
+
+    class Meta:
+        model = EmailTemplate
+        fields = ["key", "name", "category", "layout", "subject", "preheader", "mjml",
+                  "text_body", "variables", "sample_context"]  # fmt: skip
+        widgets = {"mjml": CodeEditor("xml", {"rows": 28})}
+
+    def clean_variables(self):
+        return self._json("variables", list)
+
+    def clean_sample_context(self):
+        return self._json("sample_context", dict)
+
+    def _json(self, name: str, kind: type):
+        try:
+            return parse_json(name, self.cleaned_data.get(name) or "", kind)
+        except TemplateInvalidError as error:
+            raise forms.ValidationError(where(error.problems[0])) from error
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        candidate = self.instance
+        for name, value in cleaned.items():
+            setattr(candidate, name, value)
+        try:
+            template_validate(template=candidate)
+        except TemplateInvalidError as error:
+            add_problems(self, error.problems)
+        return cleaned
+
+
+def templates_in(layout: EmailLayout) -> list[EmailTemplate]:
+    """The templates placed in a layout (the default one holds those without a layout)."""
+    placed = Q(layout_id=layout.pk) if layout.pk else Q(pk__in=[])
+    if layout.is_default:
+        placed |= Q(layout__isnull=True)
+    return list(EmailTemplate.objects.filter(placed))
+
+
+class LayoutEditorForm(forms.ModelForm):
+    """The layout editor: a layout is valid only if every template placed in it still is."""
+
+    class Meta:
+        model = EmailLayout
+        fields = ["key", "name", "mjml", "is_default"]
+        widgets = {"mjml": CodeEditor("xml", {"rows": 32})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        layout = self.instance
+        for name, value in cleaned.items():
+            setattr(layout, name, value)
+        for template in templates_in(layout):
+            template.layout = layout
+            try:
+                template_validate(template=template)
+            except TemplateInvalidError as error:
+                problems = [
+                    p
+                    if p.field == "layout"
+                    else Problem("template", p.line, p.column, f"[{template.key}] {p.message}")
+                    for p in error.problems
+                ]
+                add_problems(self, problems, {"layout": "mjml"})
+                break
+        return cleaned
+
+
+class TestSendForm(BaseDialogForm):
+    """Where to send a test of the saved version, and with which data."""
+
+    to = forms.ChoiceField(label=_("Send to"), widget=UnfoldAdminSelectWidget)
+    context = forms.CharField(
+        label=_("Data (JSON)"),
+        required=False,
+        strip=False,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 8, "class": "font-mono text-xs"}),
+        help_text=_("The sample data of the active version; edit it to test other values."),
+    )
+
+    def __init__(self, request, object_id=None, *args, **kwargs):
+        super().__init__(request, object_id, *args, **kwargs)
+        self.fields["to"].choices = [(a, a) for a in test_recipients(user=request.user)]
+        template = EmailTemplate.objects.filter(pk=object_id).first() if object_id else None
+        if template and template.active_version_id and not self.is_bound:
+            sample = template_active_version(key=template.key).sample_context
+            self.fields["context"].initial = json.dumps(sample, indent=2, ensure_ascii=False)
+
+    def clean_context(self):
+        text = self.cleaned_data.get("context") or ""
+        if not text.strip():
+            return None
+        try:
+            return parse_json("context", text, dict)
+        except TemplateInvalidError as error:
+            raise forms.ValidationError(where(error.problems[0])) from error
+
+
+class SuppressionForm(forms.ModelForm):
+    class Meta:
+        model = Suppression
+        fields = ["address", "note"]
+        widgets = {"address": UnfoldAdminEmailInputWidget, "note": UnfoldAdminTextInputWidget}

@@ -1,0 +1,187 @@
+"""The studio's actions: each checks the console's rule, calls the mail app and audits.
+
+The mail app owns what a save, restore or resend means; this module adds who may do it, how
+often, and the audit trail entry.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from apps.console.services import audit_record
+from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion, OutboundEmail
+from apps.mail.services import (
+    email_resend,
+    email_retry,
+    layout_save,
+    send_email,
+    suppression_add,
+    suppression_remove,
+    template_active_version,
+    template_save,
+    template_version_restore,
+)
+
+
+class TestSendRefusedError(ValueError):
+    """A test send was refused: the address is not allowed or the hourly limit is reached."""
+
+
+def _snapshot(version: EmailTemplateVersion | None) -> dict | None:
+    if version is None:
+        return None
+    return {
+        "version": version.number,
+        "category": version.category,
+        "subject": version.subject,
+        "preheader": version.preheader,
+        "variables": version.variables,
+        "mjml": version.mjml,
+    }
+
+
+def studio_template_save(*, actor, template: EmailTemplate) -> EmailTemplateVersion:
+    """Save a template as a new active version and record the change."""
+    before = None
+    if template.pk:
+        previous = EmailTemplate.objects.filter(pk=template.pk).first()
+        before = _snapshot(previous.active_version) if previous else None
+    version = template_save(template=template, author=actor)
+    audit_record(
+        actor=actor,
+        action="email_template.save",
+        target=template,
+        before=before,
+        after=_snapshot(version),
+    )
+    return version
+
+
+def studio_version_restore(*, actor, version: EmailTemplateVersion) -> EmailTemplateVersion:
+    """Restore an old version's content as a new version, and record it."""
+    before = _snapshot(version.template.active_version)
+    restored = template_version_restore(version=version, author=actor)
+    audit_record(
+        actor=actor,
+        action="email_template.restore",
+        target=version.template,
+        before=before,
+        after=_snapshot(restored),
+        note=f"restored v{version.number} as v{restored.number}",
+    )
+    return restored
+
+
+def studio_layout_save(*, actor, layout: EmailLayout) -> list[EmailTemplateVersion]:
+    before = EmailLayout.objects.filter(pk=layout.pk).values("name", "mjml").first()
+    versions = layout_save(layout=layout, author=actor)
+    audit_record(
+        actor=actor,
+        action="email_layout.save",
+        target=layout,
+        before=before,
+        after={"name": layout.name, "mjml": layout.mjml},
+        note=f"{len(versions)} template(s) re-versioned",
+    )
+    return versions
+
+
+# --- test sends ---------------------------------------------------------------------------
+
+
+def test_recipients(*, user) -> list[str]:
+    """Where this user may send tests: their own address, then the staff allow-list."""
+    addresses = [user.email.lower()] if getattr(user, "email", "") else []
+    for address in settings.MAIL_TEST_RECIPIENTS:
+        if address.lower() not in addresses:
+            addresses.append(address.lower())
+    return addresses
+
+
+def _rate_limit_take(*, user) -> None:
+    limit = settings.MAIL_TEST_SENDS_PER_HOUR
+    key = f"studio:test-sends:{user.pk}:{int(time.time() // 3600)}"
+    cache.add(key, 0, timeout=3600)
+    if cache.incr(key) > limit:
+        raise TestSendRefusedError(
+            f"You have sent {limit} test emails this hour, the limit; try again next hour."
+        )
+
+
+def studio_test_send(
+    *, actor, template: EmailTemplate, to: str, context: dict | None = None
+) -> OutboundEmail:
+    """Send the template's active version as a test, logged in the outbox and the audit trail.
+
+    Only to the actor's own address or the allow-list, and at most
+    `MAIL_TEST_SENDS_PER_HOUR` per user per hour. `context` defaults to the sample data.
+    """
+    to = to.strip().lower()
+    if to not in test_recipients(user=actor):
+        raise TestSendRefusedError(
+            f"{to} is not an allowed test recipient: use your own address or one in "
+            "MAIL_TEST_RECIPIENTS."
+        )
+    version = template_active_version(key=template.key)
+    _rate_limit_take(user=actor)
+    email = send_email(
+        template_key=template.key,
+        to=to,
+        context=version.sample_context if context is None else context,
+        user_id=actor.pk,
+        is_test=True,
+    )
+    audit_record(
+        actor=actor,
+        action="email.test_send",
+        target=template,
+        after={"to": to, "outbox_id": email.pk, "version": version.number},
+    )
+    return email
+
+
+# --- the send log -------------------------------------------------------------------------
+
+
+def studio_email_resend(*, actor, email: OutboundEmail) -> OutboundEmail:
+    copy = email_resend(email=email)
+    audit_record(
+        actor=actor,
+        action="email.resend",
+        target=email,
+        after={"outbox_id": copy.pk, "status": copy.status},
+    )
+    return copy
+
+
+def studio_email_retry(*, actor, email: OutboundEmail) -> bool:
+    before = {"status": email.status, "last_error": email.last_error}
+    queued = email_retry(email=email)
+    if queued:
+        audit_record(
+            actor=actor, action="email.retry", target=email, before=before,
+            after={"status": OutboundEmail.Status.QUEUED},
+        )  # fmt: skip
+    return queued
+
+
+def studio_suppression_add(*, actor, address: str, note: str = ""):
+    from apps.mail.models import Suppression
+
+    suppression = suppression_add(address=address, reason=Suppression.Reason.MANUAL, note=note)
+    audit_record(
+        actor=actor, action="suppression.add", target=suppression,
+        after={"address": suppression.address, "reason": suppression.reason, "note": note},
+    )  # fmt: skip
+    return suppression
+
+
+def studio_suppression_remove(*, actor, suppression) -> bool:
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action="suppression.remove", target=suppression,
+            before={"address": suppression.address, "reason": suppression.reason},
+        )  # fmt: skip
+        return suppression_remove(address=suppression.address)

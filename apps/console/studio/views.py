@@ -1,0 +1,178 @@
+"""The studio's own pages: live preview, version diff, delivery by template."""
+
+import datetime as dt
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template import Context
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+from unfold.views import UnfoldModelAdminViewMixin
+
+from apps.mail.exceptions import Problem, TemplateInvalidError
+from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion
+from apps.mail.rendering import TEXT_ENGINE
+from apps.mail.selectors import template_delivery_stats
+from apps.mail.services import system_context, template_preview
+
+from .checks import run_checks
+from .diff import version_diff
+from .forms import parse_json
+from .preview import forced_dark, own_dark, sandboxed
+
+PREVIEW_ADDRESS = "ada@example.com"
+TEXT_FIELDS = ["key", "name", "category", "subject", "preheader", "mjml", "text_body"]
+
+
+def template_from_post(data, template: EmailTemplate) -> tuple[EmailTemplate, list[Problem]]:
+    """The template as edited in the form (unsaved), and the problems found reading it."""
+    problems: list[Problem] = []
+    for name in TEXT_FIELDS:
+        if name in data:
+            setattr(template, name, data[name])
+    if data.get("layout"):
+        template.layout = EmailLayout.objects.filter(pk=data["layout"]).first()
+    for name, kind in (("variables", list), ("sample_context", dict)):
+        if name in data:
+            try:
+                setattr(template, name, parse_json(name, data[name], kind))
+            except TemplateInvalidError as error:
+                problems += error.problems
+    return template, problems
+
+
+def preview_payload(template: EmailTemplate) -> dict:
+    """Everything the preview pane shows, or the problems that stop it."""
+    rendered = template_preview(template=template, address=PREVIEW_ADDRESS)
+    system = system_context(address=PREVIEW_ADDRESS, category=template.category)
+    checks = run_checks(
+        html=rendered.html, category=template.category, unsubscribe_url=system["unsubscribe_url"]
+    )
+    sender_name, sender_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return {
+        "ok": True,
+        "problems": [],
+        "subject": rendered.subject,
+        "preheader": _preheader(template, {**system, **template.sample_context}),
+        "sender": sender_name or sender_address,
+        "html": {
+            "light": sandboxed(rendered.html),
+            "dark": sandboxed(own_dark(rendered.html)),
+            "forced": sandboxed(forced_dark(rendered.html)),
+        },
+        "text": rendered.text,
+        "size": len(rendered.html.encode()),
+        "checks": [check.as_dict() for check in checks],
+    }
+
+
+def _preheader(template: EmailTemplate, values: dict) -> str:
+    text = TEXT_ENGINE.from_string(template.preheader).render(Context(values, autoescape=False))
+    return " ".join(text.split())
+
+
+def problem_dicts(problems: list[Problem]) -> list[dict]:
+    return [
+        {"field": p.field, "line": p.line, "column": p.column, "message": p.message}
+        for p in problems
+    ]
+
+
+@require_POST
+def template_preview_view(request: HttpRequest, model_admin, object_id: str | None = None):
+    """Validate and render the edited template without saving it (JSON for the preview pane)."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    template = EmailTemplate()
+    if object_id:
+        template = get_object_or_404(EmailTemplate, pk=object_id)
+    template, problems = template_from_post(request.POST, template)
+    if not problems:
+        try:
+            return JsonResponse(preview_payload(template))
+        except TemplateInvalidError as error:
+            problems = error.problems
+    return JsonResponse({"ok": False, "problems": problem_dicts(problems)})
+
+
+class VersionDiffView(UnfoldModelAdminViewMixin, TemplateView):
+    """Two versions of a template side by side, field by field."""
+
+    title = _("Compare versions")
+    permission_required = ("mail.view_emailtemplateversion",)
+    template_name = "console/studio/version_diff.html"
+
+    def get_context_data(self, **kwargs):
+        new = get_object_or_404(
+            EmailTemplateVersion.objects.select_related("template", "author"),
+            pk=self.kwargs["object_id"],
+        )
+        versions = list(new.template.versions.select_related("author").order_by("-number"))
+        old_id = self.request.GET.get("against")
+        old = next((v for v in versions if str(v.pk) == old_id), None)
+        if old is None:
+            old = next((v for v in versions if v.number < new.number), new)
+        diffs = version_diff(old=old, new=new)
+        return super().get_context_data(
+            **kwargs,
+            new=new,
+            old=old,
+            versions=versions,
+            diffs=diffs,
+            changed=[d for d in diffs if d.changed],
+            unchanged=[d for d in diffs if not d.changed],
+            template=new.template,
+        )
+
+
+PERIODS = [(1, _("24 hours")), (7, _("7 days")), (30, _("30 days")), (90, _("90 days"))]
+
+
+class DeliveryView(UnfoldModelAdminViewMixin, TemplateView):
+    """Per template, the share of emails delivered, bounced, opened and clicked."""
+
+    title = _("Delivery by template")
+    permission_required = ("mail.view_outboundemail",)
+    template_name = "console/studio/delivery.html"
+
+    def get_context_data(self, **kwargs):
+        days = self.request.GET.get("days", "7")
+        days = int(days) if days.isdigit() and int(days) in dict(PERIODS) else 7
+        until = timezone.now()
+        since = until - dt.timedelta(days=days)
+        template_key = self.request.GET.get("template") or None
+        stats = template_delivery_stats(since=since, until=until, template_key=template_key)
+        rows = [
+            {
+                "stats": s,
+                "shares": [
+                    (label, getattr(s, outcome), s.share(outcome), colour)
+                    for outcome, label, colour in OUTCOME_COLUMNS
+                ],
+            }
+            for s in stats
+        ]
+        return super().get_context_data(
+            **kwargs,
+            rows=rows,
+            periods=PERIODS,
+            days=days,
+            since=since,
+            until=until,
+            template_key=template_key,
+            columns=[label for _o, label, _c in OUTCOME_COLUMNS],
+            template_keys=list(EmailTemplate.objects.values_list("key", flat=True)),
+        )
+
+
+OUTCOME_COLUMNS = [
+    ("delivered", _("Delivered"), "green"),
+    ("bounced", _("Bounced"), "red"),
+    ("opened", _("Opened"), "blue"),
+    ("clicked", _("Clicked"), "primary"),
+]
