@@ -186,6 +186,11 @@ JOBS_BATCH_SIZE = int(env("JOBS_BATCH_SIZE", "5000"))
 JOBS_SIMULATED_CLOCK_RATE = float(env("JOBS_SIMULATED_CLOCK_RATE", "0"))
 JOBS_SIMULATED_EPOCH = env("JOBS_SIMULATED_EPOCH")
 JOBS_SIMULATED_STARTED_AT = float(env("JOBS_SIMULATED_STARTED_AT", "0"))
+# Ops alerts: staff emailed (once per job and hour) when a task fails its last retry or a
+# periodic job misses its period (late = no run this long after its trigger).
+OPS_ALERT_RECIPIENTS = [a.lower() for a in env_list("OPS_ALERT_RECIPIENTS")]
+OPS_LATE_AFTER_SECONDS = int(env("OPS_LATE_AFTER_SECONDS", "600"))
+OPS_RETRY_MAX = int(env("OPS_RETRY_MAX", "1000"))  # "retry all matching" enqueues at most this
 SUMMARIES_ARCHIVE_AFTER_DAYS = int(env("SUMMARIES_ARCHIVE_AFTER_DAYS", "90"))
 ANALYTICS_RAW_RETENTION_DAYS = int(env("ANALYTICS_RAW_RETENTION_DAYS", "90"))
 MAIL_LOG_RETENTION_DAYS = int(env("MAIL_LOG_RETENTION_DAYS", "180"))
@@ -355,6 +360,7 @@ UNFOLD = {
     "SITE_URL": "/admin/",
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "project.console.environment_badge",
+    "DASHBOARD_CALLBACK": "apps.console.dashboard.dashboard_callback",
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": True,
@@ -462,6 +468,40 @@ UNFOLD = {
                         "block",
                         "admin:mail_suppression_changelist",
                         "mail.view_suppression",
+                    ),
+                ],
+            },
+            {
+                "title": _("Jobs"),
+                "separator": True,
+                "items": [
+                    _link(
+                        _("Task history"),
+                        "history",
+                        "admin:jobs_taskrun_changelist",
+                        "jobs.view_taskrun",
+                    ),
+                    _link(
+                        _("Schedules"), "schedule", "admin:jobs_schedules", "jobs.view_periodicrun"
+                    ),
+                    _link(
+                        _("Consumers"),
+                        "memory",
+                        "admin:jobs_workerheartbeat_changelist",
+                        "jobs.view_workerheartbeat",
+                    ),
+                    _link(
+                        _("Periodic runs"),
+                        "event_repeat",
+                        "admin:jobs_periodicrun_changelist",
+                        "jobs.view_periodicrun",
+                    ),
+                    _link(_("Locks"), "lock", "admin:jobs_locks", "jobs.view_periodicrun"),
+                    _link(
+                        _("Audit trail"),
+                        "policy",
+                        "admin:console_auditentry_changelist",
+                        "console.view_auditentry",
                     ),
                 ],
             },

@@ -10,7 +10,13 @@ class ConsoleConfig(AppConfig):
     verbose_name = "Console"
 
     def ready(self) -> None:
+        from huey import signals
+        from huey.contrib.djhuey import HUEY
+
+        from .alerts import on_task_error
+
         post_migrate.connect(_sync_roles, sender=self)
+        HUEY.signal(signals.SIGNAL_ERROR)(on_task_error)
 
 
 def _sync_roles(sender, **kwargs) -> None:

@@ -2,6 +2,15 @@ from typing import Any
 
 from django.db import models
 
+from apps.jobs.models import PeriodicJobState, TaskRun
+from apps.jobs.services import (
+    locks_clear,
+    periodic_job_enqueue,
+    periodic_job_pause,
+    task_run_retry,
+    task_run_revoke,
+)
+
 from .models import AuditEntry
 
 
@@ -26,3 +35,69 @@ def audit_record(
         after=after,
         note=note,
     )
+
+
+# --- operator actions on the jobs engine: each calls one jobs service and is audited --------
+
+
+def _who(actor) -> str:
+    return getattr(actor, "email", "") or str(actor)
+
+
+def operator_task_retry(*, actor, run: TaskRun) -> TaskRun:
+    """Run a finished task again with its exact arguments, recorded in the audit trail."""
+    copy = task_run_retry(run=run, requested_by=_who(actor))
+    audit_record(
+        actor=actor,
+        action="task.retry",
+        target=run,
+        before={"task_id": run.task_id, "state": run.state},
+        after={"task_id": copy.task_id},
+    )
+    return copy
+
+
+def operator_task_revoke(*, actor, run: TaskRun) -> TaskRun:
+    """Stop a queued or scheduled task from running, recorded in the audit trail."""
+    before = run.state
+    run = task_run_revoke(run=run, requested_by=_who(actor))
+    audit_record(actor=actor, action="task.revoke", target=run, before={"state": before})
+    return run
+
+
+def operator_job_run_now(*, actor, name: str) -> str:
+    """Hand a periodic job to the consumers now (its current period, forced); the task id."""
+    result = periodic_job_enqueue(name=name, requested_by=_who(actor), force=True)
+    task_id = getattr(result, "id", "") or ""
+    audit_record(
+        actor=actor, action="job.run_now", after={"job": name, "task_id": task_id}, note=name
+    )
+    return task_id
+
+
+def operator_job_pause(*, actor, name: str, paused: bool) -> PeriodicJobState:
+    """Pause or resume a periodic job, recorded with the state before and after."""
+    was = PeriodicJobState.objects.filter(job=name, paused=True).exists()
+    state = periodic_job_pause(name=name, paused=paused, changed_by=_who(actor))
+    audit_record(
+        actor=actor,
+        action="job.pause" if paused else "job.resume",
+        target=state,
+        before={"paused": was},
+        after={"paused": paused},
+        note=name,
+    )
+    return state
+
+
+def operator_locks_clear(*, actor, names: list[str]) -> list[str]:
+    """Release the named periodic jobs' locks when no live run holds them; the ones cleared."""
+    cleared = locks_clear(names=names, stale_only=True)
+    audit_record(
+        actor=actor,
+        action="lock.clear",
+        before={"requested": names},
+        after={"cleared": cleared},
+        note=", ".join(cleared) or "nothing was stale",
+    )
+    return cleared

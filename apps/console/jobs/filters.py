@@ -1,0 +1,55 @@
+"""Task-history filters whose choices cost no query on the big table."""
+
+from django.utils.translation import gettext_lazy as _
+from huey.contrib.djhuey import HUEY
+from unfold.contrib.filters.admin import DropdownFilter, TextFilter
+
+from apps.jobs.models import WorkerHeartbeat
+from apps.jobs.periodic import REGISTRY
+
+
+class TaskNameFilter(DropdownFilter):
+    """Tasks this code base defines (from huey's registry, not a DISTINCT over the history)."""
+
+    title = _("task")
+    parameter_name = "task"
+
+    def lookups(self, request, model_admin):
+        names = sorted(HUEY._registry._registry)
+        return [(name, name.rsplit(".", 1)[-1]) for name in names]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(name=self.value()) if self.value() else queryset
+
+
+class PeriodicJobFilter(DropdownFilter):
+    title = _("periodic job")
+    parameter_name = "job"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in sorted(REGISTRY)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(periodic_job=self.value()) if self.value() else queryset
+
+
+class ConsumerFilter(DropdownFilter):
+    """Consumers that sent a heartbeat (a small table), newest first."""
+
+    title = _("consumer")
+    parameter_name = "consumer"
+
+    def lookups(self, request, model_admin):
+        names = WorkerHeartbeat.objects.order_by("-last_seen").values_list("consumer", flat=True)
+        return [(name, name) for name in names[:100]]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(consumer=self.value()) if self.value() else queryset
+
+
+class QueueFilter(TextFilter):
+    title = _("queue")
+    parameter_name = "queue"
+
+    def queryset(self, request, queryset):
+        return queryset.filter(queue=self.value().strip()) if self.value() else queryset

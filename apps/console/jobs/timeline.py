@@ -1,0 +1,50 @@
+"""A run's attempt timeline: the chain of retries and re-runs it belongs to."""
+
+from dataclasses import dataclass
+
+from apps.jobs.models import TaskRun
+
+MAX_STEPS = 25
+
+
+@dataclass
+class Step:
+    run: TaskRun
+    label: str  # how this run came to be: first run, retry by someone, re-run after loss
+    attempts: str  # huey's attempts inside this run, e.g. "3 of 3"
+
+
+def attempt_timeline(*, run: TaskRun) -> list[Step]:
+    """Every run linked to this one by retry_of / requeued_as, oldest first (bounded)."""
+    first = run
+    for _ in range(MAX_STEPS):  # walk back to the original run
+        parent_id = first.retry_of
+        parent = TaskRun.objects.filter(task_id=parent_id).first() if parent_id else None
+        if parent is None:
+            break
+        first = parent
+    chain, level = [first], [first.task_id]
+    while level and len(chain) < MAX_STEPS:  # then forward through its retries and re-runs
+        children = list(TaskRun.objects.filter(retry_of__in=level)[:MAX_STEPS])
+        chain.extend(children)
+        level = [child.task_id for child in children]
+    chain.sort(key=lambda r: r.created_at)
+    return [Step(r, _label(r), _attempts(r)) for r in chain[:MAX_STEPS]]
+
+
+def _label(run: TaskRun) -> str:
+    if not run.retry_of:
+        return "first run"
+    if run.requested_by == "reaper":
+        return "re-run after its consumer died"
+    return f"retry by {run.requested_by or 'someone'}"
+
+
+def _attempts(run: TaskRun) -> str:
+    from huey.contrib.djhuey import HUEY
+
+    try:
+        retries = HUEY._registry.string_to_task(run.name).default_retries
+    except Exception:  # a task this code base no longer defines
+        return str(run.attempt)
+    return f"{run.attempt} of {retries + 1}"

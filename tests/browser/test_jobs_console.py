@@ -1,0 +1,102 @@
+"""The jobs console as an operator uses it, in headless Chromium."""
+
+import datetime as dt
+import os
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.accounts.models import Organization
+from apps.analytics.models import DailyRollup
+from apps.jobs.models import PeriodicRun, TaskRun
+from apps.mail.models import EmailEvent, OutboundEmail
+from tests.console.flaky import fix, flaky_task
+
+pytestmark = pytest.mark.browser
+SHOTS = settings.BASE_DIR / "var" / "screenshots"
+
+
+def shoot(page, name: str) -> None:
+    os.makedirs(SHOTS, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def test_an_operator_retries_a_failed_task_and_sees_it_complete(admin_page, live_server):
+    flaky_task("browser", api_key="s3cret")
+    failed = TaskRun.objects.get(state="error")
+    fix("browser")
+
+    admin_page.goto(f"{live_server.url}/admin/jobs/taskrun/?state__exact=error")
+    admin_page.click("#result_list a:has-text('flaky_task')")
+    admin_page.wait_for_url(f"**/jobs/taskrun/{failed.pk}/change/")
+    assert "RuntimeError" in admin_page.content()
+    assert "s3cret" not in admin_page.content()  # sensitive arguments stay hidden
+    admin_page.click("text=Retry with the same arguments")
+    admin_page.click("button[name=confirm]")
+
+    admin_page.wait_for_url(lambda url: f"/{failed.pk}/" not in url and "/change/" in url)
+    retry = TaskRun.objects.get(retry_of=failed.task_id)
+    assert retry.state == "complete"
+    assert "Complete" in admin_page.locator("#content").inner_text()
+    admin_page.click("text=Attempt timeline")
+    timeline = admin_page.locator("[data-testid=timeline]").inner_text()
+    assert "first run" in timeline and "retry by staff@summasaas.example" in timeline
+    shoot(admin_page, "task-run-detail.png")
+
+
+def test_an_operator_runs_a_periodic_job_now_from_the_schedules_page(admin_page, live_server):
+    admin_page.goto(f"{live_server.url}/admin/jobs/periodicrun/schedules/")
+    row = admin_page.locator("tr[data-job=history_retention]")
+    assert "daily at 03:30 UTC" in row.inner_text()
+    row.locator("button:has-text('Run now')").click()
+    admin_page.wait_for_load_state()
+    assert "history_retention handed to the consumers" in admin_page.inner_text("body")
+    row = admin_page.locator("tr[data-job=history_retention]")
+    assert "succeeded" in row.locator("[data-testid=last-run]").inner_text().lower()
+    assert PeriodicRun.objects.get(job="history_retention").status == "succeeded"
+    shoot(admin_page, "schedules.png")
+
+
+def _seed_dashboard() -> None:
+    call_command("seed_demo")
+    now = timezone.now()
+    for i in range(6):
+        flaky_task(f"dash-{i}")
+    fix("dash-ok")
+    for _ in range(12):
+        flaky_task("dash-ok")
+    org = Organization.objects.first()
+    for day in range(7):
+        start = (now - dt.timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
+        DailyRollup.objects.create(
+            period_start=start, organization=org, mode="bullets", count=1000 + 90 * day,
+            success_count=990 + 88 * day, p50_ms=180, p95_ms=420 + 5 * day,
+            input_characters=10**6, output_characters=10**5,
+        )  # fmt: skip
+        for n in range(5 + day):
+            email = OutboundEmail.objects.create(
+                template_key="welcome", to=f"u{day}-{n}@example.com", status="sent",
+                sent_at=start + dt.timedelta(hours=9), created_at=start,
+            )  # fmt: skip
+            if n == 0:
+                EmailEvent.objects.create(
+                    email=email, esp_name="test", event_type="bounced", recipient=email.to,
+                    occurred_at=start + dt.timedelta(hours=10), fingerprint=f"b{day}",
+                )  # fmt: skip
+
+
+def test_the_dashboard_shows_every_figure_with_links(admin_page, live_server):
+    _seed_dashboard()
+    admin_page.goto(f"{live_server.url}/admin/")
+    dashboard = admin_page.locator("[data-testid=dashboard]")
+    assert admin_page.locator("[data-testid=tasks-total]").inner_text() == "18"
+    assert "Globex Research" in admin_page.locator("[data-testid=quota]").inner_text()
+    assert "flaky_task" in admin_page.locator("[data-testid=slowest]").inner_text()
+    assert "1000" in admin_page.locator("[data-testid=api-days]").inner_text()
+    assert dashboard.locator("canvas").count() == 3
+    admin_page.wait_for_timeout(300)  # charts draw on load
+    shoot(admin_page, "dashboard.png")
+    admin_page.click("text=Tasks, last 24 h")
+    assert admin_page.locator("#result_list tbody tr").count() == 18
