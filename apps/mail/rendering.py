@@ -11,8 +11,16 @@ from functools import lru_cache
 from html import escape
 from html.parser import HTMLParser
 
+import css_inline
 from django.template import Context
-from django.template.base import TextNode, Variable, VariableNode, render_value_in_context
+from django.template.base import (
+    Lexer,
+    TextNode,
+    TokenType,
+    Variable,
+    VariableNode,
+    render_value_in_context,
+)
 from django.template.defaulttags import ForNode, IfNode
 
 from mjml import mjml2html
@@ -65,8 +73,39 @@ def combine(layout_mjml: str, body: str) -> tuple[str, int]:
     return layout_mjml[: match.start()] + body + layout_mjml[match.end() :], match.start()
 
 
+_BLOCK_TAG = re.compile(r"{%.*?%}", re.S)
+_INLINE_STYLE = re.compile(r"<mj-style\s+inline=\"inline\"\s*>(.*?)</mj-style\s*>", re.S)
+
+
 def compile_mjml(document: str) -> str:
-    return mjml2html(document, disable_comments=True)
+    """MJML to HTML; `<mj-style inline="inline">` rules are inlined as MJML does (MRML won't)."""
+    inline_css = "\n".join(_INLINE_STYLE.findall(document))
+    if not inline_css:
+        return mjml2html(document, disable_comments=True)
+    html = mjml2html(_INLINE_STYLE.sub("", document), disable_comments=True)
+    inliner = css_inline.CSSInliner(
+        extra_css=inline_css,
+        inline_style_tags=False,
+        keep_style_tags=True,
+        load_remote_stylesheets=False,
+    )
+    # The HTML parser behind inlining moves text found between table rows out of the table;
+    # template tags are parked in comments (which stay put) and restored afterwards.
+    tags: list[str] = []
+
+    def park(match: re.Match) -> str:
+        tags.append(match.group(0))
+        return f"<!--tag{len(tags) - 1}-->"
+
+    inlined = inliner.inline(_BLOCK_TAG.sub(park, html))
+    for index, tag in enumerate(tags):
+        for parked in (f"<!--tag{index}-->", f"&lt;!--tag{index}--&gt;"):
+            inlined = inlined.replace(parked, tag)
+    return inlined
+
+
+def _template_tokens(text: str) -> list[str]:
+    return [t.contents for t in Lexer(text).tokenize() if t.token_type != TokenType.TEXT]
 
 
 def _compile_problem(error: ValueError, document: str, body: str, start: int) -> Problem:
@@ -103,10 +142,22 @@ def compile_version(source: Source) -> Compiled:
         raise TemplateInvalidError(
             [_compile_problem(error, document, source.mjml, start)]
         ) from error
+    _check_inlining(html, document)
     text = source.text_body if source.text_body.strip() else html_to_text(html)
     compiled = Compiled(html=html, text=text)
     _check_size(compiled, source)
     return compiled
+
+
+def _check_inlining(html: str, document: str) -> None:
+    # Inlining re-parses the HTML; a tag between table rows would be moved out of the table.
+    if _INLINE_STYLE.search(document) and _template_tokens(html) != _template_tokens(
+        mjml2html(_INLINE_STYLE.sub("", document), disable_comments=True)
+    ):
+        raise TemplateInvalidError(
+            [Problem("mjml", 1, 1, "with <mj-style inline=\"inline\">, template tags must sit "
+                     "inside text or <mj-raw>, not between table rows")]
+        )  # fmt: skip
 
 
 def _check_size(compiled: Compiled, source: Source) -> None:

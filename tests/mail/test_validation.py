@@ -125,3 +125,29 @@ def test_loops_bind_their_variable_and_check_items_against_the_sample(templates)
     template.mjml = template.mjml.replace("{{ mode.name }}", "{{ mode.label }}")
     with pytest.raises(TemplateInvalidError, match=r"'mode\.label' has no value in the sample"):
         template_save(template=template)
+
+
+def test_inline_styles_are_inlined_as_mjml_does(templates):
+    from apps.mail.models import EmailLayout
+    from apps.mail.services import layout_save
+
+    layout = EmailLayout.objects.get()
+    layout.mjml = layout.mjml.replace(
+        "</mj-head>", '<mj-style inline="inline">.em-heading div { letter-spacing: 1px; }'
+        "</mj-style></mj-head>"
+    )  # fmt: skip
+    versions = layout_save(layout=layout)
+    welcome = next(v for v in versions if v.template.key == "welcome")
+    assert "letter-spacing: 1px" in welcome.compiled_html
+    assert "@media (prefers-color-scheme: dark)" in welcome.compiled_html  # other styles kept
+    usage = next(v for v in versions if v.template.key == "usage_report")
+    assert "{% for mode in modes %}" in usage.compiled_html
+
+
+def test_a_hand_written_text_body_is_used_and_checked(templates):
+    template = EmailTemplate.objects.get(key="welcome")
+    template.text_body = "Hi {{ name }}, open {{ dashboard_url }}"
+    assert template_save(template=template).text_body == template.text_body
+    template.text_body = "Hi {{ nobody }}"
+    with pytest.raises(TemplateInvalidError, match="'nobody' is used but not declared"):
+        template_save(template=template)
