@@ -15,13 +15,23 @@ def sessions_expired_delete(
     cache copy of a cached_db session expires in Redis by itself).
     """
     now = timezone.now()
-    deleted = 0
+    deleted, since = 0, None
     while True:
-        keys = list(
-            Session.objects.filter(expire_date__lt=now).values_list("pk", flat=True)[:batch_size]
+        expired = Session.objects.filter(expire_date__lt=now)
+        if since is not None:
+            expired = expired.filter(expire_date__gt=since)
+        # The batch is an expire_date range ending at the batch_size-th row: one range DELETE
+        # per batch, and each batch starts past the last (no rescanning deleted rows).
+        edge = list(
+            expired.order_by("expire_date").values_list("expire_date", flat=True)[
+                batch_size - 1 : batch_size
+            ]
         )
-        if not keys:
+        batch = expired.filter(expire_date__lte=edge[0]) if edge else expired
+        count = batch.delete()[0]
+        deleted += count
+        if not edge:
             return deleted
-        deleted += Session.objects.filter(pk__in=keys).delete()[0]
+        since = edge[0]
         if progress:
             progress(deleted)

@@ -1,6 +1,7 @@
 """A consumer's heartbeat: one thread per consumer process writes its row every few seconds."""
 
 import atexit
+import functools
 import logging
 import os
 import socket
@@ -20,6 +21,7 @@ _stop = threading.Event()
 _guard = threading.Lock()
 
 
+@functools.cache
 def version() -> str:
     def of(package: str) -> str:
         try:

@@ -223,15 +223,23 @@ def task_runs_prune(
 
 
 def delete_in_batches(queryset, *, batch_size: int, progress: Callable | None = None) -> int:
-    """Delete a queryset's rows by primary-key batches: bounded memory and short transactions."""
-    total = 0
-    model = queryset.model
+    """Delete a queryset's rows in primary-key ranges of about `batch_size` rows.
+
+    Each batch is one `DELETE ... WHERE pk > last AND pk <= edge`: bounded memory, short
+    transactions, no long parameter lists, and no batch rescans rows deleted before it.
+    """
+    total = last = 0
     while True:
-        ids = list(queryset.order_by().values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return total
-        deleted, _ = model._base_manager.filter(pk__in=ids).delete()
+        rest = queryset.filter(pk__gt=last)
+        edge = list(
+            rest.order_by("pk").values_list("pk", flat=True)[batch_size - 1 : batch_size]
+        )
+        batch = rest.filter(pk__lte=edge[0]) if edge else rest
+        deleted, _ = batch.delete()
         total += deleted
+        if not edge:
+            return total
+        last = edge[0]
         if progress:
             progress(total)
 

@@ -20,10 +20,10 @@ def task_runs_prune_task(run: JobRun) -> dict:
 
 
 @db_task(idempotent=True)
-def jobs_canary_task(seconds: float = 0, token: str = "", fail: bool = False) -> int:
+def jobs_canary_task(seconds: float = 0, token: str = "", fail: bool = False) -> int | None:
     """A probe operators enqueue to see a consumer work: sleeps, then counts itself."""
     if seconds:
         time.sleep(seconds)
     if fail:
         raise RuntimeError("the canary was asked to fail")
-    return HUEY.storage.incr(f"jobs.canary.{token}") if token else 0
+    return HUEY.storage.incr(f"jobs.canary.{token}") if token else None

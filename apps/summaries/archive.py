@@ -7,8 +7,9 @@ import tempfile
 from collections.abc import Callable
 
 from django.core.files import File
-from django.db import transaction
 from django.db.models import Max, Q
+
+from apps.jobs.services import delete_in_batches
 
 from .models import SummarizationRequest, SummaryArchive
 
@@ -65,12 +66,8 @@ class _WeekFile:
             created_at__gte=self.start,
             created_at__lt=min(self.start + dt.timedelta(weeks=1), before),
         )
-        while True:
-            ids = list(archived.values_list("pk", flat=True)[:batch_size])
-            if not ids:
-                return archive
-            with transaction.atomic():
-                SummarizationRequest.objects.filter(pk__in=ids).delete()
+        delete_in_batches(archived, batch_size=batch_size)
+        return archive
 
 
 def summarization_requests_archive(

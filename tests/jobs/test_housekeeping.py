@@ -92,3 +92,19 @@ def test_stale_locks_are_listed_and_cleared_but_a_live_runs_lock_is_kept():
     assert locks_clear(stale_only=False) == ["analytics_daily"]
     overview = {job.name: job for job in periodic_jobs_overview()}
     assert overview["analytics_daily"].last_run.status == "running"
+
+
+@pytest.mark.django_db
+def test_lock_and_pause_commands(capsys):
+    job_spec("analytics_hourly").lock.acquire()
+    call_command("jobs_locks")
+    call_command("jobs_locks", "--clear")
+    call_command("jobs_pause", "analytics_hourly")
+    call_command("jobs_list")
+    call_command("jobs_pause", "analytics_hourly", "--resume")
+    out = capsys.readouterr().out
+    assert "analytics_hourly       stale" in out and "cleared: analytics_hourly" in out
+    assert "analytics_hourly: paused" in out and "[paused]" in out
+    assert "analytics_hourly: active" in out
+    with pytest.raises(CommandError, match="No periodic job"):
+        call_command("jobs_pause", "nope")

@@ -1,0 +1,75 @@
+"""Task-history cost: drain 20,000 no-op tasks through a real Redis-backed consumer with and
+without recording, alternating, in the same run; print both rates and their ratio."""
+
+import signal
+import statistics
+import time
+import uuid
+
+import pytest
+from huey.contrib.djhuey import HUEY
+
+from apps.jobs.models import TaskRun
+from apps.jobs.recorder import RECORDED, recorder
+from apps.jobs.tasks import jobs_canary_task
+from tests.conftest import Consumer, subprocess_env
+
+TASKS = 20_000
+WORKERS = "4"
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def set_recording(on: bool) -> None:
+    """Recording in this (enqueuing) process too: off means no history at all."""
+    HUEY.disconnect_signal(recorder.on_signal)
+    if on:
+        HUEY.signal(*RECORDED)(recorder.on_signal)
+
+
+def enqueue_all():
+    for _ in range(TASKS):
+        jobs_canary_task()
+    sentinel = jobs_canary_task(token=uuid.uuid4().hex)  # FIFO: it runs last
+    recorder.flush()  # the enqueue records are written before the clock starts
+    return sentinel
+
+
+def drain(tmp_path, record: bool, round_no: int) -> dict:
+    HUEY.flush()
+    TaskRun.objects.all().delete()
+    set_recording(record)
+    sentinel = enqueue_all()
+    env = subprocess_env(JOBS_TASK_HISTORY="1" if record else "0")
+    consumer = Consumer("--workers", WORKERS, env=env, log=tmp_path / f"c-{round_no}.log")
+    while HUEY.pending_count() > TASKS:  # the first dequeue starts the clock
+        time.sleep(0.0005)
+    started = time.perf_counter()
+    sentinel.get(blocking=True, timeout=600, backoff=1.0, max_delay=0.002)
+    seconds = time.perf_counter() - started
+    consumer.stop(signal.SIGINT)  # graceful: the recorder flushes what is left
+    if record:
+        done = TaskRun.objects.filter(state="complete").count()
+        assert done == TASKS + 1, f"{done} of {TASKS + 1} runs recorded as complete"
+    else:
+        assert not TaskRun.objects.exists()
+    return {"rate": TASKS / seconds, "seconds": seconds}
+
+
+def test_recording_task_history_costs_little_throughput(tmp_path):
+    rounds = {True: [], False: []}
+    try:
+        for round_no, record in enumerate([False, True, False, True]):
+            rounds[record].append(drain(tmp_path, record, round_no))
+    finally:
+        set_recording(True)
+    without = statistics.mean(r["rate"] for r in rounds[False])
+    with_ = statistics.mean(r["rate"] for r in rounds[True])
+    print(f"\ntask history benchmark: {TASKS:,} no-op tasks, 1 consumer, {WORKERS} threads, Redis")
+    for record in (False, True):
+        label = "with recording   " if record else "without recording"
+        figures = ", ".join(f"{r['rate']:,.0f}/s ({r['seconds']:.2f} s)" for r in rounds[record])
+        print(f"  {label}: {figures}")
+    print(
+        f"  mean: without {without:,.0f} tasks/s, with {with_:,.0f} tasks/s, "
+        f"ratio {with_ / without:.3f} (recording costs {100 * (1 - with_ / without):.1f} %)"
+    )
