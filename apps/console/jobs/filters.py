@@ -39,9 +39,16 @@ class ConsumerFilter(DropdownFilter):
     title = _("consumer")
     parameter_name = "consumer"
 
+    def has_output(self) -> bool:
+        return True  # a consumer whose heartbeat row is gone still filters the history
+
     def lookups(self, request, model_admin):
         names = WorkerHeartbeat.objects.order_by("-last_seen").values_list("consumer", flat=True)
-        return [(name, name) for name in names[:100]]
+        names = list(names[:100])
+        current = request.GET.get(self.parameter_name)
+        return [
+            (name, name) for name in ([current] if current not in (None, *names) else []) + names
+        ]
 
     def queryset(self, request, queryset):
         return queryset.filter(consumer=self.value()) if self.value() else queryset

@@ -1,0 +1,99 @@
+"""The dashboard's figures, their links to the filtered lists, and its query budget."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.billing.models import UsageRecord
+from apps.console.selectors import (
+    api_requests_per_day,
+    emails_per_day,
+    organizations_near_quota,
+    slowest_tasks,
+    task_runs_per_hour,
+)
+from apps.jobs.models import TaskRun
+from apps.mail.models import EmailEvent, OutboundEmail
+from tests.factories import make_organization
+
+pytestmark = pytest.mark.django_db
+
+
+def run(name: str, state: str, ago: dt.timedelta, duration: float = 0.1) -> TaskRun:
+    return TaskRun.objects.create(
+        task_id=f"{name}-{state}-{ago.total_seconds()}", name=f"apps.x.tasks.{name}",
+        state=state, created_at=timezone.now() - ago, duration=duration,
+    )  # fmt: skip
+
+
+def test_tasks_per_hour_counts_runs_and_failures_in_each_of_24_hours():
+    run("a", "complete", dt.timedelta(minutes=1))
+    run("a", "error", dt.timedelta(minutes=2))
+    run("a", "lost", dt.timedelta(hours=3))
+    run("a", "error", dt.timedelta(hours=30))  # outside the window
+    series = task_runs_per_hour()
+    assert len(series) == 24
+    assert (series[-1]["total"], series[-1]["failed"]) == (2, 1)
+    assert sum(r["total"] for r in series) == 3 and sum(r["failed"] for r in series) == 2
+
+
+def test_slowest_tasks_rank_by_average_duration():
+    run("slow", "complete", dt.timedelta(minutes=1), duration=9)
+    run("fast", "complete", dt.timedelta(minutes=1), duration=0.5)
+    assert [row["name"] for row in slowest_tasks()] == ["apps.x.tasks.slow", "apps.x.tasks.fast"]
+
+
+def test_emails_per_day_counts_sent_bounced_and_complained():
+    now = timezone.now()
+    email = OutboundEmail.objects.create(template_key="welcome", to="a@example.com",
+                                         status="sent", sent_at=now)  # fmt: skip
+    for kind in ("bounced", "complained", "opened"):
+        EmailEvent.objects.create(email=email, esp_name="t", event_type=kind, occurred_at=now,
+                                  fingerprint=kind)  # fmt: skip
+    today = emails_per_day()[-1]
+    assert (today["sent"], today["bounced"], today["complained"]) == (1, 1, 1)
+
+
+def test_organizations_at_80_percent_or_more_fullest_first():
+    start = timezone.now().date().replace(day=1)
+    for name, used in (("Low", 500), ("Near", 800), ("Full", 1200)):
+        UsageRecord.objects.create(organization=make_organization(name=name), period_start=start,
+                                   characters_used=used, characters_limit=1000)  # fmt: skip
+    names = [r.organization.name for r in organizations_near_quota()]
+    assert names == ["Full", "Near"]
+
+
+def test_api_requests_per_day_weights_p95_by_request_count():
+    from apps.analytics.models import DailyRollup
+
+    day = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    for mode, count, ok, p95 in (("a", 100, 99, 200), ("b", 300, 297, 400)):
+        DailyRollup.objects.create(period_start=day, organization=make_organization(name=mode),
+                                   mode=mode, count=count, success_count=ok, p50_ms=1, p95_ms=p95,
+                                   input_characters=0, output_characters=0)  # fmt: skip
+    assert api_requests_per_day()[-1] == {
+        "day": day.date(), "requests": 400, "success_rate": 99.0, "p95_ms": 350,
+    }  # fmt: skip
+
+
+def test_the_dashboard_links_each_figure_to_its_list_within_a_query_budget(admin_client):
+    run("a", "error", dt.timedelta(minutes=1))
+    with CaptureQueriesContext(connection) as queries:
+        body = admin_client.get("/admin/").content.decode()
+    assert len(queries) <= 45
+    for link in (
+        "/admin/jobs/taskrun/?created_at_from_0=",
+        "/admin/jobs/taskrun/?state__exact=enqueued",
+        "/admin/jobs/periodicrun/schedules/",
+        "/admin/jobs/workerheartbeat/",
+        "/admin/mail/outboundemail/?status__exact=sent",
+        "/admin/mail/emailevent/?event_type__exact=bounced",
+        "/admin/analytics/dailyrollup/",
+        "/admin/billing/usagerecord/?closed_at__isnull=True",
+    ):
+        assert link in body, link
+    assert body.count('class="chart"') == 3
+    assert "Pause live updates" in body
