@@ -82,10 +82,10 @@ def test_a_task_on_a_killed_consumer_is_marked_lost_and_completes_exactly_once(h
 
 
 def test_three_consumers_each_scheduling_produce_one_run_per_job_and_period(huey_consumer):
-    # 40x clock from 23:50 on New Year's Eve: every per-minute job sees a period each 1.5 s,
+    # 30x clock from 23:50 on New Year's Eve: every per-minute job sees a period each 2 s,
     # and the run crosses the hour, the day, the month and the year.
     env = subprocess_env(
-        JOBS_SIMULATED_CLOCK_RATE="40",
+        JOBS_SIMULATED_CLOCK_RATE="30",
         JOBS_SIMULATED_EPOCH="2026-12-31T23:50:00",
         JOBS_SIMULATED_STARTED_AT=str(time.time() + 4),
         **FAST_HEARTBEAT,
@@ -95,7 +95,7 @@ def test_three_consumers_each_scheduling_produce_one_run_per_job_and_period(huey
     def reaper_periods() -> int:
         return PeriodicRun.objects.filter(job="reaper", status="succeeded").count()
 
-    wait_until(lambda: reaper_periods() >= 26, timeout=90, interval=1)
+    wait_until(lambda: reaper_periods() >= 24, timeout=120, interval=1)
     for consumer in consumers:
         consumer.stop(signal.SIGINT)
 
@@ -109,7 +109,7 @@ def test_three_consumers_each_scheduling_produce_one_run_per_job_and_period(huey
         .annotate(done=Count("id", filter=Q(state="complete")), copies=Count("id"))
     )
     assert {p["done"] for p in per_period} == {1}  # the body ran once per period
-    assert sum(p["copies"] for p in per_period) >= 2.5 * len(per_period)  # ...of ~3 copies
+    assert sum(p["copies"] for p in per_period) >= 2 * len(per_period)  # ...of ~3 copies
     schedulers = TaskRun.objects.filter(periodic_job="reaper").values("enqueued_by").distinct()
     assert schedulers.count() == 3
     executors = {r.consumer for r in TaskRun.objects.filter(state="complete")}
