@@ -279,6 +279,10 @@ def email_deliver(*, email_id: int) -> OutboundEmail:
         _finish(email, started, Status.FAILED, Outcome.FAILED, str(error))
     except _Stop as stop:
         _finish(email, started, stop.status, stop.outcome, stop.reason)
+    except Exception as error:
+        # A bug, not the provider: record it on the row instead of leaving it `sending`.
+        logger.exception("email %s failed unexpectedly", email.pk)
+        _finish(email, started, Status.FAILED, Outcome.FAILED, f"{type(error).__name__}: {error}")
     else:
         _finish(email, started, Status.SENT, Outcome.SENT, "", sent_at=timezone.now())
     return email

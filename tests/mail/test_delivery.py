@@ -271,3 +271,13 @@ def test_send_test_email_command_sends_sample_data_marked_as_test(templates, pro
     assert row.is_test and row.status == Status.SENT
     assert "INV-202611-8F3A21C0" in provider[0].body
     assert "sent" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_fails_the_row_instead_of_leaving_it_sending(templates, provider):
+    row = queue()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "render_for", lambda **kwargs: 1 / 0)
+        row = email_deliver(email_id=row.pk)
+    assert row.status == Status.FAILED and row.last_error == "ZeroDivisionError: division by zero"
+    assert provider == []
