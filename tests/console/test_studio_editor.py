@@ -1,4 +1,4 @@
-"""Editing a template: errors at their line and column, nothing invalid saved, every save audited."""
+"""Editing a template: errors at their line and column, nothing invalid saved, saves audited."""
 
 import pytest
 
@@ -7,14 +7,14 @@ from apps.console.roles import TEMPLATE_EDITOR
 from apps.mail.models import EmailTemplate
 from tests.console.studio_support import editor_data, role_client, shipped  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
 
 
 def change_url(template: EmailTemplate) -> str:
     return f"/admin/mail/emailtemplate/{template.pk}/change/"
 
 
-def test_the_editor_page_has_code_editors_and_a_preview_pane(admin_client, shipped):
+def test_the_editor_page_has_code_editors_and_a_preview_pane(admin_client):
     template = EmailTemplate.objects.get(key="welcome")
     page = admin_client.get(change_url(template)).content.decode()
     assert 'data-code-editor="xml"' in page and 'data-code-editor="json"' in page
@@ -23,7 +23,7 @@ def test_the_editor_page_has_code_editors_and_a_preview_pane(admin_client, shipp
     assert 'sandbox=""' in page and "studio-frame-dark" in page
 
 
-def test_an_mjml_error_is_reported_at_its_line_and_nothing_is_saved(shipped):
+def test_an_mjml_error_is_reported_at_its_line_and_nothing_is_saved():
     client = role_client(TEMPLATE_EDITOR)
     template = EmailTemplate.objects.get(key="welcome")
     lines = template.mjml.splitlines()
@@ -38,14 +38,14 @@ def test_an_mjml_error_is_reported_at_its_line_and_nothing_is_saved(shipped):
     assert not AuditEntry.objects.exists()
 
 
-def test_a_json_syntax_error_in_the_sample_data_says_where(admin_client, shipped):
+def test_a_json_syntax_error_in_the_sample_data_says_where(admin_client):
     template = EmailTemplate.objects.get(key="welcome")
     broken = '{\n  "name": "Ada",\n  "dashboard_url": https://x\n}'
     response = admin_client.post(change_url(template), editor_data(template, sample_context=broken))
     assert "line 3, column 20: not valid JSON" in response.content.decode()
 
 
-def test_a_valid_save_makes_a_new_version_and_an_audit_entry(shipped):
+def test_a_valid_save_makes_a_new_version_and_an_audit_entry():
     client = role_client(TEMPLATE_EDITOR)
     template = EmailTemplate.objects.get(key="welcome")
     response = client.post(change_url(template), editor_data(template, subject="Hi {{ name }}"))
@@ -59,7 +59,7 @@ def test_a_valid_save_makes_a_new_version_and_an_audit_entry(shipped):
     assert (entry.before["version"], entry.after["version"]) == (1, 2)
 
 
-def test_a_layout_edit_that_would_break_a_template_is_refused_at_its_line(admin_client, shipped):
+def test_a_layout_edit_that_would_break_a_template_is_refused_at_its_line(admin_client):
     from apps.mail.models import EmailLayout
 
     layout = EmailLayout.objects.get(is_default=True)

@@ -229,7 +229,7 @@ class EmailTemplateAdmin(ModelAdmin):
                 to=form.cleaned_data["to"],
                 context=form.cleaned_data["context"],
             )
-        except (services.TestSendRefusedError, TemplateNotFoundError) as error:
+        except (services.SendRefusedError, TemplateNotFoundError) as error:
             messages.error(request, str(error))
             return _hx_redirect(back)
         messages.success(

@@ -95,6 +95,10 @@ class TemplateEditorForm(forms.ModelForm):
         fields = ["key", "name", "category", "layout", "subject", "preheader", "mjml",
                   "text_body", "variables", "sample_context"]  # fmt: skip
         widgets = {"mjml": CodeEditor("xml", {"rows": 28})}
+        labels = {"mjml": _("MJML body")}
+        help_texts = {
+            "mjml": _("Sections placed in the layout's <mj-content/>; errors show at their line.")
+        }
 
     def clean_variables(self):
         return self._json("variables", list)

@@ -60,6 +60,8 @@ _COLOUR = re.compile(
     r"#[0-9a-f]{8}\b|#[0-9a-f]{6}\b|#[0-9a-f]{3}\b|rgba?\([^)]*\)|\b(?:white|black)\b", re.I
 )
 _NAMED = {"white": (255, 255, 255), "black": (0, 0, 0)}
+# Relative luminance above which a background counts as light, below which text counts as dark.
+LIGHT_BACKGROUND, DARK_TEXT = 0.35, 0.25
 FORCED_BASE = "html, body { background-color: #121212 !important; color: #e3e3e3 !important; }"
 
 
@@ -93,11 +95,12 @@ def _recolour(token: str, role: str) -> str:
         return token
     (r, g, b), alpha = parsed
     hue, light, sat = colorsys.rgb_to_hls(r / 255, g / 255, b / 255)
-    if role == "bg" and light > 0.5:
+    brightness = luminance((r, g, b))
+    if role == "bg" and brightness > LIGHT_BACKGROUND:
         light, sat = 0.07 + (1 - light) * 0.35, sat * 0.5
-    elif role == "fg" and light < 0.5:
+    elif role == "fg" and brightness < DARK_TEXT:
         light, sat = 0.93 - light * 0.3, sat * 0.6
-    else:
+    else:  # saturated mid tones (buttons, brand colours) stay, a little muted
         sat *= 0.8
     r, g, b = (round(c * 255) for c in colorsys.hls_to_rgb(hue, light, sat))
     if alpha < 1:

@@ -25,7 +25,7 @@ from apps.mail.services import (
 )
 
 
-class TestSendRefusedError(ValueError):
+class SendRefusedError(ValueError):
     """A test send was refused: the address is not allowed or the hourly limit is reached."""
 
 
@@ -105,7 +105,7 @@ def _rate_limit_take(*, user) -> None:
     key = f"studio:test-sends:{user.pk}:{int(time.time() // 3600)}"
     cache.add(key, 0, timeout=3600)
     if cache.incr(key) > limit:
-        raise TestSendRefusedError(
+        raise SendRefusedError(
             f"You have sent {limit} test emails this hour, the limit; try again next hour."
         )
 
@@ -120,7 +120,7 @@ def studio_test_send(
     """
     to = to.strip().lower()
     if to not in test_recipients(user=actor):
-        raise TestSendRefusedError(
+        raise SendRefusedError(
             f"{to} is not an allowed test recipient: use your own address or one in "
             "MAIL_TEST_RECIPIENTS."
         )

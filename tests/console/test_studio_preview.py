@@ -1,0 +1,129 @@
+"""The live preview: rendered without saving, sandboxed, dark both ways, checked; errors placed."""
+
+import pytest
+
+from apps.console.roles import VIEWER
+from apps.console.studio.checks import FAIL, PASS, WARN, link_problem, run_checks
+from apps.console.studio.preview import PREVIEW_CSP, forced_dark, own_dark, parse_colour
+from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion
+from tests.console.studio_support import editor_data, role_client, shipped  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
+
+
+def preview(client, template: EmailTemplate, **changes) -> dict:
+    url = f"/admin/mail/emailtemplate/{template.pk}/preview/"
+    response = client.post(url, editor_data(template, **changes))
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_preview_renders_the_edited_source_without_saving_it(admin_client):
+    template = EmailTemplate.objects.get(key="welcome")
+    edited = template.mjml.replace("Welcome aboard", "Hello from the preview")
+    data = preview(admin_client, template, mjml=edited, subject="Hi {{ name }}!")
+    assert data["ok"] and data["problems"] == []
+    assert "Hello from the preview, Ada" in data["html"]["light"]
+    assert data["subject"] == "Hi Ada!"
+    assert data["preheader"].startswith("Your account is ready")
+    assert "Hello from the preview, Ada" in data["text"]
+    assert EmailTemplateVersion.objects.filter(template=template).count() == 1
+    assert EmailTemplate.objects.get(pk=template.pk).mjml == template.mjml
+
+
+def test_every_preview_document_carries_a_strict_csp_first_in_its_head(admin_client):
+    data = preview(admin_client, EmailTemplate.objects.get(key="welcome"))
+    for document in data["html"].values():
+        head = document.split("<head>", 1)[1]
+        assert head.startswith(
+            f'<meta http-equiv="Content-Security-Policy" content="{PREVIEW_CSP}">'
+        )
+    assert "default-src 'none'" in PREVIEW_CSP and "script-src" not in PREVIEW_CSP
+
+
+def test_the_own_dark_document_applies_the_emails_dark_styles_unconditionally(admin_client):
+    data = preview(admin_client, EmailTemplate.objects.get(key="welcome"))
+    assert "prefers-color-scheme: dark" in data["html"]["light"]
+    dark = data["html"]["dark"]
+    assert "prefers-color-scheme" not in dark and "(min-width: 0px)" in dark
+    assert ":root { color-scheme: dark; }" in dark
+
+
+def test_an_mjml_error_comes_back_with_its_field_line_and_column(admin_client):
+    template = EmailTemplate.objects.get(key="welcome")
+    lines = template.mjml.splitlines()
+    lines[4] = "    <mj-txt>oops</mj-txt>"
+    data = preview(admin_client, template, mjml="\n".join(lines))
+    assert not data["ok"]
+    assert {"field": "mjml", "line": 5, "column": 5, "message": "unknown element <mj-txt>"} in (
+        data["problems"]
+    )
+
+
+def test_a_json_error_in_the_sample_data_comes_back_with_its_line(admin_client):
+    template = EmailTemplate.objects.get(key="welcome")
+    data = preview(admin_client, template, sample_context='{\n  "name": "Ada",\n}')
+    assert data["problems"][0]["field"] == "sample_context"
+    assert data["problems"][0]["line"] == 3
+
+
+def test_a_viewer_may_preview_and_a_stranger_may_not():
+    template = EmailTemplate.objects.get(key="welcome")
+    assert preview(role_client(VIEWER), template)["ok"]
+    from django.test import Client
+
+    response = Client().post(f"/admin/mail/emailtemplate/{template.pk}/preview/", {})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_checks_beside_the_preview_pass_for_a_shipped_template(admin_client):
+    data = preview(admin_client, EmailTemplate.objects.get(key="daily_digest"))
+    statuses = {check["key"]: check["status"] for check in data["checks"]}
+    assert statuses == {
+        "links": PASS, "alt": PASS, "size": PASS, "dark": PASS, "unsubscribe": PASS
+    }  # fmt: skip
+
+
+def test_a_digest_without_its_unsubscribe_link_fails_the_check(admin_client):
+    template = EmailTemplate.objects.get(key="daily_digest")
+    layout = template.layout or EmailLayout.objects.get(is_default=True)
+    layout.mjml = layout.mjml.replace("{{ unsubscribe_url }}", "https://example.com/unsubscribe")
+    layout.save()
+    data = preview(admin_client, template)
+    [unsubscribe] = [c for c in data["checks"] if c["key"] == "unsubscribe"]
+    assert unsubscribe["status"] == FAIL
+
+
+def test_links_images_size_and_dark_mode_are_checked():
+    html = (
+        "<html><head></head><body><a href=''>a</a><a href='#'>b</a><a href='http://x.example/'>"
+        "c</a><a href='https://ok.example/'>d</a><a href='http://[bad'>e</a>"
+        "<a href='mailto:hi@example.com'>f</a><img src='https://i.example/a.png'>"
+        "<img src='https://i.example/b.png' alt='B'></body></html>"
+    )
+    checks = {c.key: c for c in run_checks(html=html, category="transactional", unsubscribe_url="")}
+    assert checks["links"].status == FAIL and len(checks["links"].items) == 4
+    assert checks["alt"].status == WARN and checks["alt"].items == ["https://i.example/a.png"]
+    assert checks["dark"].status == WARN
+    assert checks["unsubscribe"].status == PASS
+    assert checks["size"].status == PASS
+    big = run_checks(html="x" * 110_000, category="transactional", unsubscribe_url="")
+    assert {c.key: c.status for c in big}["size"] == FAIL
+    assert link_problem("https://example.com/{{ url }}") is not None
+
+
+def test_forced_dark_darkens_light_backgrounds_and_lightens_dark_text():
+    html = (
+        "<html><head><style>.card { background-color: #ffffff; color: #1f2330; }</style></head>"
+        '<body style="background:#f4f5f7"><td bgcolor="#FFFFFF" style="color:#000">x</td>'
+        '<a style="background-color:#4f46e5;color:#ffffff">b</a></body></html>'
+    )
+    dark = forced_dark(html)
+    assert "#ffffff;" not in dark.split("</style>", 1)[1].split("<a")[0]
+    background = parse_colour(dark.split('bgcolor="')[1].split('"')[0])[0]
+    assert max(background) < 60  # a white cell became dark
+    text = parse_colour(dark.split('style="color:')[1].split('"')[0])[0]
+    assert min(text) > 180  # black text became light
+    button = parse_colour(dark.split("background-color:")[-1].split(";")[0])[0]
+    assert button[2] > 150  # the saturated button keeps its colour
+    assert own_dark("<head></head>@media (prefers-color-scheme: light) {}").count("max-width") == 1
