@@ -7,7 +7,6 @@ from aiosmtpd.controller import Controller
 from django.core import mail
 
 from apps.mail.defaults import sync_email_templates
-from tests.browser.conftest import browser  # noqa: F401  (headless Chromium, for test_look)
 from tests.servers import free_port
 
 ANYMAIL_TEST = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}

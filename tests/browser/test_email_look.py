@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.mail.defaults import TEMPLATE_KEYS
+from apps.mail.defaults import TEMPLATE_KEYS, sync_email_templates
 from apps.mail.services import render_for_preview
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
@@ -19,7 +19,8 @@ def phone(browser):
     context.close()
 
 
-def test_every_email_fits_375_px_and_switches_to_dark_colours(templates, phone):
+def test_every_email_fits_375_px_and_switches_to_dark_colours(phone):
+    sync_email_templates()
     for key in TEMPLATE_KEYS:
         phone.emulate_media(color_scheme="light")
         phone.set_content(render_for_preview(template_key=key).html)
