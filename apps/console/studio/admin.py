@@ -39,7 +39,7 @@ from apps.mail.services import render_for
 
 from . import services
 from .forms import LayoutEditorForm, SuppressionForm, TemplateEditorForm, TestSendForm
-from .preview import sandboxed
+from .preview import light, sandboxed
 from .views import DeliveryView, VersionDiffView, template_preview_view
 
 for model in (EmailTemplate, EmailLayout, EmailTemplateVersion, OutboundEmail, EmailEvent,
@@ -83,7 +83,7 @@ def sandboxed_iframe(html: str, *, height: int = 640, title: str = "Email") -> s
         'style="height:{}px" srcdoc="{}"></iframe>',
         title,
         height,
-        sandboxed(html),
+        sandboxed(light(html)),
     )
 
 

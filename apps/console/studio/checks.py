@@ -82,6 +82,8 @@ def check_links(links: list[str]) -> Check:
     bad = [f"{href or '(empty)'}: {why}" for href in links if (why := link_problem(href))]
     if bad:
         return Check("links", FAIL, f"{len(bad)} of {len(links)} links broken or not HTTPS", bad)
+    if not links:
+        return Check("links", PASS, "No links")
     return Check("links", PASS, f"All {len(links)} links are HTTPS and well formed")
 
 
@@ -93,6 +95,8 @@ def check_images(images: list[dict]) -> Check:
     ]
     if missing:
         return Check("alt", WARN, f"{len(missing)} image(s) without alt text", missing)
+    if not images:
+        return Check("alt", PASS, "No images")
     return Check("alt", PASS, f"All {len(images)} images have alt text")
 
 

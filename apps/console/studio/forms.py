@@ -97,7 +97,9 @@ class TemplateEditorForm(forms.ModelForm):
         widgets = {"mjml": CodeEditor("xml", {"rows": 28})}
         labels = {"mjml": _("MJML body")}
         help_texts = {
-            "mjml": _("Sections placed in the layout's <mj-content/>; errors show at their line.")
+            "mjml": _(
+                "The sections placed in the layout's content slot; problems show at their line."
+            )
         }
 
     def clean_variables(self):

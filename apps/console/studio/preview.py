@@ -26,15 +26,24 @@ _PREFERS = re.compile(r"\(\s*prefers-color-scheme\s*:\s*(dark|light)\s*\)", re.I
 _SUPPORTS_DARK = re.compile(r"<meta[^>]+name=[\"']color-scheme[\"'][^>]*dark", re.I)
 
 
+def _scheme(html: str, scheme: str) -> str:
+    """The colour-scheme media features rewritten to match `scheme` whatever the browser's."""
+    always, never = "(min-width: 0px)", "(max-width: -1px)"
+    return _PREFERS.sub(lambda m: always if m.group(1).lower() == scheme else never, html)
+
+
+def light(html: str) -> str:
+    """The email as a light-mode client shows it, even inside a console in dark mode."""
+    return _scheme(html, "light")
+
+
 def own_dark(html: str) -> str:
     """The email as a dark-mode client shows it: its `prefers-color-scheme: dark` rules apply.
 
     The media features are rewritten to always/never match, so the preview does not depend on
     the browser passing the iframe's colour scheme through (Chromium does not for srcdoc).
     """
-    html = _PREFERS.sub(
-        lambda m: "(min-width: 0px)" if m.group(1).lower() == "dark" else "(max-width: -1px)", html
-    )
+    html = _scheme(html, "dark")
     if _SUPPORTS_DARK.search(html):  # the client's canvas and form controls turn dark too
         html = _inject_style(html, ":root { color-scheme: dark; }")
     return html
@@ -70,7 +79,9 @@ def forced_dark(html: str) -> str:
 
     Scripts cannot run in the sandboxed preview, so the recolouring is done here, on the
     colours written in styles and `bgcolor` attributes; chroma is reduced as the apps do.
+    These clients ignore the email's own dark styles, so they never apply here.
     """
+    html = light(html)
     html = _STYLE_BLOCK.sub(lambda m: m.group(1) + recolour_css(m.group(2)) + m.group(3), html)
     html = _STYLE_ATTR.sub(lambda m: m.group(1) + recolour_css(m.group(2)), html)
     html = _BGCOLOR_ATTR.sub(

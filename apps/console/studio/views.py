@@ -23,7 +23,7 @@ from apps.mail.services import system_context, template_preview
 from .checks import run_checks
 from .diff import version_diff
 from .forms import parse_json
-from .preview import forced_dark, own_dark, sandboxed
+from .preview import forced_dark, light, own_dark, sandboxed
 
 PREVIEW_ADDRESS = "ada@example.com"
 TEXT_FIELDS = ["key", "name", "category", "subject", "preheader", "mjml", "text_body"]
@@ -61,7 +61,7 @@ def preview_payload(template: EmailTemplate) -> dict:
         "preheader": _preheader(template, {**system, **template.sample_context}),
         "sender": sender_name or sender_address,
         "html": {
-            "light": sandboxed(rendered.html),
+            "light": sandboxed(light(rendered.html)),
             "dark": sandboxed(own_dark(rendered.html)),
             "forced": sandboxed(forced_dark(rendered.html)),
         },

@@ -1,0 +1,208 @@
+"""The email studio as staff use it, in headless Chromium: edit, preview, dark, test-send."""
+
+import email
+import email.policy
+import threading
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+
+from apps.mail.defaults import sync_email_templates
+from apps.mail.models import EmailTemplate, OutboundEmail
+from tests.servers import free_port
+
+pytestmark = pytest.mark.browser
+SHOTS = settings.BASE_DIR / "var" / "screenshots"
+
+
+class Sink:
+    """An SMTP server handler that keeps every message it accepts."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(
+                email.message_from_bytes(envelope.content, policy=email.policy.default)
+            )
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 15) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.1)
+        raise AssertionError(f"the SMTP sink got {len(self.messages)} message(s), not {count}")
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    handler, port = Sink(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def studio(admin_page, live_server):
+    """The welcome template open in the studio, its first preview rendered."""
+    sync_email_templates()
+    template = EmailTemplate.objects.get(key="welcome")
+    admin_page.goto(f"{live_server.url}/admin/mail/emailtemplate/{template.pk}/change/")
+    wait_for_preview(admin_page, "ok")
+    return admin_page, template
+
+
+def wait_for_preview(page, state: str, after: int = 0) -> None:
+    page.wait_for_function(
+        "([state, after]) => { const p = document.getElementById('studio-preview');"
+        " return p.dataset.state === state && +p.dataset.renders > after; }",
+        arg=[state, after],
+    )
+
+
+def renders(page) -> int:
+    return int(page.get_attribute("#studio-preview", "data-renders"))
+
+
+def editor_line(page, number: int):
+    return page.locator(".CodeMirror[data-field=mjml] .CodeMirror-code > div").nth(number - 1)
+
+
+def error_lines(page) -> list[int]:
+    return page.evaluate(
+        "() => { const cm = document.querySelector('.CodeMirror[data-field=mjml]').CodeMirror;"
+        " const found = []; cm.eachLine(h => { if ((h.bgClass || '').includes('studio-line-error'))"
+        " found.push(cm.getLineNumber(h) + 1); }); return found; }"
+    )
+
+
+def frame(page, name: str):
+    return page.locator(f"#studio-frame-{name}").element_handle().content_frame()
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name))
+
+
+def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_dark_applies(studio):
+    page, template = studio
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    shoot(page, "studio-light.png")
+    mistake = "<mj-txt>oops</mj-txt>"
+    before = renders(page)
+    editor_line(page, 4).click()
+    page.keyboard.press("End")
+    page.keyboard.type(mistake)
+    wait_for_preview(page, "invalid", before)
+    assert error_lines(page) == [4]
+    problem = page.locator(".studio-line-problem[data-line='4']").first
+    assert "unknown element <mj-txt>" in problem.inner_text()
+    assert "line 4" in page.locator("#studio-problems").inner_text()
+
+    page.click("button[name=_continue]")  # saving refuses it, at the same line
+    page.wait_for_load_state()
+    assert "line 4, column" in page.locator(".field-mjml").inner_text()
+    assert EmailTemplate.objects.get(pk=template.pk).versions.count() == 1
+    wait_for_preview(page, "invalid")
+
+    before = renders(page)
+    editor_line(page, 4).click()
+    page.keyboard.press("End")
+    for _ in mistake:
+        page.keyboard.press("Backspace")
+    editor_line(page, 3).click()
+    page.keyboard.press("End")
+    for _ in "</mj-text>":
+        page.keyboard.press("ArrowLeft")
+    page.keyboard.type(" Hello from the browser")
+    wait_for_preview(page, "ok", before)
+    assert error_lines(page) == []
+    light = frame(page, "light")
+    assert "Hello from the browser" in light.locator("h1, div").first.inner_text() or (
+        "Hello from the browser" in light.content()
+    )
+    assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 245, 247)"
+
+    page.click("[data-mode=dark]")
+    dark = frame(page, "dark")
+    assert page.locator("#studio-frame-dark").is_visible()
+    assert dark.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 19, 24)"
+    card = dark.locator(".em-card").first
+    assert card.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(28, 31, 39)"
+    page.click("[data-mode=forced]")
+    forced = frame(page, "forced")
+    assert forced.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(18, 18, 18)"
+
+    page.click("button[name=_continue]")
+    page.wait_for_load_state()
+    version = EmailTemplate.objects.get(pk=template.pk).active_version
+    assert version.number == 2 and "Hello from the browser" in version.mjml
+
+    page.emulate_media(color_scheme="dark")
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.reload()
+    wait_for_preview(page, "ok")
+    page.click("[data-mode=both]")
+    light = frame(page, "light")  # the console is dark now; the light preview stays light
+    assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 245, 247)"
+    shoot(page, "studio-dark.png")
+
+
+def test_a_test_send_reaches_the_smtp_sink(studio, smtp_sink, settings):
+    settings.MAIL_TEST_RECIPIENTS = ["qa@summasaas.example"]
+    page, template = studio
+    page.click("a:has-text('Send test')")
+    dialog = page.locator("#dialog")
+    dialog.locator("select[name=to]").select_option("qa@summasaas.example")
+    shoot(page, "studio-test-send.png")
+    dialog.locator("button[type=submit]").click()
+    page.wait_for_selector("text=Test email queued to qa@summasaas.example")
+    [message] = smtp_sink.wait_for(1)
+    assert message["To"] == "qa@summasaas.example"
+    assert message["Subject"] == "Welcome to SummaSaaS, Ada"
+    assert "Welcome aboard, Ada" in message.get_body(("html",)).get_content()
+    sent = OutboundEmail.objects.get()
+    assert sent.is_test and sent.status == "sent" and sent.version == template.active_version
+
+
+def test_a_script_in_a_template_cannot_run_in_the_preview(studio):
+    page, _template = studio
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    script = (
+        "<mj-section><mj-column><mj-raw><script>document.body.setAttribute('data-ran', 'yes');"
+        "parent.document.title = 'pwned'; alert('pwned');</script></mj-raw>"
+        "<mj-text>Scripted</mj-text></mj-column></mj-section>"
+    )
+    before = renders(page)
+    page.evaluate(
+        "source => document.querySelector('.CodeMirror[data-field=mjml]').CodeMirror"
+        ".setValue(source)",
+        script,
+    )
+    wait_for_preview(page, "ok", before)
+    title = page.title()
+    for name in ("light", "dark", "forced"):
+        assert page.get_attribute(f"#studio-frame-{name}", "sandbox") == ""
+        inner = frame(page, name)
+        assert inner.evaluate("document.scripts.length") >= 1  # it is there, and inert
+        assert inner.evaluate("document.body.getAttribute('data-ran')") is None
+        assert "Scripted" in inner.content()
+    page.wait_for_timeout(300)
+    assert page.title() == title and "pwned" not in title
+    assert dialogs == []
