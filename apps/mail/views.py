@@ -28,6 +28,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except TokenError as error:
         return _invalid(request, error)
     address, category = data["a"], data["c"]
+    if category not in Category.values:  # a category that no longer exists
+        return _invalid(request, TokenError("This link is for emails we no longer send."))
     page = {
         "address": address,
         "category": Category(category).label,

@@ -77,3 +77,11 @@ def test_the_preferences_page_lists_categories_and_saves_choices(client, templat
     off = set(EmailPreference.objects.filter(subscribed=False).values_list("category", flat=True))
     assert off == {"reports", "digest"}
     assert client.get("/email/preferences/forged/").status_code == 400
+
+
+def test_a_link_for_a_category_that_no_longer_exists_shows_a_clear_page(client, templates):
+    from apps.mail.tokens import make_unsubscribe_token
+
+    token = make_unsubscribe_token(address="ada@example.com", category="newsletter")
+    response = client.get(f"/email/unsubscribe/{token}/")
+    assert response.status_code == 400 and b"no longer send" in response.content
