@@ -154,13 +154,17 @@ def job_spec(name: str) -> JobSpec:
         ) from None
 
 
+_spec_of_class: dict[type, JobSpec | None] = {}
+
+
 def spec_for_task(task) -> JobSpec | None:
-    spec = getattr(type(task), "spec", None)
-    if spec is None:
-        wrapper_spec = [s for s in REGISTRY.values() if s.task.task_class is type(task)]
-        spec = wrapper_spec[0] if wrapper_spec else None
-        type(task).spec = spec
-    return spec
+    """The periodic job a task instance belongs to, or None (cached per task class)."""
+    cls = type(task)
+    try:
+        return _spec_of_class[cls]
+    except KeyError:
+        found = [s for s in REGISTRY.values() if s.task.task_class is cls]
+        return _spec_of_class.setdefault(cls, found[0] if found else None)
 
 
 def pin_period(signal, task, *args) -> None:

@@ -7,9 +7,8 @@ import tempfile
 from collections.abc import Callable
 
 from django.core.files import File
+from django.db import transaction
 from django.db.models import Max, Q
-
-from apps.jobs.services import delete_in_batches
 
 from .models import SummarizationRequest, SummaryArchive
 
@@ -17,6 +16,7 @@ FIELDS = (
     "id", "organization_id", "user_id", "mode", "input_characters", "output_characters",
     "status", "created_at", "completed_at",
 )  # fmt: skip
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _week(moment: dt.datetime) -> tuple[str, dt.datetime]:
@@ -28,45 +28,47 @@ def _week(moment: dt.datetime) -> tuple[str, dt.datetime]:
 
 
 class _WeekFile:
-    """One organization's requests of one ISO week, gzipped into a temporary file."""
+    """One organization's requests of one ISO week, streamed through gzip to a temporary file."""
 
     def __init__(self, organization_id: int, week: str, start: dt.datetime):
         self.organization_id, self.week, self.start = organization_id, week, start
-        self.tmp = tempfile.TemporaryFile()  # noqa: SIM115 (closed in store())
+        self.end = start + dt.timedelta(weeks=1)
+        self.tmp = tempfile.TemporaryFile()  # noqa: SIM115 (closed in save())
         self.gz = gzip.GzipFile(fileobj=self.tmp, mode="wb", compresslevel=6)
+        self.lines: list[bytes] = []
         self.rows = 0
         self.first = self.last = None
 
-    def add(self, row: dict) -> None:
-        self.first = self.first or row["created_at"]
-        self.last = row["created_at"]
-        line = {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in row.items()}
-        self.gz.write(json.dumps(line, separators=(",", ":")).encode() + b"\n")
+    def covers(self, moment: dt.datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def add(self, row: tuple) -> None:
+        """Buffer one request (a FIELDS tuple) as a JSON line; written once per batch."""
+        *head, created, completed = row
+        self.first = self.first or created
+        self.last = created
+        values = (*head, created.isoformat(), completed.isoformat() if completed else None)
+        self.lines.append(_encode(dict(zip(FIELDS, values, strict=True))).encode())
         self.rows += 1
 
-    def store(self, before: dt.datetime, batch_size: int) -> SummaryArchive:
-        """Save the file and its archive row, then delete the archived rows in batches."""
+    def write(self) -> None:
+        if self.lines:
+            self.gz.write(b"\n".join(self.lines) + b"\n")
+            self.lines = []
+
+    def save(self, part: int) -> SummaryArchive:
+        """Store the file; returns its archive row, not yet saved."""
+        self.write()
         self.gz.close()
         size = self.tmp.tell()
         self.tmp.seek(0)
-        existing = SummaryArchive.objects.filter(
-            organization_id=self.organization_id, week=self.week
-        )
-        part = (existing.aggregate(n=Max("part"))["n"] or 0) + 1
         archive = SummaryArchive(
             organization_id=self.organization_id, week=self.week, part=part, rows=self.rows,
             size=size, first_created_at=self.first, last_created_at=self.last,
         )  # fmt: skip
         suffix = "" if part == 1 else f"-part{part}"
         archive.file.save(f"{self.week}{suffix}.jsonl.gz", File(self.tmp), save=False)
-        archive.save()
         self.tmp.close()
-        archived = SummarizationRequest.objects.filter(
-            organization_id=self.organization_id,
-            created_at__gte=self.start,
-            created_at__lt=min(self.start + dt.timedelta(weeks=1), before),
-        )
-        delete_in_batches(archived, batch_size=batch_size)
         return archive
 
 
@@ -79,7 +81,9 @@ def summarization_requests_archive(
     """Move requests created before `before` into one archive per organization and ISO week.
 
     Reads each organization's rows in (created_at, id) order, `batch_size` at a time, and
-    streams them through gzip into a temporary file: memory stays flat whatever the volume.
+    streams them through gzip into temporary files: memory stays flat whatever the volume.
+    Rows are deleted only after their organization's files and archive rows are stored; a run
+    that crashed in between leaves them in place, and the re-run writes them as a new part.
     """
     old = SummarizationRequest.objects.filter(created_at__lt=before)
     organizations = list(
@@ -87,31 +91,46 @@ def summarization_requests_archive(
     )
     rows = archives = 0
     for organization_id in organizations:
-        week_file = None
-        last: dict | None = None
-        while True:
-            page = old.filter(organization_id=organization_id)
-            if last:
-                page = page.filter(
-                    Q(created_at__gt=last["created_at"])
-                    | Q(created_at=last["created_at"], id__gt=last["id"])
-                )
-            batch = list(page.order_by("created_at", "id").values(*FIELDS)[:batch_size])
-            if not batch:
-                break
-            for row in batch:
-                week, start = _week(row["created_at"])
-                if week_file is None or week_file.week != week:
-                    if week_file:
-                        week_file.store(before, batch_size)
-                        archives += 1
-                    week_file = _WeekFile(organization_id, week, start)
-                week_file.add(row)
-            rows += len(batch)
-            last = batch[-1]
-            if progress:
-                progress(rows, None)
-        if week_file:
-            week_file.store(before, batch_size)
-            archives += 1
+        count, stored = _archive_organization(old.filter(organization_id=organization_id),
+                                              organization_id, batch_size)  # fmt: skip
+        rows += count
+        archives += stored
+        if progress:
+            progress(rows, None)
     return {"archived": rows, "archives": archives}
+
+
+def _archive_organization(old, organization_id: int, batch_size: int) -> tuple[int, int]:
+    parts = dict(
+        SummaryArchive.objects.filter(organization_id=organization_id)
+        .values("week")
+        .annotate(top=Max("part"))
+        .values_list("week", "top")
+    )
+    archives: list[SummaryArchive] = []
+    cuts: list[dt.datetime] = []  # created_at of every batch's last row: the delete ranges
+    week_file, last, rows = None, None, 0
+    while True:
+        page = old
+        if last:
+            page = old.filter(Q(created_at__gt=last[0]) | Q(created_at=last[0], id__gt=last[1]))
+        batch = list(page.order_by("created_at", "id").values_list(*FIELDS)[:batch_size])
+        if not batch:
+            break
+        for row in batch:
+            if week_file is None or not week_file.covers(row[-2]):
+                if week_file:
+                    archives.append(week_file.save(parts.get(week_file.week, 0) + 1))
+                week_file = _WeekFile(organization_id, *_week(row[-2]))
+            week_file.add(row)
+        week_file.write()
+        rows += len(batch)
+        last = (batch[-1][-2], batch[-1][0])
+        cuts.append(last[0])
+    if week_file:
+        archives.append(week_file.save(parts.get(week_file.week, 0) + 1))
+    SummaryArchive.objects.bulk_create(archives)
+    for cut in cuts:  # range deletes along the (organization, created_at) index
+        with transaction.atomic():
+            old.filter(created_at__lte=cut).delete()
+    return rows, len(archives)
