@@ -5,14 +5,15 @@ import os
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.utils import timezone
 
 from apps.accounts.models import Organization
 from apps.analytics.models import DailyRollup
-from apps.jobs.models import PeriodicRun, TaskRun
+from apps.billing.models import UsageRecord
+from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
 from apps.mail.models import EmailEvent, OutboundEmail
 from tests.console.flaky import fix, flaky_task
+from tests.factories import make_organization
 
 pytestmark = pytest.mark.browser
 SHOTS = settings.BASE_DIR / "var" / "screenshots"
@@ -29,6 +30,7 @@ def test_an_operator_retries_a_failed_task_and_sees_it_complete(admin_page, live
     fix("browser")
 
     admin_page.goto(f"{live_server.url}/admin/jobs/taskrun/?state__exact=error")
+    shoot(admin_page, "task-history.png")
     admin_page.click("#result_list a:has-text('flaky_task')")
     admin_page.wait_for_url(f"**/jobs/taskrun/{failed.pk}/change/")
     assert "RuntimeError" in admin_page.content()
@@ -39,7 +41,7 @@ def test_an_operator_retries_a_failed_task_and_sees_it_complete(admin_page, live
     admin_page.wait_for_url(lambda url: f"/{failed.pk}/" not in url and "/change/" in url)
     retry = TaskRun.objects.get(retry_of=failed.task_id)
     assert retry.state == "complete"
-    assert "Complete" in admin_page.locator("#content").inner_text()
+    assert "State\ncomplete" in admin_page.locator("#content").inner_text()
     admin_page.click("text=Attempt timeline")
     timeline = admin_page.locator("[data-testid=timeline]").inner_text()
     assert "first run" in timeline and "retry by staff@summasaas.example" in timeline
@@ -60,14 +62,18 @@ def test_an_operator_runs_a_periodic_job_now_from_the_schedules_page(admin_page,
 
 
 def _seed_dashboard() -> None:
-    call_command("seed_demo")
     now = timezone.now()
+    for name, used in (("Globex Research", 10_000), ("Acme Writers", 8_500), ("Initech", 900)):
+        UsageRecord.objects.create(
+            organization=make_organization(name=name), period_start=now.date().replace(day=1),
+            characters_used=used, characters_limit=10_000,
+        )  # fmt: skip
     for i in range(6):
         flaky_task(f"dash-{i}")
     fix("dash-ok")
     for _ in range(12):
         flaky_task("dash-ok")
-    org = Organization.objects.first()
+    org = Organization.objects.get(name="Initech")
     for day in range(7):
         start = (now - dt.timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
         DailyRollup.objects.create(
@@ -99,4 +105,13 @@ def test_the_dashboard_shows_every_figure_with_links(admin_page, live_server):
     admin_page.wait_for_timeout(300)  # charts draw on load
     shoot(admin_page, "dashboard.png")
     admin_page.click("text=Tasks, last 24 h")
+    admin_page.wait_for_url("**/admin/jobs/taskrun/?created_at_from_0=*")
     assert admin_page.locator("#result_list tbody tr").count() == 18
+    WorkerHeartbeat.objects.create(consumer="web-1:42", host="web-1", pid=42, workers=4)
+    WorkerHeartbeat.objects.create(
+        consumer="web-2:7", host="web-2", pid=7, workers=4,
+        last_seen=timezone.now() - dt.timedelta(minutes=5),
+    )  # fmt: skip
+    admin_page.goto(f"{live_server.url}/admin/jobs/workerheartbeat/")
+    assert admin_page.locator("tr[data-status=dead]").count() == 1
+    shoot(admin_page, "consumers.png")

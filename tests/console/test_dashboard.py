@@ -22,19 +22,20 @@ from tests.factories import make_organization
 pytestmark = pytest.mark.django_db
 
 
-def run(name: str, state: str, ago: dt.timedelta, duration: float = 0.1) -> TaskRun:
+def run(name, state, ago: dt.timedelta, duration: float = 0.1, now=None) -> TaskRun:
     return TaskRun.objects.create(
         task_id=f"{name}-{state}-{ago.total_seconds()}", name=f"apps.x.tasks.{name}",
-        state=state, created_at=timezone.now() - ago, duration=duration,
+        state=state, created_at=(now or timezone.now()) - ago, duration=duration,
     )  # fmt: skip
 
 
 def test_tasks_per_hour_counts_runs_and_failures_in_each_of_24_hours():
-    run("a", "complete", dt.timedelta(minutes=1))
-    run("a", "error", dt.timedelta(minutes=2))
-    run("a", "lost", dt.timedelta(hours=3))
-    run("a", "error", dt.timedelta(hours=30))  # outside the window
-    series = task_runs_per_hour()
+    now = timezone.now().replace(minute=30)
+    run("a", "complete", dt.timedelta(minutes=1), now=now)
+    run("a", "error", dt.timedelta(minutes=2), now=now)
+    run("a", "lost", dt.timedelta(hours=3), now=now)
+    run("a", "error", dt.timedelta(hours=30), now=now)  # outside the window
+    series = task_runs_per_hour(now=now)
     assert len(series) == 24
     assert (series[-1]["total"], series[-1]["failed"]) == (2, 1)
     assert sum(r["total"] for r in series) == 3 and sum(r["failed"] for r in series) == 2
