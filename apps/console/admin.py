@@ -63,7 +63,5 @@ def _pretty(value) -> str:
     )
 
 
-from .studio import admin as studio_admin  # noqa: E402, F401
-
-
 from .jobs import admin as jobs_admin  # noqa: E402, F401  (the jobs console replaces jobs' admin)
+from .studio import admin as studio_admin  # noqa: E402, F401

@@ -58,7 +58,7 @@ def _hour_filters(name: str, hour: dt.datetime) -> dict:
 
 
 def on_task_error(signal: str, task, exc: BaseException | None = None) -> None:
-    """huey's error signal: alert when this was the last attempt (no retry left)."""
+    """huey's error and timeout signals: alert when this was the last attempt (no retry left)."""
     if task.retries or not settings.OPS_ALERT_RECIPIENTS:
         return
     try:
@@ -72,7 +72,7 @@ def on_task_error(signal: str, task, exc: BaseException | None = None) -> None:
                 hour=hour,
                 what="failed its last retry",
                 summary=f"{name} (task {task.id}) failed after {attempts} attempt(s).",
-                details=repr(exc) if exc is not None else "",
+                details=repr(exc) if exc is not None else f"huey signal: {signal}",
                 filters={**_hour_filters(name, hour), "state__exact": "error"},
             )
     except Exception:  # an alert must never break the worker that raised it

@@ -16,7 +16,7 @@ class ConsoleConfig(AppConfig):
         from .alerts import on_task_error
 
         post_migrate.connect(_sync_roles, sender=self)
-        HUEY.signal(signals.SIGNAL_ERROR)(on_task_error)
+        HUEY.signal(signals.SIGNAL_ERROR, signals.SIGNAL_TIMEOUT)(on_task_error)
 
 
 def _sync_roles(sender, **kwargs) -> None:

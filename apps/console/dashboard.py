@@ -131,6 +131,7 @@ def dashboard_callback(request, context: dict) -> dict:
     problems = schedules_with_problems()
     context.update(
         {
+            "title": "Dashboard",
             "tasks": _tasks(now),
             "queue": _queue_depth(),
             "queue_url": task_list_url(state__exact="enqueued"),

@@ -80,6 +80,7 @@ def test_api_requests_per_day_weights_p95_by_request_count():
     }  # fmt: skip
 
 
+@pytest.mark.embedded
 def test_the_dashboard_links_each_figure_to_its_list_within_a_query_budget(admin_client):
     run("a", "error", dt.timedelta(minutes=1))
     with CaptureQueriesContext(connection) as queries:

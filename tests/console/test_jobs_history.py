@@ -77,6 +77,7 @@ def test_filters_narrow_by_state_task_queue_consumer_and_date(admin_client):
     assert len(cl(window).result_list) == 4  # the two newest of each batch
 
 
+@pytest.mark.embedded
 def test_search_finds_a_task_by_id_prefix_or_by_text_in_its_arguments(admin_client):
     make_runs(3)
     flaky_task("needle-42", api_key="k")
