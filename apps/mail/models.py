@@ -149,6 +149,8 @@ class OutboundEmail(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["to", "created_at"]),
+            # The send log's date filters and the retention sweep range over this.
+            models.Index(fields=["created_at"], name="mail_outbox_created_at_idx"),
         ]
 
     def __str__(self) -> str:
