@@ -41,7 +41,7 @@ def test_an_operator_retries_a_failed_task_and_sees_it_complete(admin_page, live
     admin_page.wait_for_url(lambda url: f"/{failed.pk}/" not in url and "/change/" in url)
     retry = TaskRun.objects.get(retry_of=failed.task_id)
     assert retry.state == "complete"
-    assert "State\ncomplete" in admin_page.locator("#content").inner_text()
+    assert "State\nCOMPLETE" in admin_page.locator("#content").inner_text()
     admin_page.click("text=Attempt timeline")
     timeline = admin_page.locator("[data-testid=timeline]").inner_text()
     assert "first run" in timeline and "retry by staff@summasaas.example" in timeline

@@ -14,6 +14,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -111,7 +112,7 @@ class TaskRunAdmin(OperatorMixin, ModelAdmin):
     actions_detail = ["retry_detail", "revoke_detail"]
     fieldsets = [
         (None, {"fields": [
-            "task_id", "name", "state_badge", "attempt", "queue", "consumer", "periodic_job",
+            "task_id", "name", "state_label", "attempt", "queue", "consumer", "periodic_job",
             "period_key", "requested_by", "note"]}),
         (_("Timing"), {"fields": [
             "created_at", "enqueued_at", "started_at", "finished_at", "duration_display"]}),
@@ -120,7 +121,7 @@ class TaskRunAdmin(OperatorMixin, ModelAdmin):
         (_("Traceback"), {"fields": ["error", "traceback_display"], "classes": ["tab"]}),
     ]  # fmt: skip
     readonly_fields = [
-        "task_id", "name", "state_badge", "attempt", "queue", "consumer", "periodic_job",
+        "task_id", "name", "state_label", "attempt", "queue", "consumer", "periodic_job",
         "period_key", "requested_by", "note", "created_at", "enqueued_at", "started_at",
         "finished_at", "duration_display", "arguments", "timeline", "error", "traceback_display",
     ]  # fmt: skip
@@ -167,6 +168,13 @@ class TaskRunAdmin(OperatorMixin, ModelAdmin):
     @display(description=_("State"), ordering="state", label=STATE_COLOURS)
     def state_badge(self, obj: TaskRun) -> str:
         return obj.state
+
+    @display(description=_("State"))
+    def state_label(self, obj: TaskRun) -> str:
+        return render_to_string(
+            "unfold/helpers/label.html",
+            {"text": obj.get_state_display(), "variant": STATE_COLOURS.get(obj.state, "")},
+        )
 
     @display(description=_("Duration"), ordering="duration")
     def duration_display(self, obj: TaskRun) -> str:
