@@ -231,9 +231,7 @@ def delete_in_batches(queryset, *, batch_size: int, progress: Callable | None = 
     total = last = 0
     while True:
         rest = queryset.filter(pk__gt=last)
-        edge = list(
-            rest.order_by("pk").values_list("pk", flat=True)[batch_size - 1 : batch_size]
-        )
+        edge = list(rest.order_by("pk").values_list("pk", flat=True)[batch_size - 1 : batch_size])
         batch = rest.filter(pk__lte=edge[0]) if edge else rest
         deleted, _ = batch.delete()
         total += deleted

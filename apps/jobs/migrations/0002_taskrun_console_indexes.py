@@ -4,38 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='taskrun',
-            index=models.Index(fields=['state', '-created_at'], name='taskrun_state_created'),
+            model_name="taskrun",
+            index=models.Index(fields=["state", "-created_at"], name="taskrun_state_created"),
         ),
         migrations.AddIndex(
-            model_name='taskrun',
-            index=models.Index(fields=['name', '-created_at'], name='taskrun_name_created'),
+            model_name="taskrun",
+            index=models.Index(fields=["name", "-created_at"], name="taskrun_name_created"),
         ),
         migrations.AddIndex(
-            model_name='taskrun',
-            index=models.Index(fields=['queue', '-created_at'], name='taskrun_queue_created'),
+            model_name="taskrun",
+            index=models.Index(fields=["queue", "-created_at"], name="taskrun_queue_created"),
         ),
         migrations.AddIndex(
-            model_name='taskrun',
-            index=models.Index(fields=['consumer', '-created_at'], name='taskrun_consumer_created'),
+            model_name="taskrun",
+            index=models.Index(fields=["consumer", "-created_at"], name="taskrun_consumer_created"),
         ),
         migrations.AddIndex(
-            model_name='taskrun',
-            index=models.Index(fields=['periodic_job', '-created_at'], name='taskrun_job_created'),
+            model_name="taskrun",
+            index=models.Index(fields=["periodic_job", "-created_at"], name="taskrun_job_created"),
         ),
         migrations.AddIndex(
-            model_name='taskrun',
-            index=models.Index(fields=['task_id'], name='taskrun_task_id_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="taskrun",
+            index=models.Index(
+                fields=["task_id"], name="taskrun_task_id_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='taskrun',
-            index=models.Index(condition=models.Q(('retry_of', ''), _negated=True), fields=['retry_of'], name='taskrun_retry_of'),
+            model_name="taskrun",
+            index=models.Index(
+                condition=models.Q(("retry_of", ""), _negated=True),
+                fields=["retry_of"],
+                name="taskrun_retry_of",
+            ),
         ),
     ]
