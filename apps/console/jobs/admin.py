@@ -30,6 +30,7 @@ from apps.jobs.models import PeriodicJobState, PeriodicRun, TaskRun, WorkerHeart
 from apps.jobs.selectors import redacted
 from apps.jobs.services import FINISHED
 
+from ..selectors import PERIODIC_COLOURS
 from ..services import operator_task_retry, operator_task_revoke
 from .filters import ConsumerFilter, PeriodicJobFilter, QueueFilter, TaskNameFilter
 from .timeline import attempt_timeline
@@ -47,10 +48,6 @@ STATE_COLOURS = {
     "error": "danger", "retrying": "warning", "revoked": "info", "locked": "warning",
     "expired": "info", "interrupted": "danger", "canceled": "info", "timeout": "danger",
     "rate-limited": "warning", "lost": "danger",
-}  # fmt: skip
-PERIODIC_COLOURS = {
-    "running": "warning", "succeeded": "success", "failed": "danger", "lost": "danger",
-    "skipped": "info",
 }  # fmt: skip
 TASK_ID = re.compile(r"^[0-9a-f-]{6,64}$")
 
@@ -73,10 +70,6 @@ class OperatorMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-def _done(url: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(url)
 
 
 @admin.register(TaskRun)
@@ -277,7 +270,7 @@ class TaskRunAdmin(OperatorMixin, ModelAdmin):
         )
         if request.method == "POST":
             self._retry_many(request, list(candidates[:limit]))
-            return _done(back)
+            return HttpResponseRedirect(back)
         count = candidates[: limit + 1].count()
         return TemplateResponse(
             request,
