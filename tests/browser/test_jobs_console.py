@@ -31,6 +31,11 @@ def test_an_operator_retries_a_failed_task_and_sees_it_complete(admin_page, live
 
     admin_page.goto(f"{live_server.url}/admin/jobs/taskrun/?state__exact=error")
     shoot(admin_page, "task-history.png")
+    admin_page.click("text=Retry all matching")  # carries the filter to its confirmation
+    count = admin_page.locator("[data-testid=matching-count]").inner_text()
+    assert "1 finished run matches" in count
+    shoot(admin_page, "retry-matching.png")
+    admin_page.go_back()
     admin_page.click("#result_list a:has-text('flaky_task')")
     admin_page.wait_for_url(f"**/jobs/taskrun/{failed.pk}/change/")
     assert "RuntimeError" in admin_page.content()

@@ -49,6 +49,12 @@ STATE_COLOURS = {
     "expired": "info", "interrupted": "danger", "canceled": "info", "timeout": "danger",
     "rate-limited": "warning", "lost": "danger",
 }  # fmt: skip
+FILTER_LABELS = {
+    "state__exact": _("State"), "task": _("Task"), "job": _("Periodic job"), "queue": _("Queue"),
+    "consumer": _("Consumer"), "q": _("Search"), "o": _("Order"),
+    "created_at_from_0": _("From day"), "created_at_from_1": _("From time"),
+    "created_at_to_0": _("To day"), "created_at_to_1": _("To time"),
+}  # fmt: skip
 TASK_ID = re.compile(r"^[0-9a-f-]{6,64}$")
 
 for model in (TaskRun, PeriodicRun, WorkerHeartbeat, PeriodicJobState):
@@ -282,7 +288,9 @@ class TaskRunAdmin(OperatorMixin, ModelAdmin):
                 "count": count,
                 "limit": limit,
                 "over_limit": count > limit,
-                "filters": [(k, v) for k, v in request.GET.items() if k not in ("p", "o")],
+                "filters": [
+                    (FILTER_LABELS.get(k, k), v) for k, v in request.GET.items() if v and k != "p"
+                ],
                 "back": back,
                 "confirm": _("Retry them"),
             },
