@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 
 from apps.mail.defaults import sync_email_templates
-from apps.mail.models import EmailTemplate, OutboundEmail
+from apps.mail.models import EmailLayout, EmailTemplate, OutboundEmail
 from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
@@ -206,3 +206,21 @@ def test_a_script_in_a_template_cannot_run_in_the_preview(studio):
     page.wait_for_timeout(300)
     assert page.title() == title and "pwned" not in title
     assert dialogs == []
+
+
+def test_a_layout_error_is_refused_and_marked_at_its_line(admin_page, live_server):
+    sync_email_templates()
+    layout = EmailLayout.objects.get(is_default=True)
+    number = 1 + next(i for i, line in enumerate(layout.mjml.splitlines()) if "<mj-body" in line)
+    admin_page.goto(f"{live_server.url}/admin/mail/emaillayout/{layout.pk}/change/")
+    admin_page.evaluate(  # the line is far down: put the cursor at its end, then type
+        "n => { const cm = document.querySelector('.CodeMirror[data-field=mjml]').CodeMirror;"
+        " cm.focus(); cm.setCursor({line: n - 1, ch: cm.getLine(n - 1).length}); }",
+        number,
+    )
+    admin_page.keyboard.type("<mj-bogus/>")
+    admin_page.click("button[name=_continue]")
+    admin_page.wait_for_load_state()
+    problem = admin_page.locator(f".studio-line-problem[data-line='{number}']").first
+    assert "unknown element <mj-bogus>" in problem.inner_text()
+    assert EmailLayout.objects.get(pk=layout.pk).mjml == layout.mjml

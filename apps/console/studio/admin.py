@@ -32,7 +32,6 @@ from unfold.utils import display_for_label
 
 from apps.mail.exceptions import TemplateInvalidError, TemplateNotFoundError
 from apps.mail.models import (
-    DeliveryAttempt,
     EmailEvent,
     EmailLayout,
     EmailTemplate,
@@ -92,6 +91,13 @@ def sandboxed_iframe(html: str, *, height: int = 640, title: str = "Email") -> s
     )
 
 
+class StudioAdmin(ModelAdmin):
+    """unfold's ModelAdmin with the studio's stylesheet (timeline, diff, preview frames)."""
+
+    class Media:
+        css = {"all": ["console/studio.css"]}
+
+
 # --- templates -------------------------------------------------------------------------------
 
 
@@ -136,7 +142,7 @@ class VersionInline(TabularInline):
 
 
 @admin.register(EmailTemplate)
-class EmailTemplateAdmin(ModelAdmin):
+class EmailTemplateAdmin(StudioAdmin):
     """The template editor with live preview, checks, test sends and version history."""
 
     form = TemplateEditorForm
@@ -262,7 +268,7 @@ class EmailTemplateAdmin(ModelAdmin):
 
 
 @admin.register(EmailLayout)
-class EmailLayoutAdmin(ModelAdmin):
+class EmailLayoutAdmin(StudioAdmin):
     """The shared frame; saving re-versions every template placed in it, or nothing."""
 
     form = LayoutEditorForm
@@ -286,7 +292,7 @@ class EmailLayoutAdmin(ModelAdmin):
 
 
 @admin.register(EmailTemplateVersion)
-class EmailTemplateVersionAdmin(ModelAdmin):
+class EmailTemplateVersionAdmin(StudioAdmin):
     """Immutable history; compare two versions, restore one as a new version."""
 
     list_display = ["template", "version_label", "subject", "author", "created_at"]
@@ -415,24 +421,8 @@ class TestFilter(DropdownFilter):
         return queryset
 
 
-class DeliveryAttemptInline(TabularInline):
-    model = DeliveryAttempt
-    extra = 0
-    can_delete = False
-    tab = True
-    verbose_name_plural = _("Attempts")
-    fields = ["number", "outcome", "error", "started_at", "finished_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(ModelAdmin):
+class OutboundEmailAdmin(StudioAdmin):
     """The send log: no COUNT(*) per page, indexed filters and exact-match search."""
 
     # Few columns and one badge: at 50 rows a page, rendering cells is most of the page's time.
@@ -454,7 +444,6 @@ class OutboundEmailAdmin(ModelAdmin):
     list_per_page = 50
     # Newest first along the created_at index, so a date range is an index range, not a scan.
     ordering = ["-created_at", "-id"]
-    inlines = [DeliveryAttemptInline]
     actions = ["retry_selected", "resend_selected"]
     actions_detail = ["retry", "resend"]
     fieldsets = [
@@ -466,7 +455,7 @@ class OutboundEmailAdmin(ModelAdmin):
                     ("to", "user"),
                     ("category", "is_test"),
                     "subject",
-                    ("status_badge", "attempts"),
+                    ("status_label", "attempts"),
                     ("provider", "message_id"),
                     "last_error",
                     ("created_at", "sent_at"),
@@ -480,7 +469,7 @@ class OutboundEmailAdmin(ModelAdmin):
         (_("Context"), {"fields": ["context_pretty"], "classes": ["tab"]}),
     ]
     readonly_fields = ["template_key", "version_link", "to", "user", "category", "is_test",
-                       "subject", "status_badge", "attempts", "provider", "message_id",
+                       "subject", "status_label", "attempts", "provider", "message_id",
                        "last_error", "created_at", "sent_at", "dedupe_key", "rendered",
                        "timeline", "context_pretty"]  # fmt: skip
 
@@ -504,10 +493,6 @@ class OutboundEmailAdmin(ModelAdmin):
 
     def has_operate_permission(self, request, obj=None):
         return request.user.has_perm("console.operate_tasks")
-
-    @display(description=_("Status"), label=STATUS_COLOURS, ordering="status")
-    def status_badge(self, obj):
-        return obj.status
 
     # The list renders the same badge and checkbox 50 times a page: each is rendered once per
     # process and reused (same markup as unfold's), which halves the page's rendering time.
@@ -662,7 +647,7 @@ class EventTypeFilter(DropdownFilter):
 
 
 @admin.register(EmailEvent)
-class EmailEventAdmin(ModelAdmin):
+class EmailEventAdmin(StudioAdmin):
     list_display = ["received_at", "event_badge", "recipient", "esp_name", "email_link"]
     list_filter = [EventTypeFilter, ("received_at", RangeDateTimeFilter)]
     list_filter_submit = True
@@ -694,7 +679,7 @@ class EmailEventAdmin(ModelAdmin):
 
 
 @admin.register(Suppression)
-class SuppressionAdmin(ModelAdmin):
+class SuppressionAdmin(StudioAdmin):
     """Addresses never emailed; operators add and remove them by hand (audited)."""
 
     form = SuppressionForm

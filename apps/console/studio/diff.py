@@ -2,6 +2,7 @@
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 
 from django.utils.safestring import SafeString, mark_safe
@@ -18,6 +19,10 @@ FIELDS = [
     ("category", "Category"),
     ("layout_mjml", "Layout"),
 ]
+
+
+# difflib's "next change" links column: the page folds unchanged fields instead.
+_NEXT_LINKS = re.compile(r'<t[dh] class="diff_next"[^>]*>.*?</t[dh]>', re.S)
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ def _lines(value) -> list[str]:
 
 def version_diff(*, old: EmailTemplateVersion, new: EmailTemplateVersion) -> list[FieldDiff]:
     """Every field of the two versions; unchanged ones are flagged so the page can fold them."""
-    maker = difflib.HtmlDiff(tabsize=2, wrapcolumn=72)
+    maker = difflib.HtmlDiff(tabsize=2)
     diffs = []
     for name, label in FIELDS:
         before, after = _lines(getattr(old, name)), _lines(getattr(new, name))
@@ -46,5 +51,6 @@ def version_diff(*, old: EmailTemplateVersion, new: EmailTemplateVersion) -> lis
         table = maker.make_table(
             before, after, f"v{old.number}", f"v{new.number}", context=True, numlines=3
         )
+        table = _NEXT_LINKS.sub("", table).replace("<colgroup></colgroup>", "", 2)
         diffs.append(FieldDiff(name, label, before != after, mark_safe(table)))
     return diffs

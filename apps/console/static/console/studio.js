@@ -26,10 +26,52 @@
     return cm;
   }
 
+  var marks = [];
+
+  /* A problem shown in its editor: the line tinted and the message under it. */
+  function markProblem(problem) {
+    var cm = editors[problem.field];
+    if (!cm) return;
+    var line = Math.max(0, Math.min(cm.lineCount() - 1, problem.line - 1));
+    var handle = cm.addLineClass(line, "background", "studio-line-error");
+    var widget = document.createElement("div");
+    widget.className = "studio-line-problem";
+    widget.dataset.line = problem.line;
+    widget.textContent = "Line " + problem.line + ", column " + problem.column + ": " + problem.message;
+    marks.push({ cm: cm, handle: handle, widget: cm.addLineWidget(line, widget) });
+    cm.getWrapperElement().classList.add("has-problems");
+  }
+
+  function clearMarks() {
+    marks.forEach(function (mark) {
+      mark.cm.removeLineClass(mark.handle, "background", "studio-line-error");
+      mark.widget.clear();
+      mark.cm.getWrapperElement().classList.remove("has-problems");
+    });
+    marks = [];
+  }
+
+  /* Errors the server put under a field after a refused save ("line 4, column 5: ..."). */
+  function markServerErrors() {
+    Object.keys(editors).forEach(function (name) {
+      var row = editors[name].getWrapperElement().closest(".field-line");
+      if (!row) return;
+      row.querySelectorAll(".errorlist li").forEach(function (item) {
+        var match = /line (\d+), column (\d+): (.*)/.exec(item.textContent);
+        if (match) markProblem({ field: name, line: +match[1], column: +match[2], message: match[3] });
+      });
+    });
+    if (marks.length) {  // bring the first refused line into view
+      var first = marks[0];
+      first.cm.scrollIntoView({ line: first.cm.getLineNumber(first.handle), ch: 0 }, 120);
+    }
+  }
+
   function init() {
     var textareas = document.querySelectorAll("textarea[data-code-editor]");
     if (!textareas.length || typeof CodeMirror === "undefined") return;
     textareas.forEach(makeEditor);
+    markServerErrors();
     var root = document.getElementById("studio-preview");
     if (root) new Studio(root).start();
   }
@@ -40,7 +82,6 @@
     this.form = root.closest("form");
     this.timer = null;
     this.sequence = 0;
-    this.marks = [];
     this.el = function (id) { return document.getElementById(id); };
   }
 
@@ -113,7 +154,7 @@
   };
 
   Studio.prototype.show = function (data) {
-    this.clearMarks();
+    clearMarks();
     this.showProblems(data.problems);
     if (!data.ok) {
       this.root.dataset.state = "invalid";
@@ -154,30 +195,8 @@
       item.appendChild(where);
       item.appendChild(document.createTextNode(" " + problem.message));
       list.appendChild(item);
-      self.mark(problem);
+      markProblem(problem);
     });
-  };
-
-  Studio.prototype.mark = function (problem) {
-    var cm = editors[problem.field];
-    if (!cm) return;
-    var line = Math.max(0, Math.min(cm.lineCount() - 1, problem.line - 1));
-    var handle = cm.addLineClass(line, "background", "studio-line-error");
-    var widget = document.createElement("div");
-    widget.className = "studio-line-problem";
-    widget.dataset.line = problem.line;
-    widget.textContent = "Line " + problem.line + ", column " + problem.column + ": " + problem.message;
-    this.marks.push({ cm: cm, handle: handle, widget: cm.addLineWidget(line, widget) });
-    cm.getWrapperElement().classList.add("has-problems");
-  };
-
-  Studio.prototype.clearMarks = function () {
-    this.marks.forEach(function (mark) {
-      mark.cm.removeLineClass(mark.handle, "background", "studio-line-error");
-      mark.widget.clear();
-      mark.cm.getWrapperElement().classList.remove("has-problems");
-    });
-    this.marks = [];
   };
 
   Studio.prototype.focus = function (problem) {
