@@ -61,3 +61,19 @@ def test_restoring_makes_the_old_content_a_new_version_and_audits_it():
     entry = AuditEntry.objects.get(action="email_template.restore")
     assert entry.note == "restored v1 as v3" and entry.before["version"] == 2
     assert fresh.versions.count() == 3
+
+
+def test_every_sent_email_links_to_its_version_and_back(admin_client):
+    from apps.mail.models import OutboundEmail
+
+    template = EmailTemplate.objects.get(key="welcome")
+    first = template.active_version
+    edit(template, subject="Changed {{ name }}")
+    old = OutboundEmail.objects.create(template_key="welcome", to="old@example.com", version=first)
+    OutboundEmail.objects.create(template_key="welcome", to="new@example.com",
+                                 version=template.active_version)  # fmt: skip
+    detail = admin_client.get(f"/admin/mail/outboundemail/{old.pk}/change/").content.decode()
+    assert f"/admin/mail/emailtemplateversion/{first.pk}/change/" in detail
+    response = admin_client.get(f"/admin/mail/emailtemplateversion/{first.pk}/emails/")
+    listing = admin_client.get(response["Location"]).content.decode()
+    assert "old@example.com" in listing and "new@example.com" not in listing

@@ -312,7 +312,7 @@ class EmailTemplateVersionAdmin(StudioAdmin):
     readonly_fields = ["template", "number", "author", "created_at", "subject", "preheader",
                        "rendered", "mjml_source", "text_source"]  # fmt: skip
     actions_row = ["diff"]
-    actions_detail = ["diff", "restore"]
+    actions_detail = ["diff", "emails", "restore"]
 
     def get_urls(self):
         return [
@@ -361,6 +361,11 @@ class EmailTemplateVersionAdmin(StudioAdmin):
         return HttpResponseRedirect(
             reverse("admin:mail_emailtemplateversion_diff", args=[object_id])
         )
+
+    @action(description=_("Emails sent with it"), icon="outbox")
+    def emails(self, request, object_id):
+        url = reverse("admin:mail_outboundemail_changelist")
+        return HttpResponseRedirect(f"{url}?version__id__exact={int(object_id)}")
 
     @action(
         description=_("Restore as new version"),
@@ -472,6 +477,10 @@ class OutboundEmailAdmin(StudioAdmin):
                        "subject", "status_label", "attempts", "provider", "message_id",
                        "last_error", "created_at", "sent_at", "dedupe_key", "rendered",
                        "timeline", "context_pretty"]  # fmt: skip
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # "Emails sent with this version", linked from the version's page.
+        return lookup == "version__id__exact" or super().lookup_allowed(lookup, value, request)
 
     def get_search_results(self, request, queryset, search_term):
         # Exact matches only, each served by an index: a LIKE '%...%' over a million rows is not.

@@ -108,7 +108,7 @@ def _recolour(token: str, role: str) -> str:
     hue, light, sat = colorsys.rgb_to_hls(r / 255, g / 255, b / 255)
     brightness = luminance((r, g, b))
     if role == "bg" and brightness > LIGHT_BACKGROUND:
-        light, sat = 0.07 + (1 - light) * 0.35, sat * 0.5
+        light, sat = min(0.3, 0.07 + (1 - light)), sat * 0.5  # inverted, lifted off black
     elif role == "fg" and brightness < DARK_TEXT:
         light, sat = 0.93 - light * 0.3, sat * 0.6
     else:  # saturated mid tones (buttons, brand colours) stay, a little muted

@@ -68,11 +68,11 @@
   }
 
   function init() {
-    var textareas = document.querySelectorAll("textarea[data-code-editor]");
-    if (!textareas.length || typeof CodeMirror === "undefined") return;
-    textareas.forEach(makeEditor);
-    markServerErrors();
-    var root = document.getElementById("studio-preview");
+    if (typeof CodeMirror !== "undefined") {
+      document.querySelectorAll("textarea[data-code-editor]").forEach(makeEditor);
+      markServerErrors();
+    }
+    var root = document.getElementById("studio-preview");  // read-only viewers preview too
     if (root) new Studio(root).start();
   }
 
