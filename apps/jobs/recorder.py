@@ -79,6 +79,8 @@ class Recorder:
 
     def note(self, task, text: str) -> None:
         """Attach an explanation to a task's row (e.g. why a periodic copy was cancelled)."""
+        if not settings.JOBS_TASK_HISTORY:
+            return
         self.on_signal(NOTE, task, RuntimeError(text))
 
     # -- the writer -----------------------------------------------------------------------
