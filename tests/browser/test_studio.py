@@ -219,6 +219,8 @@ def test_a_layout_error_is_refused_and_marked_at_its_line(admin_page, live_serve
         number,
     )
     admin_page.keyboard.type("<mj-bogus/>")
+    wait_for_preview(admin_page, "invalid")  # the live preview marks it before any save
+    assert error_lines(admin_page) == [number]
     admin_page.click("button[name=_continue]")
     admin_page.wait_for_load_state()
     problem = admin_page.locator(f".studio-line-problem[data-line='{number}']").first

@@ -71,3 +71,19 @@ def test_a_layout_edit_that_would_break_a_template_is_refused_at_its_line(admin_
     assert response.status_code == 200
     assert f"line {number + 1}, column" in response.content.decode()
     assert EmailLayout.objects.get(pk=layout.pk).mjml == layout.mjml
+
+
+def test_browser_line_ends_are_saved_as_unix_newlines(admin_client):
+    template = EmailTemplate.objects.get(key="welcome")
+    crlf = template.mjml.replace("\n", "\r\n").replace("Welcome aboard", "Hi there")
+    response = admin_client.post(change_url(template), editor_data(template, mjml=crlf))
+    assert response.status_code == 302
+    assert "\r" not in EmailTemplate.objects.get(pk=template.pk).mjml
+    from apps.mail.models import EmailLayout
+
+    layout = EmailLayout.objects.get(is_default=True)
+    data = {"key": layout.key, "name": layout.name, "is_default": "on",
+            "mjml": layout.mjml.replace("\n", "\r\n")}  # fmt: skip
+    response = admin_client.post(f"/admin/mail/emaillayout/{layout.pk}/change/", data)
+    assert response.status_code == 302
+    assert "\r" not in EmailLayout.objects.get(pk=layout.pk).mjml

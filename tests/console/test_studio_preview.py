@@ -128,3 +128,19 @@ def test_forced_dark_darkens_light_backgrounds_and_lightens_dark_text():
     button = parse_colour(dark.split("background-color:")[-1].split(";")[0])[0]
     assert button[2] > 150  # the saturated button keeps its colour
     assert own_dark("<head></head>@media (prefers-color-scheme: light) {}").count("max-width") == 1
+
+
+def test_the_layout_preview_shows_a_template_in_the_edited_layout(admin_client):
+    layout = EmailLayout.objects.get(is_default=True)
+    url = f"/admin/mail/emaillayout/{layout.pk}/preview/"
+    edited = layout.mjml.replace("Email preferences", "Your email settings")
+    data = admin_client.post(url, {"mjml": edited, "preview_template": "invoice"}).json()
+    assert data["ok"] and "Your email settings" in data["html"]["light"]
+    assert data["subject"].startswith("Receipt for invoice")
+    lines = layout.mjml.splitlines()
+    number = next(i for i, line in enumerate(lines) if "<mj-body" in line)
+    lines[number] += "<mj-bogus/>"
+    data = admin_client.post(url, {"mjml": "\n".join(lines)}).json()
+    assert not data["ok"]
+    assert data["problems"][0]["field"] == "mjml" and data["problems"][0]["line"] == number + 1
+    assert EmailLayout.objects.get(pk=layout.pk).mjml == layout.mjml

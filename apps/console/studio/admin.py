@@ -42,9 +42,15 @@ from apps.mail.models import (
 from apps.mail.services import render_for
 
 from . import services
-from .forms import LayoutEditorForm, SuppressionForm, TemplateEditorForm, TestSendForm
+from .forms import (
+    LayoutEditorForm,
+    SuppressionForm,
+    TemplateEditorForm,
+    TestSendForm,
+    templates_in,
+)
 from .preview import light, sandboxed
-from .views import DeliveryView, VersionDiffView, template_preview_view
+from .views import DeliveryView, VersionDiffView, layout_preview_view, template_preview_view
 
 for model in (EmailTemplate, EmailLayout, EmailTemplateVersion, OutboundEmail, EmailEvent,
               Suppression):  # fmt: skip
@@ -272,12 +278,37 @@ class EmailLayoutAdmin(StudioAdmin):
     """The shared frame; saving re-versions every template placed in it, or nothing."""
 
     form = LayoutEditorForm
+    change_form_template = "console/studio/template_change_form.html"
     list_display = ["key", "name", "is_default", "updated_at", "updated_by"]
     readonly_fields = ["updated_at", "updated_by"]
-    fieldsets = [
-        (None, {"fields": [("key", "name"), "is_default"]}),
-        (_("MJML"), {"fields": ["mjml"]}),
-    ]
+    fieldsets = [(None, {"fields": [("key", "name"), "is_default", "mjml"]})]
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(layout_preview_view),
+                {"model_admin": self},
+                name="mail_emaillayout_preview",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(layout_preview_view),
+                {"model_admin": self},
+                name="mail_emaillayout_preview_object",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        obj = kwargs.get("obj")
+        context.update(
+            preview_url=reverse("admin:mail_emaillayout_preview_object", args=[obj.pk])
+            if obj
+            else reverse("admin:mail_emaillayout_preview"),
+            preview_templates=[t.key for t in templates_in(obj)] if obj else [],
+        )
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def save_model(self, request, obj, form, change):
         try:

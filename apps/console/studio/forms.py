@@ -54,6 +54,11 @@ def parse_json(field: str, text: str, kind: type):
     return value
 
 
+def unix_newlines(text: str) -> str:
+    """Browsers post textareas with CRLF line ends; MJML's parser wants LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def where(problem: Problem) -> str:
     return f"line {problem.line}, column {problem.column}: {problem.message}"
 
@@ -102,6 +107,12 @@ class TemplateEditorForm(forms.ModelForm):
             )
         }
 
+    def clean_mjml(self):
+        return unix_newlines(self.cleaned_data["mjml"])
+
+    def clean_text_body(self):
+        return unix_newlines(self.cleaned_data["text_body"])
+
     def clean_variables(self):
         return self._json("variables", list)
 
@@ -143,6 +154,13 @@ class LayoutEditorForm(forms.ModelForm):
         model = EmailLayout
         fields = ["key", "name", "mjml", "is_default"]
         widgets = {"mjml": CodeEditor("xml", {"rows": 32})}
+        labels = {"mjml": _("MJML")}
+        help_texts = {
+            "mjml": _("A full MJML document; each template goes where the content tag is.")
+        }
+
+    def clean_mjml(self):
+        return unix_newlines(self.cleaned_data["mjml"])
 
     def clean(self):
         cleaned = super().clean()

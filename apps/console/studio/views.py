@@ -22,7 +22,7 @@ from apps.mail.services import system_context, template_preview
 
 from .checks import run_checks
 from .diff import version_diff
-from .forms import parse_json
+from .forms import parse_json, unix_newlines
 from .preview import forced_dark, light, own_dark, sandboxed
 
 PREVIEW_ADDRESS = "ada@example.com"
@@ -34,7 +34,7 @@ def template_from_post(data, template: EmailTemplate) -> tuple[EmailTemplate, li
     problems: list[Problem] = []
     for name in TEXT_FIELDS:
         if name in data:
-            setattr(template, name, data[name])
+            setattr(template, name, unix_newlines(data[name]))
     if data.get("layout"):
         template.layout = EmailLayout.objects.filter(pk=data["layout"]).first()
     for name, kind in (("variables", list), ("sample_context", dict)):
@@ -98,6 +98,35 @@ def template_preview_view(request: HttpRequest, model_admin, object_id: str | No
         except TemplateInvalidError as error:
             problems = error.problems
     return JsonResponse({"ok": False, "problems": problem_dicts(problems)})
+
+
+@require_POST
+def layout_preview_view(request: HttpRequest, model_admin, object_id: str | None = None):
+    """Render one template in the edited layout, without saving (JSON for the preview pane)."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    layout = EmailLayout()
+    if object_id:
+        layout = get_object_or_404(EmailLayout, pk=object_id)
+    for name in ("key", "name", "mjml"):
+        if name in request.POST:
+            setattr(layout, name, unix_newlines(request.POST[name]))
+    templates = EmailTemplate.objects.order_by("key")
+    template = templates.filter(key=request.POST.get("preview_template") or "").first()
+    template = template or templates.first()
+    if template is None:
+        return JsonResponse({"ok": False, "problems": []})
+    template.layout = layout
+    try:
+        return JsonResponse(preview_payload(template))
+    except TemplateInvalidError as error:
+        # The layout's own problems belong in its editor; a template's are named after it.
+        problems = [
+            Problem("mjml" if p.field == "layout" else f"{template.key} {p.field}",
+                    p.line, p.column, p.message)
+            for p in error.problems
+        ]  # fmt: skip
+        return JsonResponse({"ok": False, "problems": problem_dicts(problems)})
 
 
 class VersionDiffView(UnfoldModelAdminViewMixin, TemplateView):
