@@ -87,3 +87,12 @@ def test_browser_line_ends_are_saved_as_unix_newlines(admin_client):
     response = admin_client.post(f"/admin/mail/emaillayout/{layout.pk}/change/", data)
     assert response.status_code == 302
     assert "\r" not in EmailLayout.objects.get(pk=layout.pk).mjml
+
+
+def test_templates_are_never_deleted_from_the_console(admin_client):
+    template = EmailTemplate.objects.get(key="welcome")
+    response = admin_client.post(
+        f"/admin/mail/emailtemplate/{template.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert EmailTemplate.objects.filter(key="welcome").exists()

@@ -204,6 +204,11 @@ class EmailTemplateAdmin(StudioAdmin):
     def version_label(self, obj):
         return f"v{obj.active_version.number}" if obj.active_version else "—"
 
+    def has_delete_permission(self, request, obj=None):
+        # Emails in the outbox keep their versions (PROTECT) and senders refer to the key:
+        # a template is edited or restored, never deleted from the console.
+        return False
+
     def save_model(self, request, obj, form, change):
         version = services.studio_template_save(actor=request.user, template=obj)
         messages.info(request, _("Saved as version %(n)s.") % {"n": version.number})
