@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task
@@ -28,6 +29,7 @@ from . import clock
 from .exceptions import UnknownJobError
 from .models import PeriodicJobState, PeriodicRun
 from .periods import Period, period_containing, period_parse
+from .recorder import consumer_name, recorder
 
 logger = logging.getLogger("apps.jobs")
 
@@ -227,8 +229,6 @@ def _claim(
     spec: JobSpec, period: Period, task_id: str, force: bool, requested_by: str
 ) -> PeriodicRun | None:
     """The claimed row, or None when another run owns this period."""
-    from .recorder import consumer_name
-
     fields = {
         "status": PeriodicRun.Status.RUNNING,
         "task_id": task_id,
@@ -257,8 +257,6 @@ def _claim(
     if force:
         takeover = rows.exclude(status=PeriodicRun.Status.RUNNING)
         fields["forced"] = True
-    from django.db.models import F
-
     if takeover.update(runs=F("runs") + 1, **fields):
         return rows.get()
     return None
@@ -273,7 +271,5 @@ def _finish(run: PeriodicRun, status: str, *, result: dict | None = None, error:
 def _cancel(task, reason: str) -> None:
     logger.info("%s: %s", task.id if task else "inline run", reason)
     if task is not None:
-        from .recorder import recorder
-
         recorder.note(task, reason)
         raise CancelExecution(retry=False)

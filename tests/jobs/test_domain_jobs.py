@@ -125,6 +125,9 @@ def test_monthly_usage_reports_store_a_csv_and_email_a_signed_link(templates, cl
     assert response.status_code == 200 and "detailed,2,2000" in body and "2600" in body
     tampered = email.context["report_url"].removeprefix("http://127.0.0.1:8000")[:-3] + "xx/"
     assert client.get(tampered).status_code == 404
+    with time_machine.travel(at(2026, 12, 20), tick=False):  # links last 14 days
+        path = email.context["report_url"].removeprefix("http://127.0.0.1:8000")
+        assert client.get(path).status_code == 404
 
 
 @pytest.mark.embedded

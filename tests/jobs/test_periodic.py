@@ -11,7 +11,7 @@ from apps.jobs.exceptions import PeriodError
 from apps.jobs.models import PeriodicRun, TaskRun
 from apps.jobs.periodic import REGISTRY, job_spec
 from apps.jobs.periods import period_containing, period_parse
-from apps.jobs.services import periodic_job_pause, periodic_job_run, task_run_retry
+from apps.jobs.services import periodic_job_pause, task_run_retry
 
 UTC = dt.UTC
 
@@ -116,4 +116,3 @@ def test_jobs_run_rejects_unknown_jobs_and_bad_periods():
         call_command("jobs_run", "nope")
     with pytest.raises(CommandError, match="not a valid hour period"):
         call_command("jobs_run", "analytics_hourly", "--period", "2026-11")
-    assert periodic_job_run is not None

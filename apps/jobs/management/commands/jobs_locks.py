@@ -9,11 +9,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--clear", action="store_true")
-        parser.add_argument("--all", action="store_true", help="with --clear: not only stale")
+        parser.add_argument(
+            "--all", action="store_true", dest="clear_all", help="with --clear: not only stale"
+        )
 
-    def handle(self, *args, clear, all, **options):
+    def handle(self, *args, clear, clear_all, **options):
         if clear:
-            cleared = locks_clear(stale_only=not all)
+            cleared = locks_clear(stale_only=not clear_all)
             self.stdout.write(f"cleared: {', '.join(cleared) or 'none'}")
         for lock in locks_list():
             state = "stale" if lock.stale else "held" if lock.locked else "free"
