@@ -1,0 +1,357 @@
+"""Templates, layouts and versions: code editors with a live sandboxed preview, history,
+diff and restore, test sends."""
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import TabularInline
+from unfold.contrib.filters.admin import (
+    ChoicesDropdownFilter,
+)
+from unfold.decorators import action, display
+from unfold.enums import ActionVariant
+
+from apps.mail.exceptions import TemplateInvalidError, TemplateNotFoundError
+from apps.mail.models import (
+    EmailLayout,
+    EmailTemplate,
+    EmailTemplateVersion,
+)
+from apps.mail.services import render_for
+
+from .. import services
+from ..forms import (
+    LayoutEditorForm,
+    TemplateEditorForm,
+    TestSendForm,
+    templates_in,
+)
+from ..views import DeliveryView, VersionDiffView, layout_preview_view, template_preview_view
+from .common import CATEGORY_COLOURS, StudioAdmin, hx_redirect, sandboxed_iframe
+
+
+class VersionInline(TabularInline):
+    model = EmailTemplateVersion
+    fk_name = "template"
+    extra = 0
+    can_delete = False
+    per_page = 10
+    tab = True
+    verbose_name_plural = _("Versions")
+    fields = ["number_label", "subject", "author", "created_at", "links"]
+    readonly_fields = fields
+    ordering = ["-number"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("template", "author")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @display(description=_("Version"))
+    def number_label(self, version):
+        active = version.template.active_version_id == version.pk
+        return format_html(
+            "<strong>v{}</strong>{}",
+            version.number,
+            format_html(' <span class="studio-pill">{}</span>', _("active")) if active else "",
+        )
+
+    @display(description="")
+    def links(self, version):
+        diff = reverse("admin:mail_emailtemplateversion_diff", args=[version.pk])
+        view = reverse("admin:mail_emailtemplateversion_change", args=[version.pk])
+        return format_html(
+            '<a class="studio-link" href="{}">{}</a> · <a class="studio-link" href="{}">{}</a>',
+            diff,
+            _("Diff with previous"),
+            view,
+            _("Open"),
+        )
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(StudioAdmin):
+    """The template editor with live preview, checks, test sends and version history."""
+
+    form = TemplateEditorForm
+    change_form_template = "console/studio/template_change_form.html"
+    list_display = ["key", "name", "category_badge", "version_label", "updated_at", "updated_by"]
+    list_filter = [("category", ChoicesDropdownFilter)]
+    list_select_related = ["active_version", "updated_by"]
+    search_fields = ["key", "name", "subject"]
+    readonly_fields = ["updated_at", "updated_by"]
+    inlines = [VersionInline]
+    warn_unsaved_form = True
+    fieldsets = [
+        (None, {"fields": ["subject", "preheader", "mjml"]}),
+        (_("Data"), {"fields": ["variables", "sample_context"]}),
+        (
+            _("Settings"),
+            {"fields": [("key", "name"), ("category", "layout"), "text_body"]},
+        ),
+    ]
+    actions_detail = ["test_send", "delivery", "outbox"]
+    actions_list = ["delivery_list"]
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(template_preview_view),
+                {"model_admin": self},
+                name="mail_emailtemplate_preview",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(template_preview_view),
+                {"model_admin": self},
+                name="mail_emailtemplate_preview_object",
+            ),
+            path(
+                "delivery/",
+                self.admin_site.admin_view(DeliveryView.as_view(model_admin=self)),
+                name="console_studio_delivery",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_send_test_permission(self, request, obj=None):
+        return request.user.has_perm("console.send_test_email")
+
+    @display(description=_("Category"), label=CATEGORY_COLOURS)
+    def category_badge(self, obj):
+        return obj.category
+
+    @display(description=_("Active version"), ordering="active_version__number")
+    def version_label(self, obj):
+        return f"v{obj.active_version.number}" if obj.active_version else "—"
+
+    def has_delete_permission(self, request, obj=None):
+        # Emails in the outbox keep their versions (PROTECT) and senders refer to the key:
+        # a template is edited or restored, never deleted from the console.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        version = services.studio_template_save(actor=request.user, template=obj)
+        messages.info(request, _("Saved as version %(n)s.") % {"n": version.number})
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        obj = kwargs.get("obj")
+        preview_url = (
+            reverse("admin:mail_emailtemplate_preview_object", args=[obj.pk])
+            if obj
+            else reverse("admin:mail_emailtemplate_preview")
+        )
+        context.update(preview_url=preview_url)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    @action(
+        description=_("Send test"),
+        icon="send",
+        permissions=["send_test"],
+        variant=ActionVariant.PRIMARY,
+        dialog={
+            "title": _("Send a test email"),
+            "description": _(
+                "Sends the saved, active version through the configured provider; it is "
+                "logged in the outbox as a test."
+            ),
+            "form_class": TestSendForm,
+            "form_submit_text": _("Send test"),
+        },
+    )
+    def test_send(self, request, form, object_id):
+        template = get_object_or_404(EmailTemplate, pk=object_id)
+        back = reverse("admin:mail_emailtemplate_change", args=[template.pk])
+        try:
+            email = services.studio_test_send(
+                actor=request.user,
+                template=template,
+                to=form.cleaned_data["to"],
+                context=form.cleaned_data["context"],
+            )
+        except (services.SendRefusedError, TemplateNotFoundError) as error:
+            messages.error(request, str(error))
+            return hx_redirect(back)
+        messages.success(
+            request,
+            _("Test email queued to %(to)s (outbox #%(id)s, status %(status)s).")
+            % {"to": email.to, "id": email.pk, "status": email.status},
+        )
+        return hx_redirect(back)
+
+    @action(description=_("Delivery"), icon="monitoring")
+    def delivery(self, request, object_id):
+        template = get_object_or_404(EmailTemplate, pk=object_id)
+        url = reverse("admin:console_studio_delivery")
+        return HttpResponseRedirect(f"{url}?template={template.key}")
+
+    @action(description=_("Send log"), icon="outbox")
+    def outbox(self, request, object_id):
+        template = get_object_or_404(EmailTemplate, pk=object_id)
+        url = reverse("admin:mail_outboundemail_changelist")
+        return HttpResponseRedirect(f"{url}?template_key={template.key}")
+
+    @action(description=_("Delivery by template"), icon="monitoring")
+    def delivery_list(self, request):
+        return HttpResponseRedirect(reverse("admin:console_studio_delivery"))
+
+
+@admin.register(EmailLayout)
+class EmailLayoutAdmin(StudioAdmin):
+    """The shared frame; saving re-versions every template placed in it, or nothing."""
+
+    form = LayoutEditorForm
+    change_form_template = "console/studio/template_change_form.html"
+    list_display = ["key", "name", "is_default", "updated_at", "updated_by"]
+    readonly_fields = ["updated_at", "updated_by"]
+    fieldsets = [(None, {"fields": [("key", "name"), "is_default", "mjml"]})]
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(layout_preview_view),
+                {"model_admin": self},
+                name="mail_emaillayout_preview",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(layout_preview_view),
+                {"model_admin": self},
+                name="mail_emaillayout_preview_object",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        obj = kwargs.get("obj")
+        context.update(
+            preview_url=reverse("admin:mail_emaillayout_preview_object", args=[obj.pk])
+            if obj
+            else reverse("admin:mail_emaillayout_preview"),
+            preview_templates=[t.key for t in templates_in(obj)] if obj else [],
+        )
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            versions = services.studio_layout_save(actor=request.user, layout=obj)
+        except TemplateInvalidError as error:  # changed under us since the form checked it
+            messages.error(request, _("Layout not saved: %(e)s") % {"e": error})
+            return
+        messages.info(request, _("%(n)s template(s) re-versioned.") % {"n": len(versions)})
+
+
+# --- versions --------------------------------------------------------------------------------
+
+
+@admin.register(EmailTemplateVersion)
+class EmailTemplateVersionAdmin(StudioAdmin):
+    """Immutable history; compare two versions, restore one as a new version."""
+
+    list_display = ["template", "version_label", "subject", "author", "created_at"]
+    list_filter = [("category", ChoicesDropdownFilter)]
+    list_select_related = ["template", "author"]
+    search_fields = ["template__key", "subject"]
+    show_full_result_count = False
+    fieldsets = [
+        (
+            None,
+            {"fields": [("template", "number"), ("author", "created_at"), "subject", "preheader"]},
+        ),
+        (_("Rendered with its sample data"), {"fields": ["rendered"], "classes": ["tab"]}),
+        (_("MJML"), {"fields": ["mjml_source"], "classes": ["tab"]}),
+        (_("Plain text"), {"fields": ["text_source"], "classes": ["tab"]}),
+    ]
+    readonly_fields = ["template", "number", "author", "created_at", "subject", "preheader",
+                       "rendered", "mjml_source", "text_source"]  # fmt: skip
+    actions_row = ["diff"]
+    actions_detail = ["diff", "emails", "restore"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/compare/",
+                self.admin_site.admin_view(VersionDiffView.as_view(model_admin=self)),
+                name="mail_emailtemplateversion_diff",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_restore_permission(self, request, obj=None):
+        return request.user.has_perm("mail.change_emailtemplate")
+
+    @display(description=_("Version"), ordering="number")
+    def version_label(self, obj):
+        return f"v{obj.number}"
+
+    @display(description=_("Email"))
+    def rendered(self, obj):
+        try:
+            html = render_for(version=obj, address="ada@example.com", context=obj.sample_context)
+        except Exception as error:  # an old version may not render with today's engine
+            return format_html("<em>{}</em>", error)
+        return sandboxed_iframe(html.html, title=f"{obj.template} v{obj.number}")
+
+    @display(description=_("MJML"))
+    def mjml_source(self, obj):
+        return format_html('<pre class="studio-pre">{}</pre>', obj.mjml)
+
+    @display(description=_("Plain text"))
+    def text_source(self, obj):
+        return format_html('<pre class="studio-pre">{}</pre>', obj.text_body)
+
+    @action(description=_("Compare"), icon="difference")
+    def diff(self, request, object_id):
+        return HttpResponseRedirect(
+            reverse("admin:mail_emailtemplateversion_diff", args=[object_id])
+        )
+
+    @action(description=_("Emails sent with it"), icon="outbox")
+    def emails(self, request, object_id):
+        url = reverse("admin:mail_outboundemail_changelist")
+        return HttpResponseRedirect(f"{url}?version__id__exact={int(object_id)}")
+
+    @action(
+        description=_("Restore as new version"),
+        icon="restore",
+        permissions=["restore"],
+        dialog={
+            "title": _("Restore this version?"),
+            "description": _(
+                "Its subject, preheader, MJML and data become a new active version; the "
+                "history is kept. The template's current layout is used."
+            ),
+            "form_submit_text": _("Restore"),
+        },
+    )
+    def restore(self, request, form, object_id):
+        version = get_object_or_404(EmailTemplateVersion, pk=object_id)
+        try:
+            restored = services.studio_version_restore(actor=request.user, version=version)
+        except TemplateInvalidError as error:
+            messages.error(request, _("Not restored: %(e)s") % {"e": error})
+            return hx_redirect(reverse("admin:mail_emailtemplateversion_change", args=[version.pk]))
+        messages.success(
+            request,
+            _("Version %(old)s restored as version %(new)s.")
+            % {"old": version.number, "new": restored.number},
+        )
+        return hx_redirect(reverse("admin:mail_emailtemplate_change", args=[version.template_id]))
