@@ -61,6 +61,7 @@ def studio(admin_page, live_server):
     """The welcome template open in the studio, its first preview rendered."""
     sync_email_templates()
     template = EmailTemplate.objects.get(key="welcome")
+    admin_page.set_viewport_size({"width": 1440, "height": 1000})
     admin_page.goto(f"{live_server.url}/admin/mail/emailtemplate/{template.pk}/change/")
     wait_for_preview(admin_page, "ok")
     return admin_page, template
@@ -96,12 +97,12 @@ def frame(page, name: str):
 
 def shoot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(250)  # let the preview frames paint
     page.screenshot(path=str(SHOTS / name))
 
 
 def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_dark_applies(studio):
     page, template = studio
-    page.set_viewport_size({"width": 1440, "height": 1000})
     shoot(page, "studio-light.png")
     mistake = "<mj-txt>oops</mj-txt>"
     before = renders(page)
@@ -154,7 +155,6 @@ def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_da
     assert version.number == 2 and "Hello from the browser" in version.mjml
 
     page.emulate_media(color_scheme="dark")
-    page.set_viewport_size({"width": 1440, "height": 1000})
     page.reload()
     wait_for_preview(page, "ok")
     page.click("[data-mode=both]")
