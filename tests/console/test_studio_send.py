@@ -158,3 +158,27 @@ def test_delivery_shares_per_template_over_a_period(admin_client):
     assert "66.7 %" in page and "invoice" in page
     page = admin_client.get("/admin/mail/emailtemplate/delivery/?days=30").content.decode()
     assert "75.0 %" in page
+
+
+def test_an_operator_retries_and_resends_selected_emails_in_bulk(provider):
+    failed, sent = failed_email(), failed_email()
+    OutboundEmail.objects.filter(pk=sent.pk).update(status="sent")
+    client = role_client(OPERATOR)
+    ids = [failed.pk, sent.pk]
+    client.post("/admin/mail/outboundemail/", {"action": "retry_selected", "_selected_action": ids})
+    assert OutboundEmail.objects.get(pk=failed.pk).status == "queued"
+    assert OutboundEmail.objects.get(pk=sent.pk).status == "sent"  # only failed ones retry
+    client.post(
+        "/admin/mail/outboundemail/", {"action": "resend_selected", "_selected_action": ids}
+    )
+    assert OutboundEmail.objects.count() == 4
+    actions = sorted(AuditEntry.objects.values_list("action", flat=True))
+    assert actions == ["email.resend", "email.resend", "email.retry"]
+
+
+def test_the_template_page_links_to_its_delivery_and_send_log(admin_client):
+    template = EmailTemplate.objects.get(key="welcome")
+    base = f"/admin/mail/emailtemplate/{template.pk}"
+    assert admin_client.get(f"{base}/delivery/")["Location"].endswith("delivery/?template=welcome")
+    assert admin_client.get(f"{base}/outbox/")["Location"].endswith("?template_key=welcome")
+    assert admin_client.get("/admin/mail/emailtemplate/delivery_list/").status_code == 302
