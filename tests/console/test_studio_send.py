@@ -182,3 +182,14 @@ def test_the_template_page_links_to_its_delivery_and_send_log(admin_client):
     assert admin_client.get(f"{base}/delivery/")["Location"].endswith("delivery/?template=welcome")
     assert admin_client.get(f"{base}/outbox/")["Location"].endswith("?template_key=welcome")
     assert admin_client.get("/admin/mail/emailtemplate/delivery_list/").status_code == 302
+
+
+def test_delivery_shares_over_a_chosen_range_of_days(admin_client):
+    day = timezone.now() - dt.timedelta(days=40)
+    OutboundEmail.objects.create(template_key="invoice", to="a@example.com", status="sent",
+                                 created_at=day)  # fmt: skip
+    url = "/admin/mail/emailtemplate/delivery/"
+    since = (day - dt.timedelta(days=1)).date().isoformat()
+    page = admin_client.get(f"{url}?since={since}&until={day.date().isoformat()}")
+    assert "?template_key=invoice" in page.content.decode()
+    assert "?template_key=invoice" not in admin_client.get(f"{url}?days=30").content.decode()

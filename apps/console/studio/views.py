@@ -174,6 +174,9 @@ class DeliveryView(UnfoldModelAdminViewMixin, TemplateView):
         days = int(days) if days.isdigit() and int(days) in dict(PERIODS) else 7
         until = timezone.now()
         since = until - dt.timedelta(days=days)
+        chosen = _day(self.request.GET.get("since")), _day(self.request.GET.get("until"))
+        if chosen[0]:  # a chosen range of whole days (UTC), the end day included
+            since, until, days = chosen[0], (chosen[1] or chosen[0]) + dt.timedelta(days=1), None
         template_key = self.request.GET.get("template") or None
         stats = template_delivery_stats(since=since, until=until, template_key=template_key)
         rows = [
@@ -193,10 +196,19 @@ class DeliveryView(UnfoldModelAdminViewMixin, TemplateView):
             days=days,
             since=since,
             until=until,
+            last_day=until - dt.timedelta(days=1),
             template_key=template_key,
             columns=[label for _o, label, _c in OUTCOME_COLUMNS],
             template_keys=list(EmailTemplate.objects.values_list("key", flat=True)),
         )
+
+
+def _day(value: str | None) -> dt.datetime | None:
+    try:
+        day = dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
 OUTCOME_COLUMNS = [
