@@ -1,6 +1,7 @@
 """Task-history cost: drain 20,000 no-op tasks through a real Redis-backed consumer with and
 without recording, alternating, in the same run; print both rates and their ratio."""
 
+import os
 import signal
 import statistics
 import time
@@ -27,6 +28,13 @@ def set_recording(on: bool) -> None:
         HUEY.signal(*RECORDED)(recorder.on_signal)
 
 
+def consumer_cpu(consumer) -> float:
+    """CPU seconds (user + system) the consumer process has used so far."""
+    with open(f"/proc/{consumer.process.pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def enqueue_all():
     for _ in range(TASKS):
         jobs_canary_task()
@@ -45,8 +53,10 @@ def drain(tmp_path, record: bool, round_no: int) -> dict:
     while HUEY.pending_count() > TASKS:  # the first dequeue starts the clock
         time.sleep(0.0005)
     started = time.perf_counter()
+    cpu_before = consumer_cpu(consumer)
     sentinel.get(blocking=True, timeout=600, backoff=1.0, max_delay=0.002)
     seconds = time.perf_counter() - started
+    cpu = consumer_cpu(consumer) - cpu_before
     consumer.stop(signal.SIGINT)  # graceful: the recorder flushes what is left
     if record:
         canaries = TaskRun.objects.filter(name__endswith=".jobs_canary_task")
@@ -56,7 +66,7 @@ def drain(tmp_path, record: bool, round_no: int) -> dict:
         assert not TaskRun.objects.exists(), list(
             TaskRun.objects.values_list("name", "state", "enqueued_by", "consumer")[:5]
         )
-    return {"rate": TASKS / seconds, "seconds": seconds}
+    return {"rate": TASKS / seconds, "seconds": seconds, "cpu_ms": 1000 * cpu / TASKS}
 
 
 def test_recording_task_history_costs_little_throughput(tmp_path):
@@ -75,7 +85,10 @@ def test_recording_task_history_costs_little_throughput(tmp_path):
     )
     for record in (False, True):
         label = "with recording   " if record else "without recording"
-        figures = ", ".join(f"{r['rate']:,.0f}/s ({r['seconds']:.2f} s)" for r in rounds[record])
+        figures = ", ".join(
+            f"{r['rate']:,.0f}/s ({r['seconds']:.2f} s, {r['cpu_ms']:.3f} ms CPU/task)"
+            for r in rounds[record]
+        )
         print(f"  {label}: {figures}")
     print(
         f"  median: without {without:,.0f} tasks/s, with {with_:,.0f} tasks/s, "
