@@ -16,7 +16,6 @@ import socket
 import threading
 import time
 import traceback
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -138,7 +137,7 @@ def merge(events: list[tuple]) -> list[dict]:
     rows: dict[str, dict] = {}
     me = consumer_name()
     for signal, task, args, kwargs, attempt, ts, exc in events:
-        at = datetime.fromtimestamp(ts, UTC)
+        at = ts  # epoch seconds: the database turns them into timestamps
         row = rows.get(task.id) or rows.setdefault(task.id, _new_row(task, args, kwargs, at))
         if signal == NOTE:
             row["note"] = str(exc)
@@ -156,14 +155,14 @@ def merge(events: list[tuple]) -> list[dict]:
         elif phase == 2:
             row["finished_at"] = at
             if row["started_at"]:
-                row["duration"] = (at - row["started_at"]).total_seconds()
+                row["duration"] = at - row["started_at"]
         if signal == S.SIGNAL_ERROR and exc is not None:
             row["error"] = repr(exc)[:2000]
             row["traceback"] = "".join(traceback.format_exception(exc))[-20000:]
     return list(rows.values())
 
 
-def _new_row(task, args, kwargs, at: datetime) -> dict:
+def _new_row(task, args, kwargs, at: float) -> dict:
     from .periodic import spec_for_task
 
     spec = spec_for_task(task)
@@ -196,33 +195,34 @@ def _new_row(task, args, kwargs, at: datetime) -> dict:
     }
 
 
+TIMES = ("enqueued_at", "started_at", "finished_at", "created_at", "updated_at")
 # The SQL type of each column, for expanding a batch passed as one JSON document.
 PG_TYPES = {
     "rank": "integer", "attempt": "integer", "duration": "double precision",
-    "args": "jsonb", "kwargs": "jsonb", "enqueued_at": "timestamptz", "started_at": "timestamptz",
-    "finished_at": "timestamptz", "created_at": "timestamptz", "updated_at": "timestamptz",
+    "args": "jsonb", "kwargs": "jsonb", **dict.fromkeys(TIMES, "double precision"),
 }  # fmt: skip
 
 
 def _batch_source(is_pg: bool) -> str:
     """A SELECT over one JSON parameter holding every row: one placeholder per statement, so
-    neither Python nor the driver spends time on thousands of parameters."""
+    neither Python nor the driver spends time on thousands of parameters. Times travel as
+    epoch seconds and become timestamps in the database."""
     if is_pg:
         spec = ", ".join(f"{c} {PG_TYPES.get(c, 'text')}" for c in COLUMNS)
-        return f"SELECT {', '.join(COLUMNS)} FROM jsonb_to_recordset(%s::jsonb) AS x({spec})"
-    picks = ", ".join(f"json_extract(value, '$.{c}')" for c in COLUMNS)
+        picks = ", ".join(f"to_timestamp({c})" if c in TIMES else c for c in COLUMNS)
+        return f"SELECT {picks} FROM jsonb_to_recordset(%s::jsonb) AS x({spec})"
+    picks = ", ".join(
+        f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', json_extract(value, '$.{c}'), 'unixepoch')"
+        if c in TIMES
+        else f"json_extract(value, '$.{c}')"
+        for c in COLUMNS
+    )
     return f"SELECT {picks} FROM json_each(%s) WHERE true"  # WHERE: SQLite's upsert parse
 
 
 def _upsert(rows: list[dict]) -> None:
-    ops = connection.ops
-    table = ops.quote_name("jobs_taskrun")
+    table = connection.ops.quote_name("jobs_taskrun")
     is_pg = connection.vendor == "postgresql"
-    for row in rows:
-        for column in ("enqueued_at", "started_at", "finished_at", "created_at", "updated_at"):
-            value = row[column]
-            if value is not None:
-                row[column] = value.isoformat() if is_pg else ops.adapt_datetimefield_value(value)
     params = [json.dumps(rows, cls=DjangoJSONEncoder)]
     newer = f"excluded.rank >= {table}.rank"
 

@@ -17,7 +17,7 @@ from tests.conftest import Consumer, subprocess_env
 
 TASKS = 20_000
 WORKERS = "4"
-ROUNDS = 3
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_queue]
 
 

@@ -46,8 +46,9 @@ def test_a_consumer_records_history_and_heartbeats_and_flushes_on_clean_shutdown
     assert done.kwargs == {"token": "ok"} and done.duration is not None
     error = run_of(failed.id)
     assert "the canary was asked to fail" in error.traceback and error.attempt == 1
-    beat = WorkerHeartbeat.objects.get(pid=consumer.process.pid)
-    assert beat.workers == 2 and "huey" in beat.version and beat.stopped_at is None
+    beats = WorkerHeartbeat.objects.filter(pid=consumer.process.pid)
+    beat = wait_until(lambda: beats.filter(workers=2).first())  # both worker threads seen
+    assert "huey" in beat.version and beat.stopped_at is None
 
     consumer.stop(signal.SIGTERM)  # huey's "interrupt" signal: running tasks are abandoned
     assert consumer.process.returncode == 0
