@@ -14,6 +14,8 @@ class Category(models.TextChoices):
 
 
 ESSENTIAL_CATEGORIES = {Category.TRANSACTIONAL}
+# Sent only to addresses that asked for them; every other category is on until switched off.
+OPT_IN_CATEGORIES = {Category.DIGEST}
 
 
 class EmailLayout(models.Model):

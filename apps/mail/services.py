@@ -32,6 +32,7 @@ from .exceptions import (
 )
 from .models import (
     ESSENTIAL_CATEGORIES,
+    OPT_IN_CATEGORIES,
     Category,
     DeliveryAttempt,
     EmailEvent,
@@ -344,9 +345,7 @@ def render_for_preview(
 def _unsubscribed(address: str, category: str) -> bool:
     if category in ESSENTIAL_CATEGORIES:
         return False
-    return EmailPreference.objects.filter(
-        address__iexact=address, category=category, subscribed=False
-    ).exists()
+    return preferences_for(address=address).get(category) is False
 
 
 def system_context(*, address: str, category: str) -> dict:
@@ -465,13 +464,18 @@ def suppression_add(
 
 
 def preferences_for(*, address: str) -> dict[str, bool]:
-    """Each category and whether the address receives it (transactional always does)."""
-    off = set(
-        EmailPreference.objects.filter(address__iexact=address, subscribed=False).values_list(
-            "category", flat=True
+    """Each category and whether the address receives it.
+
+    Transactional mail always goes out; opt-in categories (the digest) only after a yes;
+    the others until the address says no.
+    """
+    chosen = dict(
+        EmailPreference.objects.filter(address__iexact=address).values_list(
+            "category", "subscribed"
         )
     )
-    return {c: (c in ESSENTIAL_CATEGORIES or c not in off) for c in Category.values}
+    default = {c: c not in OPT_IN_CATEGORIES for c in Category.values}
+    return {c: c in ESSENTIAL_CATEGORIES or chosen.get(c, default[c]) for c in Category.values}
 
 
 def preference_set(*, address: str, category: str, subscribed: bool) -> EmailPreference | None:

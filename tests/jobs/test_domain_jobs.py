@@ -160,13 +160,16 @@ def test_the_hourly_sweep_sends_a_quota_alert_the_inline_path_missed(templates):
 
 @pytest.mark.embedded
 @pytest.mark.django_db
-def test_daily_digest_goes_to_members_who_want_it(templates):
+def test_daily_digest_goes_only_to_members_who_opted_in(templates):
     org = make_organization()
-    member = make_user()
+    member, leaver = make_user(), make_user()
     from apps.accounts.services import membership_add
 
-    membership_add(organization=org, user=member)
-    preference_set(address=member.email, category="digest", subscribed=False)
+    membership_add(organization=org, user=member)  # never opted in: no digest
+    membership_add(organization=org, user=leaver)
+    preference_set(address=org.owner.email, category="digest", subscribed=True)
+    preference_set(address=leaver.email, category="digest", subscribed=True)
+    preference_set(address=leaver.email, category="digest", subscribed=False)
     make_requests(org, at(2026, 11, 24, 10), 3)
     run = trigger("daily_digest", at(2026, 11, 25, 8, 0))
     assert (run.period_key, run.result) == ("2026-11-24", {"digests": 1})

@@ -85,3 +85,12 @@ def test_a_link_for_a_category_that_no_longer_exists_shows_a_clear_page(client, 
     token = make_unsubscribe_token(address="ada@example.com", category="newsletter")
     response = client.get(f"/email/unsubscribe/{token}/")
     assert response.status_code == 400 and b"no longer send" in response.content
+
+
+def test_the_digest_is_opt_in_and_other_categories_are_on_until_switched_off(templates):
+    from apps.mail.services import preference_set, preferences_for
+
+    assert preferences_for(address="new@example.com") == {
+        "transactional": True, "alerts": True, "reports": True, "digest": False}  # fmt: skip
+    preference_set(address="new@example.com", category="digest", subscribed=True)
+    assert preferences_for(address="NEW@example.com")["digest"] is True
