@@ -63,5 +63,5 @@ def _pretty(value) -> str:
     )
 
 
-from .jobs import admin as jobs_admin  # noqa: E402, F401  (the jobs console replaces jobs' admin)
+from .jobs import admin as jobs_admin  # noqa: E402, F401  (registers the jobs console's admins)
 from .studio import admin as studio_admin  # noqa: E402, F401

@@ -26,7 +26,7 @@ from unfold.enums import ActionVariant
 from unfold.paginator import InfinitePaginator
 
 from apps.jobs.exceptions import JobsError
-from apps.jobs.models import PeriodicJobState, PeriodicRun, TaskRun, WorkerHeartbeat
+from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
 from apps.jobs.selectors import redacted
 from apps.jobs.services import FINISHED
 
@@ -56,10 +56,6 @@ FILTER_LABELS = {
     "created_at_to_0": _("To day"), "created_at_to_1": _("To time"),
 }  # fmt: skip
 TASK_ID = re.compile(r"^[0-9a-f-]{6,64}$")
-
-for model in (TaskRun, PeriodicRun, WorkerHeartbeat, PeriodicJobState):
-    if admin.site.is_registered(model):
-        admin.site.unregister(model)
 
 
 class OperatorMixin:
