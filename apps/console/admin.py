@@ -7,11 +7,12 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 from unfold.decorators import display
 
+from .mixins import ReadOnlyAdminMixin
 from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """The audit trail: read-only for everybody, superusers included."""
 
     list_display = ["created_at", "actor_email", "action_badge", "target_repr", "target_type"]
@@ -31,15 +32,6 @@ class AuditEntryAdmin(ModelAdmin):
         "note",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @display(description=_("Action"), ordering="action", label=True)
     def action_badge(self, obj: AuditEntry) -> str:

@@ -25,6 +25,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.paginator import InfinitePaginator
 
+from apps.console.mixins import OperatorMixin
 from apps.jobs.exceptions import JobsError
 from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
 from apps.jobs.selectors import redacted
@@ -56,22 +57,6 @@ FILTER_LABELS = {
     "created_at_to_0": _("To day"), "created_at_to_1": _("To time"),
 }  # fmt: skip
 TASK_ID = re.compile(r"^[0-9a-f-]{6,64}$")
-
-
-class OperatorMixin:
-    """`has_operate_permission` backs every changing action (unfold's `permissions=`)."""
-
-    def has_operate_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("console.operate_tasks")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(TaskRun)

@@ -26,6 +26,7 @@ from unfold.utils import display_for_label
 from apps.mail.models import EmailEvent, EmailTemplate, OutboundEmail, Suppression
 from apps.mail.services import render_for
 
+from ...mixins import OperatorMixin, ReadOnlyAdminMixin
 from .. import services
 from ..forms import SuppressionForm
 from .common import (
@@ -66,7 +67,7 @@ class TestFilter(DropdownFilter):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(StudioAdmin):
+class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     """The send log: no COUNT(*) per page, indexed filters and exact-match search."""
 
     # Few columns and one badge: at 50 rows a page, rendering cells is most of the page's time.
@@ -129,18 +130,6 @@ class OutboundEmailAdmin(StudioAdmin):
         if "@" in term and not term.startswith("<"):
             return queryset.filter(to=term.lower()), False
         return queryset.filter(message_id=term), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_operate_permission(self, request, obj=None):
-        return request.user.has_perm("console.operate_tasks")
 
     # The list renders the same badge and checkbox 50 times a page: each is rendered once per
     # process and reused (same markup as unfold's), which halves the page's rendering time.
@@ -295,7 +284,7 @@ class EventTypeFilter(DropdownFilter):
 
 
 @admin.register(EmailEvent)
-class EmailEventAdmin(StudioAdmin):
+class EmailEventAdmin(ReadOnlyAdminMixin, StudioAdmin):
     list_display = ["received_at", "event_badge", "recipient", "esp_name", "email_link"]
     list_filter = [EventTypeFilter, ("received_at", RangeDateTimeFilter)]
     list_filter_submit = True
@@ -304,15 +293,6 @@ class EmailEventAdmin(StudioAdmin):
     paginator = InfinitePaginator
     ordering = ["-id"]
     readonly_fields = [f.name for f in EmailEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @display(description=_("Event"), label=EVENT_COLOURS)
     def event_badge(self, obj):

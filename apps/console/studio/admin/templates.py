@@ -22,6 +22,7 @@ from apps.mail.models import (
 )
 from apps.mail.services import render_for
 
+from ...mixins import ReadOnlyAdminMixin
 from .. import services
 from ..forms import (
     LayoutEditorForm,
@@ -254,7 +255,7 @@ class EmailLayoutAdmin(StudioAdmin):
 
 
 @admin.register(EmailTemplateVersion)
-class EmailTemplateVersionAdmin(StudioAdmin):
+class EmailTemplateVersionAdmin(ReadOnlyAdminMixin, StudioAdmin):
     """Immutable history; compare two versions, restore one as a new version."""
 
     list_display = ["template", "version_label", "subject", "author", "created_at"]
@@ -285,15 +286,6 @@ class EmailTemplateVersionAdmin(StudioAdmin):
             ),
             *super().get_urls(),
         ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_restore_permission(self, request, obj=None):
         return request.user.has_perm("mail.change_emailtemplate")
