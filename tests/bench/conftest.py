@@ -5,6 +5,10 @@ import threading
 import time
 from contextlib import contextmanager
 
+import pytest
+from django.template.base import PartialTemplate, Template
+from django.test.utils import _TestState
+
 
 def pytest_ignore_collect(collection_path, config):
     asked = any("bench" in str(arg) for arg in config.args)
@@ -47,3 +51,11 @@ def measure():
         stop.set()
         sampler.join()
         result.peak_mb = max(result.peak_mb, rss_mb())
+
+
+@pytest.fixture
+def production_rendering(monkeypatch):
+    """Time templates as production renders them: without the per-template signal that the
+    test environment wraps around every render (it copies the context each time)."""
+    monkeypatch.setattr(Template, "_render", _TestState.saved_data.template_render)
+    monkeypatch.setattr(PartialTemplate, "_render", _TestState.saved_data.partial_template_render)

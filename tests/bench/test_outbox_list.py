@@ -2,19 +2,17 @@
 and search must answer in under 300 ms with a bounded query count and no COUNT(*)."""
 
 import datetime as dt
-import statistics
 import time
 
 import pytest
 from django.db import connection
-from django.template.base import PartialTemplate, Template
-from django.test.utils import CaptureQueriesContext, _TestState
 from django.utils import timezone
 
 from apps.mail.defaults import sync_email_templates
 from apps.mail.models import EmailTemplate
+from tests.bench.pages import LIST_ROWS, created_at_window, timed
 
-ROWS = 1_000_000
+ROWS = LIST_ROWS
 BUDGET_MS = 300
 MAX_QUERIES = 12
 LIST = "/admin/mail/outboundemail/"
@@ -59,37 +57,9 @@ def million_emails():
     return address, message_id
 
 
-@pytest.fixture
-def production_rendering(monkeypatch):
-    """Render templates as production does: without the test environment's per-template
-    signal, which copies the whole context on every render."""
-    monkeypatch.setattr(Template, "_render", _TestState.saved_data.template_render)
-    monkeypatch.setattr(PartialTemplate, "_render", _TestState.saved_data.partial_template_render)
-
-
 def window(days_ago: int, days: int) -> str:
     start = timezone.now() - dt.timedelta(days=days_ago)
-    end = start + dt.timedelta(days=days)
-    return (
-        f"created_at_from_0={start:%Y-%m-%d}&created_at_from_1={start:%H:%M:%S}"
-        f"&created_at_to_0={end:%Y-%m-%d}&created_at_to_1={end:%H:%M:%S}"
-    )
-
-
-def timed(client, url: str, repeat: int = 5) -> tuple[float, int, float]:
-    client.get(url)  # warm caches and plans
-    samples, queries, sql = [], 0, []
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
-            samples.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, url
-        queries = len(captured)
-        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
-        counts = [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
-        assert not counts, (url, counts)
-    return statistics.median(samples), queries, statistics.median(sql)
+    return created_at_window(start, start + dt.timedelta(days=days))
 
 
 def test_outbox_pages_answer_under_300_ms_at_a_million_rows(
