@@ -11,7 +11,7 @@ COVERAGE_MIN := 85
 PYTHON_BOOT := $(shell for c in python3.13 python3.12 $$(ls -d /root/.pyenv/versions/3.1[2-9]*/bin/python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	  $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; done)
 
-.PHONY: run test lint bench system-deps venv clean
+.PHONY: run test lint bench fuzz system-deps venv clean
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON_BOOT)" ]; then echo "Python >= 3.12 is required: install python3.12 or python3.13 and put it on the PATH." >&2; exit 1; fi
@@ -43,6 +43,10 @@ test: venv system-deps
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The property-based tests again, with many more examples per target (HYPOTHESIS_PROFILE=deep).
+fuzz: venv system-deps
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -m fuzz --no-cov -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: venv system-deps
 	$(PY) -m pytest tests/bench -p no:cacheprovider -s -o addopts="-p tests.servers" --no-cov $(BENCH_ARGS)
