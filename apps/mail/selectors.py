@@ -1,11 +1,19 @@
-"""Read-only questions about the mail app's data, for the console."""
+"""Read-only questions about the mail app's data: active versions, preferences, delivery stats."""
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
-from .models import OutboundEmail
+from .exceptions import TemplateNotFoundError
+from .models import (
+    ESSENTIAL_CATEGORIES,
+    OPT_IN_CATEGORIES,
+    Category,
+    EmailPreference,
+    EmailTemplateVersion,
+    OutboundEmail,
+)
 
 OUTCOMES = ("delivered", "bounced", "opened", "clicked", "complained")
 
@@ -54,3 +62,35 @@ def template_delivery_stats(
         .order_by("template_key")
     )
     return [TemplateDeliveryStats(**row) for row in rows]
+
+
+def template_active_version(*, key: str) -> EmailTemplateVersion:
+    version = (
+        EmailTemplateVersion.objects.filter(
+            template__key=key, template__active_version__isnull=False
+        )
+        .filter(pk=F("template__active_version"))
+        .select_related("template")
+        .first()
+    )
+    if version is None:
+        raise TemplateNotFoundError(
+            f"No active email template {key!r}; run `manage.py sync_email_templates` or create "
+            "it in the console."
+        )
+    return version
+
+
+def preferences_for(*, address: str) -> dict[str, bool]:
+    """Each category and whether the address receives it.
+
+    Transactional mail always goes out; opt-in categories (the digest) only after a yes;
+    the others until the address says no.
+    """
+    chosen = dict(
+        EmailPreference.objects.filter(address__iexact=address).values_list(
+            "category", "subscribed"
+        )
+    )
+    default = {c: c not in OPT_IN_CATEGORIES for c in Category.values}
+    return {c: c in ESSENTIAL_CATEGORIES or chosen.get(c, default[c]) for c in Category.values}

@@ -9,7 +9,11 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-_SUPPRESSED = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
+_SUPPRESSED = [
+    HealthCheck.too_slow,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.data_too_large,
+]
 settings.register_profile(
     "ci",
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),

@@ -1,0 +1,57 @@
+"""The mail app's actions, one module per concern; other apps import them from here.
+
+Other apps call `send_email` (inside their transaction: the row commits with their data and
+delivery is enqueued on commit) and nothing else; the jobs engine schedules `outbox_sweep`.
+"""
+
+from ..selectors import preferences_for, template_active_version
+from .delivery import email_deliver, is_transient, retry_delay
+from .events import suppression_add, suppression_remove, tracking_event_record
+from .outbox import (
+    email_resend,
+    email_retry,
+    outbox_sweep,
+    plain_data,
+    send_email,
+    send_test_email,
+)
+from .personalize import render_for, render_for_preview, system_context, unsubscribe_url
+from .preferences import preference_set
+from .templates import (
+    layout_default,
+    layout_save,
+    template_preview,
+    template_save,
+    template_source,
+    template_validate,
+    template_version_restore,
+)
+
+__all__ = [
+    "email_deliver",
+    "email_resend",
+    "email_retry",
+    "is_transient",
+    "layout_default",
+    "layout_save",
+    "outbox_sweep",
+    "plain_data",
+    "preference_set",
+    "preferences_for",
+    "render_for",
+    "render_for_preview",
+    "retry_delay",
+    "send_email",
+    "send_test_email",
+    "suppression_add",
+    "suppression_remove",
+    "system_context",
+    "template_active_version",
+    "template_preview",
+    "template_save",
+    "template_source",
+    "template_validate",
+    "template_version_restore",
+    "tracking_event_record",
+    "unsubscribe_url",
+]

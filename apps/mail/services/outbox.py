@@ -1,0 +1,151 @@
+"""The outbox: queue emails in the caller's transaction, sweep, resend and retry them."""
+
+import datetime as dt
+import json
+import logging
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..exceptions import ContextError
+from ..models import EmailTemplate, OutboundEmail
+from ..selectors import template_active_version
+
+logger = logging.getLogger(__name__)
+Status = OutboundEmail.Status
+
+
+def plain_data(value, path: str = "context"):
+    """Check that a context holds only JSON-like plain data, and return it."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ContextError(f"{path} has a non-string key {key!r}.")
+            plain_data(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            plain_data(item, f"{path}.{index}")
+    elif not (value is None or isinstance(value, str | int | float | bool)):
+        raise ContextError(
+            f"{path} is a {type(value).__name__}; email contexts take plain data only "
+            "(strings, numbers, booleans, lists, dicts): format it as a string first."
+        )
+    return value
+
+
+def send_email(
+    *,
+    template_key: str,
+    to: str,
+    context: dict,
+    dedupe_key: str | None = None,
+    user_id: int | None = None,
+    is_test: bool = False,
+) -> OutboundEmail:
+    """Queue an email in the caller's transaction and deliver it once that commits.
+
+    A second call with the same `dedupe_key` returns the first row and sends nothing.
+    """
+    plain_data(context)
+    try:
+        validate_email(to)
+    except ValidationError as error:
+        raise ContextError(f"{to!r} is not an email address.") from error
+    category = (
+        EmailTemplate.objects.filter(key=template_key).values_list("category", flat=True).first()
+    )
+    try:
+        with transaction.atomic():
+            email = OutboundEmail.objects.create(
+                template_key=template_key,
+                to=to.strip().lower(),
+                context=json.loads(json.dumps(context)),
+                dedupe_key=dedupe_key,
+                user_id=user_id,
+                is_test=is_test,
+                category=category or "",
+                **({} if category else _missing_template(template_key)),
+            )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return OutboundEmail.objects.get(dedupe_key=dedupe_key)
+    if email.status == Status.QUEUED:
+        transaction.on_commit(partial(_enqueue, email.pk), robust=True)
+    return email
+
+
+def _missing_template(key: str) -> dict:
+    # Logged and kept as a failed row rather than breaking the caller's flow (a signup, a
+    # payment): the email cannot be rendered, and the console shows why.
+    error = f"No email template {key!r}; run `manage.py sync_email_templates`."
+    logger.error("not sending: %s", error)
+    return {"status": Status.FAILED, "last_error": error}
+
+
+def _enqueue(email_id: int) -> None:
+    from ..tasks import email_deliver_task
+
+    email_deliver_task(email_id)
+
+
+def outbox_sweep(*, older_than_seconds: int = 120) -> int:
+    """Re-enqueue rows still `queued` well after they were due (e.g. the broker was down)."""
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    stuck = list(
+        OutboundEmail.objects.filter(status=Status.QUEUED, next_attempt_at__lt=cutoff)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for email_id in stuck:
+        # Pushed forward so the next sweep does not enqueue it again while this one waits.
+        OutboundEmail.objects.filter(pk=email_id, status=Status.QUEUED).update(
+            next_attempt_at=timezone.now()
+        )
+        _enqueue(email_id)
+    if stuck:
+        logger.info("outbox sweep re-enqueued %d email(s)", len(stuck))
+    return len(stuck)
+
+
+def send_test_email(*, template_key: str, to: str, author_id: int | None = None) -> OutboundEmail:
+    """Send a template with its sample data, marked as a test in the log."""
+    version = template_active_version(key=template_key)
+    with transaction.atomic():
+        return send_email(
+            template_key=template_key,
+            to=to,
+            context=version.sample_context,
+            user_id=author_id,
+            is_test=True,
+        )
+
+
+def email_resend(*, email: OutboundEmail) -> OutboundEmail:
+    """Queue a copy of an email (recipient, context and the exact version) as a new row."""
+    with transaction.atomic():
+        copy = send_email(
+            template_key=email.template_key,
+            to=email.to,
+            context=email.context,
+            user_id=email.user_id,
+            is_test=email.is_test,
+        )
+        if email.version_id and copy.status == Status.QUEUED:
+            OutboundEmail.objects.filter(pk=copy.pk).update(version=email.version_id)
+            copy.version_id = email.version_id
+    return copy
+
+
+def email_retry(*, email: OutboundEmail) -> bool:
+    """Queue a failed email for another delivery attempt; False when it had not failed."""
+    now = timezone.now()
+    queued = OutboundEmail.objects.filter(pk=email.pk, status=Status.FAILED).update(
+        status=Status.QUEUED, next_attempt_at=now, updated_at=now
+    )
+    if queued:
+        transaction.on_commit(partial(_enqueue, email.pk), robust=True)
+    return bool(queued)

@@ -1,0 +1,56 @@
+"""A version rendered for one recipient: their context plus the values every layout may use."""
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from ..models import ESSENTIAL_CATEGORIES, EmailTemplateVersion
+from ..rendering import Rendered, render
+from ..selectors import template_active_version
+from ..tokens import make_preferences_token, make_unsubscribe_token
+from .outbox import plain_data
+
+
+def render_for(*, version: EmailTemplateVersion, address: str, context: dict) -> Rendered:
+    """A version rendered for one recipient: their context plus the engine's values."""
+    return render(
+        version, {**system_context(address=address, category=version.category), **context}
+    )
+
+
+def render_for_preview(
+    *, template_key: str, context: dict | None = None, address: str = "ada@example.com"
+) -> Rendered:
+    """The active version with the given context, or its sample data."""
+    version = template_active_version(key=template_key)
+    data = version.sample_context if context is None else plain_data(context)
+    return render_for(version=version, address=address, context=data)
+
+
+def system_context(*, address: str, category: str) -> dict:
+    """The values every layout may use, computed for one recipient."""
+    context = {
+        "site_name": settings.MAIL_BRAND_NAME,
+        "site_url": settings.SITE_URL,
+        "recipient_email": address,
+        "current_year": str(timezone.now().year),
+        "preferences_url": _url("mail:preferences") + make_preferences_token(address=address) + "/",
+        "unsubscribe_url": "",
+    }
+    if category not in ESSENTIAL_CATEGORIES:
+        context["unsubscribe_url"] = unsubscribe_url(address=address, category=category)
+    return context
+
+
+@lru_cache(maxsize=8)
+def _url(name: str) -> str:
+    """The absolute URL of a token view without its token (reversed once per process)."""
+    return settings.SITE_URL + reverse(name, args=["-"])[:-2]
+
+
+def unsubscribe_url(*, address: str, category: str) -> str:
+    return (
+        _url("mail:unsubscribe") + make_unsubscribe_token(address=address, category=category) + "/"
+    )

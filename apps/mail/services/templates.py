@@ -1,0 +1,134 @@
+"""Templates and versions: validate, save, restore and preview what staff edit."""
+
+from django.db import transaction
+from django.db.models import Max, Q
+
+from ..exceptions import Problem, TemplateInvalidError, TemplateNotFoundError
+from ..models import EmailLayout, EmailTemplate, EmailTemplateVersion
+from ..rendering import Rendered, Source, compile_version
+from .outbox import plain_data
+from .personalize import system_context
+
+
+def layout_default() -> EmailLayout:
+    layout = EmailLayout.objects.filter(is_default=True).first()
+    if layout is None:
+        raise TemplateNotFoundError(
+            "There is no default email layout; run `manage.py sync_email_templates`."
+        )
+    return layout
+
+
+def template_source(*, template: EmailTemplate, layout: EmailLayout) -> Source:
+    return Source(
+        layout_mjml=layout.mjml,
+        subject=template.subject,
+        preheader=template.preheader,
+        mjml=template.mjml,
+        text_body=template.text_body,
+        variables=template.variables,
+        sample_context=template.sample_context,
+    )
+
+
+def template_validate(*, template: EmailTemplate) -> None:
+    """Raise `TemplateInvalidError` (with lines and columns) unless the template compiles."""
+    layout = template.layout or layout_default()
+    compile_version(template_source(template=template, layout=layout))
+
+
+@transaction.atomic
+def template_save(*, template: EmailTemplate, author=None) -> EmailTemplateVersion:
+    """Validate, save and activate a new immutable version; nothing is saved if invalid."""
+    layout = template.layout or layout_default()
+    source = template_source(template=template, layout=layout)
+    compiled = compile_version(source)
+    template.updated_by = author
+    template.save()
+    number = (template.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = EmailTemplateVersion.objects.create(
+        template=template,
+        number=number,
+        category=template.category,
+        layout_mjml=source.layout_mjml,
+        subject=source.subject,
+        preheader=source.preheader,
+        mjml=source.mjml,
+        variables=source.variables,
+        sample_context=source.sample_context,
+        compiled_html=compiled.html,
+        text_body=compiled.text,
+        author=author,
+    )
+    EmailTemplate.objects.filter(pk=template.pk).update(active_version=version)
+    template.active_version = version
+    return version
+
+
+@transaction.atomic
+def layout_save(*, layout: EmailLayout, author=None) -> list[EmailTemplateVersion]:
+    """Save a layout and give every template placed in it a new version; all or nothing."""
+    layout.updated_by = author
+    layout.save()
+    using = EmailTemplate.objects.filter(Q(layout=layout) | Q(layout__isnull=True))
+    if not layout.is_default:
+        using = using.filter(layout=layout)
+    versions, problems = [], []
+    for template in using:
+        try:
+            versions.append(template_save(template=template, author=author))
+        except TemplateInvalidError as error:
+            problems += [
+                Problem(p.field, p.line, p.column, f"[{template.key}] {p.message}")
+                for p in error.problems
+            ]
+    if problems:
+        raise TemplateInvalidError(problems)
+    return versions
+
+
+def template_preview(
+    *, template: EmailTemplate, context: dict | None = None, address: str = "ada@example.com"
+) -> Rendered:
+    """Compile and render a template as edited, without saving it; raise `TemplateInvalidError`.
+
+    Nothing is stored or cached (a preview changes with every keystroke); the context defaults
+    to the template's sample data.
+    """
+    from django.template import Context
+
+    from ..rendering import HTML_ENGINE, TEXT_ENGINE
+
+    layout = template.layout or layout_default()
+    compiled = compile_version(template_source(template=template, layout=layout))
+    data = template.sample_context if context is None else plain_data(context)
+    values = {**system_context(address=address, category=template.category), **data}
+
+    def fill(source: str, *, html: bool = False) -> str:
+        engine = HTML_ENGINE if html else TEXT_ENGINE
+        return engine.from_string(source).render(Context(values, autoescape=html))
+
+    values["preheader"] = " ".join(fill(template.preheader).split())
+    return Rendered(
+        subject=" ".join(fill(template.subject).split()),
+        html=fill(compiled.html, html=True),
+        text=fill(compiled.text),
+    )
+
+
+@transaction.atomic
+def template_version_restore(*, version: EmailTemplateVersion, author=None) -> EmailTemplateVersion:
+    """Make an old version's content current again as a new version; history is kept.
+
+    The template keeps its current layout: a version's layout snapshot is not restored.
+    """
+    from ..rendering import html_to_text
+
+    template = EmailTemplate.objects.select_for_update().get(pk=version.template_id)
+    derived_text = version.text_body == html_to_text(version.compiled_html)
+    template.category = version.category
+    template.subject, template.preheader = version.subject, version.preheader
+    template.mjml, template.variables = version.mjml, version.variables
+    template.sample_context = version.sample_context
+    template.text_body = "" if derived_text else version.text_body
+    return template_save(template=template, author=author)
