@@ -11,7 +11,7 @@ COVERAGE_MIN := 85
 PYTHON_BOOT := $(shell for c in python3.13 python3.12 $$(ls -d /root/.pyenv/versions/3.1[2-9]*/bin/python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	  $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; done)
 
-.PHONY: run test lint bench fuzz system-deps venv clean
+.PHONY: run test lint bench bench-deps fuzz system-deps venv clean
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON_BOOT)" ]; then echo "Python >= 3.12 is required: install python3.12 or python3.13 and put it on the PATH." >&2; exit 1; fi
@@ -48,8 +48,24 @@ lint: venv
 fuzz: venv system-deps
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -m fuzz --no-cov -p no:cacheprovider $(PYTEST_ARGS)
 
-bench: venv system-deps
-	$(PY) -m pytest tests/bench -p no:cacheprovider -s -o addopts="-p tests.servers" --no-cov $(BENCH_ARGS)
+# Benchmarks against the peers (the `bench` extra; node's mjml into var/bench-cache/node when
+# npm is on the machine), with PostgreSQL at production durability; one table at the end,
+# also written to var/bench/latest.txt.
+BENCH_NODE := var/bench-cache/node
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	@touch $@
+
+bench-deps: $(VENV)/.bench-installed
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+	  test -f $(BENCH_NODE)/node_modules/mjml/package.json || \
+	  npm install --silent --no-audit --no-fund --prefix $(BENCH_NODE) mjml@5 || \
+	  echo "npm could not install mjml@5: the render benchmark will say so"; \
+	else echo "node/npm not found: the render benchmark reports no node mjml figure"; fi
+
+bench: venv bench-deps system-deps
+	SUMMASAAS_PG_DURABLE=1 $(PY) -m pytest tests/bench -p no:cacheprovider -s \
+	  -o addopts="-p tests.servers" --ds=tests.bench.settings --no-cov $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .coverage .pytest_cache

@@ -6,6 +6,7 @@ Profiles (`SUMMASAAS_TEST_PROFILE`):
 - `production` (default): a real PostgreSQL and a real Redis. Private instances on free ports,
   started from the installed binaries, unless `TEST_DATABASE_URL` / `TEST_REDIS_URL` name
   servers to use instead. A missing binary stops the run with what to install: never a skip.
+  PostgreSQL runs with fsync off unless SUMMASAAS_PG_DURABLE=1 (benchmarks).
 - `embedded`: nothing set, so the project's embedded defaults apply (SQLite, SqliteHuey, local
   files), all under a private temporary folder.
 """
@@ -91,9 +92,12 @@ def start_postgres(workdir: Path) -> str:
                       "-E", "UTF8", "--no-sync"]),
         check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
+    # Tests trade durability for speed; benchmarks (`make bench` sets SUMMASAAS_PG_DURABLE=1)
+    # run with production's: every commit waits for its WAL flush.
+    durable = "on" if os.environ.get("SUMMASAAS_PG_DURABLE") == "1" else "off"
     options = (
-        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync={durable} "
+        f"-c synchronous_commit={durable} -c full_page_writes={durable} -c max_connections=200"
     )
     subprocess.run(
         _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w",

@@ -1,6 +1,13 @@
-"""Benchmarks: collected only when asked for (`make bench` runs `pytest tests/bench`)."""
+"""Benchmarks: collected only when asked for (`make bench` runs `pytest tests/bench`).
 
+The session ends with one table of every figure recorded through `tests.bench.harness.record`
+(ours, the peer, the ratio, the target and pass/miss, the load average); it is also written to
+var/bench/latest.txt (and .json).
+"""
+
+import contextlib
 import os
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -9,10 +16,50 @@ import pytest
 from django.template.base import PartialTemplate, Template
 from django.test.utils import _TestState
 
+from tests.bench import harness
+
+LOAD_AT_START = os.getloadavg()
+
 
 def pytest_ignore_collect(collection_path, config):
     asked = any("bench" in str(arg) for arg in config.args)
     return None if asked else True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bench_environment():
+    """Say in the table what the figures ran on, and warn when PostgreSQL is not durable."""
+    harness.ENVIRONMENT["python"] = sys.version.split()[0]
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        harness.ENVIRONMENT["database"] = "SQLite (embedded profile)"
+        return
+    import psycopg
+
+    with contextlib.closing(psycopg.connect(url, connect_timeout=5)) as db:
+        settings = {
+            name: db.execute(f"SHOW {name}").fetchone()[0]
+            for name in ("server_version", "fsync", "synchronous_commit", "full_page_writes")
+        }
+    harness.ENVIRONMENT["postgres"] = ", ".join(f"{k}={v}" for k, v in settings.items())
+    harness.ENVIRONMENT["redis"] = os.environ.get("REDIS_URL", "-")
+    durable = all(settings[k] == "on" for k in ("fsync", "synchronous_commit", "full_page_writes"))
+    if not durable:
+        harness.note(
+            "WARNING: PostgreSQL ran without production durability (fsync/synchronous_commit/"
+            "full_page_writes off): run `make bench` (it sets SUMMASAAS_PG_DURABLE=1)."
+        )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not harness.RESULTS and not harness.NOTES:
+        return
+    text = harness.table(LOAD_AT_START)
+    path = harness.save(text)
+    terminalreporter.write_line("")
+    for line in text.splitlines():
+        terminalreporter.write_line(line)
+    terminalreporter.write_line(f"(saved to {path})")
 
 
 def rss_mb() -> float:

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tests.bench.harness import record
 from tests.bench.pages import LIST_ROWS, created_at_window, timed
 
 ROWS = LIST_ROWS
@@ -72,12 +73,17 @@ def test_task_history_pages_answer_under_300_ms_at_a_million_rows(
     }
     slow_ok = {"search in arguments (text, bounded by LIMIT)": f"{LIST}?q=org-4242"}
     print(f"\n{'page':48} {'median ms':>10} {'queries':>8}")
-    failures = []
+    failures, budgeted = [], {}
     for label, url in {**pages, **slow_ok}.items():
         ms, queries, _ = timed(admin_client, url, no_count_on="jobs_taskrun")
         print(f"{label:48} {ms:10.1f} {queries:8d}")
-        if label in pages and (ms >= BUDGET_MS or queries > MAX_QUERIES):
-            failures.append((label, ms, queries))
+        if label in pages:
+            budgeted[label] = ms
+            if ms >= BUDGET_MS or queries > MAX_QUERIES:
+                failures.append((label, ms, queries))
+    slowest = max(budgeted, key=budgeted.get)
+    record(f"jobs console pages at {ROWS:,} runs, slowest of {len(pages)}", ours=budgeted[slowest],
+           unit="ms", better="lower", budget=BUDGET_MS, note=f"slowest: {slowest}")  # fmt: skip
     ms, queries, _ = timed(admin_client, "/admin/", repeat=3, no_count_on=None)
     print(f"{'dashboard (24 h of 1 run/s = 86,400 runs)':48} {ms:10.1f} {queries:8d}")
     assert not failures, failures
