@@ -12,3 +12,7 @@ class UnknownJobError(JobsError, LookupError):
 
 class TaskRunStateError(JobsError, ValueError):
     """The task run is in a state that does not allow the requested action."""
+
+
+class UnknownTaskError(JobsError, LookupError):
+    """No task of this name is registered with huey (renamed or removed since it ran)."""

@@ -26,6 +26,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task
 from huey.exceptions import CancelExecution, TaskLockedException
 
 from . import clock
+from .adapter import task_name
 from .exceptions import UnknownJobError
 from .models import PeriodicJobState, PeriodicRun
 from .periods import Period, period_containing, period_parse
@@ -78,7 +79,7 @@ class JobSpec:
 
     @property
     def task_name(self) -> str:
-        return HUEY._registry.task_to_string(self.task.task_class)
+        return task_name(self.task)
 
     @property
     def lock(self):

@@ -10,12 +10,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
-from huey.exceptions import HueyException
 
-from .exceptions import TaskRunStateError
+from .adapter import task_class
+from .exceptions import TaskRunStateError, UnknownTaskError
 from .models import PeriodicJobState, PeriodicRun, TaskRun, WorkerHeartbeat
 from .periodic import REGISTRY, job_spec
 from .recorder import recorder
+from .signals import run_lost
 
 logger = logging.getLogger("apps.jobs")
 FINISHED = [
@@ -34,11 +35,9 @@ FINISHED = [
 
 def _task_class(name: str):
     try:
-        return HUEY._registry.string_to_task(name)
-    except HueyException as exc:
-        raise TaskRunStateError(
-            f"{name} is not a task this code base defines any more; it cannot be re-run."
-        ) from exc
+        return task_class(name)
+    except UnknownTaskError as exc:
+        raise TaskRunStateError(f"{exc} It cannot be re-run.") from exc
 
 
 def _enqueue_copy(run: TaskRun, *, requested_by: str, note: str) -> TaskRun:
@@ -195,7 +194,14 @@ def _reap_one(run: TaskRun) -> tuple[int, int]:
     except TaskRunStateError:
         idempotent = False
     claimed = TaskRun.objects.filter(pk=run.pk, requeued_as="")
-    if not idempotent or not claimed.update(requeued_as="pending"):
+    requeue = idempotent and claimed.update(requeued_as="pending")
+    if lost:
+        run_lost.send(
+            sender=TaskRun, task_name=run.name, task_id=run.task_id, attempt=run.attempt,
+            args=list(run.args), kwargs=dict(run.kwargs), consumer=run.consumer,
+            requeued=bool(requeue),
+        )  # fmt: skip
+    if not requeue:
         return lost, 0
     copy = _enqueue_copy(run, requested_by="reaper", note=f"re-run of lost {run.task_id}")
     TaskRun.objects.filter(pk=run.pk).update(requeued_as=copy.task_id)

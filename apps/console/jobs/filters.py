@@ -1,9 +1,9 @@
 """Task-history filters whose choices cost no query on the big table."""
 
 from django.utils.translation import gettext_lazy as _
-from huey.contrib.djhuey import HUEY
 from unfold.contrib.filters.admin import DropdownFilter, TextFilter
 
+from apps.jobs.adapter import task_names
 from apps.jobs.models import WorkerHeartbeat
 from apps.jobs.periodic import REGISTRY
 
@@ -15,8 +15,7 @@ class TaskNameFilter(DropdownFilter):
     parameter_name = "task"
 
     def lookups(self, request, model_admin):
-        names = sorted(HUEY._registry._registry)
-        return [(name, name.rsplit(".", 1)[-1]) for name in names]
+        return [(name, name.rsplit(".", 1)[-1]) for name in task_names()]
 
     def queryset(self, request, queryset):
         return queryset.filter(name=self.value()) if self.value() else queryset

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from apps.jobs.adapter import task_class
+from apps.jobs.exceptions import UnknownTaskError
 from apps.jobs.models import TaskRun
 
 MAX_STEPS = 25
@@ -41,10 +43,8 @@ def _label(run: TaskRun) -> str:
 
 
 def _attempts(run: TaskRun) -> str:
-    from huey.contrib.djhuey import HUEY
-
     try:
-        retries = HUEY._registry.string_to_task(run.name).default_retries
-    except Exception:  # a task this code base no longer defines
+        retries = task_class(run.name).default_retries
+    except UnknownTaskError:  # a task this code base no longer defines
         return str(run.attempt)
     return f"{run.attempt} of {retries + 1}"
