@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "apps.mail",
     "apps.jobs",
     "apps.analytics",
+    "apps.api",
     "apps.console",
 ]
 
@@ -302,6 +303,14 @@ UPGRADE_URL = env("UPGRADE_URL") or f"{SITE_URL}/pricing/"  # quota alerts link 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/admin/"
+# Public auth forms (login, admin login, password reset, verification resend, signup): POSTs
+# allowed per client IP and per address typed, "count/period" (django-ratelimit's syntax), kept
+# in the default cache. Behind a proxy, RATELIMIT_IP_META_KEY names the header holding the
+# client's IP (e.g. HTTP_FLY_CLIENT_IP on fly.io); REMOTE_ADDR otherwise.
+AUTH_RATE_PER_IP = env("AUTH_RATE_PER_IP", "30/10m")
+AUTH_RATE_PER_ADDRESS = env("AUTH_RATE_PER_ADDRESS", "8/10m")
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY") or None
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -310,6 +319,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages a customer can choose (User.language): emails are sent in that translation.
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from apps.accounts.ratelimits import auth_rate_limited
 from apps.billing.views import usage_report_download
 from apps.jobs.views import healthz
 from apps.mail.urls import webhook_urlpatterns
@@ -11,6 +12,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("reports/<str:token>/", usage_report_download, name="usage_report_download"),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.api.urls")),
+    # The console's login, rate-limited like the customers' (same counters: one "login" group).
+    path("admin/login/", auth_rate_limited(admin.site.login, group="login", field="username")),
     path("admin/", admin.site.urls),
     path("", include("apps.mail.urls")),
     *webhook_urlpatterns,

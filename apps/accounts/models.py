@@ -36,6 +36,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Which translation of an email the user receives (the mail app falls back to English).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

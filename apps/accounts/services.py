@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -12,13 +12,57 @@ from .tokens import VERIFY_DAYS, make_verification_token
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str | None, full_name: str = "") -> User:
+def user_register(
+    *, email: str, password: str | None, full_name: str = "", language: str = "en"
+) -> User:
     """Create a customer login; the address must be new."""
     email = User.objects.normalize_email(email).lower()
+    taken = EmailTakenError(f"{email} already has an account; log in or reset the password.")
     if User.objects.filter(email__iexact=email).exists():
-        raise EmailTakenError(f"{email} already has an account; log in or reset the password.")
-    user = User.objects.create_user(email=email, password=password, full_name=full_name)
+        raise taken
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=password, full_name=full_name, language=language
+            )
+    except IntegrityError as error:  # the same address signed up at the same moment
+        raise taken from error
     _send_signup_emails(user)
+    return user
+
+
+@transaction.atomic
+def customer_signup(
+    *, email: str, password: str, organization_name: str, language: str = "en"
+) -> User:
+    """A new customer: the login, and an organization they own (on the Free plan until they
+    subscribe); the welcome and verification emails leave once this commits."""
+    user = user_register(email=email, password=password, language=language)
+    organization_create(name=organization_name.strip(), owner=user)
+    return user
+
+
+def verification_email_resend(*, email: str) -> bool:
+    """Send a fresh verification link to an unverified account; False when there is none.
+
+    Callers answer the same either way, so the form does not tell who has an account.
+    """
+    user = User.objects.filter(
+        email__iexact=email.strip(), is_active=True, email_verified_at__isnull=True
+    ).first()
+    if user is None:
+        return False
+    # A new dedupe key per resend: the outbox sends each request once (the form is rate-limited).
+    _send_verification_email(user, attempt=timezone.now().strftime("%Y%m%dT%H%M%S.%f"))
+    return True
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Change the language the user's emails are written in."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"{language!r} is not one of {', '.join(dict(settings.LANGUAGES))}.")
+    user.language = language
+    user.save(update_fields=["language"])
     return user
 
 
@@ -32,16 +76,20 @@ def _send_signup_emails(user: User) -> None:
         dedupe_key=f"welcome:{user.pk}",
         user_id=user.pk,
     )
+    _send_verification_email(user)
+
+
+def _send_verification_email(user: User, attempt: str = "") -> None:
     token = make_verification_token(user_id=user.pk, email=user.email)
     send_email(
         template_key="email_verification",
         to=user.email,
         context={
-            "name": name,
+            "name": user.get_short_name(),
             "verify_url": settings.SITE_URL + reverse("email_verify", args=[token]),
             "expires_in_days": str(VERIFY_DAYS),
         },
-        dedupe_key=f"email_verification:{user.pk}:{user.email}",
+        dedupe_key=f"email_verification:{user.pk}:{user.email}{':' if attempt else ''}{attempt}",
         user_id=user.pk,
     )
 
