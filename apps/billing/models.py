@@ -145,6 +145,10 @@ class QuotaAlert(models.Model):
     threshold = models.PositiveSmallIntegerField(choices=Threshold.choices)
     characters_used = models.PositiveBigIntegerField()
     characters_limit = models.PositiveBigIntegerField()
+    emailed = models.BooleanField(
+        default=True,
+        help_text=_("False when a higher alert covered it (79 % -> 100 % emails only the 100 %)."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -21,7 +21,7 @@ from apps.mail.services import send_email
 from apps.summaries.models import SummarizationRequest
 
 from .models import Plan, QuotaAlert, Subscription, UsageRecord
-from .services import FREE_PLAN_CODE, _money, quota_alert_raise
+from .services import FREE_PLAN_CODE, money, quota_alert_raise
 
 Progress = Callable[[int], None] | None
 REPORT_SALT = "billing.usage-report"
@@ -185,7 +185,7 @@ def renewal_reminders_send(*, day: dt.date, days_ahead: int = 7, batch_size: int
                     "organization_name": sub.organization.name,
                     "plan_name": sub.plan.name,
                     "renews_on": f"{sub.current_period_end:%B %-d, %Y}",
-                    "amount": _money(Decimal(sub.plan.price), sub.plan.currency),
+                    "amount": money(Decimal(sub.plan.price), sub.plan.currency),
                     "manage_url": settings.UPGRADE_URL,
                 },
                 dedupe_key=f"renewal_reminder:{sub.pk}:{sub.current_period_end:%Y-%m-%d}",
@@ -198,7 +198,8 @@ def renewal_reminders_send(*, day: dt.date, days_ahead: int = 7, batch_size: int
 def quota_alerts_sweep(*, month: dt.date, batch_size: int = 500) -> dict:
     """Raise any 80 % / 100 % alert the inline path missed for the month (a backstop)."""
     raised = 0
-    for threshold in QuotaAlert.Threshold.values:
+    # Highest first: raising 100 % records 80 % as covered, so a jump sends one email.
+    for threshold in sorted(QuotaAlert.Threshold.values, reverse=True):
         alerted = QuotaAlert.objects.filter(
             organization=OuterRef("organization"),
             period_start=OuterRef("period_start"),

@@ -1,34 +1,32 @@
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from apps.accounts.models import Organization, User
-from apps.billing.exceptions import QuotaExceededError
-from apps.billing.services import usage_record, usage_record_for_month
+from apps.billing.services import usage_release, usage_reserve
 
 from .exceptions import UploadRejectedError
 from .models import Document, SummarizationRequest
 
 
-@transaction.atomic
 def summarization_request_create(
     *, organization: Organization, user: User | None, mode: str, text: str
 ) -> SummarizationRequest:
-    """Accept a text for summarizing and charge its characters to this month's quota."""
-    characters = len(text)
-    if characters > usage_record_for_month(organization=organization).remaining:
-        raise QuotaExceededError(
-            f"{organization} has not enough characters left this month for {characters:,}; "
-            "upgrade the plan or wait for the monthly reset."
+    """Accept a text for summarizing and charge its characters to this month's quota.
+
+    The charge is its own transaction (`usage_reserve`): over the quota it raises
+    `QuotaExceededError` with nothing charged, and the refusal's 100 % alert still goes out.
+    """
+    SummarizationRequest.Mode(mode)  # ValueError on an unknown mode, before charging anything
+    record = usage_reserve(organization=organization, characters=len(text))
+    try:
+        return SummarizationRequest.objects.create(
+            organization=organization, user=user, mode=mode, input_characters=len(text)
         )
-    SummarizationRequest.Mode(mode)  # ValueError on an unknown mode
-    request = SummarizationRequest.objects.create(
-        organization=organization, user=user, mode=mode, input_characters=characters
-    )
-    usage_record(organization=organization, characters=characters)
-    return request
+    except BaseException:
+        usage_release(organization=organization, characters=len(text), month=record.period_start)
+        raise
 
 
 def summarization_request_complete(

@@ -158,6 +158,18 @@ def test_the_hourly_sweep_sends_a_quota_alert_the_inline_path_missed(templates):
     assert trigger("quota_sweep", at(2026, 11, 20, 14, 10)).result == {"alerts": 0}
 
 
+@pytest.mark.django_db
+def test_the_sweep_sends_only_the_100_percent_alert_to_an_organization_past_both(templates):
+    with time_machine.travel(at(2026, 11, 20, 12), tick=False):
+        org = make_organization()
+        record = usage_record_for_month(organization=org)
+    UsageRecord.objects.filter(pk=record.pk).update(characters_used=10_200)
+    assert trigger("quota_sweep", at(2026, 11, 20, 13, 10)).result == {"alerts": 1}
+    assert dict(QuotaAlert.objects.values_list("threshold", "emailed")) == {80: False, 100: True}
+    sent = OutboundEmail.objects.filter(template_key__startswith="quota_alert")
+    assert list(sent.values_list("template_key", flat=True)) == ["quota_alert_100"]
+
+
 @pytest.mark.embedded
 @pytest.mark.django_db
 def test_daily_digest_goes_only_to_members_who_opted_in(templates):

@@ -1,0 +1,28 @@
+"""The one way billing emails an organization's owner (through the mail outbox)."""
+
+from decimal import Decimal
+
+from apps.accounts.models import Organization
+from apps.mail.services import send_email
+
+
+def owner_email(
+    *, organization: Organization, template_key: str, dedupe_key: str, **context: str
+) -> None:
+    """Queue an email to the owner in the caller's transaction; a dedupe key sends it once."""
+    owner = organization.owner
+    send_email(
+        template_key=template_key,
+        to=owner.email,
+        context={"name": owner.get_short_name(), "organization_name": organization.name, **context},
+        dedupe_key=dedupe_key,
+        user_id=owner.pk,
+    )
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
+
+
+def day(moment) -> str:
+    return f"{moment:%B %-d, %Y}"
