@@ -259,7 +259,11 @@ def table(load_start: tuple[float, float, float]) -> str:
     notes = [f"- {f.area}: {f.note}" for f in RESULTS if f.note] + [f"- {n}" for n in NOTES]
     if notes:
         out += ["", "notes:", *notes]
-    misses = [f.area for f in RESULTS if f.verdict == "MISS"]
+    misses = [
+        f"{f.area} (vs {f.peer_name})" if f.peer_name else f.area
+        for f in RESULTS
+        if f.verdict == "MISS"
+    ]
     out += [
         "",
         f"{len(RESULTS)} figures, {len(misses)} below target"
