@@ -49,6 +49,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 SECRET_KEY = required("SECRET_KEY", "it signs sessions, unsubscribe links and download links") or (
     "django-insecure-embedded-default-only-for-local-development"
 )
+# Old keys, comma-separated, after a rotation: signatures and the outbox's encrypted secret
+# values made with them are still accepted (new ones use SECRET_KEY).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or (
     ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
 )
@@ -293,6 +296,9 @@ MAIL_UNSUBSCRIBE_MAILTO = env("MAIL_UNSUBSCRIBE_MAILTO") or (
 MAIL_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "6"))  # first try + retries
 MAIL_RETRY_DELAY = float(env("MAIL_RETRY_DELAY", "30"))  # seconds, doubled after each retry
 MAIL_LINK_MAX_AGE = int(env("MAIL_LINK_MAX_AGE_DAYS", "180")) * 24 * 3600  # unsubscribe links
+# Secret values of an email (reset and verification links) are wiped after delivery, or after
+# this many hours if it was never delivered (the longest such link, verification, lasts 7 days).
+MAIL_SECRETS_MAX_AGE_HOURS = int(env("MAIL_SECRETS_MAX_AGE_HOURS", "168"))
 # The email studio's test sends: to the sender's own address or these staff addresses only,
 # at most this many per user per hour.
 MAIL_TEST_RECIPIENTS = [a.lower() for a in env_list("MAIL_TEST_RECIPIENTS")]

@@ -21,9 +21,10 @@ class EmailPasswordResetForm(PasswordResetForm):
             to=to_email,
             context={
                 "name": user.get_short_name(),
-                "reset_url": settings.SITE_URL + path,
                 "expires_in_days": str(settings.PASSWORD_RESET_TIMEOUT // 86400),
             },
+            # Kept encrypted apart from the context: no staff member may read a reset link.
+            secrets={"reset_url": settings.SITE_URL + path},
             dedupe_key=f"password_reset:{user.pk}:{context['token']}",
             user_id=user.pk,
         )

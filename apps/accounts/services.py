@@ -84,11 +84,9 @@ def _send_verification_email(user: User, attempt: str = "") -> None:
     send_email(
         template_key="email_verification",
         to=user.email,
-        context={
-            "name": user.get_short_name(),
-            "verify_url": settings.SITE_URL + reverse("email_verify", args=[token]),
-            "expires_in_days": str(VERIFY_DAYS),
-        },
+        context={"name": user.get_short_name(), "expires_in_days": str(VERIFY_DAYS)},
+        # Kept encrypted apart from the context: no staff member may read a verification link.
+        secrets={"verify_url": settings.SITE_URL + reverse("email_verify", args=[token])},
         dedupe_key=f"email_verification:{user.pk}:{user.email}{':' if attempt else ''}{attempt}",
         user_id=user.pk,
     )

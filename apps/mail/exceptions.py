@@ -50,3 +50,7 @@ class PermanentDeliveryError(DeliveryError):
 
 class TokenError(MailError, ValueError):
     """An unsubscribe or preferences link was altered or has expired."""
+
+
+class SecretsGoneError(MailError, ValueError):
+    """An email's secret values (a one-time link) were wiped: it cannot be sent again."""

@@ -133,7 +133,11 @@ class OutboundEmail(models.Model):
     )
     category = models.CharField(max_length=20, choices=Category.choices, blank=True)
     subject = models.CharField(max_length=255, blank=True)
+    # Secret values (reset links...) never sit in `context`: it shows `•••` for each name in
+    # `secret_keys`, and the values are in `sealed_secrets`, encrypted, until delivered.
     context = models.JSONField(default=dict, blank=True)
+    secret_keys = models.JSONField(default=list, blank=True)
+    sealed_secrets = models.TextField(blank=True, default="", editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     provider = models.CharField(max_length=50, blank=True)
     message_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -153,6 +157,12 @@ class OutboundEmail(models.Model):
             models.Index(fields=["to", "created_at"]),
             # The send log's date filters and the retention sweep range over this.
             models.Index(fields=["created_at"], name="mail_outbox_created_at_idx"),
+            # The sweep that wipes expired secret values reads only rows still holding some.
+            models.Index(
+                fields=["created_at"],
+                condition=~models.Q(sealed_secrets=""),
+                name="mail_outbox_sealed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,8 +23,8 @@ def email_deliver_task(email_id: int) -> str:
 # Periodic jobs (declared through the jobs app: one run per period across all consumers).
 @periodic_job(name="outbox_sweep", schedule="* * * * *", period="minute")
 def outbox_sweep_task(run: JobRun) -> dict:
-    """Re-enqueue outbox rows left queued (e.g. the broker was down when they were sent)."""
-    return {"requeued": services.outbox_sweep()}
+    """Re-enqueue outbox rows left queued (e.g. the broker was down); wipe expired secrets."""
+    return {"requeued": services.outbox_sweep(), "secrets_wiped": services.secrets_expire()}
 
 
 @periodic_job(name="email_log_retention", schedule="50 3 * * *", period="day")

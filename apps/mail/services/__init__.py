@@ -12,11 +12,13 @@ from .outbox import (
     email_retry,
     outbox_sweep,
     plain_data,
+    secrets_expire,
     send_email,
     send_test_email,
 )
 from .personalize import render_for, render_for_preview, system_context, unsubscribe_url
 from .preferences import preference_set
+from .redaction import context_as_stored, email_as_sent
 from .templates import (
     layout_default,
     layout_save,
@@ -28,6 +30,8 @@ from .templates import (
 )
 
 __all__ = [
+    "context_as_stored",
+    "email_as_sent",
     "email_deliver",
     "email_resend",
     "email_retry",
@@ -41,6 +45,7 @@ __all__ = [
     "render_for",
     "render_for_preview",
     "retry_delay",
+    "secrets_expire",
     "send_email",
     "send_test_email",
     "suppression_add",

@@ -13,6 +13,7 @@ from requests import RequestException
 
 from ..exceptions import PermanentDeliveryError, TemplateNotFoundError, TransientDeliveryError
 from ..models import ESSENTIAL_CATEGORIES, DeliveryAttempt, OutboundEmail, Suppression
+from ..secrets import SecretsUnreadableError, unseal
 from ..selectors import preferences_for, template_active_version
 from ..tokens import make_unsubscribe_token
 from .personalize import render_for, unsubscribe_url
@@ -72,7 +73,13 @@ class _Stop(Exception):
         super().__init__(reason)
 
 
+# Secret values are kept only while a delivery may still need them.
+_WIPE_SECRETS = {Status.SENT, Status.SUPPRESSED, Status.SKIPPED}
+
+
 def _finish(email, started, status, outcome, error, **fields) -> None:
+    if status in _WIPE_SECRETS:
+        fields["sealed_secrets"] = ""
     for name, value in {"status": status, "last_error": error, **fields}.items():
         setattr(email, name, value)
     email.save()
@@ -95,10 +102,22 @@ def _deliver_claimed(email: OutboundEmail) -> None:
     if _unsubscribed(email.to, version.category):
         raise _Stop(Status.SKIPPED, Outcome.SKIPPED,
                     f"{email.to} unsubscribed from {version.category} emails")  # fmt: skip
-    rendered = render_for(version=version, address=email.to, context=email.context)
+    context = {**email.context, **_secret_values(email)}
+    rendered = render_for(version=version, address=email.to, context=context)
     email.subject = rendered.subject[:255]
     message = _message(email, rendered, version.category)
     email.provider, email.message_id = _send(message)
+
+
+def _secret_values(email: OutboundEmail) -> dict[str, str]:
+    if email.secret_keys and not email.sealed_secrets:
+        raise PermanentDeliveryError(
+            "its one-time link expired before it could be sent: the user must ask for a new one"
+        )
+    try:
+        return unseal(email.sealed_secrets)
+    except SecretsUnreadableError as error:
+        raise PermanentDeliveryError(str(error)) from error
 
 
 def _unsubscribed(address: str, category: str) -> bool:
@@ -130,6 +149,10 @@ def _message(email: OutboundEmail, rendered, category: str) -> EmailMultiAlterna
     # anymail reads these; other backends ignore them
     message.metadata = {"outbox_id": str(email.pk)}
     message.tags = [email.template_key]
+    if email.secret_keys:
+        # A provider's click tracking would rewrite the one-time link and report it back in
+        # its webhook events: such emails go untracked.
+        message.track_clicks = False
     return message
 
 

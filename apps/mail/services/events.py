@@ -6,6 +6,7 @@ import json
 from django.db import IntegrityError, transaction
 
 from ..models import EmailEvent, OutboundEmail, Suppression
+from ..secrets import MASK
 
 
 def suppression_add(
@@ -58,6 +59,16 @@ def _is_hard_bounce(event, esp_name: str) -> bool:
     return esp_name != "Postmark" or payload.get("Type") in {"HardBounce", "BadEmailAddress"}
 
 
+def _scrubbed(value, secret: str):
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, secret) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item, secret) for item in value]
+    if isinstance(value, str) and secret in value:
+        return value.replace(secret, MASK)
+    return value
+
+
 @transaction.atomic
 def tracking_event_record(*, event, esp_name: str) -> EmailEvent | None:
     """Store one normalized anymail event once; suppress hard bounces and complaints.
@@ -65,10 +76,14 @@ def tracking_event_record(*, event, esp_name: str) -> EmailEvent | None:
     Returns None when the same event was stored before (providers redeliver webhooks).
     """
     payload = event.esp_event if isinstance(event.esp_event, dict) else {}
+    email, click_url = _email_for(event), event.click_url or ""
+    if email is not None and email.secret_keys and click_url:
+        # A click on a one-time link reports the link itself: keep neither copy of it.
+        payload, click_url = _scrubbed(payload, click_url), MASK
     try:
         with transaction.atomic():
             stored = EmailEvent.objects.create(
-                email=_email_for(event),
+                email=email,
                 esp_name=esp_name,
                 event_type=event.event_type or "unknown",
                 event_id=event.event_id or "",
@@ -77,7 +92,7 @@ def tracking_event_record(*, event, esp_name: str) -> EmailEvent | None:
                 reject_reason=event.reject_reason or "",
                 description=event.description or "",
                 mta_response=event.mta_response or "",
-                click_url=event.click_url or "",
+                click_url=click_url,
                 occurred_at=event.timestamp,
                 payload=payload,
                 fingerprint=_fingerprint(event, esp_name),

@@ -5,13 +5,15 @@ import json
 import logging
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..exceptions import ContextError
+from ..exceptions import ContextError, SecretsGoneError
 from ..models import EmailTemplate, OutboundEmail
+from ..secrets import dedupe_digest, masked, seal, unseal
 from ..selectors import template_active_version
 
 logger = logging.getLogger(__name__)
@@ -44,12 +46,19 @@ def send_email(
     dedupe_key: str | None = None,
     user_id: int | None = None,
     is_test: bool = False,
+    secrets: dict[str, str] | None = None,
 ) -> OutboundEmail:
     """Queue an email in the caller's transaction and deliver it once that commits.
 
     A second call with the same `dedupe_key` returns the first row and sends nothing.
+    `secrets` are context values no one may read in the console (a password-reset link):
+    they are stored encrypted apart from the context, shown as `•••`, and wiped once the
+    email is delivered; the dedupe key of such an email is stored hashed.
     """
     plain_data(context)
+    secrets = _checked_secrets(secrets or {})
+    if secrets and dedupe_key is not None:
+        dedupe_key = dedupe_digest(dedupe_key)
     try:
         validate_email(to)
     except ValidationError as error:
@@ -62,7 +71,9 @@ def send_email(
             email = OutboundEmail.objects.create(
                 template_key=template_key,
                 to=to.strip().lower(),
-                context=json.loads(json.dumps(context)),
+                context=masked(json.loads(json.dumps(context)), secrets),
+                secret_keys=sorted(secrets),
+                sealed_secrets=seal(secrets),
                 dedupe_key=dedupe_key,
                 user_id=user_id,
                 is_test=is_test,
@@ -76,6 +87,13 @@ def send_email(
     if email.status == Status.QUEUED:
         transaction.on_commit(partial(_enqueue, email.pk), robust=True)
     return email
+
+
+def _checked_secrets(secrets: dict) -> dict[str, str]:
+    for key, value in secrets.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise ContextError(f"secrets[{key!r}] must be a string named by a string.")
+    return dict(secrets)
 
 
 def _missing_template(key: str) -> dict:
@@ -111,6 +129,19 @@ def outbox_sweep(*, older_than_seconds: int = 120) -> int:
     return len(stuck)
 
 
+def secrets_expire() -> int:
+    """Wipe secret values older than MAIL_SECRETS_MAX_AGE_HOURS (their links have expired)."""
+    cutoff = timezone.now() - dt.timedelta(hours=settings.MAIL_SECRETS_MAX_AGE_HOURS)
+    wiped = (
+        OutboundEmail.objects.filter(created_at__lt=cutoff)
+        .exclude(sealed_secrets="")
+        .update(sealed_secrets="")
+    )
+    if wiped:
+        logger.info("wiped the expired secret values of %d email(s)", wiped)
+    return wiped
+
+
 def send_test_email(*, template_key: str, to: str, author_id: int | None = None) -> OutboundEmail:
     """Send a template with its sample data, marked as a test in the log."""
     version = template_active_version(key=template_key)
@@ -125,14 +156,20 @@ def send_test_email(*, template_key: str, to: str, author_id: int | None = None)
 
 
 def email_resend(*, email: OutboundEmail) -> OutboundEmail:
-    """Queue a copy of an email (recipient, context and the exact version) as a new row."""
+    """Queue a copy of an email (recipient, context and the exact version) as a new row.
+
+    An email whose secret values are gone (delivered or expired) cannot be copied: its link
+    would be `•••`; `SecretsGoneError` says the user must ask for a new one.
+    """
+    secrets = _secrets_for_copy(email)
     with transaction.atomic():
         copy = send_email(
             template_key=email.template_key,
             to=email.to,
-            context=email.context,
+            context={k: v for k, v in email.context.items() if k not in secrets},
             user_id=email.user_id,
             is_test=email.is_test,
+            secrets=secrets,
         )
         if email.version_id and copy.status == Status.QUEUED:
             OutboundEmail.objects.filter(pk=copy.pk).update(version=email.version_id)
@@ -140,8 +177,24 @@ def email_resend(*, email: OutboundEmail) -> OutboundEmail:
     return copy
 
 
+def _secrets_for_copy(email: OutboundEmail) -> dict[str, str]:
+    if not email.secret_keys:
+        return {}
+    if not email.sealed_secrets:
+        raise SecretsGoneError(
+            f"Email #{email.pk} carried a one-time link ({', '.join(email.secret_keys)}) that is "
+            "no longer kept (delivered or expired): the user must ask for a new one."
+        )
+    return unseal(email.sealed_secrets)
+
+
 def email_retry(*, email: OutboundEmail) -> bool:
     """Queue a failed email for another delivery attempt; False when it had not failed."""
+    if email.secret_keys and not email.sealed_secrets:
+        raise SecretsGoneError(
+            f"Email #{email.pk} carried a one-time link that has expired: the user must ask for "
+            "a new one."
+        )
     now = timezone.now()
     queued = OutboundEmail.objects.filter(pk=email.pk, status=Status.FAILED).update(
         status=Status.QUEUED, next_attempt_at=now, updated_at=now

@@ -23,8 +23,9 @@ from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 from unfold.utils import display_for_label
 
+from apps.mail.exceptions import SecretsGoneError
 from apps.mail.models import EmailEvent, EmailTemplate, OutboundEmail, Suppression
-from apps.mail.services import render_for
+from apps.mail.services import context_as_stored, email_as_sent
 
 from ...mixins import OperatorMixin, ReadOnlyAdminMixin
 from .. import services
@@ -158,8 +159,8 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     def rendered(self, obj):
         if not obj.version_id:
             return _("Not rendered yet: the email has no version (it was not delivered).")
-        html = render_for(version=obj.version, address=obj.to, context=obj.context).html
-        return sandboxed_iframe(html, title=obj.subject)
+        # Secret values (reset links) and the recipient's signed links are shown as •••.
+        return sandboxed_iframe(email_as_sent(email=obj).html, title=obj.subject)
 
     @display(description=_("Timeline"))
     def timeline(self, obj):
@@ -171,7 +172,7 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     def context_pretty(self, obj):
         return format_html(
             '<pre class="studio-pre">{}</pre>',
-            json.dumps(obj.context, indent=2, ensure_ascii=False),
+            json.dumps(context_as_stored(email=obj), indent=2, ensure_ascii=False),
         )
 
     def _email(self, request, object_id):
@@ -191,9 +192,10 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     )
     def retry(self, request, form, object_id):
         email = self._email(request, object_id)
-        if services.studio_email_retry(actor=request.user, email=email):
+        retried = self._try(request, services.studio_email_retry, email)
+        if retried:
             messages.success(request, _("Email queued for another attempt."))
-        else:
+        elif retried is False:
             messages.warning(request, _("Only failed emails can be retried; this one is %(s)s.")
                              % {"s": email.status})  # fmt: skip
         return hx_redirect(reverse("admin:mail_outboundemail_change", args=[email.pk]))
@@ -212,14 +214,25 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     )
     def resend(self, request, form, object_id):
         email = self._email(request, object_id)
-        copy = services.studio_email_resend(actor=request.user, email=email)
+        copy = self._try(request, services.studio_email_resend, email)
+        if copy is None:
+            return hx_redirect(reverse("admin:mail_outboundemail_change", args=[email.pk]))
         messages.success(request, _("Queued again as outbox #%(id)s.") % {"id": copy.pk})
         return hx_redirect(reverse("admin:mail_outboundemail_change", args=[copy.pk]))
+
+    @staticmethod
+    def _try(request, service, email):
+        """The service's answer, or None with the reason shown when the email's link is gone."""
+        try:
+            return service(actor=request.user, email=email)
+        except SecretsGoneError as error:
+            messages.error(request, str(error))
+            return None
 
     @admin.action(description=_("Retry selected failed emails"), permissions=["operate"])
     def retry_selected(self, request, queryset):
         retried = sum(
-            services.studio_email_retry(actor=request.user, email=email)
+            bool(self._try(request, services.studio_email_retry, email))
             for email in queryset.filter(status=OutboundEmail.Status.FAILED)[:1000]
         )
         messages.success(request, _("%(n)s email(s) queued again.") % {"n": retried})
@@ -227,10 +240,10 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     @admin.action(description=_("Resend selected emails"), permissions=["operate"])
     def resend_selected(self, request, queryset):
         copies = [
-            services.studio_email_resend(actor=request.user, email=email)
-            for email in queryset[:1000]
+            self._try(request, services.studio_email_resend, email) for email in queryset[:1000]
         ]
-        messages.success(request, _("%(n)s email(s) queued again.") % {"n": len(copies)})
+        sent = sum(copy is not None for copy in copies)
+        messages.success(request, _("%(n)s email(s) queued again.") % {"n": sent})
 
 
 @lru_cache(maxsize=32)
