@@ -3,6 +3,7 @@
 import email
 import email.policy
 import json
+import re
 import threading
 
 import pytest
@@ -55,6 +56,26 @@ def test_delivery_through_a_real_smtp_server_is_multipart_with_headers(
     assert "<mailto:unsubscribe@summasaas.local?subject=unsubscribe%20" in unsubscribe
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert DeliveryAttempt.objects.get(email=row).outcome == "sent"
+
+
+@pytest.mark.django_db
+def test_list_unsubscribe_is_two_uris_folded_at_the_comma_in_the_raw_bytes(
+    templates, smtp_sink, django_capture_on_commit_callbacks
+):
+    # Parsers decode RFC 2047 encoded-words and would hide them: this reads the raw bytes.
+    sink, _ = smtp_sink()
+    with django_capture_on_commit_callbacks(execute=True):
+        queue(to="a.rather.long.address.for.folding@example.com")
+    head = sink.messages[0].split(b"\r\n\r\n", 1)[0] + b"\r\n"
+    match = re.search(
+        rb"\r\nList-Unsubscribe: (<https?://[^\s<>]+>),\r\n (<mailto:[^\s<>]+>)\r\n", head
+    )
+    assert match, head
+    https, mailto = (uri.decode() for uri in match.groups())
+    assert len(https) > 78 and "/email/unsubscribe/" in https  # long enough to be folded
+    assert mailto.startswith("<mailto:unsubscribe@summasaas.local?subject=unsubscribe%20")
+    assert b"=?" not in head  # no encoded-word anywhere in the headers
+    assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in head
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from django.utils import timezone
 from requests import RequestException
 
 from ..exceptions import PermanentDeliveryError, TemplateNotFoundError, TransientDeliveryError
+from ..message import OutboxMessage
 from ..models import ESSENTIAL_CATEGORIES, DeliveryAttempt, OutboundEmail, Suppression
 from ..secrets import SecretsUnreadableError, unseal
 from ..selectors import preferences_for, template_active_version
@@ -138,7 +139,7 @@ def _message(email: OutboundEmail, rendered, category: str) -> EmailMultiAlterna
         mailto = f"mailto:{settings.MAIL_UNSUBSCRIBE_MAILTO}?subject=unsubscribe%20{token}"
         headers["List-Unsubscribe"] = f"<{https}>, <{mailto}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message = EmailMultiAlternatives(
+    message = OutboxMessage(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
