@@ -3,10 +3,13 @@ apps of the peers we are measured against (the `bench` extra: django-post-office
 django-celery-results for the task list). Nothing here changes how our own code runs."""
 
 from project.settings import *  # noqa: F403
-from project.settings import INSTALLED_APPS
+from project.settings import INSTALLED_APPS, LOGGING
 
 INSTALLED_APPS = [*INSTALLED_APPS, "post_office", "django_celery_results"]
 
 # django-post-office as its users run it: full logging (every attempt logged), its own lock,
 # no rendering at enqueue time (the template is rendered when sent, as ours is).
 POST_OFFICE = {"LOG_LEVEL": 2, "BATCH_SIZE": 100, "MESSAGE_ID_ENABLED": True}
+
+# post-office logs every batch at INFO: keep the benchmark's output to the figures.
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "post_office": {"level": "WARNING"}}}

@@ -4,13 +4,15 @@ Contenders, each a real consumer subprocess with 4 workers, threads then process
 - ours: `manage.py run_huey` as in production (task history and whatever reliable fetch main
   has), draining `jobs_canary_task`; the clock stops when the last history row is written;
 - ours without history (JOBS_TASK_HISTORY=0): what the history costs (no target);
+- bare djhuey: `run_huey` in a Django project holding only djhuey and a no-op `db_task`;
 - bare huey: huey's own `huey_consumer` on a RedisHuey with a no-op task (no Django);
 - Celery: `celery worker` with the threads pool, or prefork, no result backend (no Django).
 
 Each round enqueues the tasks with no consumer running (that is the enqueue figure; ours
 includes writing the enqueue history rows), then starts the consumer: the clock starts at the
 first dequeue and stops when the last task has run (and, for ours, its history row is written).
-Targets: ours >= 0.9x bare huey (issue 9) and >= 2x Celery (issue 10), threads and processes.
+Targets: ours >= 0.9x bare huey (issue 9; shown against both bare djhuey and huey_consumer)
+and >= 2x Celery (issue 10), threads and processes.
 """
 
 import os
@@ -29,7 +31,7 @@ from apps.jobs.models import TaskRun
 from apps.jobs.recorder import RECORDED, recorder
 from apps.jobs.tasks import jobs_canary_task
 from tests.bench.harness import Series, alternate, note, rate, record, wait_for
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT, database_url, subprocess_env
 
 TASKS = int(os.environ.get("BENCH_DRAIN_TASKS", "20000"))
 WARMUP_TASKS = max(200, TASKS // 10)
@@ -40,10 +42,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_queue]
 
 def peer_env(**extra: str) -> dict[str, str]:
     """The peers run as their users run them outside Django: no settings module."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT), **extra}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     for name in ("DJANGO_SETTINGS_MODULE", "COV_CORE_SOURCE"):
         env.pop(name, None)
-    return env
+    return {**env, **extra}
 
 
 class Contender:
@@ -64,14 +66,25 @@ class Contender:
         enqueue_rate = rate(count + 1, time.perf_counter() - started)
         log = self.tmp_path / f"{self.name}-{self.kind}-{round_no}.log".replace(" ", "-")
         process = subprocess.Popen(
-            self.command(), cwd=ROOT, env=self.env(), stdout=log.open("w"),
+            self.command(),
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log.open("w"),
             stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        )
         try:
-            started = wait_for(lambda: self.pending() <= count, timeout=120, interval=0.005,
-                               what=f"{self.name}: first dequeue")  # fmt: skip
-            finished = wait_for(lambda: self.done(marker), timeout=900, interval=0.01,
-                                what=f"{self.name}: last task")  # fmt: skip
+            started = wait_for(
+                lambda: self.pending() <= count,
+                timeout=120,
+                interval=0.005,
+                what=f"{self.name}: first dequeue",
+            )
+            finished = wait_for(
+                lambda: self.done(marker),
+                timeout=900,
+                interval=0.01,
+                what=f"{self.name}: last task",
+            )
             finished = self.written(count, finished)
         except AssertionError as error:
             raise AssertionError(f"{error}\n{log.read_text()[-3000:]}") from None
@@ -130,8 +143,15 @@ class Ours(Contender):
         return sentinel
 
     def command(self) -> list[str]:
-        return [sys.executable, "manage.py", "run_huey", "--workers", str(WORKERS),
-                "--worker-type", self.kind]  # fmt: skip
+        return [
+            sys.executable,
+            "manage.py",
+            "run_huey",
+            "--workers",
+            str(WORKERS),
+            "--worker-type",
+            self.kind,
+        ]
 
     def env(self) -> dict[str, str]:
         return subprocess_env(JOBS_TASK_HISTORY="1" if self.history else "0")
@@ -145,8 +165,12 @@ class Ours(Contender):
     def written(self, count: int, finished: float) -> float:
         if not self.history:
             return finished
-        return wait_for(lambda: canaries_complete() == count + 1, timeout=120, interval=0.01,
-                        what="every history row written as complete")  # fmt: skip
+        return wait_for(
+            lambda: canaries_complete() == count + 1,
+            timeout=120,
+            interval=0.01,
+            what="every history row written as complete",
+        )
 
     def check(self, count: int) -> None:
         assert HUEY.pending_count() == 0
@@ -168,6 +192,8 @@ def set_recording(on: bool) -> None:
 
 
 class BareHuey(Contender):
+    """huey's own `huey_consumer` on a RedisHuey with a no-op task: no Django at all."""
+
     name = "bare huey"
 
     def __init__(self, kind: str, tmp_path: Path):
@@ -176,33 +202,71 @@ class BareHuey(Contender):
         os.environ["BENCH_BARE_HUEY_NAME"] = self.huey_name
         from tests.bench.peers import bare_huey
 
-        self.module = bare_huey
         assert bare_huey.huey.name == self.huey_name
+        self.huey, self.noop = bare_huey.huey, bare_huey.noop
 
     def reset(self) -> None:
-        self.module.huey.flush()
+        self.huey.flush()
 
     def enqueue(self, count: int):
-        noop = self.module.noop
         for _ in range(count):
-            noop()
-        return noop(token=uuid.uuid4().hex)
+            self.noop()
+        return self.noop(token=uuid.uuid4().hex)
 
     def command(self) -> list[str]:
-        return [str(BIN / "huey_consumer"), "tests.bench.peers.bare_huey.huey",
-                "-w", str(WORKERS), "-k", self.kind]  # fmt: skip
+        return [
+            str(BIN / "huey_consumer"),
+            "tests.bench.peers.bare_huey.huey",
+            "-w",
+            str(WORKERS),
+            "-k",
+            self.kind,
+        ]
 
     def env(self) -> dict[str, str]:
         return peer_env(BENCH_BARE_HUEY_NAME=self.huey_name)
 
     def pending(self) -> int:
-        return self.module.huey.pending_count()
+        return self.huey.pending_count()
 
     def done(self, sentinel) -> bool:
         return sentinel.get() is not None
 
     def check(self, count: int) -> None:
-        assert self.module.huey.pending_count() == 0
+        assert self.huey.pending_count() == 0
+
+
+class BareDjhuey(BareHuey):
+    """`run_huey` in a Django project holding only djhuey and a no-op `db_task`: huey as a
+    Django user runs it, without our jobs app."""
+
+    name = "bare djhuey"
+
+    def __init__(self, kind: str, tmp_path: Path):
+        Contender.__init__(self, kind, tmp_path)
+        from tests.bench.peers.producers import djhuey_noop
+
+        self.huey_name = f"bench-djhuey-{os.getpid()}"
+        self.huey, self.noop = djhuey_noop(self.huey_name)
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "django",
+            "run_huey",
+            "--workers",
+            str(WORKERS),
+            "--worker-type",
+            self.kind,
+        ]
+
+    def env(self) -> dict[str, str]:
+        return peer_env(
+            DJANGO_SETTINGS_MODULE="tests.bench.peers.djhuey_settings",
+            BENCH_DJHUEY_NAME=self.huey_name,
+            DATABASE_URL=database_url(),
+        )
 
 
 class Celery(Contender):
@@ -232,9 +296,25 @@ class Celery(Contender):
         return token
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "celery", "-A", "tests.bench.peers.celery_app", "worker",
-                "-P", self.pool, "-c", str(WORKERS), "-Q", self.queue, "--without-heartbeat",
-                "--without-gossip", "--without-mingle", "-l", "WARNING"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tests.bench.peers.celery_app",
+            "worker",
+            "-P",
+            self.pool,
+            "-c",
+            str(WORKERS),
+            "-Q",
+            self.queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
+        ]
 
     def env(self) -> dict[str, str]:
         return peer_env(BENCH_CELERY_QUEUE=self.queue)
@@ -251,25 +331,76 @@ class Celery(Contender):
 
 @pytest.mark.parametrize("kind", ["thread", "process"])
 def test_task_drain_against_bare_huey_and_celery(kind, tmp_path):
-    contenders = [Ours(kind, tmp_path), Ours(kind, tmp_path, history=False),
-                  BareHuey(kind, tmp_path), Celery(kind, tmp_path)]  # fmt: skip
-    ours, no_history, bare, celery = contenders
+    contenders = [
+        Ours(kind, tmp_path),
+        Ours(kind, tmp_path, history=False),
+        BareDjhuey(kind, tmp_path),
+        BareHuey(kind, tmp_path),
+        Celery(kind, tmp_path),
+    ]
+    ours, no_history, djhuey, bare, celery = contenders
     workers = f"{WORKERS} {'threads' if kind == 'thread' else 'processes'}"
     series = alternate({c.name: c for c in contenders}, label=f"drain, {workers}", unit="tasks/s")
     subject = f"task drain with history, {TASKS:,} no-op tasks, {workers}"
-    record(subject, ours=series[ours.name], peer=series[bare.name],
-           peer_name=f"bare huey ({workers})", unit="tasks/s", target_ratio=0.9)  # fmt: skip
-    record(subject, ours=series[ours.name], peer=series[celery.name],
-           peer_name=celery.name, unit="tasks/s", target_ratio=2.0)  # fmt: skip
-    record(f"task drain, history on vs off, {workers}", ours=series[ours.name],
-           peer=series[no_history.name], peer_name="ours, JOBS_TASK_HISTORY=0", unit="tasks/s",
-           note="what recording the history costs (no target)")  # fmt: skip
+    record(
+        subject,
+        ours=series[ours.name],
+        peer=series[djhuey.name],
+        peer_name="bare djhuey (run_huey, db_task)",
+        unit="tasks/s",
+        target_ratio=0.9,
+    )
+    record(
+        subject,
+        ours=series[ours.name],
+        peer=series[bare.name],
+        peer_name="bare huey (huey_consumer)",
+        unit="tasks/s",
+        target_ratio=0.9,
+    )
+    record(
+        subject,
+        ours=series[ours.name],
+        peer=series[celery.name],
+        peer_name=celery.name,
+        unit="tasks/s",
+        target_ratio=2.0,
+    )
+    record(
+        f"task drain, history on vs off, {workers}",
+        ours=series[ours.name],
+        peer=series[no_history.name],
+        peer_name="ours, JOBS_TASK_HISTORY=0",
+        unit="tasks/s",
+        note="what recording the history costs (no target)",
+    )
     enqueue = {c.name: Series(c.name, "tasks/s", c.enqueue_rates) for c in contenders}
     subject = f"enqueue {TASKS:,} tasks (rounds of the {kind} drain)"
-    record(subject, ours=enqueue[ours.name], peer=enqueue[bare.name], peer_name="bare huey",
-           unit="tasks/s", note="ours includes writing the enqueue history rows")  # fmt: skip
-    record(subject, ours=enqueue[ours.name], peer=enqueue[celery.name], peer_name="Celery",
-           unit="tasks/s")  # fmt: skip
+    record(
+        subject,
+        ours=enqueue[ours.name],
+        peer=enqueue[bare.name],
+        peer_name="bare huey",
+        unit="tasks/s",
+        note="ours includes writing the enqueue history rows",
+    )
+    record(
+        f"enqueue {TASKS:,} tasks, ours with JOBS_TASK_HISTORY=0 ({kind} rounds)",
+        ours=enqueue[no_history.name],
+        peer=enqueue[bare.name],
+        peer_name="bare huey",
+        unit="tasks/s",
+    )
+    record(
+        subject,
+        ours=enqueue[ours.name],
+        peer=enqueue[celery.name],
+        peer_name="Celery",
+        unit="tasks/s",
+    )
     if kind == "thread":
-        note("task drain peers run without Django (huey_consumer, celery worker: their fastest "
-             "setup); ours runs manage.py run_huey with the production settings")  # fmt: skip
+        note(
+            "task drain: ours is manage.py run_huey with the production settings; bare djhuey "
+            "is run_huey in a Django project with only djhuey (db_task no-op); bare huey "
+            "(huey_consumer) and Celery run without Django, their fastest setup"
+        )

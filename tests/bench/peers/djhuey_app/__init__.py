@@ -1,0 +1,1 @@
+"""The bare djhuey peer's one app: its `tasks` module is autodiscovered by djhuey."""

@@ -1,0 +1,323 @@
+"""Delivery: 2,000 personalized ~15 KB emails per round to a local SMTP sink, ours against the
+transport's ceiling and against django-post-office, alternated in the same run.
+
+- ours: the public API (`apps.mail.services.send_email_many` when it exists, else `send_email`
+  per recipient in one transaction), delivered by a real `run_huey` consumer with the production
+  settings (SMTP mailer, outbox rows, delivery attempts, task history: full logging); the clock
+  starts at the first dequeue and stops when the sink has every email and the last outbox row,
+  attempt row and history row is written;
+- bare Django: one `send_messages` call over one SMTP connection with the same rendered subject,
+  HTML and text (rendered before the clock: this is the transport's ceiling, nothing logged);
+- django-post-office: `send_many` (its queue, the template rendered on delivery with the same
+  context) then its real `send_queued_mail_until_done` (what `manage.py send_queued_mail` runs),
+  log level 2 (every send logged); the clock stops when it returns and the sink has every email.
+
+Enqueue rates: our outbox (rows committed, tasks in Redis, history rows written) vs
+post-office's `send_many`. Targets (issue 10): delivery >= 0.9x bare `send_messages`, enqueue
+>= 2x post-office.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import transaction
+from huey.contrib.djhuey import HUEY
+
+from apps.jobs.models import TaskRun
+from apps.jobs.recorder import recorder
+from apps.mail import services
+from apps.mail.defaults import sync_email_templates
+from apps.mail.models import DeliveryAttempt, OutboundEmail
+from apps.mail.services import render_for, system_context, template_active_version
+from tests.bench.harness import Series, alternate, note, rate, record, wait_for
+from tests.conftest import ROOT, subprocess_env
+from tests.servers import free_port, wait_for_port
+
+EMAILS = int(os.environ.get("BENCH_EMAILS", "2000"))
+WARMUP_EMAILS = max(50, EMAILS // 10)
+TEMPLATE = "usage_report"  # ~12.7 KB of HTML + text: ~15 KB on the wire
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_queue]
+
+
+class Sink:
+    """The SMTP sink subprocess (tests/bench/smtp_sink.py) and its counters in Redis."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.prefix = f"bench-sink-{os.getpid()}"
+        self.redis = redis.Redis.from_url(os.environ["REDIS_URL"])
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.bench.smtp_sink",
+                str(self.port),
+                os.environ["REDIS_URL"],
+                self.prefix,
+            ],
+            cwd=ROOT,
+            stdout=(tmp_path / "sink.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port)
+
+    def reset(self) -> None:
+        self.redis.delete(f"{self.prefix}:count", f"{self.prefix}:bytes")
+
+    def count(self) -> int:
+        return int(self.redis.get(f"{self.prefix}:count") or 0)
+
+    def kb_per_email(self) -> float:
+        return int(self.redis.get(f"{self.prefix}:bytes") or 0) / max(1, self.count()) / 1024
+
+    def mailers(self) -> dict:
+        return {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": self.port, "timeout": 30},
+            }
+        }
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@pytest.fixture
+def sink(tmp_path, settings):
+    server = Sink(tmp_path)
+    settings.MAILERS = server.mailers()
+    yield server
+    server.stop()
+
+
+def people(count: int) -> list[tuple[str, dict]]:
+    sample = template_active_version(key=TEMPLATE).sample_context
+    return [(f"user{i}@example.com", {**sample, "name": f"Recipient {i}"}) for i in range(count)]
+
+
+class Contender:
+    name = ""
+
+    def __init__(self, sink: Sink, tmp_path):
+        self.sink, self.tmp_path = sink, tmp_path
+        self.enqueue_rates: list[float] = []
+        self.kb: list[float] = []
+
+    def __call__(self, round_no: int) -> float:
+        count = EMAILS if round_no else WARMUP_EMAILS
+        recipients = people(count)
+        self.reset()
+        self.sink.reset()
+        started, finished = self.run(recipients, round_no)
+        assert self.sink.count() == count, (self.name, self.sink.count(), count)
+        self.kb.append(self.sink.kb_per_email())
+        return rate(count, finished - started)
+
+    def reset(self) -> None: ...
+
+    def run(self, recipients, round_no: int) -> tuple[float, float]: ...
+
+    def enqueued(self, round_no: int, count: int, seconds: float) -> None:
+        if round_no:
+            self.enqueue_rates.append(rate(count, seconds))
+
+
+class Ours(Contender):
+    name = "ours (outbox + consumer)"
+
+    def reset(self) -> None:
+        HUEY.flush()
+        OutboundEmail.objects.all().delete()
+        TaskRun.objects.all().delete()
+
+    def enqueue(self, recipients) -> None:
+        many = getattr(services, "send_email_many", None)
+        with transaction.atomic():
+            if many is not None:
+                many(
+                    template_key=TEMPLATE,
+                    recipients=[{"to": to, "context": context} for to, context in recipients],
+                )
+            else:
+                for to, context in recipients:
+                    services.send_email(template_key=TEMPLATE, to=to, context=context)
+        recorder.flush()  # the enqueue history rows are written: the enqueue is done
+
+    def run(self, recipients, round_no: int) -> tuple[float, float]:
+        count = len(recipients)
+        started = time.perf_counter()
+        self.enqueue(recipients)
+        self.enqueued(round_no, count, time.perf_counter() - started)
+        tasks = HUEY.pending_count()
+        assert tasks > 0, "sending enqueued no task"
+        log = self.tmp_path / f"consumer-{round_no}.log"
+        env = subprocess_env(
+            EMAIL_PROVIDER="smtp", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(self.sink.port)
+        )
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_huey"],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            started = wait_for(
+                lambda: HUEY.pending_count() < tasks,
+                timeout=120,
+                interval=0.005,
+                what="first dequeue",
+            )
+            wait_for(
+                lambda: self.sink.count() >= count,
+                timeout=1800,
+                interval=0.01,
+                what="every email at the sink",
+            )
+            finished = wait_for(
+                lambda: self.all_written(count),
+                timeout=120,
+                interval=0.01,
+                what="every outbox, attempt and history row written",
+            )
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{log.read_text()[-3000:]}") from None
+        finally:
+            process.terminate()
+            process.wait(30)
+        return started, finished
+
+    @staticmethod
+    def all_written(count: int) -> bool:
+        return (
+            OutboundEmail.objects.filter(status="sent").count() == count
+            and DeliveryAttempt.objects.count() == count
+            and not TaskRun.objects.filter(
+                state__in=("enqueued", "executing"), periodic_job=""
+            ).exists()
+        )
+
+
+class BareSendMessages(Contender):
+    name = "bare send_messages"
+
+    def run(self, recipients, round_no: int) -> tuple[float, float]:
+        version = template_active_version(key=TEMPLATE)
+        rendered = [
+            (to, render_for(version=version, address=to, context=context))
+            for to, context in recipients
+        ]
+        started = time.perf_counter()
+        messages = []
+        for to, r in rendered:
+            message = EmailMultiAlternatives(r.subject, r.text, settings.DEFAULT_FROM_EMAIL, [to])
+            message.attach_alternative(r.html, "text/html")
+            messages.append(message)
+        sent = mailers["default"].send_messages(messages)  # one connection for all
+        finished = wait_for(lambda: self.sink.count() >= len(recipients), timeout=60)
+        assert sent == len(recipients)
+        return started, finished
+
+
+class PostOffice(Contender):
+    name = "django-post-office"
+
+    def __init__(self, sink: Sink, tmp_path):
+        super().__init__(sink, tmp_path)
+        from post_office import mail
+        from post_office.models import STATUS, Email, EmailTemplate, Log
+
+        self.mail, self.Email, self.Log, self.sent = mail, Email, Log, STATUS.sent
+        version = template_active_version(key=TEMPLATE)
+        self.version = version
+        # The same Django templates ours renders (subject, compiled HTML, text).
+        self.template, _ = EmailTemplate.objects.update_or_create(
+            name=f"bench-{TEMPLATE}",
+            defaults={
+                "subject": version.subject,
+                "content": version.text_body,
+                "html_content": version.compiled_html,
+            },
+        )
+
+    def reset(self) -> None:
+        self.Log.objects.all().delete()
+        self.Email.objects.all().delete()
+
+    def run(self, recipients, round_no: int) -> tuple[float, float]:
+        count = len(recipients)
+        # The caller gives post-office the whole context (ours computes the per-recipient links
+        # at delivery): computed before the clock, in the peer's favour.
+        batch = [
+            {
+                "recipients": [to],
+                "sender": settings.DEFAULT_FROM_EMAIL,
+                "template": self.template,
+                "context": {
+                    **system_context(address=to, category=self.version.category),
+                    **context,
+                    "preheader": "",
+                },
+                "render_on_delivery": True,
+            }
+            for to, context in recipients
+        ]
+        started = time.perf_counter()
+        self.mail.send_many(batch)
+        self.enqueued(round_no, count, time.perf_counter() - started)
+        started = time.perf_counter()
+        self.mail.send_queued_mail_until_done(lockfile=str(self.tmp_path / "post_office"))
+        wait_for(lambda: self.sink.count() >= count, timeout=60)
+        finished = time.perf_counter()
+        assert self.Email.objects.filter(status=self.sent).count() == count
+        assert self.Log.objects.count() == count
+        return started, finished
+
+
+def test_delivery_against_send_messages_and_post_office(sink, tmp_path):
+    sync_email_templates()
+    contenders = [
+        Ours(sink, tmp_path),
+        BareSendMessages(sink, tmp_path),
+        PostOffice(sink, tmp_path),
+    ]
+    ours, bare, post_office = contenders
+    series = alternate({c.name: c for c in contenders}, label="delivery", unit="emails/s")
+    kb = sum(ours.kb) / len(ours.kb)
+    subject = f"delivery, {EMAILS:,} personalized emails (~{kb:.0f} KB) to an SMTP sink"
+    record(
+        subject,
+        ours=series[ours.name],
+        peer=series[bare.name],
+        peer_name="bare send_messages, 1 connection",
+        unit="emails/s",
+        target_ratio=0.9,
+        note="the bare peer's bodies are rendered before its clock and nothing is logged: "
+        "the transport's ceiling",
+    )
+    record(
+        subject,
+        ours=series[ours.name],
+        peer=series[post_office.name],
+        peer_name="post-office send_queued",
+        unit="emails/s",
+    )
+    enqueue = {c.name: Series(c.name, "emails/s", c.enqueue_rates) for c in (ours, post_office)}
+    how = "send_email_many" if hasattr(services, "send_email_many") else "send_email x N"
+    record(
+        f"enqueue {EMAILS:,} emails ({how}, one transaction)",
+        ours=enqueue[ours.name],
+        peer=enqueue[post_office.name],
+        peer_name="post-office send_many",
+        unit="emails/s",
+        target_ratio=2.0,
+    )
+    sizes = ", ".join(f"{c.name} {sum(c.kb) / len(c.kb):.1f} KB" for c in contenders)
+    note(f"delivery: message sizes at the sink: {sizes}")
