@@ -11,7 +11,7 @@ COVERAGE_MIN := 85
 PYTHON_BOOT := $(shell for c in python3.13 python3.12 $$(ls -d /root/.pyenv/versions/3.1[2-9]*/bin/python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	  $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; done)
 
-.PHONY: run test lint bench bench-deps fuzz system-deps venv clean
+.PHONY: run test lint bench bench-deps soak fuzz system-deps venv clean
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON_BOOT)" ]; then echo "Python >= 3.12 is required: install python3.12 or python3.13 and put it on the PATH." >&2; exit 1; fi
@@ -66,6 +66,11 @@ bench-deps: $(VENV)/.bench-installed
 bench: venv bench-deps system-deps
 	SUMMASAAS_PG_DURABLE=1 $(PY) -m pytest tests/bench -p no:cacheprovider -s \
 	  -o addopts="-p tests.servers" --ds=tests.bench.settings --no-cov $(BENCH_ARGS)
+
+# The long crash runs (issue 9: 50 SIGKILLs where `make test` does 5): tests marked `soak`.
+# A skeleton: the "jobs" helper owns what it runs (SOAK_KILLS is theirs to read).
+soak: venv system-deps
+	SOAK_KILLS=$${SOAK_KILLS:-50} $(PY) -m pytest -m soak --no-cov -p no:cacheprovider $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) var .coverage .pytest_cache
