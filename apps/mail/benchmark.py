@@ -3,7 +3,8 @@
 import time
 from dataclasses import dataclass
 
-from .rendering import combine, compile_mjml
+from .mjml_compile import compile_mjml
+from .rendering import combine
 from .services import render_for, template_active_version
 
 

@@ -28,6 +28,18 @@ class TemplateInvalidError(MailError, ValueError):
         super().__init__("; ".join(str(p) for p in problems))
 
 
+class TemplateBoundError(MailError, ValueError):
+    """Rendering asked for more work than a template may (loops, output, a filter's width).
+
+    `token` is the template code that asked for it (`{% for x in y %}`, `|center`), so the
+    studio can point at its line.
+    """
+
+    def __init__(self, message: str, *, token: str = ""):
+        self.token = token
+        super().__init__(message)
+
+
 class TemplateNotFoundError(MailError, LookupError):
     """No template with that key, or it has no active version."""
 

@@ -9,9 +9,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from django.template import Library, TemplateSyntaxError
+from django.template import TemplateSyntaxError
 from django.template.base import DebugLexer, TokenType, Variable, VariableNode
-from django.template.defaultfilters import register as default_filters
 from django.template.defaulttags import (
     CycleNode,
     FilterNode,
@@ -20,17 +19,14 @@ from django.template.defaulttags import (
     IfNode,
     WithNode,
 )
-from django.template.defaulttags import register as default_tags
-from django.template.engine import Engine
 
+from .bounds import filter_argument_problem, line_col
 from .exceptions import Problem
 from .mjml_schema import ATTRIBUTE_DEFAULT_TARGETS, ELEMENTS, ENDING
+from .sandbox import ALLOWED_FILTERS, ALLOWED_TAGS, make_engine
 
-ALLOWED_TAGS = {
-    "if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "comment",
-    "endcomment", "firstof", "cycle", "now", "spaceless", "endspaceless", "filter", "endfilter",
-    "verbatim", "endverbatim", "templatetag",
-}  # fmt: skip
+__all__ = ["ALLOWED_FILTERS", "ALLOWED_TAGS", "line_col", "make_engine"]
+
 FORBIDDEN_TAGS = {
     "load": "loads tag libraries",
     "include": "reads other template files",
@@ -43,14 +39,6 @@ FORBIDDEN_TAGS = {
     "csrf_token": "belongs to web forms",
     "autoescape": "switches off escaping",
 }
-ALLOWED_FILTERS = {
-    "add", "capfirst", "center", "cut", "date", "default", "default_if_none", "divisibleby",
-    "escape", "filesizeformat", "first", "floatformat", "force_escape", "iriencode", "join",
-    "last", "length", "linebreaks", "linebreaksbr", "ljust", "lower", "pluralize", "rjust",
-    "slice", "slugify", "stringformat", "striptags", "time", "timesince", "timeuntil", "title",
-    "truncatechars", "truncatewords", "upper", "urlencode", "urlize", "wordcount", "wordwrap",
-    "yesno",
-}  # fmt: skip
 # Provided by the engine at send time (see rendering.system_context); the layout uses these.
 SYSTEM_VARIABLES = {
     "site_name", "site_url", "preheader", "unsubscribe_url", "preferences_url",
@@ -61,29 +49,7 @@ CONTENT_TAG = re.compile(r"<mj-content\s*/>|<mj-content\s*>\s*</mj-content\s*>")
 MAX_HTML_BYTES = 102 * 1024  # Gmail clips longer messages
 
 
-def _library(source: Library, kind: str, names: set[str]) -> Library:
-    library = Library()
-    getattr(library, kind).update({n: f for n, f in getattr(source, kind).items() if n in names})
-    return library
-
-
-def make_engine(*, autoescape: bool, debug: bool = False) -> Engine:
-    """A template engine that knows only the allowed tags and filters, and no libraries."""
-    engine = Engine(debug=debug, autoescape=autoescape, libraries={})
-    engine.template_builtins = [
-        _library(default_tags, "tags", ALLOWED_TAGS),
-        _library(default_filters, "filters", ALLOWED_FILTERS),
-    ]
-    engine.template_libraries = {}
-    return engine
-
-
 CHECK_ENGINE = make_engine(autoescape=True, debug=True)
-
-
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    before = text[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 # --- MJML structure ------------------------------------------------------------------------
@@ -244,6 +210,7 @@ class _Use:
     line: int
     column: int
     loop_source: tuple[str, ...] | None = None
+    message: str = ""  # a use that asks for too much work (a filter argument out of bounds)
 
 
 @dataclass
@@ -289,6 +256,11 @@ def _filter_expression(expression, scope: _Scope, line: int, col: int, uses: lis
     variables = [expression.var] + [
         arg for _func, args in expression.filters for lookup, arg in args if lookup
     ]
+    for func, args in expression.filters:
+        for lookup, arg in args:
+            name = getattr(func, "_filter_name", "")
+            if not lookup and (why := filter_argument_problem(name, arg)):
+                uses.append(_Use((), line, col, message=why))
     for var in variables:
         if isinstance(var, Variable) and var.lookups:
             source = scope.names.get(var.lookups[0], ...)
@@ -370,13 +342,16 @@ def check_django(
         return problems
     try:
         template = CHECK_ENGINE.from_string(source)
-    except TemplateSyntaxError as error:
+    except (TemplateSyntaxError, ValueError, OverflowError, RecursionError) as error:
         debug = getattr(error, "template_debug", None) or {"start": 0}
         line, col = line_col(source, debug["start"])
-        return [Problem(field_name, line, col, str(error))]
+        return [Problem(field_name, line, col, str(error) or type(error).__name__)]
     uses: list[_Use] = []
     _walk(template.nodelist, _Scope(), source, uses)
     for use in uses:
+        if use.message:
+            problems.append(Problem(field_name, use.line, use.column, use.message))
+            continue
         name = ".".join(use.lookups)
         if use.loop_source is None and use.lookups[0] not in declared | SYSTEM_VARIABLES:
             problems.append(

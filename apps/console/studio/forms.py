@@ -13,6 +13,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from apps.mail.bounds import data_problems, json_text_problem
 from apps.mail.exceptions import Problem, TemplateInvalidError
 from apps.mail.models import EmailLayout, EmailTemplate, Suppression
 from apps.mail.services import template_active_version, template_validate
@@ -43,7 +44,12 @@ def json_problem(field: str, text: str, error: json.JSONDecodeError) -> Problem:
 
 
 def parse_json(field: str, text: str, kind: type):
-    """The JSON in a field, or a `TemplateInvalidError` pointing at the line and column."""
+    """The JSON in a field, or a `TemplateInvalidError` pointing at the line and column.
+
+    Too long or too deep JSON is refused before it is parsed (the parser recurses per level).
+    """
+    if problem := json_text_problem(text, field_name=field):
+        raise TemplateInvalidError([problem])
     try:
         value = json.loads(text) if text.strip() else kind()
     except json.JSONDecodeError as error:
@@ -51,6 +57,8 @@ def parse_json(field: str, text: str, kind: type):
     if not isinstance(value, kind):
         name = "a list of names" if kind is list else "an object"
         raise TemplateInvalidError([Problem(field, 1, 1, f"must be {name}")])
+    if problems := data_problems(value, field_name=field):
+        raise TemplateInvalidError(problems)
     return value
 
 

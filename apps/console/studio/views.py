@@ -5,7 +5,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template import Context
 from django.utils import timezone
@@ -36,7 +36,9 @@ def template_from_post(data, template: EmailTemplate) -> tuple[EmailTemplate, li
         if name in data:
             setattr(template, name, unix_newlines(data[name]))
     if data.get("layout"):
-        template.layout = EmailLayout.objects.filter(pk=data["layout"]).first()
+        layout_id = data["layout"]
+        numeric = layout_id.isascii() and layout_id.isdigit()
+        template.layout = EmailLayout.objects.filter(pk=layout_id).first() if numeric else None
     for name, kind in (("variables", list), ("sample_context", dict)):
         if name in data:
             try:
@@ -83,6 +85,13 @@ def problem_dicts(problems: list[Problem]) -> list[dict]:
     ]
 
 
+def _numeric(object_id: str) -> int:
+    """An id from the URL, or 404 (as Django's own admin views answer odd ids)."""
+    if not (object_id.isascii() and object_id.isdigit()) or len(object_id) > 18:
+        raise Http404("No such object.")
+    return int(object_id)
+
+
 @require_POST
 def template_preview_view(request: HttpRequest, model_admin, object_id: str | None = None):
     """Validate and render the edited template without saving it (JSON for the preview pane)."""
@@ -90,7 +99,7 @@ def template_preview_view(request: HttpRequest, model_admin, object_id: str | No
         raise PermissionDenied
     template = EmailTemplate()
     if object_id:
-        template = get_object_or_404(EmailTemplate, pk=object_id)
+        template = get_object_or_404(EmailTemplate, pk=_numeric(object_id))
     template, problems = template_from_post(request.POST, template)
     if not problems:
         try:
@@ -107,7 +116,7 @@ def layout_preview_view(request: HttpRequest, model_admin, object_id: str | None
         raise PermissionDenied
     layout = EmailLayout()
     if object_id:
-        layout = get_object_or_404(EmailLayout, pk=object_id)
+        layout = get_object_or_404(EmailLayout, pk=_numeric(object_id))
     for name in ("key", "name", "mjml"):
         if name in request.POST:
             setattr(layout, name, unix_newlines(request.POST[name]))
