@@ -35,7 +35,8 @@ def test_compile_in_process_vs_in_a_forked_child(templates):  # noqa: F811
         timings["in process"].append(per_call_ms(compile_mjml, document))
         timings["forked child"].append(per_call_ms(compile_isolated, document))
     medians = {name: statistics.median(values) for name, values in timings.items()}
-    print(f"\nMJML compile of usage_report ({len(document):,} chars), load {os.getloadavg()[0]:.2f}")
+    load = os.getloadavg()[0]
+    print(f"\nMJML compile of usage_report ({len(document):,} chars), load {load:.2f}")
     for name, value in medians.items():
         print(f"  {name:>13}: {value:.3f} ms per compile (median of {ROUNDS} x {CALLS})")
     print(f"  isolation costs {medians['forked child'] - medians['in process']:.2f} ms a compile")
