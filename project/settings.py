@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.console.middleware.AdminQueryMiddleware",
 ]
 
 if not DEBUG:  # gunicorn serves the collected static files itself; runserver does in DEBUG

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
@@ -74,6 +75,8 @@ class InvoiceAdmin(ModelAdmin):
         from django.shortcuts import redirect
 
         invoice = self.get_object(request, object_id)
+        if invoice is None:
+            raise Http404("No invoice with this id.")
         try:
             invoice_mark_paid(invoice=invoice)
         except BillingError as exc:

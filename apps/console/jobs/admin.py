@@ -10,10 +10,11 @@ import re
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,6 +27,7 @@ from unfold.enums import ActionVariant
 from unfold.paginator import InfinitePaginator
 
 from apps.console.mixins import OperatorMixin
+from apps.console.objects import ObjectUrlsMixin, admin_object_or_404
 from apps.jobs.exceptions import JobsError
 from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
 from apps.jobs.selectors import redacted
@@ -33,7 +35,13 @@ from apps.jobs.services import FINISHED
 
 from ..selectors import PERIODIC_COLOURS
 from ..services import operator_task_retry, operator_task_revoke
-from .filters import ConsumerFilter, PeriodicJobFilter, QueueFilter, TaskNameFilter
+from .filters import (
+    ConsumerFilter,
+    PeriodicJobFilter,
+    PeriodicRunJobFilter,
+    QueueFilter,
+    TaskNameFilter,
+)
 from .timeline import attempt_timeline
 from .views import (
     ConsumersView,
@@ -60,7 +68,7 @@ TASK_ID = re.compile(r"^[0-9a-f-]{6,64}$")
 
 
 @admin.register(TaskRun)
-class TaskRunAdmin(OperatorMixin, ModelAdmin):
+class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     """Task history: one row per task execution, 50 a page, never counted in full."""
 
     list_display = [
@@ -249,12 +257,15 @@ class TaskRunAdmin(OperatorMixin, ModelAdmin):
         url_path="retry-matching",
     )
     def retry_matching(self, request):
-        changelist = self.get_changelist_instance(request)
-        candidates = changelist.get_queryset(request).filter(state__in=FINISHED)
-        limit = settings.OPS_RETRY_MAX
         back = reverse("admin:jobs_taskrun_changelist") + (
             f"?{request.GET.urlencode()}" if request.GET else ""
         )
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:  # the list itself says what is wrong with them
+            return HttpResponseRedirect(back)
+        candidates = changelist.get_queryset(request).filter(state__in=FINISHED)
+        limit = settings.OPS_RETRY_MAX
         if request.method == "POST":
             self._retry_many(request, list(candidates[:limit]))
             return HttpResponseRedirect(back)
@@ -292,7 +303,7 @@ class TaskRunAdmin(OperatorMixin, ModelAdmin):
         return self._retry_one(request, object_id)
 
     def _retry_one(self, request, object_id):
-        run = get_object_or_404(TaskRun, pk=object_id)
+        run = admin_object_or_404(self, request, object_id)
         if request.method != "POST":
             return self._confirm(request, run, _("Retry this run?"), _("Retry"))
         copy = self._retry(request, run)
@@ -303,7 +314,7 @@ class TaskRunAdmin(OperatorMixin, ModelAdmin):
 
     @action(description=_("Revoke"), permissions=["operate"], icon="block", url_path="revoke")
     def revoke_detail(self, request, object_id):
-        run = get_object_or_404(TaskRun, pk=object_id)
+        run = admin_object_or_404(self, request, object_id)
         if request.method != "POST":
             return self._confirm(request, run, _("Revoke this run?"), _("Revoke"))
         try:
@@ -341,7 +352,7 @@ class PeriodicRunAdmin(OperatorMixin, ModelAdmin):
     ]  # fmt: skip
     list_filter = [
         ("status", ChoicesDropdownFilter),
-        PeriodicJobFilter,
+        PeriodicRunJobFilter,
         "forced",
         ("started_at", RangeDateTimeFilter),
     ]

@@ -22,14 +22,23 @@ class TaskNameFilter(DropdownFilter):
 
 
 class PeriodicJobFilter(DropdownFilter):
+    """Runs of one declared periodic job (a task run names it in `periodic_job`)."""
+
     title = _("periodic job")
     parameter_name = "job"
+    field = "periodic_job"
 
     def lookups(self, request, model_admin):
         return [(name, name) for name in sorted(REGISTRY)]
 
     def queryset(self, request, queryset):
-        return queryset.filter(periodic_job=self.value()) if self.value() else queryset
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class PeriodicRunJobFilter(PeriodicJobFilter):
+    """The same choice on the periodic runs, whose column is `job`."""
+
+    field = "job"
 
 
 class ConsumerFilter(DropdownFilter):

@@ -4,6 +4,7 @@ import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -68,27 +69,24 @@ class LocksView(_Page):
 
 
 def operator_post(view):
-    """Operators only (403 for everybody else, whatever the method), then POST only."""
+    """Operators only (403 for everybody else, whatever the method), a declared job (404
+    otherwise, like an unknown id), then POST only."""
 
     @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request, *args, name: str, **kwargs):
         if not request.user.has_perm(OPERATE):
             raise PermissionDenied
-        return require_POST(view)(request, *args, **kwargs)
+        if name not in REGISTRY:
+            raise Http404("No periodic job of that name.")
+        return require_POST(view)(request, *args, name=name, **kwargs)
 
     return wrapper
-
-
-def _known(name: str) -> str:
-    if name not in REGISTRY:
-        raise PermissionDenied  # nothing to act on; never reveal more
-    return name
 
 
 @operator_post
 def job_run_view(request, name: str):
     try:
-        task_id = operator_job_run_now(actor=request.user, name=_known(name))
+        task_id = operator_job_run_now(actor=request.user, name=name)
         messages.success(request, _("%(job)s handed to the consumers (task %(id)s).")
                          % {"job": name, "id": task_id[:8]})  # fmt: skip
     except JobsError as exc:
@@ -99,14 +97,14 @@ def job_run_view(request, name: str):
 @operator_post
 def job_pause_view(request, name: str):
     paused = request.POST.get("paused") == "1"
-    operator_job_pause(actor=request.user, name=_known(name), paused=paused)
+    operator_job_pause(actor=request.user, name=name, paused=paused)
     messages.success(request, (_("%s paused.") if paused else _("%s resumed.")) % name)
     return redirect("admin:jobs_schedules")
 
 
 @operator_post
 def lock_clear_view(request, name: str):
-    cleared = operator_locks_clear(actor=request.user, names=[_known(name)])
+    cleared = operator_locks_clear(actor=request.user, names=[name])
     if cleared:
         messages.success(request, _("Lock of %s cleared.") % name)
     else:

@@ -180,7 +180,7 @@ class DeliveryView(UnfoldModelAdminViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         days = self.request.GET.get("days", "7")
-        days = int(days) if days.isdigit() and int(days) in dict(PERIODS) else 7
+        days = int(days) if days in {str(d) for d, _label in PERIODS} else 7
         until = timezone.now()
         since = until - dt.timedelta(days=days)
         chosen = _day(self.request.GET.get("since")), _day(self.request.GET.get("until"))
@@ -216,6 +216,8 @@ def _day(value: str | None) -> dt.datetime | None:
     try:
         day = dt.date.fromisoformat(value or "")
     except ValueError:
+        return None
+    if day == dt.date.max:  # a range ends the day after its last day: there is none
         return None
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 

@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
+from ...objects import ObjectUrlsMixin
 from ..preview import light, sandboxed
 
 STATUS_COLOURS = {
@@ -46,8 +47,9 @@ def sandboxed_iframe(html: str, *, height: int = 640, title: str = "Email") -> s
     )
 
 
-class StudioAdmin(ModelAdmin):
-    """unfold's ModelAdmin with the studio's stylesheet (timeline, diff, preview frames)."""
+class StudioAdmin(ObjectUrlsMixin, ModelAdmin):
+    """unfold's ModelAdmin with the studio's stylesheet (timeline, diff, preview frames); its
+    custom object URLs answer 404 to unknown ids."""
 
     class Media:
         css = {"all": ["console/studio.css"]}

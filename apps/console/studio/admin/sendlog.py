@@ -6,7 +6,6 @@ from functools import lru_cache
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -28,6 +27,7 @@ from apps.mail.models import EmailEvent, EmailTemplate, OutboundEmail, Suppressi
 from apps.mail.services import context_as_stored, email_as_sent
 
 from ...mixins import OperatorMixin, ReadOnlyAdminMixin
+from ...objects import admin_object_or_404
 from .. import services
 from ..forms import SuppressionForm
 from .common import (
@@ -178,7 +178,7 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     def _email(self, request, object_id):
         if not self.has_operate_permission(request):
             raise PermissionDenied
-        return get_object_or_404(OutboundEmail, pk=object_id)
+        return admin_object_or_404(self, request, object_id)
 
     @action(
         description=_("Retry"),

@@ -3,7 +3,6 @@ diff and restore, test sends."""
 
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +22,7 @@ from apps.mail.models import (
 from apps.mail.services import render_for
 
 from ...mixins import ReadOnlyAdminMixin
+from ...objects import admin_object_or_404
 from .. import services
 from ..forms import (
     LayoutEditorForm,
@@ -66,7 +66,7 @@ class VersionInline(TabularInline):
 
     @display(description="")
     def links(self, version):
-        diff = reverse("admin:mail_emailtemplateversion_diff", args=[version.pk])
+        diff = reverse("admin:mail_emailtemplateversion_compare", args=[version.pk])
         view = reverse("admin:mail_emailtemplateversion_change", args=[version.pk])
         return format_html(
             '<a class="studio-link" href="{}">{}</a> · <a class="studio-link" href="{}">{}</a>',
@@ -101,7 +101,7 @@ class EmailTemplateAdmin(StudioAdmin):
     actions_detail = ["test_send", "delivery", "outbox"]
     actions_list = ["delivery_list"]
 
-    def get_urls(self):
+    def get_extra_urls(self):
         return [
             path(
                 "preview/",
@@ -120,7 +120,6 @@ class EmailTemplateAdmin(StudioAdmin):
                 self.admin_site.admin_view(DeliveryView.as_view(model_admin=self)),
                 name="console_studio_delivery",
             ),
-            *super().get_urls(),
         ]
 
     def has_send_test_permission(self, request, obj=None):
@@ -169,7 +168,7 @@ class EmailTemplateAdmin(StudioAdmin):
         },
     )
     def test_send(self, request, form, object_id):
-        template = get_object_or_404(EmailTemplate, pk=object_id)
+        template = admin_object_or_404(self, request, object_id)
         back = reverse("admin:mail_emailtemplate_change", args=[template.pk])
         try:
             email = services.studio_test_send(
@@ -190,13 +189,13 @@ class EmailTemplateAdmin(StudioAdmin):
 
     @action(description=_("Delivery"), icon="monitoring")
     def delivery(self, request, object_id):
-        template = get_object_or_404(EmailTemplate, pk=object_id)
+        template = admin_object_or_404(self, request, object_id)
         url = reverse("admin:console_studio_delivery")
         return HttpResponseRedirect(f"{url}?template={template.key}")
 
     @action(description=_("Send log"), icon="outbox")
     def outbox(self, request, object_id):
-        template = get_object_or_404(EmailTemplate, pk=object_id)
+        template = admin_object_or_404(self, request, object_id)
         url = reverse("admin:mail_outboundemail_changelist")
         return HttpResponseRedirect(f"{url}?template_key={template.key}")
 
@@ -215,7 +214,7 @@ class EmailLayoutAdmin(StudioAdmin):
     readonly_fields = ["updated_at", "updated_by"]
     fieldsets = [(None, {"fields": [("key", "name"), "is_default", "mjml"]})]
 
-    def get_urls(self):
+    def get_extra_urls(self):
         return [
             path(
                 "preview/",
@@ -229,7 +228,6 @@ class EmailLayoutAdmin(StudioAdmin):
                 {"model_admin": self},
                 name="mail_emaillayout_preview_object",
             ),
-            *super().get_urls(),
         ]
 
     def render_change_form(self, request, context, *args, **kwargs):
@@ -277,14 +275,13 @@ class EmailTemplateVersionAdmin(ReadOnlyAdminMixin, StudioAdmin):
     actions_row = ["diff"]
     actions_detail = ["diff", "emails", "restore"]
 
-    def get_urls(self):
+    def get_extra_urls(self):
         return [
             path(
                 "<path:object_id>/compare/",
                 self.admin_site.admin_view(VersionDiffView.as_view(model_admin=self)),
-                name="mail_emailtemplateversion_diff",
+                name="mail_emailtemplateversion_compare",
             ),
-            *super().get_urls(),
         ]
 
     def has_restore_permission(self, request, obj=None):
@@ -312,14 +309,15 @@ class EmailTemplateVersionAdmin(ReadOnlyAdminMixin, StudioAdmin):
 
     @action(description=_("Compare"), icon="difference")
     def diff(self, request, object_id):
-        return HttpResponseRedirect(
-            reverse("admin:mail_emailtemplateversion_diff", args=[object_id])
-        )
+        url = reverse("admin:mail_emailtemplateversion_compare", args=[object_id])
+        query = request.GET.urlencode()  # "against" (the other version) goes along
+        return HttpResponseRedirect(f"{url}?{query}" if query else url)
 
     @action(description=_("Emails sent with it"), icon="outbox")
     def emails(self, request, object_id):
         url = reverse("admin:mail_outboundemail_changelist")
-        return HttpResponseRedirect(f"{url}?version__id__exact={int(object_id)}")
+        version = admin_object_or_404(self, request, object_id)
+        return HttpResponseRedirect(f"{url}?version__id__exact={version.pk}")
 
     @action(
         description=_("Restore as new version"),
@@ -335,7 +333,7 @@ class EmailTemplateVersionAdmin(ReadOnlyAdminMixin, StudioAdmin):
         },
     )
     def restore(self, request, form, object_id):
-        version = get_object_or_404(EmailTemplateVersion, pk=object_id)
+        version = admin_object_or_404(self, request, object_id)
         try:
             restored = services.studio_version_restore(actor=request.user, version=version)
         except TemplateInvalidError as error:
