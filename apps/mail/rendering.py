@@ -18,6 +18,7 @@ from . import bounds
 from .exceptions import Problem, TemplateBoundError, TemplateInvalidError
 from .fast_template import FastTemplate
 from .mjml_compile import CompileLimitError, compile_isolated
+from .safety import rendered_problems
 from .sandbox import HTML_ENGINE, TEXT_ENGINE
 from .text import html_to_text
 from .validation import (
@@ -76,9 +77,18 @@ def _template_tokens(text: str) -> list[str]:
     return [t.contents for t in Lexer(text).tokenize() if t.token_type != TokenType.TEXT]
 
 
-def _compile_problem(error: ValueError, document: str, body: str, start: int) -> Problem:
+def _compile_problem(error: ValueError, source: Source, document: str, start: int) -> Problem:
+    body = source.mjml
     match = _POSITION.search(str(error))
-    offset = int(match.group(1)) if match else 0
+    if match is None:
+        # MRML gave no position: the template is at fault if the layout compiles without it.
+        layout_alone, _ = combine(source.layout_mjml, "")
+        try:
+            compile_isolated(layout_alone)
+        except ValueError:
+            return Problem("layout", 1, 1, f"MJML does not compile: {error}")
+        return Problem("mjml", 1, 1, f"MJML does not compile: {error}")
+    offset = int(match.group(1))
     if start <= offset < start + len(body):
         return Problem("mjml", *line_col(body, offset - start), f"MJML does not compile: {error}")
     return Problem("layout", *line_col(document, offset), f"MJML does not compile: {error}")
@@ -120,7 +130,7 @@ def compile_version(source: Source) -> Compiled:
         raise TemplateInvalidError([Problem("mjml", 1, 1, str(error))]) from error
     except ValueError as error:
         raise TemplateInvalidError(
-            [_compile_problem(error, document, source.mjml, start)]
+            [_compile_problem(error, source, document, start)]
         ) from error
     _check_inlining(html, uninlined, document)
     text = source.text_body if source.text_body.strip() else html_to_text(html)
@@ -174,7 +184,10 @@ def _check_size(compiled: Compiled, source: Source) -> None:
         text = TEXT_ENGINE.from_string(compiled.text).render(Context(context, autoescape=False))
     except TemplateBoundError as error:
         raise TemplateInvalidError([bound_problem(error, source)]) from error
-    problems = []
+    problems = [
+        Problem("mjml", 1, 1, f"with the sample data filled in: {why}")
+        for why in rendered_problems(html)
+    ]
     size = len(html.encode())
     if size > MAX_HTML_BYTES:
         problems.append(Problem("mjml", 1, 1, f"the email is {size // 1024} KB of HTML; Gmail "

@@ -23,6 +23,7 @@ from django.template.defaulttags import (
 from .bounds import filter_argument_problem, line_col
 from .exceptions import Problem
 from .mjml_schema import ATTRIBUTE_DEFAULT_TARGETS, ELEMENTS, ENDING
+from .safety import attribute_problem, comment_problem, css_problems, element_problem
 from .sandbox import ALLOWED_FILTERS, ALLOWED_TAGS, make_engine
 
 __all__ = ["ALLOWED_FILTERS", "ALLOWED_TAGS", "line_col", "make_engine"]
@@ -100,16 +101,49 @@ class _MjmlChecker(HTMLParser):
         self._open(tag, attrs, closed=True)
 
     def _open(self, tag: str, attrs: list, closed: bool) -> None:
+        line, col = self._pos()
+        forbidden = element_problem(tag)
+        if forbidden:
+            self._add(line, col, forbidden)
+        for name, value in attrs:
+            if why := attribute_problem(name, value):
+                self._add(*self._attribute_pos(name, line, col), why)
+            elif name.lower() == "style" and value:
+                self._check_css(value, *self._attribute_pos(name, line, col), inline=True)
         if self._raw_parent():
             return  # HTML inside mj-text, mj-button, ... is passed through
-        line, col = self._pos()
         parent = self.stack[-1][0] if self.stack else self.root_parent
         if tag == "mjml":
             self._saw_root = True
-        if self._known(tag, parent, line, col):
+        if not forbidden and self._known(tag, parent, line, col):
             self._check_attributes(tag, parent, attrs, line, col)
         if not closed:
             self.stack.append((tag, line, col))
+
+    def _attribute_pos(self, name: str, line: int, col: int) -> tuple[int, int]:
+        """Where attribute `name` starts in the current start tag."""
+        text = self.get_starttag_text() or ""
+        match = re.search(rf"\s{re.escape(name)}\s*(=|\s|/?>)", text, re.I)
+        offset = match.start() + 1 if match else 0
+        if offset <= 0:
+            return line, col
+        extra_lines = text[:offset].count("\n")
+        if extra_lines:
+            return line + extra_lines, offset - text[:offset].rfind("\n")
+        return line, col + offset
+
+    def _check_css(self, css: str, line: int, col: int, *, inline: bool = False) -> None:
+        for offset, why in css_problems(css):
+            if inline:  # an attribute: point at the attribute itself
+                self._add(line, col, why)
+                continue
+            extra = css[:offset].count("\n")
+            at_col = offset - css[:offset].rfind("\n") if extra else col + offset
+            self._add(line + extra, at_col, why)
+
+    def handle_comment(self, data):
+        if why := comment_problem(data):
+            self._add(*self._pos(), why)
 
     def _known(self, tag: str, parent: str | None, line: int, col: int) -> bool:
         if parent == "mj-attributes" and tag in ATTRIBUTE_DEFAULT_TARGETS:
@@ -138,16 +172,10 @@ class _MjmlChecker(HTMLParser):
             allowed = ELEMENTS[tag][0]
         if "*" in allowed:
             return
-        text = self.get_starttag_text() or ""
-        for name, _value in attrs:
-            if name not in allowed:
-                offset = text.find(name)
-                at_line, at_col = line, col
-                if offset > 0:
-                    extra_lines = text[:offset].count("\n")
-                    at_line = line + extra_lines
-                    at_col = offset - text[:offset].rfind("\n") if extra_lines else col + offset
-                self._add(at_line, at_col, f"unknown attribute {name!r} on <{tag}>")
+        for name, value in attrs:
+            if name not in allowed and not attribute_problem(name, value):
+                self._add(*self._attribute_pos(name, line, col),
+                          f"unknown attribute {name!r} on <{tag}>")  # fmt: skip
 
     def handle_endtag(self, tag):
         raw = self._raw_parent()
@@ -171,7 +199,9 @@ class _MjmlChecker(HTMLParser):
         self.stack.pop()
 
     def handle_data(self, data):
-        if not data.strip() or self._raw_parent():
+        if self.cdata_elem == "style" or self._raw_parent() == "mj-style":
+            self._check_css(data, *self._pos())
+        if not data.strip() or self._raw_parent() or self.cdata_elem == "script":
             return
         line, col = self._pos()
         lead = len(data) - len(data.lstrip())
