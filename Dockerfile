@@ -11,7 +11,7 @@ COPY . .
 
 # collectstatic needs settings that load; these values exist only during the build.
 RUN DEBUG=0 SECRET_KEY=build-only-secret-key-build-only-secret-key-build-only-1234 \
-    ALLOWED_HOSTS=build SITE_URL=https://build WEBHOOK_SECRET=build:only python manage.py collectstatic --noinput
+    ALLOWED_HOSTS=build SITE_URL=https://build WEBHOOK_SECRET=build:only STRIPE_WEBHOOK_SECRET=build python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 10001 app && mkdir -p /app/var && chown app /app/var
 USER app

@@ -304,6 +304,10 @@ MAIL_SECRETS_MAX_AGE_HOURS = int(env("MAIL_SECRETS_MAX_AGE_HOURS", "168"))
 # at most this many per user per hour.
 MAIL_TEST_RECIPIENTS = [a.lower() for a in env_list("MAIL_TEST_RECIPIENTS")]
 MAIL_TEST_SENDS_PER_HOUR = int(env("MAIL_TEST_SENDS_PER_HOUR", "20"))
+# Stripe signs its payment webhooks (/webhooks/stripe/) with this `whsec_...` secret.
+STRIPE_WEBHOOK_SECRET = required(
+    "STRIPE_WEBHOOK_SECRET", "Stripe payment webhooks are verified with it"
+)
 UPGRADE_URL = env("UPGRADE_URL") or f"{SITE_URL}/pricing/"  # quota alerts link there
 
 # --- auth ----------------------------------------------------------------------------------

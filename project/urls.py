@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.accounts.ratelimits import auth_rate_limited
-from apps.billing.views import usage_report_download
+from apps.billing.views import stripe_webhook, usage_report_download
 from apps.jobs.views import healthz
 from apps.mail.urls import webhook_urlpatterns
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("reports/<str:token>/", usage_report_download, name="usage_report_download"),
+    path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.api.urls")),
     # The console's login, rate-limited like the customers' (same counters: one "login" group).

@@ -6,7 +6,7 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
 from unfold.decorators import action, display
 
 from .exceptions import BillingError
-from .models import Invoice, Plan, Subscription, UsageRecord
+from .models import Invoice, Plan, StripeEvent, Subscription, UsageRecord
 from .services import invoice_mark_paid
 
 STATUS_COLOURS = {
@@ -18,6 +18,8 @@ STATUS_COLOURS = {
     "open": "warning",
     "paid": "success",
     "void": "danger",
+    "processed": "success",
+    "ignored": "warning",
 }
 
 
@@ -48,7 +50,7 @@ class SubscriptionAdmin(ModelAdmin):
     search_fields = ["organization__name"]
     list_select_related = ["organization", "plan"]
     autocomplete_fields = ["organization"]
-    readonly_fields = ["created_at", "canceled_at"]
+    readonly_fields = ["created_at", "canceled_at", "anchor_day", "renewal_reminded_for"]
 
     @display(description=_("Status"), ordering="status", label=STATUS_COLOURS)
     def status_badge(self, obj: Subscription) -> str:
@@ -63,7 +65,7 @@ class InvoiceAdmin(ModelAdmin):
     search_fields = ["number", "organization__name"]
     list_select_related = ["organization"]
     autocomplete_fields = ["organization", "subscription"]
-    readonly_fields = ["number", "paid_at"]
+    readonly_fields = ["number", "paid_at", "period_start", "period_end", "stripe_invoice_id"]
     actions_detail = ["mark_paid"]
 
     @display(description=_("Status"), ordering="status", label=STATUS_COLOURS)
@@ -108,3 +110,27 @@ class UsageRecordAdmin(ModelAdmin):
         percent = obj.percent_used
         key = "full" if percent >= 100 else "≥ 80 %" if percent >= 80 else "ok"
         return key, f"{percent} %"
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ModelAdmin):
+    """The payment webhooks received: what each did, or why it was ignored. Read-only."""
+
+    list_display = ["received_at", "type", "event_id", "invoice", "outcome_badge", "detail"]
+    list_filter = [("outcome", ChoicesDropdownFilter), "type", ("received_at", RangeDateFilter)]
+    list_filter_submit = True
+    search_fields = ["=event_id", "=invoice__number"]
+    list_select_related = ["invoice"]
+
+    @display(description=_("Outcome"), ordering="outcome", label=STATUS_COLOURS)
+    def outcome_badge(self, obj: StripeEvent) -> tuple[str, str]:
+        return obj.outcome, obj.get_outcome_display()
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -43,6 +43,14 @@ class Subscription(models.Model):
     current_period_end = models.DateTimeField()
     cancel_at_period_end = models.BooleanField(default=False)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    anchor_day = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Day of the month periods end on (the 31st ends February on the 28th)."),
+    )
+    renewal_reminded_for = models.DateTimeField(
+        null=True, blank=True, help_text=_("The period end the last renewal reminder was about.")
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -83,10 +91,21 @@ class Invoice(models.Model):
     issued_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    stripe_invoice_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-issued_at"]
         indexes = [models.Index(fields=["status", "issued_at"])]
+        constraints = [
+            # A renewal issues one invoice per subscription and period, however often it runs.
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"],
+                condition=models.Q(period_start__isnull=False),
+                name="one_invoice_per_subscription_period",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -162,3 +181,28 @@ class QuotaAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.period_start:%Y-%m} {self.threshold} %"
+
+
+class StripeEvent(models.Model):
+    """A payment webhook from Stripe, kept once per event id: a replay finds it and does nothing."""
+
+    class Outcome(models.TextChoices):
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="stripe_events"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    detail = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(null=True, blank=True, help_text=_("When Stripe created it."))
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["-received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

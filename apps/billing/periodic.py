@@ -1,11 +1,11 @@
-"""Services the billing periodic jobs call: month rollover, usage reports, renewal reminders
-and the quota-alert backstop. Each is idempotent and works in bounded batches."""
+"""Services the billing periodic jobs call: month rollover, usage reports and the quota-alert
+backstop (renewals and reminders: services/lifecycle.py). Each is idempotent and works in
+bounded batches."""
 
 import csv
 import datetime as dt
 import io
 from collections.abc import Callable
-from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
@@ -21,7 +21,7 @@ from apps.mail.services import send_email
 from apps.summaries.models import SummarizationRequest
 
 from .models import Plan, QuotaAlert, Subscription, UsageRecord
-from .services import FREE_PLAN_CODE, money, quota_alert_raise
+from .services import FREE_PLAN_CODE, quota_alert_raise
 
 Progress = Callable[[int], None] | None
 REPORT_SALT = "billing.usage-report"
@@ -162,37 +162,6 @@ def _report_one(record: UsageRecord, modes: list[dict], month: dt.date) -> None:
         dedupe_key=f"usage_report:{organization.pk}:{month:%Y-%m}",
         user_id=owner.pk,
     )
-
-
-def renewal_reminders_send(*, day: dt.date, days_ahead: int = 7, batch_size: int = 500) -> dict:
-    """Remind owners of subscriptions renewing `days_ahead` days after `day` (once a renewal)."""
-    start = dt.datetime.combine(day + dt.timedelta(days=days_ahead), dt.time(), tzinfo=dt.UTC)
-    renewing = Subscription.objects.filter(
-        status__in=[Subscription.Status.ACTIVE, Subscription.Status.TRIALING],
-        cancel_at_period_end=False,
-        current_period_end__gte=start,
-        current_period_end__lt=start + dt.timedelta(days=1),
-    )
-    sent = 0
-    for ids in _batches(renewing, batch_size):
-        for sub in renewing.filter(pk__in=ids).select_related("plan", "organization__owner"):
-            owner = sub.organization.owner
-            send_email(
-                template_key="renewal_reminder",
-                to=owner.email,
-                context={
-                    "name": owner.get_short_name(),
-                    "organization_name": sub.organization.name,
-                    "plan_name": sub.plan.name,
-                    "renews_on": f"{sub.current_period_end:%B %-d, %Y}",
-                    "amount": money(Decimal(sub.plan.price), sub.plan.currency),
-                    "manage_url": settings.UPGRADE_URL,
-                },
-                dedupe_key=f"renewal_reminder:{sub.pk}:{sub.current_period_end:%Y-%m-%d}",
-                user_id=owner.pk,
-            )
-            sent += 1
-    return {"reminders": sent}
 
 
 def quota_alerts_sweep(*, month: dt.date, batch_size: int = 500) -> dict:

@@ -1,11 +1,7 @@
 from apps.jobs.periodic import JobRun, periodic_job
 
-from .periodic import (
-    quota_alerts_sweep,
-    renewal_reminders_send,
-    usage_month_open,
-    usage_reports_send,
-)
+from .periodic import quota_alerts_sweep, usage_month_open, usage_reports_send
+from .services.lifecycle import renewal_reminders_send, subscriptions_renew
 
 
 @periodic_job(name="quota_reset", schedule="0 0 1 * *", period="month")
@@ -20,10 +16,16 @@ def usage_reports_send_task(run: JobRun) -> dict:
     return usage_reports_send(month=run.period.start.date(), progress=run.progress)
 
 
+@periodic_job(name="subscription_renewals", schedule="15 * * * *", period="hour")
+def subscriptions_renew_task(run: JobRun) -> dict:
+    """Renew subscriptions whose period ended (invoice, usage month) or end them (to Free)."""
+    return subscriptions_renew(progress=run.progress)
+
+
 @periodic_job(name="renewal_reminders", schedule="0 7 * * *", period="day")
 def renewal_reminders_send_task(run: JobRun) -> dict:
-    """Remind owners whose subscription renews in 7 days."""
-    return renewal_reminders_send(day=run.period.start.date())
+    """Remind owners of every paid renewal in the next 7 days (once per renewal)."""
+    return renewal_reminders_send(day_start=run.period.start.date())
 
 
 @periodic_job(name="quota_sweep", schedule="10 * * * *", period="hour")

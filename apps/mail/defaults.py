@@ -21,7 +21,7 @@ LAYOUT_KEY = "layout"
 TEMPLATE_KEYS = [
     "welcome", "email_verification", "password_reset", "invoice", "quota_alert_80",
     "quota_alert_100", "subscription_confirmed", "subscription_cancelled", "renewal_reminder",
-    "usage_report", "daily_digest", "ops_alert",
+    "usage_report", "daily_digest", "ops_alert", "payment_failed", "subscription_ended",
 ]  # fmt: skip
 FIELDS = ["name", "category", "subject", "preheader", "mjml", "text_body", "variables",
           "sample_context"]  # fmt: skip

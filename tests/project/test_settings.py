@@ -30,6 +30,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "ops.summasaas.example",
     "SITE_URL": "https://ops.summasaas.example",
     "WEBHOOK_SECRET": "anymail:webhook-secret-for-tests",
+    "STRIPE_WEBHOOK_SECRET": "whsec_production-secret-for-tests",
 }
 
 
@@ -96,7 +97,10 @@ def test_a_sqlite_database_url_works_too(tmp_path):
     assert (config["db"], config["db_name"]) == ("sqlite3", f"{tmp_path}/other.sqlite3")
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "SITE_URL", "ALLOWED_HOSTS", "WEBHOOK_SECRET"])
+@pytest.mark.parametrize(
+    "missing",
+    ["SECRET_KEY", "SITE_URL", "ALLOWED_HOSTS", "WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET"],
+)
 def test_production_without_a_required_variable_stops_naming_it(tmp_path, missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = manage(tmp_path, "check", **env)

@@ -21,9 +21,11 @@ def invoice_create(
     currency: str = "USD",
     subscription: Subscription | None = None,
     issued_at: dt.datetime | None = None,
+    period: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> Invoice:
-    """Issue an open invoice with a fresh number."""
+    """Issue an open invoice with a fresh number (for a subscription's period, if given)."""
     issued_at = issued_at or timezone.now()
+    period_start, period_end = period or (None, None)
     return Invoice.objects.create(
         organization=organization,
         subscription=subscription,
@@ -33,6 +35,8 @@ def invoice_create(
         status=Invoice.Status.OPEN,
         issued_at=issued_at,
         due_at=issued_at + dt.timedelta(days=14),
+        period_start=period_start,
+        period_end=period_end,
     )
 
 

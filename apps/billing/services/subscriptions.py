@@ -42,6 +42,7 @@ def subscription_start(
         status=Subscription.Status.ACTIVE,
         current_period_start=start,
         current_period_end=add_month(start),
+        anchor_day=start.day,
     )
     UsageRecord.objects.filter(
         organization=organization, period_start=UsageRecord.month_of(start)
