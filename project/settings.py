@@ -290,6 +290,10 @@ if WEBHOOK_SECRET:
     ANYMAIL["WEBHOOK_SECRET"] = WEBHOOK_SECRET
 if env("RESEND_SIGNING_SECRET"):  # Resend also signs its webhooks (svix)
     ANYMAIL["RESEND_SIGNING_SECRET"] = env("RESEND_SIGNING_SECRET")
+if env("MAILGUN_WEBHOOK_SIGNING_KEY"):  # Mailgun signs its webhooks (HMAC); required for them
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env("MAILGUN_WEBHOOK_SIGNING_KEY")
+# Provider webhook bodies larger than this are refused (413) before they are read.
+MAIL_WEBHOOK_MAX_BYTES = int(env("MAIL_WEBHOOK_MAX_BYTES", str(2 * 1024 * 1024)))
 MAIL_BRAND_NAME = env("MAIL_BRAND_NAME", "SummaSaaS")
 MAIL_UNSUBSCRIBE_MAILTO = env("MAIL_UNSUBSCRIBE_MAILTO") or (
     "unsubscribe@" + DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">").strip()

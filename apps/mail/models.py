@@ -207,7 +207,7 @@ class EmailEvent(models.Model):
     reject_reason = models.CharField(max_length=30, blank=True)
     description = models.TextField(blank=True)
     mta_response = models.TextField(blank=True)
-    click_url = models.URLField(max_length=2000, blank=True)
+    click_url = models.TextField(blank=True)  # tracked links can be longer than any limit
     occurred_at = models.DateTimeField(null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, unique=True)

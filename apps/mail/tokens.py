@@ -25,3 +25,24 @@ def read_token(token: str, *, salt: str) -> dict:
         raise TokenError("This link has expired.") from error
     except signing.BadSignature as error:
         raise TokenError("This link is not valid: it was changed or cut short.") from error
+
+
+def read_address_token(token: str, *, salt: str) -> dict:
+    """`read_token`, checked to hold an email address (and a category, if any) as text."""
+    data = read_token(token, salt=salt)
+    address = data.get("a") if isinstance(data, dict) else None
+    category = data.get("c", "") if isinstance(data, dict) else None
+    if not isinstance(address, str) or not isinstance(category, str) or not _is_address(address):
+        raise TokenError("This link is not valid: it was changed or cut short.")
+    return data
+
+
+def _is_address(value: str) -> bool:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return len(value) <= 254 and "\x00" not in value

@@ -8,5 +8,6 @@ urlpatterns = [
     path("email/preferences/<str:token>/", views.preferences, name="preferences"),
 ]
 
-# Provider webhooks (anymail's tracking views), e.g. /webhooks/postmark/tracking/.
-webhook_urlpatterns = [path("webhooks/", include("anymail.urls"))]
+# Provider tracking webhooks (anymail's views, hardened), e.g. /webhooks/postmark/tracking/:
+# postmark, resend, sendgrid, mailgun and amazon_ses; inbound mail is not received.
+webhook_urlpatterns = [path("webhooks/", include("apps.mail.webhooks"))]

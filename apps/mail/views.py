@@ -12,7 +12,12 @@ from django.views.decorators.http import require_http_methods
 from . import services
 from .exceptions import TokenError
 from .models import Category
-from .tokens import PREFERENCES_SALT, UNSUBSCRIBE_SALT, make_preferences_token, read_token
+from .tokens import (
+    PREFERENCES_SALT,
+    UNSUBSCRIBE_SALT,
+    make_preferences_token,
+    read_address_token,
+)
 
 
 def _invalid(request: HttpRequest, error: TokenError) -> HttpResponse:
@@ -24,10 +29,10 @@ def _invalid(request: HttpRequest, error: TokenError) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        data = read_token(token, salt=UNSUBSCRIBE_SALT)
+        data = read_address_token(token, salt=UNSUBSCRIBE_SALT)
     except TokenError as error:
         return _invalid(request, error)
-    address, category = data["a"], data["c"]
+    address, category = data["a"], data.get("c", "")
     if category not in Category.values:  # a category that no longer exists
         return _invalid(request, TokenError("This link is for emails we no longer send."))
     page = {
@@ -44,7 +49,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        address = read_token(token, salt=PREFERENCES_SALT)["a"]
+        address = read_address_token(token, salt=PREFERENCES_SALT)["a"]
     except TokenError as error:
         return _invalid(request, error)
     saved = request.method == "POST"

@@ -1,8 +1,11 @@
 """Provider events (anymail's normalized tracking events) and the suppression list."""
 
+import datetime as dt
 import hashlib
 import json
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from ..models import EmailEvent, OutboundEmail, Suppression
@@ -32,31 +35,52 @@ def _fingerprint(event, esp_name: str) -> str:
     if event.event_id:
         basis = [esp_name, event.event_type, event.event_id]
     else:
-        stamp = event.timestamp.isoformat() if event.timestamp else ""
+        stamp = event.timestamp.isoformat() if isinstance(event.timestamp, dt.datetime) else ""
         basis = [esp_name, event.event_type, event.message_id, event.recipient, stamp,
                  event.click_url]  # fmt: skip
     return hashlib.sha256(json.dumps(basis, default=str).encode()).hexdigest()
 
 
-def _email_for(event) -> OutboundEmail | None:
-    if event.message_id:
-        email = OutboundEmail.objects.filter(message_id=str(event.message_id)).first()
+def _text(value, limit: int | None = None) -> str:
+    """A provider value as text a column takes: no NUL, cut to the column's length."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = json.dumps(value, default=str) if isinstance(value, dict | list) else str(value)
+    value = value.replace("\x00", "")
+    return value[:limit] if limit else value
+
+
+def _without_nul(value):
+    if isinstance(value, dict):
+        return {_text(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return _text(value) if isinstance(value, str) else value
+
+
+def _email_for(message_id: str, metadata) -> OutboundEmail | None:
+    if message_id:
+        email = OutboundEmail.objects.filter(message_id=message_id).first()
         if email:
             return email
-    outbox_id = (event.metadata or {}).get("outbox_id")
-    if str(outbox_id or "").isdigit():
+    outbox_id = metadata.get("outbox_id") if isinstance(metadata, dict) else None
+    if isinstance(outbox_id, str | int) and str(outbox_id).isdigit() and len(str(outbox_id)) < 19:
         return OutboundEmail.objects.filter(pk=int(outbox_id)).first()
     return None
 
 
-def _is_hard_bounce(event, esp_name: str) -> bool:
+def _is_hard_bounce(event, esp_name: str, payload: dict) -> bool:
     if event.event_type == "rejected":
         return event.reject_reason in {"invalid", "bounced"}
-    if event.event_type != "bounced" or event.reject_reason not in HARD_BOUNCE_REASONS:
+    if event.event_type != "bounced":
         return False
-    payload = event.esp_event if isinstance(event.esp_event, dict) else {}
+    if esp_name == "SendGrid":  # anymail gives its bounces no reason; "blocked" is temporary
+        return _text(payload.get("type")) == "bounce"
+    if event.reject_reason not in HARD_BOUNCE_REASONS:
+        return False
     # Postmark reports soft bounces as bounces too; only its HardBounce is permanent.
-    return esp_name != "Postmark" or payload.get("Type") in {"HardBounce", "BadEmailAddress"}
+    return esp_name != "Postmark" or _text(payload.get("Type")) in {"HardBounce", "BadEmailAddress"}
 
 
 def _scrubbed(value, secret: str):
@@ -69,43 +93,58 @@ def _scrubbed(value, secret: str):
     return value
 
 
+def _is_address(value: str) -> bool:
+    if len(value) > 254:  # RFC 5321's limit, and the suppression column's
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
 @transaction.atomic
 def tracking_event_record(*, event, esp_name: str) -> EmailEvent | None:
     """Store one normalized anymail event once; suppress hard bounces and complaints.
 
-    Returns None when the same event was stored before (providers redeliver webhooks).
+    Whatever the provider sent is stored: text without NUL characters and cut to its column,
+    metadata of the wrong type ignored. Returns None when the same event was stored before
+    (providers redeliver webhooks).
     """
-    payload = event.esp_event if isinstance(event.esp_event, dict) else {}
-    email, click_url = _email_for(event), event.click_url or ""
+    payload = _without_nul(event.esp_event) if isinstance(event.esp_event, dict) else {}
+    message_id = _text(event.message_id, 255)
+    email, click_url = _email_for(message_id, event.metadata), _text(event.click_url)
     if email is not None and email.secret_keys and click_url:
         # A click on a one-time link reports the link itself: keep neither copy of it.
         payload, click_url = _scrubbed(payload, click_url), MASK
+    recipient = _text(event.recipient).strip()
+    timestamp = event.timestamp if isinstance(event.timestamp, dt.datetime) else None
     try:
         with transaction.atomic():
             stored = EmailEvent.objects.create(
                 email=email,
-                esp_name=esp_name,
-                event_type=event.event_type or "unknown",
-                event_id=event.event_id or "",
-                message_id=str(event.message_id or ""),
-                recipient=event.recipient or "",
-                reject_reason=event.reject_reason or "",
-                description=event.description or "",
-                mta_response=event.mta_response or "",
+                esp_name=_text(esp_name, 50),
+                event_type=_text(event.event_type, 30) or "unknown",
+                event_id=_text(event.event_id, 255),
+                message_id=message_id,
+                recipient=recipient[:254],
+                reject_reason=_text(event.reject_reason, 30),
+                description=_text(event.description),
+                mta_response=_text(event.mta_response),
                 click_url=click_url,
-                occurred_at=event.timestamp,
+                occurred_at=timestamp,
                 payload=payload,
                 fingerprint=_fingerprint(event, esp_name),
             )
     except IntegrityError:
         return None
     reason = None
-    if _is_hard_bounce(event, esp_name):
+    if _is_hard_bounce(event, esp_name, payload):
         reason = Suppression.Reason.BOUNCE
     elif event.event_type == "complained":
         reason = Suppression.Reason.COMPLAINT
     elif event.event_type == "unsubscribed":
         reason = Suppression.Reason.UNSUBSCRIBE
-    if reason and stored.recipient:
-        suppression_add(address=stored.recipient, reason=reason, source_event=stored)
+    if reason and _is_address(recipient):
+        suppression_add(address=recipient, reason=reason, source_event=stored)
     return stored
