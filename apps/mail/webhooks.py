@@ -70,7 +70,7 @@ def read_json(body: bytes, *, top_level: type):
     if not body.strip():
         raise UnusablePayload("The body is empty.")
     try:
-        payload = json.loads(body.decode("utf-8"))
+        payload = json.loads(body.decode("utf-8"), parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise UnusablePayload("The body is not JSON.") from error
     if not isinstance(payload, top_level) or not payload:
@@ -78,6 +78,10 @@ def read_json(body: bytes, *, top_level: type):
     if depth(payload) > MAX_DEPTH:
         raise UnusablePayload("The body nests too deeply.")
     return payload
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")  # Python accepts NaN and Infinity; JSON does not
 
 
 class HardenedTrackingMixin:

@@ -210,6 +210,7 @@ HOSTILE_BODIES = {
     "not UTF-8": b'{"x": "\xff\xfe"}',
     "deep nesting": b"[" * 100_000 + b"]" * 100_000,
     "deep objects": b'{"a":' * 50 + b"1" + b"}" * 50,
+    "NaN and Infinity": b'{"RecordType": "Bounce", "ID": NaN, "type": Infinity}',
 }
 
 
@@ -256,6 +257,7 @@ LONG = {"address": "a" * 300 + "@example.com", "id": "m" * 1000, "url": "https:/
                                               reason="5.0.0\x00", **{"smtp-id": LONG["id"]})),
         ("mailgun", payloads.mailgun_failed(**{"user-variables": "oops", "recipient": "x\x00@y.z",
                                                "id": LONG["id"]})),
+        ("amazon_ses", payloads.ses_bounce(score=float("inf"), note="\x00")),  # inside SNS
         ("resend", payloads.resend_event("email.clicked", to=[LONG["address"]],
                                          click={"link": LONG["url"], "userAgent": "\x00"})),
     ],
@@ -286,6 +288,7 @@ def test_an_unreadable_event_is_refused_and_nothing_of_it_is_stored(client):
                               ("resend", {"type": {"a": 1}}),
                               ("amazon_ses", payloads.sns_notification("[1, 2]", message_id="m")),
                               ("amazon_ses", payloads.sns_notification({"a": 1}, message_id="m")),
+                              ("amazon_ses", payloads.sns_notification("{", message_id="m")),
                               ("mailgun", {"signature": payloads.mailgun_signature(),
                                            "event-data": {"event": ["x"]}})]:  # fmt: skip
         response = payloads.post_json(client, provider, payload)

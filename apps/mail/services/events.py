@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import json
+import math
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -52,10 +53,13 @@ def _text(value, limit: int | None = None) -> str:
 
 
 def _without_nul(value):
+    """A payload a JSON column takes: no NUL characters, no NaN or Infinity."""
     if isinstance(value, dict):
         return {_text(key): _without_nul(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_without_nul(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     return _text(value) if isinstance(value, str) else value
 
 
