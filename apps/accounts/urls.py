@@ -19,7 +19,5 @@ urlpatterns = [
         ),
         name="password_reset_confirm",
     ),
-    path(
-        "accounts/reset/done/", views.password_reset_complete, name="password_reset_complete"
-    ),
+    path("accounts/reset/done/", views.password_reset_complete, name="password_reset_complete"),
 ]

@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,9 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 from unfold.decorators import display
 
+from .exceptions import UploadRejectedError
 from .models import Document, SummarizationRequest, SummaryArchive
+from .services import document_upload, upload_check
 
 
 @admin.register(SummarizationRequest)
@@ -63,6 +66,22 @@ class SummarizationRequestAdmin(ModelAdmin):
         return obj.status, obj.get_status_display()
 
 
+class DocumentUploadForm(forms.ModelForm):
+    """The console's upload: refusals of the upload service become errors on the file field."""
+
+    class Meta:
+        model = Document
+        fields = ["owner", "organization", "file"]
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        try:
+            upload_check(uploaded_file=uploaded)
+        except UploadRejectedError as error:
+            raise forms.ValidationError(str(error), code=error.code) from error
+        return uploaded
+
+
 @admin.register(Document)
 class DocumentAdmin(ModelAdmin):
     list_display = [
@@ -79,6 +98,31 @@ class DocumentAdmin(ModelAdmin):
     list_select_related = ["owner", "organization"]
     readonly_fields = ["size", "content_type", "created_at", "original_name"]
     autocomplete_fields = ["owner", "organization"]
+    add_form = DocumentUploadForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:  # adding: the upload form, its file checked by the upload service
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = self.add_form.Meta.fields
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [*self.readonly_fields, "file"]  # a stored file is replaced by a new upload only
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # The form kept the file aside: the service writes it under a generated name, with the
+        # row, in this request's transaction (and removes it if that transaction rolls back).
+        obj.file = None
+        document_upload(
+            owner=form.cleaned_data["owner"],
+            organization=form.cleaned_data.get("organization"),
+            uploaded_file=form.cleaned_data["file"],
+            document=obj,
+        )
 
     @display(description=_("Size"), ordering="size")
     def human_size(self, obj: Document) -> str:

@@ -3,4 +3,8 @@ class SummariesError(Exception):
 
 
 class UploadRejectedError(SummariesError, ValueError):
-    """An uploaded file is too large or of a type we do not accept."""
+    """An uploaded file is empty, too large, badly named or of a type we do not accept."""
+
+    def __init__(self, message: str, *, code: str = "rejected"):
+        super().__init__(message)
+        self.code = code  # empty, too_large, unsupported_type, bad_name

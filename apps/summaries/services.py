@@ -1,13 +1,10 @@
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from apps.accounts.models import Organization, User
 from apps.billing.services import usage_release, usage_reserve
 
-from .exceptions import UploadRejectedError
-from .models import Document, SummarizationRequest
+from .models import SummarizationRequest
+from .uploads import document_upload, upload_check  # noqa: F401 (the one upload service)
 
 
 def summarization_request_create(
@@ -40,33 +37,6 @@ def summarization_request_complete(
     request.completed_at = timezone.now()
     request.save(update_fields=["status", "output_characters", "completed_at"])
     return request
-
-
-def document_upload(
-    *, owner: User, uploaded_file: UploadedFile, organization: Organization | None = None
-) -> Document:
-    """Check an upload's size and type, then store it privately in the default storage."""
-    if uploaded_file.size > settings.MAX_UPLOAD_BYTES:
-        raise UploadRejectedError(
-            f"{uploaded_file.name} is {filesizeformat(uploaded_file.size)}; the limit is "
-            f"{filesizeformat(settings.MAX_UPLOAD_BYTES)}. Split the document or compress it."
-        )
-    content_type = (uploaded_file.content_type or "").split(";")[0].strip().lower()
-    if content_type not in settings.ALLOWED_UPLOAD_TYPES:
-        raise UploadRejectedError(
-            f"{uploaded_file.name} is of type {content_type or 'unknown'}; accepted types are "
-            f"{', '.join(sorted(settings.ALLOWED_UPLOAD_TYPES))}."
-        )
-    document = Document(
-        owner=owner,
-        organization=organization,
-        original_name=uploaded_file.name[:255],
-        size=uploaded_file.size,
-        content_type=content_type,
-    )
-    document.file.save(uploaded_file.name, uploaded_file, save=False)
-    document.save()
-    return document
 
 
 def summarize_text(*, text: str, mode: str) -> str:

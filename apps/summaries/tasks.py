@@ -8,6 +8,7 @@ from apps.jobs.periodic import JobRun, periodic_job
 from .archive import summarization_requests_archive
 from .models import SummarizationRequest
 from .services import summarization_request_process
+from .uploads import document_orphans_delete
 
 
 @db_task(retries=3, retry_delay=10, idempotent=True)
@@ -23,3 +24,9 @@ def summarization_requests_archive_task(run: JobRun) -> dict:
     return summarization_requests_archive(
         before=before, progress=lambda done, total: run.progress(done, total)
     )
+
+
+@periodic_job(name="documents_orphans", schedule="30 4 * * *", period="day")
+def document_orphans_delete_task(run: JobRun) -> dict:
+    """Delete uploaded files no document row names (a crash between write and commit)."""
+    return {"deleted": document_orphans_delete()}

@@ -64,9 +64,9 @@ def test_signing_up_with_a_taken_address_says_so_on_the_form(client):
 def test_a_new_verification_link_goes_only_to_an_unverified_account(client):
     client.post("/accounts/signup/", SIGNUP)
     client.logout()
-    make_user("verified@example.com").__class__.objects.filter(
-        email="verified@example.com"
-    ).update(email_verified_at="2026-01-01T00:00Z")
+    make_user("verified@example.com").__class__.objects.filter(email="verified@example.com").update(
+        email_verified_at="2026-01-01T00:00Z"
+    )
     for address in ("ada@example.com", "verified@example.com", "nobody@example.com"):
         response = client.post("/accounts/verify/resend/", {"email": address}, follow=True)
         assert "If that address has an account" in response.content.decode()

@@ -1,18 +1,14 @@
 import pytest
-from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.billing.exceptions import QuotaExceededError
 from apps.billing.models import UsageRecord
-from apps.summaries.exceptions import UploadRejectedError
-from apps.summaries.models import Document, SummarizationRequest
+from apps.summaries.models import SummarizationRequest
 from apps.summaries.services import (
-    document_upload,
     summarization_request_create,
     summarization_request_process,
 )
 from apps.summaries.tasks import summarization_request_process_task
-from tests.factories import make_organization, make_plan, make_user
+from tests.factories import make_organization, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -61,29 +57,3 @@ def test_processing_completes_the_request_once(mode, expected):
     request.refresh_from_db()
     assert request.status == "completed" and request.output_characters == len(expected)
     assert summarization_request_process(request=request, text=TEXT) == ""
-
-
-def test_an_upload_is_stored_privately_with_its_size_and_type():
-    owner = make_user()
-    upload = SimpleUploadedFile("notes.txt", b"hello world", content_type="text/plain")
-    document = document_upload(owner=owner, uploaded_file=upload)
-    assert (document.size, document.content_type, document.original_name) == (
-        11,
-        "text/plain",
-        "notes.txt",
-    )
-    assert default_storage.open(document.file.name).read() == b"hello world"
-
-
-def test_an_oversized_upload_is_refused_with_the_limit_and_nothing_is_stored(settings):
-    settings.MAX_UPLOAD_BYTES = 10
-    upload = SimpleUploadedFile("big.txt", b"x" * 11, content_type="text/plain")
-    with pytest.raises(UploadRejectedError, match="the limit is 10"):
-        document_upload(owner=make_user(), uploaded_file=upload)
-    assert not Document.objects.exists()
-
-
-def test_an_upload_of_an_unaccepted_type_is_refused():
-    upload = SimpleUploadedFile("run.exe", b"MZ", content_type="application/x-msdownload")
-    with pytest.raises(UploadRejectedError, match="accepted types are"):
-        document_upload(owner=make_user(), uploaded_file=upload)
