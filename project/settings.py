@@ -155,12 +155,20 @@ if REDIS_URL:
         "immediate": env_bool("HUEY_IMMEDIATE", default=False),
         "consumer": _huey_consumer,
     }
+    # Redis, degrading to the database cache while Redis does not answer (project/cache.py):
+    # staff keep logging in and rate limits keep counting when Redis is down.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "project.cache.FallbackCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "summasaas",
-        }
+            "OPTIONS": {"fallback": "database", "socket_connect_timeout": 1, "socket_timeout": 2},
+        },
+        "database": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            "KEY_PREFIX": "summasaas",
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:

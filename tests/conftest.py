@@ -1,6 +1,8 @@
 """Fixtures shared by every app's tests."""
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -12,7 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from huey.contrib.djhuey import HUEY
 
-from tests.servers import PROFILE
+from tests.servers import PROFILE, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,3 +116,48 @@ def wait_until(predicate, timeout: float = 20, interval: float = 0.1, message: s
             return value
         time.sleep(interval)
     raise AssertionError(message or f"condition not met within {timeout} s")
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, which it may stop and start again on the same port."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        workdir.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> None:
+        subprocess.run(
+            ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port",
+             str(self.port), "--save", "", "--appendonly", "no", "--pidfile",
+             str(self.workdir / "redis.pid"), "--dir", str(self.workdir)],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        pidfile = self.workdir / "redis.pid"
+        if pidfile.exists():
+            pid = int(pidfile.read_text())
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)  # as a crash would: no goodbye to the clients
+            wait_until(lambda: not _listening(self.port), timeout=10, message="redis still up")
+            pidfile.unlink(missing_ok=True)
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A running redis-server only this test uses (the session's one stays up)."""
+    server = PrivateRedis(tmp_path / "private-redis")
+    server.start()
+    yield server
+    server.stop()

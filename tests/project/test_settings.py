@@ -84,7 +84,7 @@ def test_production_services_are_switched_on_by_their_variables(tmp_path):
     )
     assert (config["db"], config["db_name"]) == ("postgresql", "summasaas")
     assert config["huey"] == "huey.RedisHuey"
-    assert (config["cache"], config["sessions"]) == ("RedisCache", "cached_db")
+    assert (config["cache"], config["sessions"]) == ("FallbackCache", "cached_db")  # Redis, then DB
     assert config["storage"] == "S3Storage"
     assert config["storage_options"]["bucket_name"] == "summasaas-files"
     assert config["storage_options"]["default_acl"] == "private"

@@ -65,7 +65,11 @@ class LocksView(_Page):
     template_name = "console/jobs/locks.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "locks": locks_list()}
+        try:
+            locks, broker_error = locks_list(), ""
+        except Exception as exc:  # the locks live in the broker: its being down is the answer
+            locks, broker_error = [], str(exc)
+        return {**super().get_context_data(**kwargs), "locks": locks, "broker_error": broker_error}
 
 
 def operator_post(view):
