@@ -78,8 +78,9 @@ def _walk(patterns, prefix: str):
 
 
 def object_routes() -> list[Route]:
-    """The custom URLs that name one object (or job) in their path."""
-    return [r for r in admin_routes() if r.has_parameters and not r.is_django_object_view]
+    """The custom URLs that name one object (or job) in their path (each once)."""
+    routes = [r for r in admin_routes() if r.has_parameters and not r.is_django_object_view]
+    return list(dict.fromkeys(routes))
 
 
 def page_routes() -> list[Route]:
@@ -142,3 +143,33 @@ def filter_parameters(model_admin, user) -> set[str]:
     request.user = user
     changelist = model_admin.get_changelist_instance(request)
     return {p for spec in changelist.filter_specs for p in spec.expected_parameters() if p}
+
+
+def console_rows(actor) -> None:
+    """A row or two behind every list, so that filters and actions have something to show."""
+    from django.utils import timezone
+
+    from apps.console.services import audit_record
+    from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
+    from apps.mail.defaults import sync_email_templates
+    from apps.mail.models import EmailEvent, Suppression
+    from apps.mail.services import send_email
+    from tests.factories import make_organization
+
+    now = timezone.now()
+    make_organization("Acme")
+    TaskRun.objects.create(task_id="a1b2c3d4-run", name="apps.jobs.tasks.jobs_canary_task",
+                           state="error", consumer="host:1", periodic_job="reaper")  # fmt: skip
+    TaskRun.objects.create(task_id="e5f6a7b8-run", name="apps.jobs.tasks.jobs_canary_task",
+                           state="complete", consumer="host:1")  # fmt: skip
+    for job in ("reaper", "history_retention"):
+        PeriodicRun.objects.create(
+            job=job, period_key=f"{now:%Y-%m-%dT%H:%M}", period_start=now, period_end=now
+        )
+    WorkerHeartbeat.objects.create(consumer="host:1", host="host", pid=1)
+    audit_record(actor=actor, action="task.retry", note="seeded")
+    sync_email_templates()
+    email = send_email(template_key="welcome", to="ada@example.com", context={"name": "Ada"})
+    EmailEvent.objects.create(email=email, esp_name="postmark", event_type="bounced",
+                              recipient=email.to, fingerprint="seeded")  # fmt: skip
+    Suppression.objects.create(address="gone@example.com", reason="bounce")

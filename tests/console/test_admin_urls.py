@@ -8,11 +8,9 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
-from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.console.services import audit_record
-from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
+from apps.jobs.models import PeriodicRun, TaskRun
 from apps.jobs.periodic import REGISTRY
 from tests.console.admin_walk import (
     ODD_IDS,
@@ -20,29 +18,19 @@ from tests.console.admin_walk import (
     PAGE_PARAMETERS,
     admin_routes,
     changelist_url,
+    console_rows,
     filter_parameters,
     filter_queries,
     object_routes,
     page_routes,
 )
-from tests.factories import make_organization
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def rows(admin_user):
-    """A row or two behind the lists, so that filters built from the data offer choices."""
-    now = timezone.now()
-    make_organization("Acme")
-    TaskRun.objects.create(task_id="a1b2c3d4-run", name="apps.jobs.tasks.jobs_canary_task",
-                           state="error", consumer="host:1", periodic_job="reaper")  # fmt: skip
-    for job in ("reaper", "history_retention"):
-        PeriodicRun.objects.create(
-            job=job, period_key=f"{now:%Y-%m-%dT%H:%M}", period_start=now, period_end=now
-        )
-    WorkerHeartbeat.objects.create(consumer="host:1", host="host", pid=1)
-    audit_record(actor=admin_user, action="task.retry", note="seeded")
+    console_rows(admin_user)
 
 
 @pytest.fixture
@@ -132,6 +120,6 @@ def test_an_unknown_job_is_404_for_an_operator_and_403_for_a_viewer(client, view
 
 
 def test_a_known_run_still_opens_its_retry_confirmation(client, rows):
-    run = TaskRun.objects.get()
+    run = TaskRun.objects.get(task_id="a1b2c3d4-run")
     assert client.get(f"/admin/jobs/taskrun/{run.pk}/retry/").status_code == 200
     assert client.get(f"/admin/jobs/taskrun/{run.pk + 1000}/retry/").status_code == 404
