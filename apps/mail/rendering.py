@@ -180,6 +180,8 @@ def bound_problem(error: TemplateBoundError, source: Source) -> Problem:
 def _check_size(compiled: Compiled, source: Source) -> None:
     context = {**system_sample(), **source.sample_context}
     try:
+        for line in (source.subject, source.preheader):
+            TEXT_ENGINE.from_string(line).render(Context(context, autoescape=False))
         html = HTML_ENGINE.from_string(compiled.html).render(Context(context))
         text = TEXT_ENGINE.from_string(compiled.text).render(Context(context, autoescape=False))
     except TemplateBoundError as error:

@@ -1,6 +1,7 @@
 """The studio's own pages: live preview, version diff, delivery by template."""
 
 import datetime as dt
+import re
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from .forms import parse_json, unix_newlines
 from .preview import forced_dark, light, own_dark, sandboxed
 
 PREVIEW_ADDRESS = "ada@example.com"
+_SLUG = re.compile(r"[-\w]{1,50}", re.ASCII)
 TEXT_FIELDS = ["key", "name", "category", "subject", "preheader", "mjml", "text_body"]
 
 
@@ -121,7 +123,8 @@ def layout_preview_view(request: HttpRequest, model_admin, object_id: str | None
         if name in request.POST:
             setattr(layout, name, unix_newlines(request.POST[name]))
     templates = EmailTemplate.objects.order_by("key")
-    template = templates.filter(key=request.POST.get("preview_template") or "").first()
+    key = request.POST.get("preview_template") or ""
+    template = templates.filter(key=key).first() if _SLUG.fullmatch(key) else None
     template = template or templates.first()
     if template is None:
         return JsonResponse({"ok": False, "problems": []})

@@ -3,9 +3,14 @@
 from django.db import transaction
 from django.db.models import Max, Q
 
-from ..exceptions import Problem, TemplateInvalidError, TemplateNotFoundError
+from ..exceptions import (
+    Problem,
+    TemplateBoundError,
+    TemplateInvalidError,
+    TemplateNotFoundError,
+)
 from ..models import EmailLayout, EmailTemplate, EmailTemplateVersion
-from ..rendering import Rendered, Source, compile_version
+from ..rendering import Rendered, Source, bound_problem, compile_version
 from .outbox import plain_data
 from .personalize import system_context
 
@@ -108,12 +113,16 @@ def template_preview(
         engine = HTML_ENGINE if html else TEXT_ENGINE
         return engine.from_string(source).render(Context(values, autoescape=html))
 
-    values["preheader"] = " ".join(fill(template.preheader).split())
-    return Rendered(
-        subject=" ".join(fill(template.subject).split()),
-        html=fill(compiled.html, html=True),
-        text=fill(compiled.text),
-    )
+    try:
+        values["preheader"] = " ".join(fill(template.preheader).split())
+        return Rendered(
+            subject=" ".join(fill(template.subject).split()),
+            html=fill(compiled.html, html=True),
+            text=fill(compiled.text),
+        )
+    except TemplateBoundError as error:
+        source = template_source(template=template, layout=layout)
+        raise TemplateInvalidError([bound_problem(error, source)]) from error
 
 
 @transaction.atomic

@@ -1,0 +1,228 @@
+"""Hostile input to the email studio's preview and save, over HTTP, as a Viewer and an editor.
+
+Generated MJML fragments (known and unknown elements, HTML, nesting up to 20,000 levels),
+template syntax (tags, filters with hostile arguments, numbers past float range), sample
+data JSON (deep, huge, NUL bytes, wrong types) and sizes. Every target asserts: no 500, no
+crash, and nothing half-saved (a version exists only for a template that validates, the
+active version is the latest, a refused save changes nothing).
+"""
+
+import json
+
+import pytest
+from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
+
+from apps.console.roles import TEMPLATE_EDITOR, VIEWER
+from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion
+from apps.mail.sandbox import ALLOWED_FILTERS
+from tests.console.studio_support import editor_data, role_client, shipped  # noqa: F401
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
+
+ELEMENTS = ["mj-section", "mj-column", "mj-text", "mj-wrapper", "mj-group", "mj-raw",
+            "mj-button", "mj-hero", "mj-table", "mj-foo", "div", "p", "span", "table", "td",
+            "script", "iframe", "style"]  # fmt: skip
+ATTRIBUTES = ['href="https://x.example"', 'href="javascript:alert(1)"', 'onerror="x()"',
+              'style="background:url(data:x)"', 'css-class="em-text"', 'padding="0"',
+              'src="data:image/png;base64,AA=="', 'colour="red"', "", ""]  # fmt: skip
+numbers = st.one_of(st.integers(-(10**12), 10**12).map(str), st.sampled_from(
+    ["300000000", "-1", "0", "1e999", "9" * 400, "2.5", "", "x", "%1000000s", "::0"]))
+filter_use = st.builds(
+    lambda var, name, arg: "{{ " + var + "|" + name + (f':"{arg}"' if arg is not None else "")
+    + " }}",
+    st.sampled_from(["name", "items", "deep", "7", '"text"', "9" * 400, "1e999", "missing"]),
+    st.sampled_from([*sorted(ALLOWED_FILTERS), "safe", "pprint", "nope"]),
+    st.one_of(st.none(), numbers),
+)
+leaf = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["{{ name }}", "{% if name %}", "{% endif %}", "{% load static %}",
+                     "{% for i in items %}", "{% endfor %}", "{{", "%}", "<!--[if mso]>",
+                     "<![endif]-->", "&#106;avascript:", "\x00", "<mj-content/>", "{% now 'Y' %}",
+                     "{% cycle 'a' 'b' %}", "{% for a, b in items %}{{ a }}{% endfor %}"]),
+    filter_use,
+)
+
+
+def wrap(children: list[str], element: str, attribute: str) -> str:
+    return f"<{element} {attribute}>" + "".join(children) + f"</{element}>"
+
+
+fragment = st.recursive(
+    leaf,
+    lambda inner: st.builds(wrap, st.lists(inner, max_size=4), st.sampled_from(ELEMENTS),
+                            st.sampled_from(ATTRIBUTES)),
+    max_leaves=25,
+)
+deep = st.builds(
+    lambda element, depth, middle: f"<{element}>" * depth + middle + f"</{element}>" * depth,
+    st.sampled_from(["div", "mj-section", "mj-wrapper", "b"]),
+    st.integers(0, 20_000),
+    st.sampled_from(["x", "{{ name }}"]),
+) | st.builds(
+    lambda tag, depth: ("{% " + tag + " %}") * depth + ("{% end" + tag.split()[0] + " %}") * depth,
+    st.sampled_from(["if name", "for i in items", "with a=name", "spaceless"]),
+    st.integers(0, 3_000),
+)
+mjml = st.one_of(fragment, deep, st.builds(lambda f: "<mj-section><mj-column><mj-text>" + f
+                                           + "</mj-text></mj-column></mj-section>", fragment))
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=20,
+)
+sample_text = st.one_of(
+    st.builds(lambda extra: json.dumps({"name": "Ada", "dashboard_url": "https://x.example/",
+                                        "items": [1, 2], "deep": extra}), json_value),
+    st.builds(lambda n: '{"name": "Ada", "dashboard_url": "x", "d": ' + "[" * n + "]" * n + "}",
+              st.integers(0, 100_000)),
+    st.builds(lambda n: json.dumps({"name": "Ada", "dashboard_url": "x", "items": list(range(n))}),
+              st.integers(0, 20_000)),
+    st.sampled_from(["", "[]", "null", '"x"', "{", '{"name": "\\u0000"}', "{\"name\": 1e999}"]),
+    st.text(max_size=50),
+)
+variables_text = st.one_of(
+    st.just('["name", "dashboard_url", "items", "deep"]'),
+    st.just('["name", "dashboard_url"]'),
+    st.builds(json.dumps, st.lists(st.text(max_size=10), max_size=5)),
+    st.text(max_size=20),
+)
+sizes = st.sampled_from([0, 1, 255, 256, 100_001, 300_000])
+edits = st.fixed_dictionaries({
+    "mjml": mjml,
+    "subject": st.one_of(st.text(max_size=50), filter_use, sizes.map(lambda n: "s" * n)),
+    "preheader": st.one_of(st.text(max_size=50), filter_use),
+    "text_body": st.one_of(st.just(""), st.text(max_size=50), sizes.map(lambda n: "t " * n)),
+    "variables": variables_text,
+    "sample_context": sample_text,
+    "layout": st.sampled_from(["", "1", "x", "²", "99999999999999999999", "-1"]),
+})  # fmt: skip
+
+
+EXAMPLES: dict[str, int] = {}
+
+
+def post(client: Client, url: str, data: dict):
+    response = client.post(url, data)
+    assert response.status_code < 500, response.content[:800]
+    return response
+
+
+def count(target: str) -> None:
+    EXAMPLES[target] = EXAMPLES.get(target, 0) + 1
+
+
+def done(target: str) -> None:
+    print(f"\nfuzz target {target}: {EXAMPLES.get(target, 0)} examples, no response >= 500")
+
+
+def assert_nothing_half_saved() -> None:
+    for template in EmailTemplate.objects.all():
+        versions = list(template.versions.order_by("-number"))
+        assert versions, f"{template.key} has no version"
+        assert template.active_version_id == versions[0].pk
+        for version in versions:
+            assert version.compiled_html.startswith("<!doctype html>")
+            assert "<mj-" not in version.compiled_html
+
+
+def test_the_preview_as_a_viewer_never_fails():
+    client = role_client(VIEWER)
+    client.raise_request_exception = False
+    template = EmailTemplate.objects.get(key="welcome")
+    url = f"/admin/mail/emailtemplate/{template.pk}/preview/"
+    versions = EmailTemplateVersion.objects.count()
+
+    @given(edits)
+    def attempt(changes):
+        count("preview_viewer")
+        body = post(client, url, editor_data(template, **changes)).json()
+        assert body["ok"] or body["problems"]
+        assert EmailTemplateVersion.objects.count() == versions
+
+    attempt()
+    done("preview_viewer")
+    assert EmailTemplate.objects.get(pk=template.pk).mjml == template.mjml
+
+
+def test_the_preview_of_a_new_template_as_an_editor_never_fails():
+    client = role_client(TEMPLATE_EDITOR)
+    client.raise_request_exception = False
+
+    @given(edits)
+    def attempt(changes):
+        count("preview_new_editor")
+        data = editor_data(EmailTemplate(key="new", name="New", category="transactional"),
+                           **changes)  # fmt: skip
+        body = post(client, "/admin/mail/emailtemplate/preview/", data).json()
+        assert body["ok"] or body["problems"]
+        assert not EmailTemplate.objects.filter(key="new").exists()
+
+    attempt()
+    done("preview_new_editor")
+
+
+def test_the_layout_preview_as_a_viewer_never_fails():
+    client = role_client(VIEWER)
+    client.raise_request_exception = False
+    layout = EmailLayout.objects.get(is_default=True)
+    url = f"/admin/mail/emaillayout/{layout.pk}/preview/"
+
+    @given(st.one_of(mjml, st.builds(lambda body: layout.mjml.replace("<mj-content/>", body),
+                                     mjml)),
+           st.sampled_from(["", "welcome", "usage_report", "\x00", "nope"]))  # fmt: skip
+    def attempt(source, template_key):
+        count("layout_preview_viewer")
+        body = post(client, url, {"key": layout.key, "name": layout.name, "mjml": source,
+                                  "preview_template": template_key}).json()  # fmt: skip
+        assert body["ok"] or "problems" in body
+        assert EmailLayout.objects.get(pk=layout.pk).mjml == layout.mjml
+
+    attempt()
+    done("layout_preview_viewer")
+
+
+def test_saving_as_an_editor_never_fails_and_never_half_saves():
+    client = role_client(TEMPLATE_EDITOR)
+    client.raise_request_exception = False
+    template = EmailTemplate.objects.get(key="welcome")
+    url = f"/admin/mail/emailtemplate/{template.pk}/change/"
+
+    @given(edits)
+    def attempt(changes):
+        count("save_editor")
+        before = EmailTemplate.objects.get(pk=template.pk)
+        saved = before.versions.count()
+        response = post(client, url, editor_data(before, **changes))
+        after = EmailTemplate.objects.get(pk=template.pk)
+        if response.status_code == 302:
+            assert after.versions.count() == saved + 1
+            assert after.active_version.mjml == after.mjml == changes["mjml"].replace("\r\n", "\n")
+        else:
+            assert response.status_code == 200 and after.versions.count() == saved
+            assert (after.mjml, after.subject, after.sample_context) == (
+                before.mjml, before.subject, before.sample_context)
+        assert_nothing_half_saved()
+
+    attempt()
+    done("save_editor")
+
+
+def test_adding_a_template_as_an_editor_never_half_saves_and_a_viewer_cannot():
+    editor = role_client(TEMPLATE_EDITOR)
+    viewer = role_client(VIEWER)
+    editor.raise_request_exception = viewer.raise_request_exception = False
+
+    @given(edits, st.sampled_from(["fuzzed", "", "x" * 60, "../x", "new key", "\x00"]))
+    def attempt(changes, key):
+        count("add_editor_and_viewer")
+        data = editor_data(EmailTemplate(key=key, name="Fuzzed", category="alerts"), **changes)
+        assert post(viewer, "/admin/mail/emailtemplate/add/", data).status_code == 403
+        post(editor, "/admin/mail/emailtemplate/add/", data)
+        assert_nothing_half_saved()
+
+    attempt()
+    done("add_editor_and_viewer")
