@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.api.middleware.InteractionLogMiddleware",  # times /api/v1/ calls for the log
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -204,7 +205,15 @@ JOBS_SIMULATED_STARTED_AT = float(env("JOBS_SIMULATED_STARTED_AT", "0"))
 OPS_ALERT_RECIPIENTS = [a.lower() for a in env_list("OPS_ALERT_RECIPIENTS")]
 OPS_LATE_AFTER_SECONDS = int(env("OPS_LATE_AFTER_SECONDS", "600"))
 OPS_RETRY_MAX = int(env("OPS_RETRY_MAX", "1000"))  # "retry all matching" enqueues at most this
+# The summarizer engine (a class with `summarize(*, text, mode) -> str`). The default is a
+# local, deterministic extractive stand-in for a model provider: no network, no model download.
+SUMMARIZER = env("SUMMARIZER", "apps.summaries.summarizers.LocalExtractiveSummarizer")
+SUMMARY_INLINE_MAX_CHARS = int(env("SUMMARY_INLINE_MAX_CHARS", "4000"))  # longer: in storage
+SUMMARY_SYNC_MAX_CHARS = int(env("SUMMARY_SYNC_MAX_CHARS", "20000"))  # longer: run as a task
+SUMMARY_MAX_INPUT_CHARS = int(env("SUMMARY_MAX_INPUT_CHARS", "500000"))
 SUMMARIES_ARCHIVE_AFTER_DAYS = int(env("SUMMARIES_ARCHIVE_AFTER_DAYS", "90"))
+# API calls are logged in memory and written in batches this often (0: only when flushed).
+ANALYTICS_FLUSH_SECONDS = float(env("ANALYTICS_FLUSH_SECONDS", "1"))
 ANALYTICS_RAW_RETENTION_DAYS = int(env("ANALYTICS_RAW_RETENTION_DAYS", "90"))
 MAIL_LOG_RETENTION_DAYS = int(env("MAIL_LOG_RETENTION_DAYS", "180"))
 MAIL_EVENT_RETENTION_DAYS = int(env("MAIL_EVENT_RETENTION_DAYS", "180"))
@@ -332,6 +341,14 @@ LOGIN_REDIRECT_URL = "/admin/"
 # client's IP (e.g. HTTP_FLY_CLIENT_IP on fly.io); REMOTE_ADDR otherwise.
 AUTH_RATE_PER_IP = env("AUTH_RATE_PER_IP", "30/10m")
 AUTH_RATE_PER_ADDRESS = env("AUTH_RATE_PER_ADDRESS", "8/10m")
+# The JSON API: requests per API key by plan code (django-ratelimit's "count/period").
+API_RATE_BY_PLAN = {
+    "free": env("API_RATE_FREE", "60/m"),
+    "pro": env("API_RATE_PRO", "600/m"),
+    "business": env("API_RATE_BUSINESS", "3000/m"),
+}
+API_RATE_DEFAULT = env("API_RATE_DEFAULT", "60/m")
+API_INTERACTION_LOG = env_bool("API_INTERACTION_LOG", default=True)
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY") or None
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
 AUTH_PASSWORD_VALIDATORS = [

@@ -15,6 +15,8 @@ class InteractionLog(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    endpoint = models.CharField(max_length=80, blank=True, default="")
+    status_code = models.PositiveSmallIntegerField(default=200)
     mode = models.CharField(max_length=20)
     input_characters = models.PositiveIntegerField(default=0)
     output_characters = models.PositiveIntegerField(default=0)

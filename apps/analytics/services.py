@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Organization, User
 
+from .buffer import interaction_buffer
 from .models import DailyRollup, HourlyRollup, InteractionLog
 
 # Nearest-rank percentiles with window functions: one pass in the database, on PostgreSQL and
@@ -52,6 +53,31 @@ def interaction_log_record(
         success=success,
         error_kind="" if success else (error_kind or "error"),
     )
+
+
+def interaction_log_buffer(
+    *,
+    organization_id: int,
+    user_id: int | None,
+    endpoint: str,
+    status_code: int,
+    mode: str,
+    input_characters: int,
+    output_characters: int,
+    response_ms: int,
+    error_kind: str = "",
+) -> None:
+    """Log one API call without touching the database now (buffered, written in batches)."""
+    success = status_code < 400
+    interaction_buffer.add(
+        InteractionLog(
+            organization_id=organization_id, user_id=user_id, endpoint=endpoint[:80],
+            status_code=status_code, mode=mode[:20], input_characters=input_characters,
+            output_characters=output_characters, response_ms=response_ms, success=success,
+            error_kind="" if success else (error_kind or str(status_code))[:50],
+            created_at=timezone.now(),
+        )
+    )  # fmt: skip
 
 
 @transaction.atomic

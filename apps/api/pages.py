@@ -5,24 +5,103 @@ They sit on top like the JSON API: they read and act through the domain apps' se
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from apps.accounts.forms import LanguageForm
 from apps.accounts.services import user_language_set
+from apps.summaries.exceptions import UploadRejectedError
+from apps.summaries.models import Document
+from apps.summaries.services import document_upload
 
 from . import selectors
+from .forms import ApiKeyForm, DocumentForm
+from .keys import ApiKeyError, api_key_create, api_key_revoke
+from .models import ApiKey
 
 customer_login_required = login_required(login_url="login")
+
+
+def _page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
+    context = selectors.account_overview(user=request.user)
+    context.setdefault("language_form", LanguageForm(initial={"language": request.user.language}))
+    context.setdefault("key_form", ApiKeyForm())
+    context.setdefault("document_form", DocumentForm())
+    context.update(extra)
+    return render(request, "accounts/account.html", context, status=status)
 
 
 @customer_login_required
 def account(request: HttpRequest) -> HttpResponse:
     """The account page: plan, this month's usage, keys, documents, email choices."""
-    context = selectors.account_overview(user=request.user)
-    context["language_form"] = LanguageForm(initial={"language": request.user.language})
-    return render(request, "accounts/account.html", context)
+    return _page(request)
+
+
+def _organization(request: HttpRequest):
+    organization = selectors.organization_for(user=request.user)
+    if organization is None:
+        raise Http404("You are not a member of any organization.")
+    return organization
+
+
+@customer_login_required
+@require_POST
+def key_create(request: HttpRequest) -> HttpResponse:
+    """Make an API key and show it this once (it is kept only as a hash)."""
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return _page(request, 400, key_form=form)
+    try:
+        row, key = api_key_create(
+            organization=_organization(request), name=form.cleaned_data["name"], user=request.user
+        )
+    except ApiKeyError as error:
+        form.add_error("name", str(error))
+        return _page(request, 400, key_form=form)
+    return _page(request, new_key=key, new_key_row=row)
+
+
+@customer_login_required
+@require_POST
+def key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    row = ApiKey.objects.filter(pk=pk, organization=_organization(request)).first()
+    if row is None:
+        raise Http404("No such key in your organization.")
+    api_key_revoke(api_key=row)
+    messages.success(request, f"Revoked {row.name}: it no longer works.")
+    return redirect("account")
+
+
+@customer_login_required
+@require_POST
+def document_create(request: HttpRequest) -> HttpResponse:
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document = document_upload(
+                owner=request.user, organization=_organization(request),
+                uploaded_file=form.cleaned_data["file"],
+            )  # fmt: skip
+        except UploadRejectedError as error:
+            form.add_error("file", str(error))
+        else:
+            messages.success(request, f"Uploaded {document.original_name} (id {document.pk}).")
+            return redirect("account")
+    return _page(request, 400, document_form=form)
+
+
+@customer_login_required
+@require_POST
+def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    document = Document.objects.filter(pk=pk, organization=_organization(request)).first()
+    if document is None:
+        raise Http404("No such document in your organization.")
+    name = document.file.name
+    document.delete()
+    document.file.storage.delete(name)
+    messages.success(request, f"Deleted {document.original_name}.")
+    return redirect("account")
 
 
 @customer_login_required
@@ -34,10 +113,4 @@ def language(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Saved: our emails to you will use that language.")
     else:
         messages.error(request, "Choose one of the languages offered.")
-    return redirect("account")
-
-
-@customer_login_required
-@require_http_methods(["GET"])
-def home(request: HttpRequest) -> HttpResponse:
     return redirect("account")

@@ -1,8 +1,14 @@
 """Reads for the account pages and the API."""
 
+from django.urls import reverse
+
 from apps.accounts.models import Membership, Organization, User
 from apps.billing.exceptions import NoPlanError
 from apps.billing.services import organization_plan, usage_record_for_month
+from apps.mail.tokens import make_preferences_token
+from apps.summaries.models import Document, SummarizationRequest
+
+from .files import signed_file_url
 
 
 def organization_for(*, user: User) -> Organization | None:
@@ -18,9 +24,25 @@ def organization_for(*, user: User) -> Organization | None:
 
 def account_overview(*, user: User) -> dict:
     organization = organization_for(user=user)
-    overview = {"organization": organization, "verified": user.email_verified_at is not None}
+    overview = {
+        "organization": organization,
+        "verified": user.email_verified_at is not None,
+        "preferences_url": reverse(
+            "mail:preferences", args=[make_preferences_token(address=user.email)]
+        ),
+    }
     if organization is None:
         return overview
+    overview["keys"] = list(organization.api_keys.filter(revoked_at__isnull=True))
+    documents = Document.objects.filter(organization=organization).order_by("-id")[:20]
+    overview["documents"] = [
+        {"row": d, "url": signed_file_url(name=d.file.name, filename=d.original_name,
+                                          content_type=d.content_type)}
+        for d in documents
+    ]  # fmt: skip
+    overview["recent"] = list(
+        SummarizationRequest.objects.filter(organization=organization).order_by("-id")[:5]
+    )
     try:
         plan = organization_plan(organization=organization)
         usage = usage_record_for_month(organization=organization)

@@ -14,8 +14,8 @@ from .models import SummarizationRequest, SummaryArchive
 
 FIELDS = (
     "id", "organization_id", "user_id", "mode", "input_characters", "output_characters",
-    "status", "created_at", "completed_at",
-)  # fmt: skip
+    "status", "summary", "summary_file", "created_at", "completed_at",
+)  # fmt: skip (created_at, completed_at last: _WeekFile.add reads them from the end)
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 
 

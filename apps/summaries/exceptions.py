@@ -8,3 +8,7 @@ class UploadRejectedError(SummariesError, ValueError):
     def __init__(self, message: str, *, code: str = "rejected"):
         super().__init__(message)
         self.code = code  # empty, too_large, unsupported_type, bad_name
+
+
+class DocumentUnreadableError(SummariesError, ValueError):
+    """A stored document whose text cannot be extracted (damaged, or no text in it)."""

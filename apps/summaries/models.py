@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import Organization
 
 
+def summary_path(instance: "SummarizationRequest", filename: str) -> str:
+    return f"summaries/{instance.organization_id}/{timezone.now():%Y/%m}/{filename}"
+
+
 class SummarizationRequest(models.Model):
     """One call to summarize a text: who asked, in which mode, for how many characters."""
 
@@ -36,6 +40,13 @@ class SummarizationRequest(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The summary: in the row when short, else in storage (SUMMARY_INLINE_MAX_CHARS).
+    summary = models.TextField(blank=True, default="")
+    summary_file = models.FileField(upload_to=summary_path, max_length=300, blank=True)
+    document = models.ForeignKey(
+        "Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+    )
+    error = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

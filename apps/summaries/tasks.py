@@ -12,9 +12,10 @@ from .uploads import document_orphans_delete
 
 
 @db_task(retries=3, retry_delay=10, idempotent=True)
-def summarization_request_process_task(request_id: int, text: str) -> str:
+def summarization_request_process_task(request_id: int, text: str) -> dict:
     request = SummarizationRequest.objects.get(pk=request_id)
-    return summarization_request_process(request=request, text=text)
+    summarization_request_process(request=request, text=text)
+    return {"request": request.pk, "status": request.status}  # not the summary: results stay small
 
 
 @periodic_job(name="summaries_archive", schedule="0 4 * * 0", period="week")

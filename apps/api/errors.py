@@ -1,0 +1,69 @@
+"""Every API error is JSON `{"code": ..., "message": ...}` with the right status."""
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from apps.billing.exceptions import QuotaExceededError
+from apps.summaries.exceptions import DocumentUnreadableError, UploadRejectedError
+
+UPLOAD_STATUS = {"too_large": 413, "unsupported_type": 415}
+
+
+class ApiError(Exception):
+    """An answer other than success: its status, a stable code and a sentence for people."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def register(api: NinjaAPI) -> None:
+    def answer(request, status, code, message, headers=None, **extra) -> HttpResponse:
+        response = api.create_response(
+            request, {"code": code, "message": message, **extra}, status=status
+        )
+        for name, value in (headers or {}).items():
+            response[name] = value
+        return response
+
+    @api.exception_handler(ApiError)
+    def api_error(request: HttpRequest, error: ApiError):
+        return answer(request, error.status, error.code, error.message, error.headers)
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request, error):
+        return answer(
+            request, 401, "unauthenticated",
+            "Send a valid API key as 'Authorization: Bearer ss_...' (see your account page).",
+            {"WWW-Authenticate": "Bearer"},
+        )  # fmt: skip
+
+    @api.exception_handler(ValidationError)
+    def invalid(request, error: ValidationError):
+        errors = [
+            {"loc": [str(part) for part in e.get("loc", [])], "msg": str(e.get("msg", ""))}
+            for e in error.errors
+        ]
+        return answer(request, 422, "invalid_request", "The request is not valid.", errors=errors)
+
+    @api.exception_handler(HttpError)
+    def http_error(request, error: HttpError):
+        return answer(request, error.status_code, "http_error", str(error))
+
+    @api.exception_handler(QuotaExceededError)
+    def over_quota(request, error):
+        return answer(request, 402, "quota_exceeded", str(error))
+
+    @api.exception_handler(UploadRejectedError)
+    def upload_refused(request, error: UploadRejectedError):
+        return answer(request, UPLOAD_STATUS.get(error.code, 400), error.code, str(error))
+
+    @api.exception_handler(DocumentUnreadableError)
+    def unreadable(request, error):
+        return answer(request, 422, "unreadable_document", str(error))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, error):
+        return answer(request, 413, "too_large", "The request body is too large.")

@@ -1,0 +1,76 @@
+"""API keys: made, shown once, kept as a hash, found by prefix, revoked."""
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts.models import Organization, User
+
+from .models import ApiKey
+
+KEY_PREFIX = "ss_"
+LAST_USE_PRECISION = dt.timedelta(minutes=1)  # at most one write a minute per key
+MAX_KEYS_PER_ORGANIZATION = 20
+
+
+class ApiKeyError(ValueError):
+    """A key cannot be made (too many, bad name)."""
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_key_create(
+    *, organization: Organization, name: str, user: User | None
+) -> tuple[ApiKey, str]:
+    """Make a key; returns the row and the full key, which is never shown again."""
+    name = " ".join(name.replace("\x00", "").split())[:100] or "API key"
+    if organization.api_keys.filter(revoked_at__isnull=True).count() >= MAX_KEYS_PER_ORGANIZATION:
+        raise ApiKeyError(
+            f"{organization} already has {MAX_KEYS_PER_ORGANIZATION} active keys; revoke one first."
+        )
+    for _ in range(5):  # a prefix collision is astronomically rare: try again
+        prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+        key = f"{KEY_PREFIX}{prefix}_{secret}"
+        try:
+            with transaction.atomic():
+                row = ApiKey.objects.create(
+                    organization=organization, created_by=user, name=name, prefix=prefix,
+                    hashed_key=_hash(key),
+                )  # fmt: skip
+            return row, key
+        except IntegrityError:
+            continue
+    raise ApiKeyError("Could not make a unique key; try again.")
+
+
+def api_key_authenticate(*, key: str) -> ApiKey | None:
+    """The active key this string is, or None; notes its last use (once a minute at most)."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 100:
+        return None
+    prefix = key[len(KEY_PREFIX) :].split("_", 1)[0]
+    row = (
+        ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True)
+        .select_related("organization", "created_by")
+        .first()
+    )
+    if row is None or not hmac.compare_digest(row.hashed_key, _hash(key)):
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USE_PRECISION:
+        ApiKey.objects.filter(pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
+    return row
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Stop a key from working, at once and for good."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key
