@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -135,13 +136,24 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def admin_ensure(*, email: str, password: str) -> tuple[User, bool]:
-    """Make sure a superuser with this email exists and logs in with this password."""
+def admin_ensure(
+    *, email: str, password: str, keep_password: bool = False
+) -> tuple[User, bool]:
+    """Make sure a superuser with this email exists and logs in with this password.
+
+    The password is written only when the account is created or the password differs (a new
+    hash would log every session of the account out); with `keep_password`, only on creation
+    (a password changed in the console is kept).
+    """
     user, created = User.objects.get_or_create(
         email=User.objects.normalize_email(email).lower(),
         defaults={"is_staff": True, "is_superuser": True, "full_name": "Console Admin"},
     )
+    changed = created or not (user.is_staff and user.is_superuser and user.is_active)
     user.is_staff = user.is_superuser = user.is_active = True
-    user.set_password(password)
-    user.save()
+    if created or not (keep_password or check_password(password, user.password)):
+        user.set_password(password)
+        changed = True
+    if changed:
+        user.save()
     return user, created
