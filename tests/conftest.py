@@ -34,6 +34,15 @@ def _clear_redis_cache():
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _drop_unwritten_api_calls():
+    """API calls a test left in the interaction-log buffer belong to its rolled-back data."""
+    yield
+    from apps.analytics.buffer import interaction_buffer
+
+    interaction_buffer.discard()
+
+
 @pytest.fixture
 def profile() -> str:
     return PROFILE

@@ -6,6 +6,7 @@ it is at most that interval's calls: analytics figures, never money or email.
 """
 
 import atexit
+import contextlib
 import logging
 import os
 import threading
@@ -53,6 +54,11 @@ class InteractionBuffer:
             )
             return self._one_by_one(rows)
 
+    def discard(self) -> None:
+        """Forget what is pending (tests, whose rows belong to rolled-back transactions)."""
+        with self._lock:
+            self._rows = []
+
     def _one_by_one(self, rows: list[InteractionLog]) -> int:
         written = 0
         for row in rows:
@@ -80,5 +86,10 @@ class InteractionBuffer:
                 logger.exception("interaction log flush failed")
 
 
+def _flush_at_exit() -> None:
+    with contextlib.suppress(Exception):  # at exit the database, even logging, may be gone
+        interaction_buffer.flush()
+
+
 interaction_buffer = InteractionBuffer()
-atexit.register(lambda: interaction_buffer.flush())
+atexit.register(_flush_at_exit)

@@ -12,9 +12,8 @@ from tests.storage import s3_files, seaweedfs, stored_files  # noqa: F401 (fixtu
 def buffered_log(settings):
     """The log is flushed by the tests (a flusher thread could not see uncommitted rows)."""
     settings.ANALYTICS_FLUSH_SECONDS = 0
-    interaction_buffer._rows.clear()
-    yield interaction_buffer
-    interaction_buffer._rows.clear()
+    interaction_buffer.discard()
+    return interaction_buffer
 
 
 class Api:
