@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from apps.mail.defaults import sync_email_templates
-from apps.mail.rendering import combine, compile_mjml
+from apps.mail.mjml_compile import compile_mjml
+from apps.mail.rendering import combine
 from apps.mail.services import render_for, template_active_version
 from tests.bench.harness import alternate, note, rate, record
 from tests.conftest import ROOT

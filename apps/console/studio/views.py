@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.template import Context
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -17,7 +16,6 @@ from unfold.views import UnfoldModelAdminViewMixin
 
 from apps.mail.exceptions import Problem, TemplateInvalidError
 from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion
-from apps.mail.rendering import TEXT_ENGINE
 from apps.mail.selectors import template_delivery_stats
 from apps.mail.services import system_context, template_preview
 
@@ -62,7 +60,7 @@ def preview_payload(template: EmailTemplate) -> dict:
         "ok": True,
         "problems": [],
         "subject": rendered.subject,
-        "preheader": _preheader(template, {**system, **template.sample_context}),
+        "preheader": rendered.preheader,
         "sender": sender_name or sender_address,
         "html": {
             "light": sandboxed(light(rendered.html)),
@@ -73,11 +71,6 @@ def preview_payload(template: EmailTemplate) -> dict:
         "size": len(rendered.html.encode()),
         "checks": [check.as_dict() for check in checks],
     }
-
-
-def _preheader(template: EmailTemplate, values: dict) -> str:
-    text = TEXT_ENGINE.from_string(template.preheader).render(Context(values, autoescape=False))
-    return " ".join(text.split())
 
 
 def problem_dicts(problems: list[Problem]) -> list[dict]:

@@ -10,7 +10,14 @@ from ..exceptions import (
     TemplateNotFoundError,
 )
 from ..models import EmailLayout, EmailTemplate, EmailTemplateVersion
-from ..rendering import Rendered, Source, bound_problem, compile_version
+from ..rendering import (
+    Rendered,
+    Source,
+    bound_problem,
+    compile_version,
+    render,
+    unsaved_version,
+)
 from .outbox import plain_data
 from .personalize import system_context
 
@@ -98,30 +105,16 @@ def template_preview(
     """Compile and render a template as edited, without saving it; raise `TemplateInvalidError`.
 
     Nothing is stored or cached (a preview changes with every keystroke); the context defaults
-    to the template's sample data.
+    to the template's sample data. Rendered by the same `render` as every send.
     """
-    from django.template import Context
-
-    from ..rendering import HTML_ENGINE, TEXT_ENGINE
-
     layout = template.layout or layout_default()
-    compiled = compile_version(template_source(template=template, layout=layout))
+    source = template_source(template=template, layout=layout)
+    compiled = compile_version(source)
     data = template.sample_context if context is None else plain_data(context)
     values = {**system_context(address=address, category=template.category), **data}
-
-    def fill(source: str, *, html: bool = False) -> str:
-        engine = HTML_ENGINE if html else TEXT_ENGINE
-        return engine.from_string(source).render(Context(values, autoescape=html))
-
     try:
-        values["preheader"] = " ".join(fill(template.preheader).split())
-        return Rendered(
-            subject=" ".join(fill(template.subject).split()),
-            html=fill(compiled.html, html=True),
-            text=fill(compiled.text),
-        )
+        return render(unsaved_version(source, compiled), values)
     except TemplateBoundError as error:
-        source = template_source(template=template, layout=layout)
         raise TemplateInvalidError([bound_problem(error, source)]) from error
 
 

@@ -1,12 +1,20 @@
-"""FastTemplate: a parsed Django template run as a flat program over plain data."""
+"""The home-made FastTemplate that rendered sends until the render was unified (issue 10.5).
 
+Kept only as a benchmark contender: `test_bench_render_engine.py` measures the delivery rate
+and the render rate with it and with Django's own engine (what `apps.mail.rendering.render`
+uses) in the same run. `install()` swaps it in for a consumer started with
+`--settings=tests.bench.peers.fast_render.settings`.
+"""
+
+from functools import lru_cache
 from html import escape
 
 from django.template import Context
 from django.template.base import TextNode, Variable, VariableNode, render_value_in_context
 from django.template.defaulttags import ForNode, IfNode
 
-from .sandbox import HTML_ENGINE, TEXT_ENGINE, Budget
+from apps.mail.rendering import Rendered
+from apps.mail.sandbox import HTML_ENGINE, TEXT_ENGINE, Budget
 
 _MISSING = object()
 
@@ -137,3 +145,35 @@ class FastTemplate:
         context._mail_budget = budget
         with context.render_context.push_state(self.template), context.bind_template(self.template):
             return str(node.render_annotated(context))
+
+
+@lru_cache(maxsize=512)
+def _templates(version_id: int, subject: str, preheader: str, html: str, text: str):
+    return (
+        FastTemplate(subject, autoescape=False),
+        FastTemplate(preheader, autoescape=False),
+        FastTemplate(html, autoescape=True),
+        FastTemplate(text, autoescape=False),
+    )
+
+
+def render(version, context: dict) -> Rendered:
+    """The render of sends as it was with FastTemplate (subject, preheader, HTML, text)."""
+    subject_t, preheader_t, html_t, text_t = _templates(
+        version.pk, version.subject, version.preheader, version.compiled_html, version.text_body
+    )
+    preheader = " ".join(preheader_t.render(context).split())
+    context = {**context, "preheader": preheader}
+    return Rendered(
+        subject=" ".join(subject_t.render(context).split()),
+        preheader=preheader,
+        html=html_t.render(context),
+        text=text_t.render(context),
+    )
+
+
+def install() -> None:
+    """Sends render with FastTemplate in this process (benchmark only)."""
+    from apps.mail.services import personalize
+
+    personalize.render = render
