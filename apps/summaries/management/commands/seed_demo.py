@@ -1,6 +1,11 @@
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from apps.summaries.demo import seed_demo
+from apps.accounts.models import User
+from apps.summaries.demo import DEMO_PASSWORD, seed_demo
+
+# The customer login `make run` prints: Initech's owner, on the Business plan, verified.
+DEMO_CUSTOMER = "peter@initech.example"
 
 
 class Command(BaseCommand):
@@ -14,3 +19,7 @@ class Command(BaseCommand):
                 f"plans, {counts['requests_created']} summarization requests added."
             )
         )
+        User.objects.filter(email=DEMO_CUSTOMER, email_verified_at__isnull=True).update(
+            email_verified_at=timezone.now()
+        )
+        self.stdout.write(f"Customer login: /accounts/login/ as {DEMO_CUSTOMER} / {DEMO_PASSWORD}")
