@@ -148,9 +148,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL")
 HUEY_WORKERS = int(env("HUEY_WORKERS", "2"))
 _huey_consumer = {"workers": HUEY_WORKERS, "worker_type": "thread", "check_worker_health": True}
+# huey's own classes with reliable fetch (apps/jobs/adapter): a consumer registers what it
+# takes in the broker, so a killed consumer's tasks are found and marked lost, never vanish.
 if REDIS_URL:
     HUEY = {
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "apps.jobs.adapter.RedisHuey",
         "name": env("HUEY_NAME", "summasaas"),
         "url": REDIS_URL,
         "immediate": env_bool("HUEY_IMMEDIATE", default=False),
@@ -174,7 +176,7 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "apps.jobs.adapter.SqliteHuey",
         "name": env("HUEY_NAME", "summasaas"),
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": env_bool("HUEY_IMMEDIATE", default=False),
@@ -193,6 +195,9 @@ JOBS_TASK_HISTORY = env_bool("JOBS_TASK_HISTORY", default=True)
 JOBS_HISTORY_FLUSH_SECONDS = float(env("JOBS_HISTORY_FLUSH_SECONDS", "0.25"))
 JOBS_HEARTBEAT_SECONDS = float(env("JOBS_HEARTBEAT_SECONDS", "10"))
 JOBS_CONSUMER_DEAD_AFTER_SECONDS = float(env("JOBS_CONSUMER_DEAD_AFTER_SECONDS", "60"))
+# A task declared idempotent that was lost on this attempt is not enqueued again: a task that
+# kills its consumer (out of memory, a crash in C code) must not kill every consumer in turn.
+JOBS_LOST_MAX_ATTEMPTS = int(env("JOBS_LOST_MAX_ATTEMPTS", "5"))
 JOBS_HISTORY_RETENTION_DAYS = int(env("JOBS_HISTORY_RETENTION_DAYS", "30"))
 JOBS_BATCH_SIZE = int(env("JOBS_BATCH_SIZE", "5000"))
 # Test-only: the schedulers' clock runs this many times faster from JOBS_SIMULATED_EPOCH and

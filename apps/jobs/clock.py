@@ -17,15 +17,3 @@ def now() -> dt.datetime:
     epoch = dt.datetime.fromisoformat(settings.JOBS_SIMULATED_EPOCH).replace(tzinfo=dt.UTC)
     started = settings.JOBS_SIMULATED_STARTED_AT or _started
     return epoch + dt.timedelta(seconds=(time.time() - started) * rate)
-
-
-def accelerate_scheduler(huey) -> None:
-    """Test-only: schedulers read the simulated clock and check periodic jobs every second.
-
-    Everything else (the claim, the lock, the queue, the consumers) stays the production code;
-    only the clock the schedulers and period keys see runs faster.
-    """
-    from huey.consumer import Scheduler
-
-    Scheduler.periodic_task_seconds = 1
-    huey._get_timestamp = lambda: now().replace(tzinfo=None)

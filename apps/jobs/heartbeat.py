@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from .adapter import consumer_name
 from .models import WorkerHeartbeat
-from .recorder import consumer_name, recorder
+from .recorder import recorder
 
 logger = logging.getLogger("apps.jobs")
 _started: dict[int, threading.Thread] = {}

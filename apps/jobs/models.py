@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TaskRun(models.Model):
-    """One task execution as huey's signals reported it (a retry keeps the row, bumps attempt)."""
+    """One task as huey's signals reported it: its latest state; each attempt is a TaskAttempt."""
 
     class State(models.TextChoices):
         ENQUEUED = "enqueued", _("Enqueued")
@@ -37,14 +37,13 @@ class TaskRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     duration = models.FloatField(null=True, blank=True, help_text=_("seconds"))
     error = models.TextField(blank=True, default="")
-    traceback = models.TextField(blank=True, default="")
+    result = models.JSONField(null=True, blank=True, help_text=_("the value it returned"))
     enqueued_by = models.CharField(max_length=200, blank=True, default="")
     consumer = models.CharField(max_length=200, blank=True, default="")
     periodic_job = models.CharField(max_length=100, blank=True, default="")
     period_key = models.CharField(max_length=20, blank=True, default="")
     note = models.TextField(blank=True, default="")
     retry_of = models.CharField(max_length=64, blank=True, default="")
-    requeued_as = models.CharField(max_length=64, blank=True, default="")
     requested_by = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -78,6 +77,41 @@ class TaskRun(models.Model):
     @property
     def short_name(self) -> str:
         return self.name.rsplit(".", 1)[-1]
+
+
+class TaskAttempt(models.Model):
+    """One attempt of a task: where and when it ran and how it ended (retries and re-runs after
+    a lost consumer are the next attempts of the same task id)."""
+
+    pk = models.CompositePrimaryKey("task_id", "number")
+    task_id = models.CharField(max_length=64)
+    number = models.PositiveIntegerField()
+    consumer = models.CharField(max_length=200, blank=True, default="")
+    state = models.CharField(max_length=16, choices=TaskRun.State.choices)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    traceback = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["task_id", "number"]
+        indexes = [
+            # Attempts still running: the reaper's look at what died with its consumer.
+            models.Index(
+                fields=["consumer"],
+                name="taskattempt_executing",
+                condition=models.Q(state="executing"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id[:8]} attempt {self.number} ({self.state})"
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
 
 
 class PeriodicRun(models.Model):

@@ -1,7 +1,8 @@
 """The once-per-period declaration: `@periodic_job` over djhuey's `db_periodic_task`.
 
 Every consumer's scheduler enqueues a periodic job when its crontab matches; the enqueued task
-carries the period it covers (pinned at enqueue time, so a queue backlog cannot move it). The
+carries the period it covers (pinned from the minute the crontab matched, so a queue backlog
+cannot move it). The
 run then claims the unique PeriodicRun row for (job, period) and the job's huey lock; a second
 copy of the same period finds the row taken and is cancelled. A forced run takes over the row of
 a finished or failed period (counted and attributed); a run the reaper declared lost is taken
@@ -11,7 +12,6 @@ over by its re-enqueued copy.
 import contextvars
 import datetime as dt
 import logging
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -26,16 +26,15 @@ from huey.contrib.djhuey import HUEY, db_periodic_task
 from huey.exceptions import CancelExecution, TaskLockedException
 
 from . import clock
-from .adapter import task_name
+from .adapter import consumer_name, task_name
 from .exceptions import UnknownJobError
 from .models import PeriodicJobState, PeriodicRun
 from .periods import Period, period_containing, period_parse
-from .recorder import consumer_name, recorder
+from .recorder import recorder
 
 logger = logging.getLogger("apps.jobs")
 
 REGISTRY: dict[str, "JobSpec"] = {}
-_pinned = threading.local()  # scheduler thread: job name -> timestamp its crontab matched
 progress_sink: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
     "progress_sink", default=None
 )
@@ -122,14 +121,12 @@ def periodic_job(
     minute, hour, day, month, day_of_week = schedule.split()
     matches = crontab(minute, hour, day, month, day_of_week, strict=True)
 
-    def validate(timestamp: dt.datetime) -> bool:
-        if not matches(timestamp):
-            return False
-        _pinned.__dict__[name] = timestamp  # the enqueue right after reads it
-        return True
-
     def decorator(fn: Callable[[JobRun], dict | None]):
         spec = JobSpec(name, schedule, period, covers, fn, (fn.__doc__ or "").strip(), matches)
+
+        def on_schedule(task, timestamp: dt.datetime) -> None:
+            """The scheduler matched the crontab at `timestamp`: the task covers its period."""
+            task.kwargs.setdefault("period", spec.period_for(timestamp).key)
 
         def run(period: str | None = None, force: bool = False, requested_by: str = "", task=None):
             return periodic_run_execute(
@@ -139,8 +136,9 @@ def periodic_job(
         run.__name__ = run.__qualname__ = fn.__name__
         run.__module__ = fn.__module__
         spec.task = db_periodic_task(
-            validate, retries=retries, retry_delay=retry_delay, context=True, idempotent=True
-        )(run)
+            matches, retries=retries, retry_delay=retry_delay, context=True, idempotent=True,
+            job_name=name, on_schedule=staticmethod(on_schedule),
+        )(run)  # fmt: skip
         REGISTRY[name] = spec
         spec.task.spec = spec
         return spec.task
@@ -157,27 +155,9 @@ def job_spec(name: str) -> JobSpec:
         ) from None
 
 
-_spec_of_class: dict[type, JobSpec | None] = {}
-
-
 def spec_for_task(task) -> JobSpec | None:
-    """The periodic job a task instance belongs to, or None (cached per task class)."""
-    cls = type(task)
-    try:
-        return _spec_of_class[cls]
-    except KeyError:
-        found = [s for s in REGISTRY.values() if s.task.task_class is cls]
-        return _spec_of_class.setdefault(cls, found[0] if found else None)
-
-
-def pin_period(signal, task, *args) -> None:
-    """On enqueue, write the covered period into a periodic job's kwargs (huey receiver)."""
-    spec = spec_for_task(task)
-    if spec is None or task.kwargs.get("period"):
-        return
-    moment = _pinned.__dict__.pop(spec.name, None)
-    moment = moment.replace(tzinfo=dt.UTC) if moment else clock.now()
-    task.kwargs["period"] = spec.period_for(moment).key
+    """The periodic job a task instance belongs to, or None."""
+    return REGISTRY.get(getattr(type(task), "job_name", ""))
 
 
 def periodic_run_execute(

@@ -1,18 +1,23 @@
 """Task history from huey's signals, written in batches by a background thread.
 
 A signal handler only appends a small tuple to a list (the worker goes straight back to its
-task); a writer thread merges the events of each task and upserts one row per task every
-JOBS_HISTORY_FLUSH_SECONDS. Events reach the database from several processes in any order
-(the web process enqueues, a consumer executes), so each row keeps the state of the event with
-the highest rank: attempt * 10 + phase. Shutdown hooks and atexit flush what is left.
-In immediate mode (tests, inline runs) events are written at once, in the caller's transaction.
+task); a writer thread folds the events of each task into one TaskRun row (its latest state)
+and one TaskAttempt row per attempt, and upserts them every JOBS_HISTORY_FLUSH_SECONDS. Events
+reach the database from several processes in any order (the web process enqueues, a consumer
+executes), so a TaskRun row keeps the state of the event with the highest rank:
+attempt * 10 + phase.
+
+The buffer is for speed, not for correctness: a consumer releases a finished task from the
+broker's in-flight register only after the batch holding its outcome is written (`release_later`
+below), so a consumer killed with unwritten events still holds those tasks and the reaper marks
+them lost. In immediate mode (tests, inline runs) events are written at once.
 """
 
 import atexit
+import functools
 import json
 import logging
 import os
-import socket
 import threading
 import time
 import traceback
@@ -23,29 +28,23 @@ from django.db import close_old_connections, connection, transaction
 from huey import signals as S
 from huey.contrib.djhuey import HUEY
 
+from .adapter import attempt_of, consumer_name, describe
+
 logger = logging.getLogger("apps.jobs")
 
-PHASE = {
-    S.SIGNAL_ENQUEUED: 0,
-    S.SIGNAL_SCHEDULED: 0,
-    S.SIGNAL_EXECUTING: 1,
-}
+PHASE = {S.SIGNAL_ENQUEUED: 0, S.SIGNAL_SCHEDULED: 0, S.SIGNAL_EXECUTING: 1}
 RECORDED = (
     S.SIGNAL_ENQUEUED, S.SIGNAL_SCHEDULED, S.SIGNAL_EXECUTING, S.SIGNAL_COMPLETE,
     S.SIGNAL_ERROR, S.SIGNAL_RETRYING, S.SIGNAL_REVOKED, S.SIGNAL_LOCKED, S.SIGNAL_EXPIRED,
     S.SIGNAL_INTERRUPTED, S.SIGNAL_CANCELED, S.SIGNAL_TIMEOUT, S.SIGNAL_RATE_LIMITED,
 )  # fmt: skip
-NOTE = "note"
-COLUMNS = (
-    "task_id", "name", "queue", "args", "kwargs", "state", "rank", "attempt", "enqueued_at",
-    "started_at", "finished_at", "duration", "error", "traceback", "enqueued_by", "consumer",
-    "periodic_job", "period_key", "note", "created_at", "updated_at", "retry_of", "requeued_as",
-    "requested_by",
-)  # fmt: skip
-
-
-def consumer_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+# Outcomes of an attempt that ran (revoked and expired tasks never started one).
+ENDS_ATTEMPT = frozenset(RECORDED) - {
+    S.SIGNAL_ENQUEUED, S.SIGNAL_SCHEDULED, S.SIGNAL_EXECUTING, S.SIGNAL_REVOKED,
+    S.SIGNAL_EXPIRED,
+}  # fmt: skip
+NOTE, RESULT, LOST = "note", "result", "lost"
+MAX_RESULT_CHARS = 20_000
 
 
 class Recorder:
@@ -53,6 +52,7 @@ class Recorder:
 
     def __init__(self):
         self._events: list[tuple] = []
+        self._receipts: list = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -61,13 +61,28 @@ class Recorder:
 
     # -- the hot path: runs inside huey's worker, keep it tiny -----------------------------
     def on_signal(self, signal: str, task, exc: BaseException | None = None) -> None:
-        if signal == S.SIGNAL_EXECUTING or signal in PHASE:
-            attempt = max(1, type(task).default_retries - task.retries + 1)
-            if signal == S.SIGNAL_EXECUTING:  # huey may reset retries before the outcome
-                task._jobs_attempt = attempt
-        else:
-            attempt = getattr(task, "_jobs_attempt", 1)
-        event = (signal, task, task.args, task.kwargs, attempt, time.time(), exc)
+        self._add((signal, task, attempt_of(task), time.time(), exc))
+
+    def on_result(self, task, value, exc) -> None:
+        """huey's post-execute hook: keep what the task returned."""
+        if value is not None:
+            self._add((RESULT, task, attempt_of(task), time.time(), value))
+
+    def note(self, task, text: str) -> None:
+        """Attach an explanation to a task's row (e.g. why a periodic copy was cancelled)."""
+        if settings.JOBS_TASK_HISTORY:
+            self._add((NOTE, task, attempt_of(task), time.time(), text))
+
+    def release_later(self, receipt) -> None:
+        """Release a finished task's in-flight entry once its outcome (already buffered,
+        events come first) is written."""
+        if HUEY.immediate:  # its events were written at once
+            HUEY.release_now(receipt)
+            return
+        with self._lock:
+            self._receipts.append(receipt)
+
+    def _add(self, event: tuple) -> None:
         if HUEY.immediate:
             self.write([event])
             return
@@ -75,12 +90,6 @@ class Recorder:
             self._events.append(event)
         if self._writer is None or self._pid != os.getpid():
             self._start_writer()
-
-    def note(self, task, text: str) -> None:
-        """Attach an explanation to a task's row (e.g. why a periodic copy was cancelled)."""
-        if not settings.JOBS_TASK_HISTORY:
-            return
-        self.on_signal(NOTE, task, RuntimeError(text))
 
     # -- the writer -----------------------------------------------------------------------
     def _start_writer(self) -> None:
@@ -97,7 +106,7 @@ class Recorder:
         while True:
             self._wake.wait(settings.JOBS_HISTORY_FLUSH_SECONDS)
             self._wake.clear()
-            if not self._events:
+            if not self._events and not self._receipts:
                 if connected:  # idle: give the connection back (web processes mostly idle)
                     connection.close()
                     connected = False
@@ -106,160 +115,245 @@ class Recorder:
                 close_old_connections()
                 connected = True
                 self.flush()
-            except Exception:  # the database may be down for a moment: keep trying
+            except Exception:  # the database or the broker may be down: keep trying
                 logger.exception("task history flush failed")
                 time.sleep(1)
 
     def flush(self) -> int:
-        """Write every buffered event now; returns how many tasks were written."""
+        """Write every buffered event now, then release what it finished; returns how many
+        tasks were written."""
         with self._flush_lock:
             with self._lock:
                 events, self._events = self._events, []
-            if not events:
-                return 0
+                receipts, self._receipts = self._receipts, []
             try:
-                return self.write(events)
+                written = self.write(events) if events else 0
             except Exception:
-                with self._lock:  # keep them for the next attempt, in order
-                    self._events[:0] = events
+                self._keep(events, receipts)
                 raise
+            try:
+                if receipts:
+                    HUEY.release_now(*receipts)
+            except Exception:  # written, but still registered: release them next time
+                self._keep([], receipts)
+                raise
+            return written
+
+    def _keep(self, events: list, receipts: list) -> None:
+        with self._lock:  # for the next attempt, in order
+            self._events[:0] = events
+            self._receipts[:0] = receipts
 
     def write(self, events: list[tuple]) -> int:
-        rows = merge(events)
+        runs, attempts = merge(events)
         with transaction.atomic():
-            for start in range(0, len(rows), 500):
-                _upsert(rows[start : start + 500])
-        return len(rows)
+            for start in range(0, len(runs), 500):
+                _upsert(_run_sql, runs[start : start + 500])
+            for start in range(0, len(attempts), 500):
+                _upsert(_attempt_sql, attempts[start : start + 500])
+        return len(runs)
 
 
-def merge(events: list[tuple]) -> list[dict]:
-    """Fold a batch of events into one row per task, later and higher-ranked events winning."""
-    rows: dict[str, dict] = {}
+def record_lost(*, task, consumer: str, note: str) -> None:
+    """Write now (not buffered) that this attempt of `task` was lost with `consumer`."""
+    runs, attempts = merge([(LOST, task, attempt_of(task), time.time(), (consumer, note))])
+    _upsert(_run_sql, runs)
+    _upsert(_attempt_sql, attempts)
+
+
+def merge(events: list[tuple]) -> tuple[list[dict], list[dict]]:
+    """Fold a batch of events into one run row per task and one row per attempt that ran,
+    later and higher-ranked events winning."""
+    runs: dict[str, dict] = {}
+    attempts: dict[tuple[str, int], dict] = {}
     me = consumer_name()
-    for signal, task, args, kwargs, attempt, ts, exc in events:
-        at = ts  # epoch seconds: the database turns them into timestamps
-        row = rows.get(task.id) or rows.setdefault(task.id, _new_row(task, args, kwargs, at))
+    for signal, task, attempt, at, extra in events:
+        run = runs.get(task.id) or runs.setdefault(task.id, _new_run(task, at))
         if signal == NOTE:
-            row["note"] = str(exc)
+            run["note"] = extra
             continue
+        if signal == RESULT:
+            run["result"] = _json(extra)
+            continue
+        consumer = me
+        if signal == LOST:
+            consumer, run["note"] = extra
         phase = PHASE.get(signal, 2)
+        if phase == 1 or signal in ENDS_ATTEMPT or signal == LOST:
+            key = (task.id, attempt)
+            row = attempts.get(key) or attempts.setdefault(key, _new_attempt(task.id, attempt))
+            _attempt_event(row, signal, at, extra, consumer)
         rank = attempt * 10 + phase
-        if signal in (S.SIGNAL_ENQUEUED, S.SIGNAL_SCHEDULED):
-            row["enqueued_at"] = row["enqueued_at"] or at
-            row["enqueued_by"] = row["enqueued_by"] or me
-        if rank < row["rank"]:
+        if phase == 0:
+            run["enqueued_at"] = run["enqueued_at"] or at
+            run["enqueued_by"] = run["enqueued_by"] or me
+        if rank < run["rank"]:
             continue
-        row.update(state=signal, rank=rank, attempt=attempt, updated_at=at)
-        if signal == S.SIGNAL_EXECUTING:
-            row.update(started_at=at, consumer=me, finished_at=None, duration=None)
+        run.update(state=signal, rank=rank, attempt=attempt, updated_at=at)
+        if phase == 1:
+            run.update(started_at=at, consumer=consumer, finished_at=None, duration=None)
         elif phase == 2:
-            row["finished_at"] = at
-            if row["started_at"]:
-                row["duration"] = at - row["started_at"]
-        if signal == S.SIGNAL_ERROR and exc is not None:
-            row["error"] = repr(exc)[:2000]
-            row["traceback"] = "".join(traceback.format_exception(exc))[-20000:]
-    return list(rows.values())
+            run["finished_at"] = at
+            if signal == LOST:
+                run["consumer"] = consumer
+            if run["started_at"]:
+                run["duration"] = at - run["started_at"]
+        if signal == S.SIGNAL_ERROR and extra is not None:
+            run["error"] = repr(extra)[:2000]
+    return list(runs.values()), list(attempts.values())
 
 
-def _new_row(task, args, kwargs, at: float) -> dict:
-    from .periodic import spec_for_task
+def _attempt_event(row: dict, signal: str, at: float, extra, consumer: str) -> None:
+    row["consumer"] = consumer
+    if signal == S.SIGNAL_EXECUTING:
+        row.update(state=signal, started_at=at)
+        return
+    if signal != S.SIGNAL_RETRYING or row["state"] == S.SIGNAL_EXECUTING:
+        row["state"] = signal  # a retry keeps the outcome that caused it (error, timeout...)
+    row["finished_at"] = row["finished_at"] or at
+    if signal == S.SIGNAL_ERROR and extra is not None:
+        row["error"] = repr(extra)[:2000]
+        row["traceback"] = "".join(traceback.format_exception(extra))[-20000:]
 
-    spec = spec_for_task(task)
-    kwargs = {k: v for k, v in kwargs.items() if k != "task"}
+
+def _new_attempt(task_id: str, number: int) -> dict:
     return {
-        "task_id": task.id,
-        "name": f"{type(task).__module__}.{type(task).__name__}",
-        "queue": HUEY.name,
-        "args": list(args),
-        "kwargs": kwargs,
-        "state": S.SIGNAL_ENQUEUED,
-        "rank": 0,
-        "attempt": 1,
-        "enqueued_at": None,
-        "started_at": None,
-        "finished_at": None,
-        "duration": None,
-        "error": "",
-        "traceback": "",
-        "enqueued_by": "",
-        "consumer": "",
-        "periodic_job": spec.name if spec else "",
-        "period_key": str(kwargs.get("period") or "") if spec else "",
-        "note": "",
-        "created_at": at,
-        "updated_at": at,
-        "retry_of": "",
-        "requeued_as": "",
-        "requested_by": str(kwargs.get("requested_by") or ""),
-    }
+        "task_id": task_id, "number": number, "consumer": "", "state": S.SIGNAL_EXECUTING,
+        "started_at": None, "finished_at": None, "error": "", "traceback": "",
+    }  # fmt: skip
 
+
+def _new_run(task, at: float) -> dict:
+    name, args, kwargs = describe(task)
+    job = getattr(type(task), "job_name", "")
+    return {
+        "task_id": task.id, "name": name, "queue": HUEY.name, "args": args, "kwargs": kwargs,
+        "state": S.SIGNAL_ENQUEUED, "rank": 0, "attempt": 1, "enqueued_at": None,
+        "started_at": None, "finished_at": None, "duration": None, "error": "", "result": None,
+        "enqueued_by": "", "consumer": "", "periodic_job": job,
+        "period_key": str(kwargs.get("period") or "") if job else "", "note": "",
+        "created_at": at, "updated_at": at, "retry_of": "",
+        "requested_by": str(kwargs.get("requested_by") or ""),
+    }  # fmt: skip
+
+
+def _json(value) -> str:
+    """A task's return value as JSON text for the history (its repr when not JSON-able)."""
+    try:
+        text = json.dumps(value, cls=DjangoJSONEncoder)
+    except (TypeError, ValueError):
+        text = json.dumps(repr(value))
+    if len(text) > MAX_RESULT_CHARS:
+        text = json.dumps(text[:MAX_RESULT_CHARS] + "…")
+    return text
+
+
+# -- the two upserts: one JSON parameter per statement, times as epoch seconds ----------------
 
 TIMES = ("enqueued_at", "started_at", "finished_at", "created_at", "updated_at")
-# The SQL type of each column, for expanding a batch passed as one JSON document.
+RUN_COLUMNS = (
+    "task_id", "name", "queue", "args", "kwargs", "state", "rank", "attempt", "enqueued_at",
+    "started_at", "finished_at", "duration", "error", "result", "enqueued_by", "consumer",
+    "periodic_job", "period_key", "note", "created_at", "updated_at", "retry_of", "requested_by",
+)  # fmt: skip
+ATTEMPT_COLUMNS = (
+    "task_id", "number", "consumer", "state", "started_at", "finished_at", "error", "traceback",
+)  # fmt: skip
+# The SQL type of each non-text column, for expanding a batch passed as one JSON document.
 PG_TYPES = {
-    "rank": "integer", "attempt": "integer", "duration": "double precision",
-    "args": "jsonb", "kwargs": "jsonb", **dict.fromkeys(TIMES, "double precision"),
+    "rank": "integer", "attempt": "integer", "number": "integer",
+    "duration": "double precision", "args": "jsonb", "kwargs": "jsonb",
+    **dict.fromkeys(TIMES, "double precision"),
 }  # fmt: skip
 
 
-def _batch_source(is_pg: bool) -> str:
+def _source(columns: tuple[str, ...], is_pg: bool) -> str:
     """A SELECT over one JSON parameter holding every row: one placeholder per statement, so
     neither Python nor the driver spends time on thousands of parameters. Times travel as
-    epoch seconds and become timestamps in the database."""
+    epoch seconds and become timestamps in the database; a result travels as JSON text."""
     if is_pg:
-        spec = ", ".join(f"{c} {PG_TYPES.get(c, 'text')}" for c in COLUMNS)
-        picks = ", ".join(f"to_timestamp({c})" if c in TIMES else c for c in COLUMNS)
+        spec = ", ".join(f"{c} {PG_TYPES.get(c, 'text')}" for c in columns)
+        picks = ", ".join(
+            f"to_timestamp({c})" if c in TIMES else f"{c}::jsonb" if c == "result" else c
+            for c in columns
+        )
         return f"SELECT {picks} FROM jsonb_to_recordset(%s::jsonb) AS x({spec})"
     picks = ", ".join(
         f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', json_extract(value, '$.{c}'), 'unixepoch')"
         if c in TIMES
         else f"json_extract(value, '$.{c}')"
-        for c in COLUMNS
+        for c in columns
     )
     return f"SELECT {picks} FROM json_each(%s) WHERE true"  # WHERE: SQLite's upsert parse
 
 
-def _upsert(rows: list[dict]) -> None:
-    table = connection.ops.quote_name("jobs_taskrun")
-    is_pg = connection.vendor == "postgresql"
-    params = [json.dumps(rows, cls=DjangoJSONEncoder)]
-    newer = f"excluded.rank >= {table}.rank"
+@functools.cache
+def _run_sql(is_pg: bool) -> str:
+    t = '"jobs_taskrun"'
+    newer = f"excluded.rank >= {t}.rank"
 
     def when_newer(column: str) -> str:
-        return f"CASE WHEN {newer} THEN excluded.{column} ELSE {table}.{column} END"
+        return f"CASE WHEN {newer} THEN excluded.{column} ELSE {t}.{column} END"
 
-    sql = f"""
-        INSERT INTO {table} ({", ".join(COLUMNS)}) {_batch_source(is_pg)}
+    def unless_empty(column: str) -> str:
+        return f"CASE WHEN excluded.{column} <> '' THEN excluded.{column} ELSE {t}.{column} END"
+
+    return f"""
+        INSERT INTO {t} ({", ".join(RUN_COLUMNS)}) {_source(RUN_COLUMNS, is_pg)}
         ON CONFLICT (task_id) DO UPDATE SET
           state = {when_newer("state")},
           attempt = {when_newer("attempt")},
           started_at = CASE WHEN {newer} AND excluded.started_at IS NOT NULL
-                       THEN excluded.started_at ELSE {table}.started_at END,
+                       THEN excluded.started_at ELSE {t}.started_at END,
           finished_at = {when_newer("finished_at")},
           duration = CASE WHEN {newer} AND excluded.started_at IS NOT NULL
                      THEN excluded.duration
-                     WHEN {newer} AND excluded.finished_at IS NOT NULL AND {table}.started_at
+                     WHEN {newer} AND excluded.finished_at IS NOT NULL AND {t}.started_at
                      IS NOT NULL THEN {
-        _seconds_between("excluded.finished_at", f"{table}.started_at", is_pg)
+        _seconds_between("excluded.finished_at", f"{t}.started_at", is_pg)
     }
-                     ELSE {table}.duration END,
+                     ELSE {t}.duration END,
           consumer = CASE WHEN excluded.consumer <> '' AND {newer}
-                     THEN excluded.consumer ELSE {table}.consumer END,
-          enqueued_at = COALESCE({table}.enqueued_at, excluded.enqueued_at),
-          enqueued_by = CASE WHEN {table}.enqueued_by = '' THEN excluded.enqueued_by
-                        ELSE {table}.enqueued_by END,
-          error = CASE WHEN excluded.error <> '' THEN excluded.error ELSE {table}.error END,
-          traceback = CASE WHEN excluded.traceback <> '' THEN excluded.traceback
-                      ELSE {table}.traceback END,
-          note = CASE WHEN excluded.note <> '' THEN excluded.note ELSE {table}.note END,
-          period_key = CASE WHEN {table}.period_key = '' THEN excluded.period_key
-                       ELSE {table}.period_key END,
-          rank = CASE WHEN {newer} THEN excluded.rank ELSE {table}.rank END,
+                     THEN excluded.consumer ELSE {t}.consumer END,
+          enqueued_at = COALESCE({t}.enqueued_at, excluded.enqueued_at),
+          enqueued_by = CASE WHEN {t}.enqueued_by = '' THEN excluded.enqueued_by
+                        ELSE {t}.enqueued_by END,
+          error = {unless_empty("error")},
+          result = COALESCE(excluded.result, {t}.result),
+          note = {unless_empty("note")},
+          period_key = CASE WHEN {t}.period_key = '' THEN excluded.period_key
+                       ELSE {t}.period_key END,
+          rank = CASE WHEN {newer} THEN excluded.rank ELSE {t}.rank END,
           updated_at = excluded.updated_at
     """
+
+
+@functools.cache
+def _attempt_sql(is_pg: bool) -> str:
+    a = '"jobs_taskattempt"'
+    return f"""
+        INSERT INTO {a} ({", ".join(ATTEMPT_COLUMNS)}) {_source(ATTEMPT_COLUMNS, is_pg)}
+        ON CONFLICT (task_id, number) DO UPDATE SET
+          consumer = CASE WHEN excluded.consumer <> '' THEN excluded.consumer
+                     ELSE {a}.consumer END,
+          started_at = COALESCE({a}.started_at, excluded.started_at),
+          state = CASE WHEN excluded.state = 'retrying' AND {a}.finished_at IS NOT NULL
+                       THEN {a}.state
+                       WHEN excluded.finished_at IS NOT NULL OR {a}.finished_at IS NULL
+                       THEN excluded.state ELSE {a}.state END,
+          finished_at = COALESCE(excluded.finished_at, {a}.finished_at),
+          error = CASE WHEN excluded.error <> '' THEN excluded.error ELSE {a}.error END,
+          traceback = CASE WHEN excluded.traceback <> '' THEN excluded.traceback
+                      ELSE {a}.traceback END
+    """
+
+
+def _upsert(statement, rows: list[dict]) -> None:
+    if not rows:
+        return
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        sql = statement(connection.vendor == "postgresql")
+        cursor.execute(sql, [json.dumps(rows, cls=DjangoJSONEncoder)])
 
 
 def _seconds_between(later: str, earlier: str, is_pg: bool) -> str:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from . import clock
-from .models import PeriodicJobState, PeriodicRun, WorkerHeartbeat
+from .models import PeriodicJobState, PeriodicRun, TaskAttempt, WorkerHeartbeat
 from .periodic import REGISTRY
 
 
@@ -101,3 +101,8 @@ def redacted(value):
     if isinstance(value, list):
         return [redacted(v) for v in value]
     return value
+
+
+def task_attempts(*, task_id: str, limit: int = 100) -> list[TaskAttempt]:
+    """A task's attempts, first to last (retries and re-runs after a lost consumer)."""
+    return list(TaskAttempt.objects.filter(task_id=task_id).order_by("number")[:limit])

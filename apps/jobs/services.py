@@ -3,20 +3,18 @@
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from . import clock
 from .adapter import task_class
 from .exceptions import TaskRunStateError, UnknownTaskError
-from .models import PeriodicJobState, PeriodicRun, TaskRun, WorkerHeartbeat
+from .models import PeriodicJobState, PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from .periodic import REGISTRY, job_spec
 from .recorder import recorder
-from .signals import run_lost
 
 logger = logging.getLogger("apps.jobs")
 FINISHED = [
@@ -98,6 +96,8 @@ def periodic_job_enqueue(
     spec = job_spec(name)
     if period_key:
         spec.parse_period(period_key)  # fail here, not in a consumer
+    else:  # pinned now: a queue backlog cannot move it
+        period_key = spec.period_for(clock.now()).key
     return spec.task(period=period_key, force=force, requested_by=requested_by)
 
 
@@ -135,79 +135,6 @@ def periodic_job_pause(*, name: str, paused: bool, changed_by: str) -> PeriodicJ
     return state
 
 
-@dataclass
-class ReapResult:
-    lost: int = 0
-    requeued: int = 0
-
-
-def dead_consumers(*, now: dt.datetime | None = None) -> list[str]:
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(seconds=settings.JOBS_CONSUMER_DEAD_AFTER_SECONDS)
-    return list(
-        WorkerHeartbeat.objects.filter(
-            Q(last_seen__lt=cutoff) | Q(stopped_at__isnull=False)
-        ).values_list("consumer", flat=True)
-    )
-
-
-def task_runs_reap(*, now: dt.datetime | None = None, limit: int = 1000) -> ReapResult:
-    """Mark runs executing on dead consumers `lost`; re-enqueue idempotent ones, once."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(seconds=settings.JOBS_CONSUMER_DEAD_AFTER_SECONDS)
-    alive = WorkerHeartbeat.objects.filter(last_seen__gte=cutoff, stopped_at__isnull=True)
-    executing = TaskRun.objects.filter(state=TaskRun.State.EXECUTING)
-    orphaned = executing.filter(
-        Q(consumer__in=dead_consumers(now=now))
-        | (~Q(consumer__in=alive.values("consumer")) & Q(started_at__lt=cutoff))
-    )
-    interrupted = TaskRun.objects.filter(state=TaskRun.State.INTERRUPTED, requeued_as="")
-    result = ReapResult()
-    for run in list(orphaned[:limit]) + list(interrupted[:limit]):
-        lost, requeued = _reap_one(run)
-        result.lost += lost
-        result.requeued += requeued
-    if result.lost or result.requeued:
-        logger.warning("reaper: %s runs lost, %s re-enqueued", result.lost, result.requeued)
-    return result
-
-
-@transaction.atomic
-def _reap_one(run: TaskRun) -> tuple[int, int]:
-    lost = 0
-    if run.state == TaskRun.State.EXECUTING:
-        lost = TaskRun.objects.filter(pk=run.pk, state=TaskRun.State.EXECUTING).update(
-            state=TaskRun.State.LOST,
-            finished_at=timezone.now(),
-            note=f"consumer {run.consumer} stopped answering",
-        )
-        if not lost:
-            return 0, 0  # it finished, or another reaper got there first
-    if run.periodic_job:
-        PeriodicRun.objects.filter(
-            job=run.periodic_job, task_id=run.task_id, status=PeriodicRun.Status.RUNNING
-        ).update(status=PeriodicRun.Status.LOST, finished_at=timezone.now())
-        if run.periodic_job in REGISTRY:
-            REGISTRY[run.periodic_job].lock.clear()  # its holder is dead
-    try:
-        idempotent = getattr(_task_class(run.name), "idempotent", False)
-    except TaskRunStateError:
-        idempotent = False
-    claimed = TaskRun.objects.filter(pk=run.pk, requeued_as="")
-    requeue = idempotent and claimed.update(requeued_as="pending")
-    if lost:
-        run_lost.send(
-            sender=TaskRun, task_name=run.name, task_id=run.task_id, attempt=run.attempt,
-            args=list(run.args), kwargs=dict(run.kwargs), consumer=run.consumer,
-            requeued=bool(requeue),
-        )  # fmt: skip
-    if not requeue:
-        return lost, 0
-    copy = _enqueue_copy(run, requested_by="reaper", note=f"re-run of lost {run.task_id}")
-    TaskRun.objects.filter(pk=run.pk).update(requeued_as=copy.task_id)
-    return lost, 1
-
-
 def task_runs_prune(
     *,
     older_than_days: int | None = None,
@@ -218,7 +145,9 @@ def task_runs_prune(
     days = settings.JOBS_HISTORY_RETENTION_DAYS if older_than_days is None else older_than_days
     cutoff = timezone.now() - dt.timedelta(days=days)
     old = TaskRun.objects.filter(created_at__lt=cutoff, state__in=FINISHED)
-    deleted = delete_in_batches(old, batch_size=batch_size, progress=progress)
+    deleted = delete_in_batches(
+        old, batch_size=batch_size, progress=progress, before=_delete_attempts_of
+    )
     finished = PeriodicRun.objects.filter(started_at__lt=cutoff).exclude(
         status=PeriodicRun.Status.RUNNING
     )
@@ -228,17 +157,30 @@ def task_runs_prune(
     return deleted
 
 
-def delete_in_batches(queryset, *, batch_size: int, progress: Callable | None = None) -> int:
+def _delete_attempts_of(runs) -> None:
+    TaskAttempt.objects.filter(task_id__in=runs.values("task_id")).delete()
+
+
+def delete_in_batches(
+    queryset,
+    *,
+    batch_size: int,
+    progress: Callable | None = None,
+    before: Callable | None = None,
+) -> int:
     """Delete a queryset's rows in primary-key ranges of about `batch_size` rows.
 
     Each batch is one `DELETE ... WHERE pk > last AND pk <= edge`: bounded memory, short
     transactions, no long parameter lists, and no batch rescans rows deleted before it.
+    `before(batch)` runs first on each batch (e.g. to delete rows that hang off it).
     """
     total = last = 0
     while True:
         rest = queryset.filter(pk__gt=last)
         edge = list(rest.order_by("pk").values_list("pk", flat=True)[batch_size - 1 : batch_size])
         batch = rest.filter(pk__lte=edge[0]) if edge else rest
+        if before is not None:
+            before(batch)
         deleted, _ = batch.delete()
         total += deleted
         if not edge:

@@ -3,14 +3,15 @@ import time
 from huey.contrib.djhuey import HUEY, db_task
 
 from .periodic import JobRun, periodic_job
-from .services import task_runs_prune, task_runs_reap
+from .reaper import task_runs_reap
+from .services import task_runs_prune
 
 
 @periodic_job(name="reaper", schedule="* * * * *", period="minute")
 def task_runs_reap_task(run: JobRun) -> dict:
-    """Mark runs on dead consumers lost and re-enqueue the idempotent ones once."""
+    """Mark what dead consumers held lost and re-enqueue the idempotent ones, once."""
     result = task_runs_reap()
-    return {"lost": result.lost, "requeued": result.requeued}
+    return {"lost": result.lost, "requeued": result.requeued, "released": result.released}
 
 
 @periodic_job(name="history_retention", schedule="30 3 * * *", period="day")

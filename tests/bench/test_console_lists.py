@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 INSERT = """
 INSERT INTO jobs_taskrun (task_id, name, queue, args, kwargs, state, rank, attempt, enqueued_at,
-    started_at, finished_at, duration, error, traceback, enqueued_by, consumer, periodic_job,
-    period_key, note, retry_of, requeued_as, requested_by, created_at, updated_at)
+    started_at, finished_at, duration, error, enqueued_by, consumer, periodic_job,
+    period_key, note, retry_of, requested_by, created_at, updated_at)
 SELECT md5(i::text), (ARRAY['apps.mail.tasks.email_deliver_task',
         'apps.jobs.tasks.jobs_canary_task',
         'apps.billing.tasks.record_usage_task', 'apps.summaries.tasks.summarize_task',
@@ -28,8 +28,8 @@ SELECT md5(i::text), (ARRAY['apps.mail.tasks.email_deliver_task',
     'summasaas', jsonb_build_array(i, 'org-' || (i %% 5000)), '{}'::jsonb,
     CASE WHEN i %% 50 = 0 THEN 'error' WHEN i %% 997 = 0 THEN 'executing' ELSE 'complete' END,
     12, 1, t, t, t + interval '1 second', 0.2 + (i %% 7) / 10.0,
-    CASE WHEN i %% 50 = 0 THEN 'RuntimeError(''boom'')' ELSE '' END, '', 'web:1',
-    'host-' || (i %% 8) || ':1', '', '', '', '', '', '', t, t
+    CASE WHEN i %% 50 = 0 THEN 'RuntimeError(''boom'')' ELSE '' END, 'web:1',
+    'host-' || (i %% 8) || ':1', '', '', '', '', '', t, t
 FROM generate_series(1, %s) AS i, LATERAL (SELECT now() - i * interval '1 second' AS t) AS s
 """
 

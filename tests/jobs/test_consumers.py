@@ -10,7 +10,7 @@ import uuid
 from django.db.models import Count, Q
 from huey.contrib.djhuey import HUEY
 
-from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
+from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from apps.jobs.recorder import recorder
 from apps.jobs.services import periodic_job_enqueue
 from apps.jobs.tasks import jobs_canary_task
@@ -41,11 +41,12 @@ def test_a_consumer_records_history_and_heartbeats_and_flushes_on_clean_shutdown
 
     done = run_of(ok.id)
     pid = str(consumer.process.pid)
-    assert done.state == "complete" and done.consumer.endswith(pid)
-    assert done.enqueued_by and not done.enqueued_by.endswith(pid)  # this process enqueued it
-    assert done.kwargs == {"token": "ok"} and done.duration is not None
+    assert done.state == "complete" and f":{pid}:" in done.consumer
+    assert done.enqueued_by and f":{pid}:" not in done.enqueued_by  # this process enqueued it
+    assert done.kwargs == {"token": "ok"} and done.duration is not None and done.result == 1
     error = run_of(failed.id)
-    assert "the canary was asked to fail" in error.traceback and error.attempt == 1
+    [attempt] = TaskAttempt.objects.filter(task_id=failed.id)
+    assert "the canary was asked to fail" in attempt.traceback and error.attempt == 1
     beats = WorkerHeartbeat.objects.filter(pid=consumer.process.pid)
     beat = wait_until(lambda: beats.filter(workers=2).first())  # both worker threads seen
     assert "huey" in beat.version and beat.stopped_at is None
@@ -69,16 +70,16 @@ def test_a_task_on_a_killed_consumer_is_marked_lost_and_completes_exactly_once(h
     time.sleep(2.5)  # the dead consumer's heartbeat goes stale
     periodic_job_enqueue(name="reaper", requested_by="test", force=True)  # this minute ran
 
-    lost = wait_until(lambda: (r := run_of(slow.id)) and r.requeued_as and r, timeout=20)
-    assert lost.state == "lost" and str(doomed.process.pid) in lost.consumer
-    copy = wait_until(lambda: (r := run_of(lost.requeued_as)) and r.state == "complete" and r)
-    assert copy.retry_of == slow.id and copy.kwargs == {"seconds": 3, "token": token}
-    assert copy.consumer.endswith(str(survivor.process.pid))
+    done = wait_until(lambda: (r := run_of(slow.id)) and r.state == "complete" and r, timeout=20)
+    assert done.attempt == 2 and f":{survivor.process.pid}:" in done.consumer
+    attempts = TaskAttempt.objects.filter(task_id=slow.id).order_by("number")
+    assert [a.state for a in attempts] == ["lost", "complete"]
+    assert f":{doomed.process.pid}:" in attempts[0].consumer
     assert canary_count(token) == 1
 
     periodic_job_enqueue(name="reaper", requested_by="test", force=True)
     time.sleep(1.5)
-    assert TaskRun.objects.filter(retry_of=slow.id).count() == 1  # re-enqueued once only
+    assert TaskAttempt.objects.filter(task_id=slow.id).count() == 2  # re-enqueued once only
     assert canary_count(token) == 1
 
 

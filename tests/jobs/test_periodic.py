@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from apps.jobs.exceptions import PeriodError
-from apps.jobs.models import PeriodicRun, TaskRun
+from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun
 from apps.jobs.periodic import REGISTRY, job_spec
 from apps.jobs.periods import period_containing, period_parse
 from apps.jobs.services import periodic_job_pause, task_run_retry
@@ -104,7 +104,9 @@ def test_a_failed_run_records_its_traceback_and_a_retry_reruns_the_period(monkey
     run = PeriodicRun.objects.get()
     assert run.status == "failed" and "roll-up exploded" in run.error
     failed = TaskRun.objects.get(periodic_job="analytics_hourly")
-    assert failed.state == "error" and "RuntimeError" in failed.traceback
+    assert failed.state == "error" and "RuntimeError" in failed.error
+    [attempt] = TaskAttempt.objects.filter(task_id=failed.task_id)
+    assert attempt.state == "error" and "roll-up exploded" in attempt.traceback
     monkeypatch.undo()
     copy = task_run_retry(run=failed, requested_by="ops")
     assert copy.retry_of == failed.task_id

@@ -1,18 +1,32 @@
-"""The reaper, in-process: what it tells the apps above through `run_lost`."""
+"""The reaper, in-process: what a dead consumer held becomes `lost`, is announced through
+`run_lost`, and (declared idempotent) is enqueued again as its next attempt, exactly once.
+
+A consumer is simulated on the broker's in-flight register itself (immediate mode keeps it in
+memory); the kill tests in test_kills.py do the same with real processes and SIGKILL.
+"""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
-from apps.jobs.adapter import task_name
-from apps.jobs.models import TaskRun, WorkerHeartbeat
-from apps.jobs.services import task_runs_reap
+from apps.jobs.adapter import (
+    attempt_of,
+    consumer_name,
+    inflight_consumers,
+    inflight_tasks,
+    task_name,
+)
+from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
+from apps.jobs.periodic import job_spec
+from apps.jobs.reaper import task_runs_reap
 from apps.jobs.signals import run_lost
 from apps.jobs.tasks import jobs_canary_task
 from apps.mail.tasks import email_deliver_task
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
+DEAD, ALIVE = "gone:1:dead", "here:2:live"
 
 
 @pytest.fixture
@@ -27,28 +41,132 @@ def heard():
     run_lost.disconnect(receiver)
 
 
-def dead_consumer(name: str = "gone:1") -> str:
+@pytest.fixture(autouse=True)
+def consumers():
+    HUEY.flush()
     long_ago = timezone.now() - dt.timedelta(hours=1)
-    WorkerHeartbeat.objects.create(consumer=name, host="gone", pid=1, last_seen=long_ago)
-    return name
+    WorkerHeartbeat.objects.create(consumer=DEAD, host="gone", pid=1, last_seen=long_ago)
+    WorkerHeartbeat.objects.create(consumer=ALIVE, host="here", pid=2)
+    yield
+    HUEY.flush()
 
 
-def test_a_run_on_a_dead_consumer_is_announced_once_with_its_arguments(heard):
-    consumer = dead_consumer()
-    for task_id, task in (("mail-1", email_deliver_task), ("canary-1", jobs_canary_task)):
-        TaskRun.objects.create(
-            task_id=task_id, name=task_name(task), state="executing", consumer=consumer,
-            args=[42], kwargs={"k": "v"}, started_at=timezone.now() - dt.timedelta(hours=1),
-        )  # fmt: skip
+def taken(consumer: str, wrapper, *args, **kwargs):
+    """`consumer` dequeues this task (it is now registered to it) and starts it."""
+    task = wrapper.s(*args, **kwargs)
+    HUEY.storage.enqueue(HUEY.serialize_task(task))
+    HUEY.storage.take(consumer)
+    return task
+
+
+def queued() -> list:
+    return [HUEY.deserialize_task(data) for data in HUEY.storage.enqueued_items()]
+
+
+def test_an_idempotent_task_of_a_dead_consumer_is_lost_then_enqueued_again_once(heard):
+    task = taken(DEAD, jobs_canary_task, token="t1")
+    survivor = taken(ALIVE, jobs_canary_task, token="t2")
+
+    result = task_runs_reap()
+    assert (result.lost, result.requeued) == (1, 1)
+    run = TaskRun.objects.get(task_id=task.id)
+    assert (run.state, run.attempt, run.consumer) == ("lost", 1, DEAD)
+    assert "enqueued again as attempt 2" in run.note
+    attempt = TaskAttempt.objects.get(task_id=task.id)
+    assert (attempt.number, attempt.state, attempt.consumer) == (1, "lost", DEAD)
+    [again] = queued()
+    assert (again.id, attempt_of(again), again.kwargs) == (task.id, 2, {"token": "t1"})
+    assert heard == [{
+        "task_name": "apps.jobs.tasks.jobs_canary_task", "task_id": task.id, "attempt": 1,
+        "args": [], "kwargs": {"token": "t1"}, "consumer": DEAD, "requeued": True,
+    }]  # fmt: skip
+
+    assert task_runs_reap().lost == 0  # nothing left to reap: enqueued exactly once
+    assert len(queued()) == 1 and len(heard) == 1
+    assert DEAD not in inflight_consumers()  # its empty register is forgotten
+    assert [t.id for t, _, _ in inflight_tasks(ALIVE)] == [survivor.id]  # alive: untouched
+
+
+def test_the_next_attempt_runs_on_a_survivor_and_both_attempts_are_kept():
+    task = taken(DEAD, jobs_canary_task, token="t3")
     task_runs_reap()
-    task_runs_reap()  # a second pass finds nothing new to announce
-    by_id = {call["task_id"]: call for call in heard}
-    assert len(heard) == 2
-    assert by_id["mail-1"] == {
-        "task_name": "apps.mail.tasks.email_deliver_task", "task_id": "mail-1", "attempt": 1,
-        "args": [42], "kwargs": {"k": "v"}, "consumer": consumer, "requeued": False,
-    }  # fmt: skip
-    assert by_id["canary-1"]["requeued"] is True  # declared idempotent: enqueued again
-    assert set(TaskRun.objects.filter(task_id__in=by_id).values_list("state", flat=True)) == {
-        "lost"
-    }
+    again = HUEY.dequeue()  # a surviving consumer's cycle: dequeue (registers), execute
+    HUEY.execute(again)
+    assert inflight_tasks(consumer_name()) == []  # released once its outcome is written
+    run = TaskRun.objects.get(task_id=task.id)
+    assert (run.state, run.attempt) == ("complete", 2)
+    attempts = TaskAttempt.objects.filter(task_id=task.id).order_by("number")
+    assert [(a.number, a.state) for a in attempts] == [(1, "lost"), (2, "complete")]
+    assert HUEY.storage.incr("jobs.canary.t3", 0) == 1
+
+
+def test_an_email_delivery_lost_mid_send_is_announced_and_never_enqueued_again(heard):
+    task = taken(DEAD, email_deliver_task, 42)
+    assert task_runs_reap().requeued == 0
+    assert queued() == []
+    run = TaskRun.objects.get(task_id=task.id)
+    assert run.state == "lost" and "not declared idempotent" in run.note
+    assert [(h["task_name"], h["args"], h["requeued"]) for h in heard] == [
+        (task_name(email_deliver_task), [42], False)
+    ]
+
+
+def test_a_task_whose_outcome_was_written_is_only_released(heard):
+    task = taken(DEAD, jobs_canary_task, token="t4")
+    TaskRun.objects.create(task_id=task.id, name=task_name(task), state="complete", attempt=1)
+    result = task_runs_reap()
+    assert (result.lost, result.released) == (0, 1)
+    assert queued() == [] and heard == []
+    assert TaskRun.objects.get(task_id=task.id).state == "complete"
+
+
+def test_a_consumer_that_registered_moments_ago_without_a_heartbeat_yet_is_alive(settings):
+    taken("new:3:born", jobs_canary_task)
+    assert task_runs_reap().lost == 0
+    settings.JOBS_CONSUMER_DEAD_AFTER_SECONDS = 0  # ...but one that never beat at all is dead
+    assert task_runs_reap(now=timezone.now() + dt.timedelta(seconds=1)).lost == 1
+
+
+def test_a_task_lost_too_often_is_not_enqueued_again(settings):
+    settings.JOBS_LOST_MAX_ATTEMPTS = 2
+    task = taken(DEAD, jobs_canary_task)
+    task_runs_reap()
+    [again] = queued()
+    HUEY.storage.dequeue()
+    HUEY.storage.enqueue(HUEY.serialize_task(again))
+    HUEY.storage.take(DEAD)  # the second attempt dies with its consumer too
+    assert task_runs_reap().requeued == 0
+    assert "not enqueued again after 2 lost attempts" in TaskRun.objects.get(task_id=task.id).note
+
+
+def test_a_receiver_that_fails_leaves_the_run_registered_for_the_next_pass(heard):
+    def broken(sender, **kwargs):
+        raise RuntimeError("the mail app is down")
+
+    task = taken(DEAD, jobs_canary_task)
+    run_lost.connect(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            task_runs_reap()
+    finally:
+        run_lost.disconnect(broken)
+    assert not TaskRun.objects.filter(task_id=task.id).exists()  # rolled back
+    assert queued() == [] and [t.id for t, _, _ in inflight_tasks(DEAD)] == [task.id]
+    assert task_runs_reap().requeued == 1  # the next pass does it all
+
+
+def test_a_lost_periodic_run_frees_its_period_and_lock_for_its_next_attempt():
+    spec = job_spec("analytics_hourly")
+    task = taken(DEAD, spec.task, period="2026-11-25T09")
+    PeriodicRun.objects.create(
+        job=spec.name, period_key="2026-11-25T09", status="running", task_id=task.id,
+        period_start=timezone.now(), period_end=timezone.now(), consumer=DEAD,
+    )  # fmt: skip
+    spec.lock.acquire()
+    task_runs_reap()
+    assert PeriodicRun.objects.get(job=spec.name).status == "lost"
+    assert not spec.lock.is_locked()
+    [again] = queued()
+    HUEY.execute(again)  # the next attempt takes the period over
+    run = PeriodicRun.objects.get(job=spec.name)
+    assert (run.status, run.runs, run.task_id) == ("succeeded", 2, task.id)

@@ -30,7 +30,7 @@ from apps.console.mixins import OperatorMixin
 from apps.console.objects import ObjectUrlsMixin, admin_object_or_404
 from apps.jobs.exceptions import JobsError
 from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
-from apps.jobs.selectors import redacted
+from apps.jobs.selectors import redacted, task_attempts
 from apps.jobs.services import FINISHED
 
 from ..selectors import PERIODIC_COLOURS
@@ -104,21 +104,22 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
             "period_key", "requested_by", "note"]}),
         (_("Timing"), {"fields": [
             "created_at", "enqueued_at", "started_at", "finished_at", "duration_display"]}),
-        (_("Arguments"), {"fields": ["arguments"], "classes": ["tab"]}),
-        (_("Attempt timeline"), {"fields": ["timeline"], "classes": ["tab"]}),
-        (_("Traceback"), {"fields": ["error", "traceback_display"], "classes": ["tab"]}),
+        (_("Attempts"), {"fields": ["attempts"], "classes": ["tab"]}),
+        (_("Arguments and result"), {"fields": ["arguments", "result_display"],
+                                     "classes": ["tab"]}),
+        (_("Runs of this task"), {"fields": ["timeline"], "classes": ["tab"]}),
     ]  # fmt: skip
     readonly_fields = [
         "task_id", "name", "state_label", "attempt", "queue", "consumer", "periodic_job",
         "period_key", "requested_by", "note", "created_at", "enqueued_at", "started_at",
-        "finished_at", "duration_display", "arguments", "timeline", "error", "traceback_display",
+        "finished_at", "duration_display", "arguments", "result_display", "timeline", "attempts",
     ]  # fmt: skip
 
     def get_queryset(self, request):
         # The list never needs the big text columns.
         queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
-            queryset = queryset.defer("traceback", "args", "kwargs", "error")
+            queryset = queryset.defer("args", "kwargs", "error", "result", "note")
         return queryset
 
     def get_search_results(self, request, queryset, search_term):
@@ -176,13 +177,25 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
             json.dumps(shown, indent=2, default=str),
         )
 
-    @display(description=_("Traceback"))
-    def traceback_display(self, obj: TaskRun) -> str:
-        if not obj.traceback:
+    @display(description=_("Result (sensitive values hidden)"))
+    def result_display(self, obj: TaskRun) -> str:
+        if obj.result is None:
             return "—"
         return format_html(
-            "<pre class='text-xs overflow-x-auto' style='white-space:pre-wrap'>{}</pre>",
-            obj.traceback,
+            "<pre class='text-xs' style='white-space:pre-wrap' data-testid='result'>{}</pre>",
+            json.dumps(redacted(obj.result), indent=2, default=str),
+        )
+
+    @display(description=_("Each attempt, first to last"))
+    def attempts(self, obj: TaskRun) -> str:
+        return render_to_string(
+            "console/jobs/attempts.html",
+            {
+                "attempts": [
+                    (attempt, STATE_COLOURS.get(attempt.state, ""))
+                    for attempt in task_attempts(task_id=obj.task_id)
+                ]
+            },
         )
 
     @display(description=_("Runs of this task, oldest first"))

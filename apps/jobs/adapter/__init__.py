@@ -1,0 +1,129 @@
+"""The one place that knows huey's internals: its task registry, its message format, its
+worker's dequeue/execute cycle and its scheduler's timing. Settings name the Huey classes below
+(`HUEY["huey_class"]`); nothing is patched at import.
+
+Reliable fetch, after Sidekiq's super_fetch: a consumer takes a task off the queue and, in the
+same atomic step, registers it under its own name in an in-flight register the broker keeps
+(Redis: BLMOVE into a list per consumer; SqliteHuey: a row written in the dequeue's
+transaction). The entry leaves the register once the task's fate is durable: at once when huey
+puts the task back (a retry, a future eta), after the task history holding its outcome is
+written when history is on (recorder.py releases in batches after each flush), at once when it
+is off. Whatever dies, each task is in the queue, in the schedule, registered to a consumer,
+or has its outcome written. The reaper (services.reaper) empties the registers of consumers
+whose heartbeat stopped, after Oban's Lifeline: mark the runs lost, re-run only what is safe.
+
+The attempt number travels with the task (`task.attempt`, 1 for the first): a retry or a
+re-run after loss is the next attempt of the same task id.
+"""
+
+import functools
+import logging
+
+from huey.api import Task, TaskWrapper
+from huey.exceptions import HueyException
+
+from ..exceptions import UnknownTaskError
+from .reliable import RedisHuey, SqliteHuey, attempt_of, consumer_name, next_attempt
+
+__all__ = [
+    "RedisHuey",
+    "SqliteHuey",
+    "attempt_of",
+    "consumer_name",
+    "describe",
+    "inflight_consumers",
+    "inflight_forget",
+    "inflight_rescue",
+    "inflight_tasks",
+    "next_attempt",
+    "task_class",
+    "task_name",
+    "task_names",
+]
+logger = logging.getLogger("apps.jobs")
+
+
+def _huey():
+    from huey.contrib.djhuey import HUEY  # not at import: djhuey imports this module first
+
+    return HUEY
+
+
+# -- the task registry ------------------------------------------------------------------------
+
+
+def task_name(task) -> str:
+    """The dotted name huey registers a task under, from a task, its class or its wrapper."""
+    if isinstance(task, TaskWrapper):
+        task = task.task_class
+    elif isinstance(task, Task):
+        task = type(task)
+    return _huey()._registry.task_to_string(task)
+
+
+def task_class(name: str) -> type[Task]:
+    """The task class registered under `name`; UnknownTaskError when this code has none."""
+    try:
+        return _huey()._registry.string_to_task(name)
+    except HueyException as exc:
+        raise UnknownTaskError(f"{name} is not a task this code base defines.") from exc
+
+
+def task_names() -> list[str]:
+    """Every task this code base registers with huey, sorted."""
+    return sorted(_huey()._registry._registry)
+
+
+# huey's django.tasks backend runs every `@task` through this one huey task, whose arguments
+# are the Django task's import path, its args and its kwargs (tasks_backend._execute_django_task).
+DJANGO_TASKS = "huey.contrib.djhuey.tasks_backend.djtasks.run"
+
+
+@functools.cache
+def _name_of_class(cls: type) -> str:
+    return _huey()._registry.task_to_string(cls)
+
+
+def describe(task: Task) -> tuple[str, list, dict]:
+    """A task as the history shows it: its name, args and kwargs; a django.tasks task under
+    its own import path and arguments, not huey's wrapper."""
+    name = _name_of_class(type(task))
+    if name == DJANGO_TASKS and len(task.args) == 3:
+        path, args, kwargs = task.args
+        return str(path), list(args), dict(kwargs)
+    return name, list(task.args), {k: v for k, v in task.kwargs.items() if k != "task"}
+
+
+# -- the in-flight register, read by the reaper ------------------------------------------------
+
+
+def inflight_consumers() -> dict[str, float]:
+    """Consumers holding an in-flight register, with when each registered (epoch seconds)."""
+    return _huey().storage.registered()
+
+
+def inflight_tasks(consumer: str) -> list[tuple[Task | None, object, bytes]]:
+    """What `consumer` has taken and not released: (task or None if unreadable, receipt, data)."""
+    huey_ = _huey()
+    taken = []
+    for data, receipt in huey_.storage.taken_by(consumer):
+        try:
+            task = huey_.deserialize_task(data)
+        except Exception:  # a task class this code no longer has: reported, never re-run
+            logger.exception("in-flight task of %s cannot be read", consumer)
+            task = None
+        taken.append((task, receipt, data))
+    return taken
+
+
+def inflight_rescue(consumer: str, receipt, *, requeue: Task | None = None) -> bool:
+    """Remove one entry from a dead consumer's register and, atomically with it, enqueue
+    `requeue` at the head of the queue; False when someone else removed it first."""
+    huey_ = _huey()
+    data = huey_.serialize_task(requeue) if requeue is not None else None
+    return huey_.storage.rescue(consumer, receipt, data)
+
+
+def inflight_forget(consumer: str) -> None:
+    """Drop a dead consumer's registration once its register is empty."""
+    _huey().storage.forget(consumer)

@@ -1,0 +1,191 @@
+"""huey's storages with an in-flight register per consumer (Redis, SQLite, memory)."""
+
+import time
+
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage, TimeoutError
+
+
+class RedisInflightStorage(RedisStorage):
+    """huey's Redis storage; a dequeue moves the task into its consumer's in-flight list."""
+
+    RESCUE = """
+    if redis.call('lrem', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
+    if ARGV[2] ~= '' then redis.call('rpush', KEYS[2], ARGV[2]) end
+    return 1"""
+    FORGET = """
+    if redis.call('exists', KEYS[2]) == 0 then return redis.call('hdel', KEYS[1], ARGV[1]) end
+    return 0"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register_key = f"huey.inflight.{self.name}"
+        self._rescue = self.conn.register_script(self.RESCUE)
+        self._forget = self.conn.register_script(self.FORGET)
+        self._registered: set[str] = set()
+
+    def _list(self, consumer: str) -> str:
+        return f"{self.register_key}.{consumer}"
+
+    def take(self, consumer: str):
+        if consumer not in self._registered:
+            self.conn.hsetnx(self.register_key, consumer, time.time())
+            self._registered.add(consumer)
+        try:
+            if self.blocking:
+                data = self.conn.blmove(
+                    self.queue_key, self._list(consumer), self.read_timeout, "RIGHT", "LEFT"
+                )
+            else:
+                data = self.conn.lmove(self.queue_key, self._list(consumer), "RIGHT", "LEFT")
+        except TimeoutError:
+            return None
+        return None if data is None else (data, data)
+
+    def release(self, consumer: str, receipts: list) -> None:
+        pipe = self.conn.pipeline(transaction=False)
+        for receipt in receipts:  # the oldest entries sit at the tail: search from there
+            pipe.lrem(self._list(consumer), -1, receipt)
+        pipe.execute()
+
+    def registered(self) -> dict[str, float]:
+        return {k.decode(): float(v) for k, v in self.conn.hgetall(self.register_key).items()}
+
+    def taken_by(self, consumer: str) -> list[tuple[bytes, bytes]]:
+        return [(data, data) for data in self.conn.lrange(self._list(consumer), 0, -1)]
+
+    def rescue(self, consumer: str, receipt, data: bytes | None) -> bool:
+        keys = [self._list(consumer), self.queue_key]
+        return bool(self._rescue(keys=keys, args=[receipt, data or b""]))
+
+    def forget(self, consumer: str) -> None:
+        self._forget(keys=[self.register_key, self._list(consumer)], args=[consumer])
+
+    def flush_all(self):
+        super().flush_all()
+        self.conn.delete(self.register_key, *(self._list(c) for c in self.registered()))
+        self._registered.clear()
+
+
+class SqliteInflightStorage(SqliteStorage):
+    """huey's SQLite storage; a dequeue moves the task into the in-flight table, atomically."""
+
+    ddl = [
+        *SqliteStorage.ddl,
+        "create table if not exists inflight (id integer not null primary key, "
+        "queue text not null, consumer text not null, data blob not null, "
+        "taken_at real not null)",
+        "create index if not exists inflight_queue_consumer on inflight (queue, consumer)",
+    ]
+
+    def take(self, consumer: str):
+        if not self.sql("select 1 from task where queue = ? limit 1", (self.name,), results=True):
+            return None
+        with self.db(commit=True) as curs:
+            curs.execute(
+                "select id, data from task where queue = ? order by priority desc, id limit 1",
+                (self.name,),
+            )
+            row = curs.fetchone()
+            if row is None:
+                return None
+            curs.execute("delete from task where id = ?", (row[0],))
+            curs.execute(
+                "insert into inflight (queue, consumer, data, taken_at) values (?, ?, ?, ?)",
+                (self.name, consumer, self.to_blob(row[1]), time.time()),
+            )
+            return bytes(row[1]), curs.lastrowid
+
+    def release(self, consumer: str, receipts: list) -> None:
+        for start in range(0, len(receipts), 500):
+            chunk = receipts[start : start + 500]
+            self.sql(
+                f"delete from inflight where id in ({','.join('?' * len(chunk))})",
+                chunk,
+                commit=True,
+            )
+
+    def registered(self) -> dict[str, float]:
+        rows = self.sql(
+            "select consumer, min(taken_at) from inflight where queue = ? group by consumer",
+            (self.name,),
+            results=True,
+        )
+        return dict(rows)
+
+    def taken_by(self, consumer: str) -> list[tuple[bytes, int]]:
+        rows = self.sql(
+            "select data, id from inflight where queue = ? and consumer = ? order by id",
+            (self.name, consumer),
+            results=True,
+        )
+        return [(bytes(data), receipt) for data, receipt in rows]
+
+    def rescue(self, consumer: str, receipt, data: bytes | None) -> bool:
+        with self.db(commit=True) as curs:
+            curs.execute("delete from inflight where id = ? and consumer = ?", (receipt, consumer))
+            if curs.rowcount != 1:
+                return False
+            if data is not None:  # first in line, as on Redis
+                curs.execute(
+                    "insert into task (queue, data, priority) select ?, ?, "
+                    "coalesce(max(priority), 0) + 1 from task where queue = ?",
+                    (self.name, self.to_blob(data), self.name),
+                )
+            return True
+
+    def forget(self, consumer: str) -> None:
+        """Registrations are the rows themselves: nothing to drop."""
+
+    def flush_all(self):
+        super().flush_all()
+        self.sql("delete from inflight where queue = ?", (self.name,), commit=True)
+
+
+class MemoryInflightStorage(MemoryStorage):
+    """huey's in-memory storage (immediate mode) with the same in-flight register."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._inflight: dict[str, dict[int, bytes]] = {}
+        self._since: dict[str, float] = {}
+        self._receipts = 0
+
+    def take(self, consumer: str):
+        data = self.dequeue()
+        if data is None:
+            return None
+        with self._lock:
+            self._receipts += 1
+            self._since.setdefault(consumer, time.time())
+            self._inflight.setdefault(consumer, {})[self._receipts] = data
+            return data, self._receipts
+
+    def release(self, consumer: str, receipts: list) -> None:
+        with self._lock:
+            for receipt in receipts:
+                self._inflight.get(consumer, {}).pop(receipt, None)
+
+    def registered(self) -> dict[str, float]:
+        return dict(self._since)
+
+    def taken_by(self, consumer: str) -> list[tuple[bytes, int]]:
+        return [(data, receipt) for receipt, data in self._inflight.get(consumer, {}).items()]
+
+    def rescue(self, consumer: str, receipt, data: bytes | None) -> bool:
+        with self._lock:
+            if self._inflight.get(consumer, {}).pop(receipt, None) is None:
+                return False
+            if data is not None:
+                self.enqueue(data, priority=1_000_000)
+            return True
+
+    def forget(self, consumer: str) -> None:
+        with self._lock:
+            if not self._inflight.get(consumer):
+                self._inflight.pop(consumer, None)
+                self._since.pop(consumer, None)
+
+    def flush_all(self):
+        super().flush_all()
+        self._inflight.clear()
+        self._since.clear()

@@ -1,0 +1,152 @@
+"""The lost-task reaper, after Oban's Lifeline and Sidekiq's super_fetch recovery.
+
+Every consumer registers in the broker what it has taken (apps/jobs/adapter). When a consumer's
+heartbeat stops, whatever is still registered to it never got its outcome written: each such
+attempt is marked `lost` in the history at once, announced through `signals.run_lost`, and
+removed from the register atomically with, for a task declared `idempotent=True`, its
+re-enqueue as the next attempt at the head of the queue. Several reapers may run at once: the
+removal is atomic, so one of them re-enqueues, exactly once. A task lost JOBS_LOST_MAX_ATTEMPTS
+times is not re-run again (a task that kills its consumer must not kill them all).
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .adapter import (
+    attempt_of,
+    describe,
+    inflight_consumers,
+    inflight_forget,
+    inflight_rescue,
+    inflight_tasks,
+    next_attempt,
+)
+from .models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
+from .periodic import REGISTRY
+from .recorder import record_lost
+from .signals import run_lost
+
+logger = logging.getLogger("apps.jobs")
+# A run in one of these states at the attempt still registered has its outcome written:
+# its consumer died between writing it and releasing the entry.
+WRITTEN = {
+    TaskRun.State.COMPLETE, TaskRun.State.ERROR, TaskRun.State.RETRYING,
+    TaskRun.State.REVOKED, TaskRun.State.LOCKED, TaskRun.State.EXPIRED,
+    TaskRun.State.CANCELED, TaskRun.State.TIMEOUT, TaskRun.State.RATE_LIMITED,
+}  # fmt: skip
+
+
+@dataclass
+class ReapResult:
+    lost: int = 0
+    requeued: int = 0
+    released: int = 0  # their outcome was written: only the release was missing
+
+
+def dead_consumers(*, now: dt.datetime | None = None) -> list[str]:
+    """Consumers holding an in-flight register whose heartbeat stopped (or never came)."""
+    registered = inflight_consumers()
+    if not registered:
+        return []
+    cutoff = (now or timezone.now()) - dt.timedelta(
+        seconds=settings.JOBS_CONSUMER_DEAD_AFTER_SECONDS
+    )
+    beats = {b.consumer: b for b in WorkerHeartbeat.objects.filter(consumer__in=registered)}
+    dead = []
+    for consumer, since in registered.items():
+        beat = beats.get(consumer)
+        if beat is None:
+            alive = since >= cutoff.timestamp()  # registered moments ago, not beating yet
+        else:
+            alive = beat.stopped_at is None and beat.last_seen >= cutoff
+        if not alive:
+            dead.append(consumer)
+    return dead
+
+
+def task_runs_reap(*, now: dt.datetime | None = None) -> ReapResult:
+    """Mark what dead consumers held `lost`; re-enqueue the idempotent ones, once."""
+    now = now or timezone.now()
+    result = ReapResult()
+    for consumer in dead_consumers(now=now):
+        for task, receipt, _ in inflight_tasks(consumer):
+            _reap(consumer, task, receipt, result)
+        inflight_forget(consumer)
+    _close_attempts_of_dead_consumers(now)
+    if result.lost or result.released:
+        logger.warning(
+            "reaper: %s runs lost, %s re-enqueued, %s released",
+            result.lost, result.requeued, result.released,
+        )  # fmt: skip
+    return result
+
+
+def _reap(consumer: str, task, receipt, result: ReapResult) -> None:
+    if task is None:  # unreadable: its task class is gone from the code; logged by the adapter
+        result.lost += inflight_rescue(consumer, receipt)
+        return
+    attempt = attempt_of(task)
+    run = TaskRun.objects.filter(task_id=task.id).only("attempt", "state").first()
+    if run is not None and (
+        run.attempt > attempt or (run.attempt == attempt and run.state in WRITTEN)
+    ):
+        result.released += inflight_rescue(consumer, receipt)
+        return
+    requeue = getattr(type(task), "idempotent", False) and (
+        attempt < settings.JOBS_LOST_MAX_ATTEMPTS
+    )
+    name, args, kwargs = describe(task)
+    with transaction.atomic():
+        record_lost(task=task, consumer=consumer, note=_note(consumer, name, attempt, requeue))
+        _periodic_run_lost(task)
+        run_lost.send(
+            sender=TaskRun, task_name=name, task_id=task.id, attempt=attempt, args=args,
+            kwargs=kwargs, consumer=consumer, requeued=bool(requeue),
+        )  # fmt: skip
+    # Written and announced: now out of the register (and back in the queue), atomically.
+    if inflight_rescue(consumer, receipt, requeue=next_attempt(task) if requeue else None):
+        result.lost += 1
+        result.requeued += bool(requeue)
+
+
+def _note(consumer: str, name: str, attempt: int, requeue: bool) -> str:
+    said = f"consumer {consumer} stopped before attempt {attempt} finished; "
+    if requeue:
+        return said + f"enqueued again as attempt {attempt + 1}"
+    if attempt >= settings.JOBS_LOST_MAX_ATTEMPTS:
+        return said + f"not enqueued again after {attempt} lost attempts"
+    return said + f"not enqueued again: {name} is not declared idempotent"
+
+
+def _periodic_run_lost(task) -> None:
+    job = getattr(type(task), "job_name", "")
+    if not job:
+        return
+    running = PeriodicRun.objects.filter(
+        job=job, task_id=task.id, status=PeriodicRun.Status.RUNNING
+    )
+    if running.update(status=PeriodicRun.Status.LOST, finished_at=timezone.now()):
+        REGISTRY[job].lock.clear()  # its holder is dead
+
+
+def _close_attempts_of_dead_consumers(now: dt.datetime) -> None:
+    """History only: an attempt shown running on a dead consumer that holds nothing any more
+    (it put the task back for a retry, then died before writing the outcome) is lost too."""
+    cutoff = now - dt.timedelta(seconds=settings.JOBS_CONSUMER_DEAD_AFTER_SECONDS)
+    dead = WorkerHeartbeat.objects.filter(Q(last_seen__lt=cutoff) | Q(stopped_at__isnull=False))
+    names = list(dead.values_list("consumer", flat=True)[:1000])
+    if not names:
+        return
+    said = "its consumer died before writing the outcome"
+    TaskAttempt.objects.filter(state=TaskRun.State.EXECUTING, consumer__in=names).update(
+        state=TaskRun.State.LOST, finished_at=now, error=said
+    )
+    TaskRun.objects.filter(state=TaskRun.State.EXECUTING, consumer__in=names).update(
+        state=TaskRun.State.LOST, rank=F("attempt") * 10 + 2, finished_at=now, note=said
+    )
