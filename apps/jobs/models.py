@@ -21,6 +21,7 @@ class TaskRun(models.Model):
         TIMEOUT = "timeout", _("Timed out")
         RATE_LIMITED = "rate-limited", _("Rate limited")
         LOST = "lost", _("Lost")
+        UNRECORDED = "unrecorded", _("Finished, outcome not recorded")
 
     task_id = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200, help_text=_("module.TaskClass"))

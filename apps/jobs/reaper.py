@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .adapter import (
+    Taken,
     attempt_of,
     describe,
     inflight_consumers,
@@ -29,7 +30,7 @@ from .adapter import (
 )
 from .models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from .periodic import REGISTRY
-from .recorder import record_lost
+from .recorder import record_unfinished
 from .signals import run_lost
 
 logger = logging.getLogger("apps.jobs")
@@ -47,6 +48,7 @@ class ReapResult:
     lost: int = 0
     requeued: int = 0
     released: int = 0  # their outcome was written: only the release was missing
+    unrecorded: int = 0  # they finished, but their outcome was never written
 
 
 def dead_consumers(*, now: dt.datetime | None = None) -> list[str]:
@@ -75,42 +77,50 @@ def task_runs_reap(*, now: dt.datetime | None = None) -> ReapResult:
     now = now or timezone.now()
     result = ReapResult()
     for consumer in dead_consumers(now=now):
-        for task, receipt, _ in inflight_tasks(consumer):
-            _reap(consumer, task, receipt, result)
+        for taken in inflight_tasks(consumer):
+            _reap(consumer, taken, result)
         inflight_forget(consumer)
     _close_attempts_of_dead_consumers(now)
-    if result.lost or result.released:
+    if result.lost or result.released or result.unrecorded:
         logger.warning(
-            "reaper: %s runs lost, %s re-enqueued, %s released",
-            result.lost, result.requeued, result.released,
+            "reaper: %s runs lost, %s re-enqueued; %s finished unrecorded, %s released",
+            result.lost, result.requeued, result.unrecorded, result.released,
         )  # fmt: skip
     return result
 
 
-def _reap(consumer: str, task, receipt, result: ReapResult) -> None:
+def _reap(consumer: str, taken: Taken, result: ReapResult) -> None:
+    task = taken.task
     if task is None:  # unreadable: its task class is gone from the code; logged by the adapter
-        result.lost += inflight_rescue(consumer, receipt)
+        result.lost += inflight_rescue(consumer, taken)
         return
     attempt = attempt_of(task)
     run = TaskRun.objects.filter(task_id=task.id).only("attempt", "state").first()
     if run is not None and (
         run.attempt > attempt or (run.attempt == attempt and run.state in WRITTEN)
     ):
-        result.released += inflight_rescue(consumer, receipt)
+        result.released += inflight_rescue(consumer, taken)
+        return
+    if taken.finished:  # it ran to its end; the batch holding its outcome died unwritten
+        record_unfinished(task=task, consumer=consumer, state=TaskRun.State.UNRECORDED,
+                          note=f"finished on consumer {consumer}, which died before writing "
+                          "the outcome")  # fmt: skip
+        result.unrecorded += inflight_rescue(consumer, taken)
         return
     requeue = getattr(type(task), "idempotent", False) and (
         attempt < settings.JOBS_LOST_MAX_ATTEMPTS
     )
     name, args, kwargs = describe(task)
     with transaction.atomic():
-        record_lost(task=task, consumer=consumer, note=_note(consumer, name, attempt, requeue))
+        note = _note(consumer, name, attempt, requeue)
+        record_unfinished(task=task, consumer=consumer, state=TaskRun.State.LOST, note=note)
         _periodic_run_lost(task)
         run_lost.send(
             sender=TaskRun, task_name=name, task_id=task.id, attempt=attempt, args=args,
             kwargs=kwargs, consumer=consumer, requeued=bool(requeue),
         )  # fmt: skip
     # Written and announced: now out of the register (and back in the queue), atomically.
-    if inflight_rescue(consumer, receipt, requeue=next_attempt(task) if requeue else None):
+    if inflight_rescue(consumer, taken, requeue=next_attempt(task) if requeue else None):
         result.lost += 1
         result.requeued += bool(requeue)
 

@@ -43,7 +43,7 @@ ENDS_ATTEMPT = frozenset(RECORDED) - {
     S.SIGNAL_ENQUEUED, S.SIGNAL_SCHEDULED, S.SIGNAL_EXECUTING, S.SIGNAL_REVOKED,
     S.SIGNAL_EXPIRED,
 }  # fmt: skip
-NOTE, RESULT, LOST = "note", "result", "lost"
+NOTE, RESULT, REAPED = "note", "result", "reaped"  # events that are not huey signals
 MAX_RESULT_CHARS = 20_000
 
 
@@ -154,9 +154,11 @@ class Recorder:
         return len(runs)
 
 
-def record_lost(*, task, consumer: str, note: str) -> None:
-    """Write now (not buffered) that this attempt of `task` was lost with `consumer`."""
-    runs, attempts = merge([(LOST, task, attempt_of(task), time.time(), (consumer, note))])
+def record_unfinished(*, task, consumer: str, state: str, note: str) -> None:
+    """Write now (not buffered) how this attempt of `task` ended with its dead `consumer`:
+    `lost` (interrupted) or `unrecorded` (finished, outcome never written)."""
+    event = (REAPED, task, attempt_of(task), time.time(), (consumer, state, note))
+    runs, attempts = merge([event])
     _upsert(_run_sql, runs)
     _upsert(_attempt_sql, attempts)
 
@@ -175,11 +177,11 @@ def merge(events: list[tuple]) -> tuple[list[dict], list[dict]]:
         if signal == RESULT:
             run["result"] = _json(extra)
             continue
-        consumer = me
-        if signal == LOST:
-            consumer, run["note"] = extra
+        consumer, reaped = me, signal == REAPED
+        if reaped:  # the reaper's word on an attempt of a dead consumer
+            consumer, signal, run["note"] = extra
         phase = PHASE.get(signal, 2)
-        if phase == 1 or signal in ENDS_ATTEMPT or signal == LOST:
+        if phase == 1 or signal in ENDS_ATTEMPT or reaped:
             key = (task.id, attempt)
             row = attempts.get(key) or attempts.setdefault(key, _new_attempt(task.id, attempt))
             _attempt_event(row, signal, at, extra, consumer)
@@ -194,7 +196,7 @@ def merge(events: list[tuple]) -> tuple[list[dict], list[dict]]:
             run.update(started_at=at, consumer=consumer, finished_at=None, duration=None)
         elif phase == 2:
             run["finished_at"] = at
-            if signal == LOST:
+            if reaped:
                 run["consumer"] = consumer
             if run["started_at"]:
                 run["duration"] = at - run["started_at"]

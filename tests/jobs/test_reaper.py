@@ -84,7 +84,7 @@ def test_an_idempotent_task_of_a_dead_consumer_is_lost_then_enqueued_again_once(
     assert task_runs_reap().lost == 0  # nothing left to reap: enqueued exactly once
     assert len(queued()) == 1 and len(heard) == 1
     assert DEAD not in inflight_consumers()  # its empty register is forgotten
-    assert [t.id for t, _, _ in inflight_tasks(ALIVE)] == [survivor.id]  # alive: untouched
+    assert [t.task.id for t in inflight_tasks(ALIVE)] == [survivor.id]  # alive: untouched
 
 
 def test_the_next_attempt_runs_on_a_survivor_and_both_attempts_are_kept():
@@ -120,6 +120,18 @@ def test_a_task_whose_outcome_was_written_is_only_released(heard):
     assert TaskRun.objects.get(task_id=task.id).state == "complete"
 
 
+def test_a_task_that_finished_but_whose_outcome_was_never_written_is_not_run_again(heard):
+    task = taken(DEAD, jobs_canary_task, token="t5")
+    [entry] = inflight_tasks(DEAD)
+    HUEY.storage.finish(DEAD, entry.receipt)  # finished; the history batch died with it
+    result = task_runs_reap()
+    assert (result.lost, result.unrecorded, result.requeued) == (0, 1, 0)
+    assert queued() == [] and heard == []
+    run = TaskRun.objects.get(task_id=task.id)
+    assert run.state == "unrecorded" and "died before writing the outcome" in run.note
+    assert TaskAttempt.objects.get(task_id=task.id).state == "unrecorded"
+
+
 def test_a_consumer_that_registered_moments_ago_without_a_heartbeat_yet_is_alive(settings):
     taken("new:3:born", jobs_canary_task)
     assert task_runs_reap().lost == 0
@@ -151,7 +163,7 @@ def test_a_receiver_that_fails_leaves_the_run_registered_for_the_next_pass(heard
     finally:
         run_lost.disconnect(broken)
     assert not TaskRun.objects.filter(task_id=task.id).exists()  # rolled back
-    assert queued() == [] and [t.id for t, _, _ in inflight_tasks(DEAD)] == [task.id]
+    assert queued() == [] and [t.task.id for t in inflight_tasks(DEAD)] == [task.id]
     assert task_runs_reap().requeued == 1  # the next pass does it all
 
 

@@ -18,6 +18,7 @@ re-run after loss is the next attempt of the same task id.
 
 import functools
 import logging
+from dataclasses import dataclass
 
 from huey.api import Task, TaskWrapper
 from huey.exceptions import HueyException
@@ -28,6 +29,7 @@ from .reliable import RedisHuey, SqliteHuey, attempt_of, consumer_name, next_att
 __all__ = [
     "RedisHuey",
     "SqliteHuey",
+    "Taken",
     "attempt_of",
     "consumer_name",
     "describe",
@@ -102,26 +104,35 @@ def inflight_consumers() -> dict[str, float]:
     return _huey().storage.registered()
 
 
-def inflight_tasks(consumer: str) -> list[tuple[Task | None, object, bytes]]:
-    """What `consumer` has taken and not released: (task or None if unreadable, receipt, data)."""
+@dataclass(frozen=True)
+class Taken:
+    """An entry of a consumer's in-flight register."""
+
+    task: Task | None  # None when unreadable (its task class is gone from the code)
+    receipt: object
+    finished: bool  # it finished; its outcome may not be written yet
+
+
+def inflight_tasks(consumer: str) -> list[Taken]:
+    """What `consumer` has taken and not released, unfinished first."""
     huey_ = _huey()
     taken = []
-    for data, receipt in huey_.storage.taken_by(consumer):
+    for data, receipt, finished in huey_.storage.taken_by(consumer):
         try:
             task = huey_.deserialize_task(data)
         except Exception:  # a task class this code no longer has: reported, never re-run
             logger.exception("in-flight task of %s cannot be read", consumer)
             task = None
-        taken.append((task, receipt, data))
+        taken.append(Taken(task, receipt, finished))
     return taken
 
 
-def inflight_rescue(consumer: str, receipt, *, requeue: Task | None = None) -> bool:
+def inflight_rescue(consumer: str, taken: Taken, *, requeue: Task | None = None) -> bool:
     """Remove one entry from a dead consumer's register and, atomically with it, enqueue
     `requeue` at the head of the queue; False when someone else removed it first."""
     huey_ = _huey()
     data = huey_.serialize_task(requeue) if requeue is not None else None
-    return huey_.storage.rescue(consumer, receipt, data)
+    return huey_.storage.rescue(consumer, taken.receipt, data, finished=taken.finished)
 
 
 def inflight_forget(consumer: str) -> None:

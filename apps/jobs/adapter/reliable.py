@@ -72,12 +72,17 @@ class ReliableFetch:
             self._taken.pop(id(task), None)  # fate unknown: it stays registered
             raise
         receipt = self._taken.pop(id(task), None)
-        if receipt is not None:
-            (self.release_later or self.release_now)(receipt)
+        if receipt is not None:  # it finished: the reaper must not run it again
+            if self.release_later is None:
+                self.storage.release(consumer_name(), [receipt], finished=False)
+            else:  # ...and its outcome is written with the next history batch
+                self.storage.finish(consumer_name(), receipt)
+                self.release_later(receipt)
         return value
 
     def release_now(self, *receipts) -> None:
-        self.storage.release(consumer_name(), list(receipts))
+        """Release finished tasks whose outcome is written."""
+        self.storage.release(consumer_name(), list(receipts), finished=True)
 
     def _emit(self, signal, task, *args, **kwargs):
         if signal == S.SIGNAL_INTERRUPTED:
@@ -96,7 +101,7 @@ class ReliableFetch:
     def _put_back(self, task) -> None:
         receipt = self._taken.pop(id(task), None)
         if receipt is not None:  # a retry or a future eta: the task is durable again
-            self.release_now(receipt)
+            self.storage.release(consumer_name(), [receipt], finished=False)
 
     def _requeue_task(self, task, timestamp, retry_eta=None):
         next_attempt(task)

@@ -1,4 +1,9 @@
-"""huey's storages with an in-flight register per consumer (Redis, SQLite, memory)."""
+"""huey's storages with an in-flight register per consumer (Redis, SQLite, memory).
+
+A consumer's register holds what it has taken and not finished, and what it has finished
+whose outcome the task history has not written yet (`finish` moves an entry from the first
+to the second; `release` drops it). `taken_by` lists both, each with its `finished` flag.
+"""
 
 import time
 
@@ -8,23 +13,30 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage, TimeoutErro
 class RedisInflightStorage(RedisStorage):
     """huey's Redis storage; a dequeue moves the task into its consumer's in-flight list."""
 
+    FINISH = """
+    if redis.call('lrem', KEYS[1], -1, ARGV[1]) == 1 then
+        redis.call('lpush', KEYS[2], ARGV[1])
+    end"""
     RESCUE = """
     if redis.call('lrem', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
     if ARGV[2] ~= '' then redis.call('rpush', KEYS[2], ARGV[2]) end
     return 1"""
     FORGET = """
-    if redis.call('exists', KEYS[2]) == 0 then return redis.call('hdel', KEYS[1], ARGV[1]) end
+    if redis.call('exists', KEYS[2]) + redis.call('exists', KEYS[3]) == 0 then
+        return redis.call('hdel', KEYS[1], ARGV[1])
+    end
     return 0"""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register_key = f"huey.inflight.{self.name}"
+        self._finish = self.conn.register_script(self.FINISH)
         self._rescue = self.conn.register_script(self.RESCUE)
         self._forget = self.conn.register_script(self.FORGET)
         self._registered: set[str] = set()
 
-    def _list(self, consumer: str) -> str:
-        return f"{self.register_key}.{consumer}"
+    def _list(self, consumer: str, finished: bool = False) -> str:
+        return f"{self.register_key}.{consumer}" + (".finished" if finished else "")
 
     def take(self, consumer: str):
         if consumer not in self._registered:
@@ -41,28 +53,42 @@ class RedisInflightStorage(RedisStorage):
             return None
         return None if data is None else (data, data)
 
-    def release(self, consumer: str, receipts: list) -> None:
+    def finish(self, consumer: str, receipt) -> None:
+        self._finish(keys=[self._list(consumer), self._list(consumer, True)], args=[receipt])
+
+    def release(self, consumer: str, receipts: list, *, finished: bool) -> None:
+        key = self._list(consumer, finished)
+        if len(receipts) == 1:
+            self.conn.lrem(key, -1, receipts[0])
+            return
         pipe = self.conn.pipeline(transaction=False)
         for receipt in receipts:  # the oldest entries sit at the tail: search from there
-            pipe.lrem(self._list(consumer), -1, receipt)
+            pipe.lrem(key, -1, receipt)
         pipe.execute()
 
     def registered(self) -> dict[str, float]:
         return {k.decode(): float(v) for k, v in self.conn.hgetall(self.register_key).items()}
 
-    def taken_by(self, consumer: str) -> list[tuple[bytes, bytes]]:
-        return [(data, data) for data in self.conn.lrange(self._list(consumer), 0, -1)]
+    def taken_by(self, consumer: str) -> list[tuple[bytes, bytes, bool]]:
+        return [
+            (data, data, finished)
+            for finished in (False, True)
+            for data in self.conn.lrange(self._list(consumer, finished), 0, -1)
+        ]
 
-    def rescue(self, consumer: str, receipt, data: bytes | None) -> bool:
-        keys = [self._list(consumer), self.queue_key]
+    def rescue(self, consumer: str, receipt, data: bytes | None, *, finished: bool) -> bool:
+        keys = [self._list(consumer, finished), self.queue_key]
         return bool(self._rescue(keys=keys, args=[receipt, data or b""]))
 
     def forget(self, consumer: str) -> None:
-        self._forget(keys=[self.register_key, self._list(consumer)], args=[consumer])
+        keys = [self.register_key, self._list(consumer), self._list(consumer, True)]
+        self._forget(keys=keys, args=[consumer])
 
     def flush_all(self):
         super().flush_all()
-        self.conn.delete(self.register_key, *(self._list(c) for c in self.registered()))
+        consumers = list(self.registered())
+        lists = [self._list(c, f) for c in consumers for f in (False, True)]
+        self.conn.delete(self.register_key, *lists)
         self._registered.clear()
 
 
@@ -73,7 +99,7 @@ class SqliteInflightStorage(SqliteStorage):
         *SqliteStorage.ddl,
         "create table if not exists inflight (id integer not null primary key, "
         "queue text not null, consumer text not null, data blob not null, "
-        "taken_at real not null)",
+        "taken_at real not null, finished integer not null default 0)",
         "create index if not exists inflight_queue_consumer on inflight (queue, consumer)",
     ]
 
@@ -95,7 +121,10 @@ class SqliteInflightStorage(SqliteStorage):
             )
             return bytes(row[1]), curs.lastrowid
 
-    def release(self, consumer: str, receipts: list) -> None:
+    def finish(self, consumer: str, receipt) -> None:
+        self.sql("update inflight set finished = 1 where id = ?", (receipt,), commit=True)
+
+    def release(self, consumer: str, receipts: list, *, finished: bool) -> None:
         for start in range(0, len(receipts), 500):
             chunk = receipts[start : start + 500]
             self.sql(
@@ -112,15 +141,15 @@ class SqliteInflightStorage(SqliteStorage):
         )
         return dict(rows)
 
-    def taken_by(self, consumer: str) -> list[tuple[bytes, int]]:
+    def taken_by(self, consumer: str) -> list[tuple[bytes, int, bool]]:
         rows = self.sql(
-            "select data, id from inflight where queue = ? and consumer = ? order by id",
+            "select data, id, finished from inflight where queue = ? and consumer = ? order by id",
             (self.name, consumer),
             results=True,
         )
-        return [(bytes(data), receipt) for data, receipt in rows]
+        return [(bytes(data), receipt, bool(finished)) for data, receipt, finished in rows]
 
-    def rescue(self, consumer: str, receipt, data: bytes | None) -> bool:
+    def rescue(self, consumer: str, receipt, data: bytes | None, *, finished: bool) -> bool:
         with self.db(commit=True) as curs:
             curs.execute("delete from inflight where id = ? and consumer = ?", (receipt, consumer))
             if curs.rowcount != 1:
@@ -146,7 +175,7 @@ class MemoryInflightStorage(MemoryStorage):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._inflight: dict[str, dict[int, bytes]] = {}
+        self._inflight: dict[str, dict[int, list]] = {}  # receipt -> [data, finished]
         self._since: dict[str, float] = {}
         self._receipts = 0
 
@@ -157,10 +186,15 @@ class MemoryInflightStorage(MemoryStorage):
         with self._lock:
             self._receipts += 1
             self._since.setdefault(consumer, time.time())
-            self._inflight.setdefault(consumer, {})[self._receipts] = data
+            self._inflight.setdefault(consumer, {})[self._receipts] = [data, False]
             return data, self._receipts
 
-    def release(self, consumer: str, receipts: list) -> None:
+    def finish(self, consumer: str, receipt) -> None:
+        with self._lock:
+            if receipt in self._inflight.get(consumer, {}):
+                self._inflight[consumer][receipt][1] = True
+
+    def release(self, consumer: str, receipts: list, *, finished: bool) -> None:
         with self._lock:
             for receipt in receipts:
                 self._inflight.get(consumer, {}).pop(receipt, None)
@@ -168,10 +202,11 @@ class MemoryInflightStorage(MemoryStorage):
     def registered(self) -> dict[str, float]:
         return dict(self._since)
 
-    def taken_by(self, consumer: str) -> list[tuple[bytes, int]]:
-        return [(data, receipt) for receipt, data in self._inflight.get(consumer, {}).items()]
+    def taken_by(self, consumer: str) -> list[tuple[bytes, int, bool]]:
+        items = self._inflight.get(consumer, {}).items()
+        return [(data, receipt, finished) for receipt, (data, finished) in items]
 
-    def rescue(self, consumer: str, receipt, data: bytes | None) -> bool:
+    def rescue(self, consumer: str, receipt, data: bytes | None, *, finished: bool) -> bool:
         with self._lock:
             if self._inflight.get(consumer, {}).pop(receipt, None) is None:
                 return False

@@ -59,6 +59,7 @@ class Migration(migrations.Migration):
                             ("timeout", "Timed out"),
                             ("rate-limited", "Rate limited"),
                             ("lost", "Lost"),
+                            ("unrecorded", "Finished, outcome not recorded"),
                         ],
                         max_length=16,
                     ),
@@ -96,5 +97,30 @@ class Migration(migrations.Migration):
         migrations.RemoveField(
             model_name="taskrun",
             name="requeued_as",
+        ),
+        migrations.AlterField(
+            model_name="taskrun",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("enqueued", "Enqueued"),
+                    ("scheduled", "Scheduled"),
+                    ("executing", "Executing"),
+                    ("complete", "Complete"),
+                    ("error", "Error"),
+                    ("retrying", "Retrying"),
+                    ("revoked", "Revoked"),
+                    ("locked", "Locked"),
+                    ("expired", "Expired"),
+                    ("interrupted", "Interrupted"),
+                    ("canceled", "Canceled"),
+                    ("timeout", "Timed out"),
+                    ("rate-limited", "Rate limited"),
+                    ("lost", "Lost"),
+                    ("unrecorded", "Finished, outcome not recorded"),
+                ],
+                default="enqueued",
+                max_length=16,
+            ),
         ),
     ]

@@ -5,25 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mail', '0002_outbox_created_at_index'),
+        ("mail", "0002_outbox_created_at_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboundemail',
-            name='sealed_secrets',
-            field=models.TextField(blank=True, default='', editable=False),
+            model_name="outboundemail",
+            name="sealed_secrets",
+            field=models.TextField(blank=True, default="", editable=False),
         ),
         migrations.AddField(
-            model_name='outboundemail',
-            name='secret_keys',
+            model_name="outboundemail",
+            name="secret_keys",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddIndex(
-            model_name='outboundemail',
-            index=models.Index(condition=models.Q(('sealed_secrets', ''), _negated=True), fields=['created_at'], name='mail_outbox_sealed_idx'),
+            model_name="outboundemail",
+            index=models.Index(
+                condition=models.Q(("sealed_secrets", ""), _negated=True),
+                fields=["created_at"],
+                name="mail_outbox_sealed_idx",
+            ),
         ),
     ]

@@ -1,0 +1,147 @@
+"""SIGKILL a real consumer at random moments while batches run, and start another each time.
+
+Each batch is 200 idempotent canaries (each counts its own executions), a few email deliveries
+and a few periodic-job periods. After the kills, one reaper pass must leave nothing of the
+killed consumers running or registered (every interrupted run `lost`), the survivors must
+finish everything (0 tasks lost), a canary may run again only after a lost attempt, and the
+product's own tasks never take effect twice (one email per recipient, one successful run per
+period). `make test` kills 5 times (10 on the embedded default); `make soak` SOAK_KILLS times.
+"""
+
+import os
+import random
+import signal
+import time
+import uuid
+
+import pytest
+from django.db.models import Count
+from huey.contrib.djhuey import HUEY
+
+from apps.jobs.adapter import inflight_consumers, inflight_tasks
+from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
+from apps.jobs.reaper import task_runs_reap
+from apps.jobs.services import periodic_job_enqueue
+from apps.jobs.tasks import jobs_canary_task
+from apps.mail.defaults import sync_email_templates
+from apps.mail.models import OutboundEmail
+from apps.mail.services import send_email
+from tests.conftest import subprocess_env, wait_until
+from tests.servers import PROFILE
+
+BATCH = 200
+EMAILS, PERIODS = 3, 1  # one period a batch: a job's runs take its lock one at a time
+DEAD_AFTER = 2.0
+ENV = {"JOBS_HEARTBEAT_SECONDS": "0.5", "JOBS_CONSUMER_DEAD_AFTER_SECONDS": str(DEAD_AFTER)}
+CONTEXT = {
+    "name": "Ada", "organization_name": "Acme", "month": "November 2026", "used": "8,000",
+    "limit": "10,000", "remaining": "2,000", "percent": "80", "upgrade_url": "https://x.example/",
+}  # fmt: skip
+KILLS = int(os.environ.get("SOAK_KILLS") or (5 if PROFILE == "production" else 10))
+pytestmark = [pytest.mark.soak, pytest.mark.embedded]
+
+
+def enqueue_batch(run: str, k: int, rng: random.Random) -> tuple[list, list, list]:
+    canaries = [
+        jobs_canary_task(seconds=rng.choice([0, 0, 0.002, 0.01]), token=f"{run}-{k}-{i}")
+        for i in range(BATCH)
+    ]
+    emails = [
+        send_email(
+            template_key="quota_alert_80",
+            to=f"kill-{run}-{k}-{i}@example.com",
+            context=CONTEXT,
+            dedupe_key=f"kill:{run}:{k}:{i}",
+        )
+        for i in range(EMAILS)
+    ]
+    periods = [
+        f"2026-01-{1 + k % 28:02d}T{(k // 28 * PERIODS + i) % 24:02d}" for i in range(PERIODS)
+    ]
+    for period in periods:
+        periodic_job_enqueue(name="analytics_hourly", requested_by="kill test",
+                             period_key=period, force=False)  # fmt: skip
+    return canaries, emails, periods
+
+
+def lost_attempts(task_id: str) -> int:
+    return TaskAttempt.objects.filter(task_id=task_id, state="lost").count()
+
+
+def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice(
+    huey_consumer, settings
+):
+    settings.JOBS_CONSUMER_DEAD_AFTER_SECONDS = DEAD_AFTER  # for the reaper pass run here
+    seed = int(os.environ.get("KILL_SEED") or time.time())
+    rng, run = random.Random(seed), uuid.uuid4().hex[:8]
+    print(f"kill test: {KILLS} kills, seed {seed}")
+    sync_email_templates()
+    env = subprocess_env(**ENV)
+    consumer, killed = huey_consumer("--workers", "4", env=env), []
+    canaries, emails, periods = [], [], []
+    for k in range(KILLS):
+        batch = enqueue_batch(run, k, rng)
+        canaries += batch[0]
+        emails += batch[1]
+        periods += batch[2]
+        time.sleep(rng.uniform(0.05, 0.8))  # somewhere in the batch: dequeue, run, write...
+        consumer.stop(signal.SIGKILL)
+        killed.append(consumer)
+        consumer = huey_consumer("--workers", "4", env=env)
+
+    time.sleep(DEAD_AFTER + 0.5)  # the last killed consumer's heartbeat goes stale
+    names = killed_names(killed)
+    task_runs_reap()  # one reaper pass
+    assert all(inflight_tasks(name) == [] for name in names), "a killed consumer still holds"
+    for model in (TaskRun, TaskAttempt):
+        running = model.objects.filter(consumer__in=names, state="executing")
+        assert not running.exists(), list(running.values("task_id", "state", "consumer"))
+
+    ids = [c.id for c in canaries]
+    runs = TaskRun.objects.filter(task_id__in=ids)
+    # Finished: complete, or finished on a killed consumer before its outcome was written.
+    ended = lambda: runs.filter(state__in=["complete", "unrecorded"]).count()  # noqa: E731
+    wait_until(lambda: ended() == len(ids), timeout=120, interval=0.5,
+               message=str(runs.values("state").annotate(n=Count("id"))))  # fmt: skip
+    lost = 0
+    for task in canaries:
+        runs = HUEY.storage.incr(f"jobs.canary.{task.task.kwargs['token']}", 0)
+        again = lost_attempts(task.id)
+        lost += again
+        assert 1 <= runs <= 1 + again, (task.id, runs, again)  # ran again only after a loss
+    print(f"kill test: {lost} lost attempts re-run among {len(ids)} canaries")
+
+    email_tasks = TaskRun.objects.filter(name="apps.mail.tasks.email_deliver_task")
+    wait_until(lambda: not email_tasks.filter(state__in=["enqueued", "executing"]).exists(),
+               timeout=60, interval=0.5)  # fmt: skip
+    outbox = settings.EMAIL_OUTBOX_DIR
+    files = [p.read_bytes() for p in outbox.glob("*.eml")] if outbox.exists() else []
+    for email in OutboundEmail.objects.filter(pk__in=[e.pk for e in emails]):
+        sent = sum(email.to.encode() in body for body in files)
+        assert sent <= 1, f"{email.to} received {sent} copies"
+        if email.status != "sent":  # interrupted mid-send: shown as lost, never re-sent
+            task = email_tasks.filter(args=[email.pk]).first()
+            assert task is not None and task.state == "lost" and task.attempt == 1, email.pk
+
+    jobs = PeriodicRun.objects.filter(job="analytics_hourly", period_key__in=periods)
+    # A run that found the job's lock held by a killed run retries 60 s later.
+    wait_until(lambda: jobs.filter(status="succeeded").count() == len(periods), timeout=150,
+               interval=0.5, message=str([(j.period_key, j.status, list(
+                   TaskAttempt.objects.filter(task_id=j.task_id).values_list("state", "error")),
+                   list(TaskRun.objects.filter(task_id=j.task_id).values_list("state", "note")))
+                   for j in jobs if j.status != "succeeded"]))  # fmt: skip
+    for job in jobs:  # the period ran once; again only in a retry of a failed or lost attempt
+        tries = list(TaskAttempt.objects.filter(task_id=job.task_id).values_list("state", "error"))
+        assert job.runs <= len(tries), (job.period_key, job.runs, tries)
+        finished = [state for state, _ in tries if state in ("complete", "unrecorded")]
+        assert len(finished) == 1, (job.period_key, tries)
+    stuck = TaskRun.objects.filter(state__in=["enqueued", "executing", "scheduled"])
+    assert not stuck.exclude(periodic_job__in=["reaper", "outbox_sweep", "ops_alerts"]).exists()
+
+
+def killed_names(killed: list) -> list[str]:
+    """The killed consumers' names (host:pid:nonce) as they registered or beat."""
+    pids = [f":{c.process.pid}:" for c in killed]
+    beats = WorkerHeartbeat.objects.values_list("consumer", flat=True)
+    known = set(inflight_consumers()) | set(beats)
+    return [name for name in known if any(pid in name for pid in pids)]
