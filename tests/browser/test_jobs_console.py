@@ -47,7 +47,7 @@ def test_an_operator_retries_a_failed_task_and_sees_it_complete(admin_page, live
     retry = TaskRun.objects.get(retry_of=failed.task_id)
     assert retry.state == "complete"
     assert "State\nCOMPLETE" in admin_page.locator("#content").inner_text()
-    admin_page.click("text=Attempt timeline")
+    admin_page.click("text=Runs of this task")
     timeline = admin_page.locator("[data-testid=timeline]").inner_text()
     assert "first run" in timeline and "retry by staff@summasaas.example" in timeline
     shoot(admin_page, "task-run-detail.png")

@@ -17,7 +17,7 @@ class Step:
 
 
 def attempt_timeline(*, run: TaskRun) -> list[Step]:
-    """Every run linked to this one by retry_of / requeued_as, oldest first (bounded)."""
+    """Every run linked to this one by retry_of (operator retries), oldest first (bounded)."""
     first = run
     for _ in range(MAX_STEPS):  # walk back to the original run
         parent_id = first.retry_of
