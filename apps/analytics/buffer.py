@@ -13,7 +13,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, connection
 
 from .models import InteractionLog
 
@@ -80,10 +80,11 @@ class InteractionBuffer:
         while True:
             time.sleep(settings.ANALYTICS_FLUSH_SECONDS)
             try:
-                close_old_connections()
                 self.flush()
             except Exception:
                 logger.exception("interaction log flush failed")
+            finally:  # one connection per write, not one held open by every idle process
+                connection.close()
 
 
 def _flush_at_exit() -> None:

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from apps.billing.exceptions import QuotaExceededError
+from apps.billing.exceptions import NoPlanError, QuotaExceededError
 from apps.summaries.exceptions import DocumentUnreadableError, UploadRejectedError
 
 UPLOAD_STATUS = {"too_large": 413, "unsupported_type": 415}
@@ -55,6 +55,10 @@ def register(api: NinjaAPI) -> None:
     @api.exception_handler(QuotaExceededError)
     def over_quota(request, error):
         return answer(request, 402, "quota_exceeded", str(error))
+
+    @api.exception_handler(NoPlanError)
+    def no_plan(request, error):
+        return answer(request, 402, "no_plan", str(error))
 
     @api.exception_handler(UploadRejectedError)
     def upload_refused(request, error: UploadRejectedError):

@@ -219,3 +219,13 @@ def test_a_key_stays_hashed_and_notes_its_last_use(customer):
     row.refresh_from_db()
     assert row.last_used_at is not None
     assert default_storage  # storage untouched by key work
+
+
+def test_an_organization_without_any_plan_gets_402_not_a_500(db):
+    from apps.accounts.services import organization_create
+
+    user = make_user(email_verified_at="2026-01-01T00:00Z")
+    organization = organization_create(name="Planless", owner=user)  # no plan exists at all
+    _, key = api_key_create(organization=organization, name="k", user=user)
+    response = Api(key).post("/summaries", {"mode": "brief", "text": TEXT})
+    assert response.status_code == 402 and response.json()["code"] == "no_plan"
