@@ -40,6 +40,7 @@ def test_an_unverified_owner_can_sign_in_but_not_call_the_api(db):
     assert response.status_code == 403 and response.json()["code"] == "unverified"
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize("mode", ["brief", "detailed", "bullet_points", "executive"])
 def test_a_short_text_is_summarized_at_once_and_charged(customer, mode):
     response = customer["api"].post("/summaries", {"mode": mode, "text": TEXT})
@@ -76,6 +77,7 @@ def test_a_long_text_runs_as_a_task_with_a_status_to_poll(
     assert polled["status"] == "completed" and polled["summary"]
 
 
+@pytest.mark.embedded
 def test_a_document_is_uploaded_listed_summarized_downloaded_and_deleted(
     customer, stored_files, django_capture_on_commit_callbacks
 ):
@@ -174,6 +176,7 @@ def test_usage_reports_this_months_characters(customer):
     assert usage["remaining"] == 100_000 - len(TEXT)
 
 
+@pytest.mark.embedded
 def test_the_api_rate_limit_follows_the_plan_and_answers_429_with_retry_after(
     customer, settings, time_machine
 ):
@@ -191,6 +194,7 @@ def test_the_api_rate_limit_follows_the_plan_and_answers_429_with_retry_after(
     assert api.get("/usage").status_code == 200
 
 
+@pytest.mark.embedded
 def test_each_call_is_logged_from_the_buffer_with_endpoint_status_mode_and_time(customer):
     api = customer["api"]
     api.post("/summaries", {"mode": "executive", "text": TEXT})

@@ -22,6 +22,7 @@ def test_the_page_shows_the_plan_the_usage_and_the_preferences_link(signed_in, c
     assert 'role="progressbar"' in page and "/email/preferences/" in page
 
 
+@pytest.mark.embedded
 def test_a_new_key_is_shown_once_kept_hashed_and_revoked_from_the_page(signed_in, customer):
     created = signed_in.post("/accounts/keys/", {"name": "laptop"}).content.decode()
     row = ApiKey.objects.get(name="laptop")
