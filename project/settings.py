@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "apps.api.middleware.InteractionLogMiddleware",  # times /api/v1/ calls for the log
+    "apps.api.middleware.UploadSizeLimitMiddleware",  # 413 before reading a huge body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

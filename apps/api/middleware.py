@@ -41,3 +41,31 @@ def _error_code(response) -> str:
     return {401: "unauthenticated", 402: "quota_exceeded", 403: "forbidden", 404: "not_found",
             413: "too_large", 415: "unsupported_type", 422: "invalid_request",
             429: "rate_limited"}.get(response.status_code, str(response.status_code))  # fmt: skip
+
+
+class UploadSizeLimitMiddleware:
+    """Refuses a request body far over MAX_UPLOAD_BYTES by its Content-Length, before reading it
+    (multipart files are not bounded by DATA_UPLOAD_MAX_MEMORY_SIZE: Django would spool them)."""
+
+    SLACK = 1024 * 1024  # multipart headers and other fields
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_UPLOAD_BYTES + self.SLACK:
+            return _too_large(request)
+        return self.get_response(request)
+
+
+def _too_large(request):
+    from django.http import HttpResponse, JsonResponse
+
+    message = "The request body is larger than the upload limit."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "too_large", "message": message}, status=413)
+    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

@@ -233,3 +233,12 @@ def test_an_organization_without_any_plan_gets_402_not_a_500(db):
     _, key = api_key_create(organization=organization, name="k", user=user)
     response = Api(key).post("/summaries", {"mode": "brief", "text": TEXT})
     assert response.status_code == 402 and response.json()["code"] == "no_plan"
+
+
+def test_a_body_far_over_the_upload_limit_is_413_before_it_is_read(customer, settings):
+    settings.MAX_UPLOAD_BYTES = 10
+    response = customer["api"].client.post(
+        "/api/v1/documents", b"x", content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(10 + 2 * 1024 * 1024), HTTP_AUTHORIZATION=f"Bearer {customer['key']}",
+    )  # fmt: skip
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
