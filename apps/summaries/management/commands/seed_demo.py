@@ -9,16 +9,16 @@ DEMO_CUSTOMER = "peter@initech.example"
 
 
 class Command(BaseCommand):
-    help = "Create the demo customers, plans, invoices and 2,000 requests (safe to run again)."
+    help = (
+        "Create the demo customers and 90 days of history (requests, API calls, emails and "
+        "their events, task runs, periodic jobs, the audit trail); safe to run again."
+    )
 
     def handle(self, *args, **options):
         counts = seed_demo()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo data ready: {counts['organizations']} organizations on {counts['plans']} "
-                f"plans, {counts['requests_created']} summarization requests added."
-            )
-        )
+        added = ", ".join(f"{n:,} {what}" for what, n in counts.items() if what != "organizations")
+        ready = f"Demo data ready: {counts['organizations']} organizations; added {added}."
+        self.stdout.write(self.style.SUCCESS(ready))
         User.objects.filter(email=DEMO_CUSTOMER, email_verified_at__isnull=True).update(
             email_verified_at=timezone.now()
         )

@@ -1,17 +1,15 @@
-"""Demo data for `make run`: three customers on three plans, with history to look at."""
+"""Demo customers: three organizations on the Free, Pro and Business plans, and staff."""
 
 import datetime as dt
-import random
+import functools
 from decimal import Decimal
 
-from django.db import transaction
-from django.utils import timezone
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 
 from apps.accounts.models import Membership, Organization, User
 from apps.billing.models import Invoice, Plan, Subscription, UsageRecord
 from apps.billing.services import add_month
-
-from .models import SummarizationRequest
 
 PLANS = [
     ("free", "Free", 10_000, Decimal("0.00")),
@@ -31,23 +29,32 @@ ORGANIZATIONS = [
         ["milton@initech.example", "joanna@initech.example"],
     ),
 ]
-REQUESTS = 2_000
-DAYS = 90
 DEMO_PASSWORD = "demo-password-123"
+# Staff who appear in the history (audit trail, retries, template edits); no usable password.
+STAFF = [
+    ("olivia.ops@summasaas.local", "Olivia Operator", "Operator"),
+    ("theo.templates@summasaas.local", "Theo Templates", "Template editor"),
+    ("vera.viewer@summasaas.local", "Vera Viewer", "Viewer"),
+]
 
 
-@transaction.atomic
-def seed_demo(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Create or top up the demo data; running it again changes nothing. Returns counts."""
-    now = now or timezone.now()
+def customers_seed(*, now: dt.datetime) -> list[Organization]:
+    """Plans, the three organizations with their members, usage and invoices (idempotent)."""
     plans = {code: _plan(code, name, chars, price) for code, name, chars, price in PLANS}
-    organizations = [_organization(now, plans, *spec) for spec in ORGANIZATIONS]
-    created = _requests(now, organizations)
-    return {
-        "plans": len(plans),
-        "organizations": len(organizations),
-        "requests_created": created,
-    }
+    return [_organization(now, plans, *spec) for spec in ORGANIZATIONS]
+
+
+def staff_seed() -> list[User]:
+    """The demo's staff, each in their console role."""
+    staff = []
+    for email, name, role in STAFF:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=None, full_name=name,
+                                            is_staff=True)  # fmt: skip
+            user.groups.add(Group.objects.get(name=role))
+        staff.append(user)
+    return staff
 
 
 def _plan(code: str, name: str, characters: int, price: Decimal) -> Plan:
@@ -57,18 +64,25 @@ def _plan(code: str, name: str, characters: int, price: Decimal) -> Plan:
     return plan
 
 
-def _user(email: str) -> User:
+def _user(email: str, now: dt.datetime) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
         name = email.split("@")[0].capitalize()
-        user = User.objects.create_user(
-            email=email, password=DEMO_PASSWORD, full_name=f"{name} Demo", email_verified_at=None
-        )
+        user = User.objects.create(
+            email=email, password=_demo_hash(), full_name=f"{name} Demo",
+            email_verified_at=now - dt.timedelta(days=100),
+            date_joined=now - dt.timedelta(days=120),
+        )  # fmt: skip
     return user
 
 
+@functools.cache
+def _demo_hash() -> str:
+    return make_password(DEMO_PASSWORD)  # hashed once: each hash takes a good fraction of a second
+
+
 def _organization(now, plans, slug, name, plan_code, share, owner_email, member_emails):
-    owner = _user(owner_email)
+    owner = _user(owner_email, now)
     organization, _ = Organization.objects.get_or_create(
         slug=slug, defaults={"name": name, "owner": owner, "created_at": now - dt.timedelta(120)}
     )
@@ -76,7 +90,7 @@ def _organization(now, plans, slug, name, plan_code, share, owner_email, member_
         user=owner, organization=organization, defaults={"role": "owner"}
     )
     for email in member_emails:
-        Membership.objects.get_or_create(user=_user(email), organization=organization)
+        Membership.objects.get_or_create(user=_user(email, now), organization=organization)
     plan = plans[plan_code]
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     subscription, _ = Subscription.objects.get_or_create(
@@ -131,35 +145,3 @@ def _invoices(organization, subscription, plan, month_start):
                 "paid_at": issued + dt.timedelta(days=3) if status == "paid" else None,
             },
         )
-
-
-def _requests(now, organizations) -> int:
-    existing = SummarizationRequest.objects.filter(organization__in=organizations).count()
-    missing = REQUESTS - existing
-    if missing <= 0:
-        return 0
-    rng = random.Random(42 + existing)
-    members = {
-        org.pk: list(User.objects.filter(memberships__organization=org)) for org in organizations
-    }
-    modes = list(SummarizationRequest.Mode.values)
-    rows = []
-    for _ in range(missing):
-        org = rng.choice(organizations)
-        created = now - dt.timedelta(seconds=rng.randint(0, DAYS * 86_400))
-        failed = rng.random() < 0.04
-        characters = rng.randint(200, 6_000)
-        rows.append(
-            SummarizationRequest(
-                organization=org,
-                user=rng.choice(members[org.pk]),
-                mode=rng.choice(modes),
-                input_characters=characters,
-                output_characters=0 if failed else characters // rng.randint(4, 12),
-                status="failed" if failed else "completed",
-                created_at=created,
-                completed_at=created + dt.timedelta(milliseconds=rng.randint(300, 9_000)),
-            )
-        )
-    SummarizationRequest.objects.bulk_create(rows, batch_size=500)
-    return missing

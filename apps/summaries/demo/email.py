@@ -1,0 +1,175 @@
+"""Demo email history: 90 days of outbox rows with their attempts and provider events
+(delivered, opened, clicked, deferred, bounced, complained), the suppressions the bounces and
+complaints left, preferences, and a second version of two templates (for the diff)."""
+
+import datetime as dt
+import random
+
+from apps.accounts.models import Organization, User
+from apps.mail.defaults import sync_email_templates
+from apps.mail.models import (
+    DeliveryAttempt,
+    EmailEvent,
+    EmailPreference,
+    EmailTemplate,
+    OutboundEmail,
+    Suppression,
+)
+from apps.mail.secrets import MASK
+from apps.mail.services import template_save
+
+DAYS = 90
+PROVIDER = "postmark"
+# template key -> emails over the 90 days (roughly what three small customers produce)
+VOLUME = {
+    "welcome": 30, "email_verification": 45, "password_reset": 40, "invoice": 60,
+    "quota_alert_80": 12, "quota_alert_100": 6, "subscription_confirmed": 8,
+    "subscription_cancelled": 2, "renewal_reminder": 18, "usage_report": 9, "daily_digest": 400,
+    "payment_failed": 4, "subscription_ended": 1,
+}  # fmt: skip
+SECRET_KEYS = {"password_reset": ["reset_url"], "email_verification": ["verify_url"]}
+TRANSIENT = "421 4.7.0 Try again later, closing connection."
+FATAL = "550 5.1.1 The email account that you tried to reach does not exist."
+
+
+def email_seed(*, now: dt.datetime, organizations: list[Organization], staff: list[User]) -> int:
+    """The outbox's history; nothing is added when the demo emails are already there."""
+    if OutboundEmail.objects.filter(dedupe_key__startswith="demo:").exists():
+        return 0
+    if not EmailTemplate.objects.exists():
+        sync_email_templates()
+    _second_versions(staff)
+    templates = {t.key: t for t in EmailTemplate.objects.select_related("active_version")}
+    people = list(User.objects.filter(memberships__organization__in=organizations).distinct())
+    rng = random.Random(5)
+    emails = [
+        _email(rng, templates[key], rng.choice(people), now, n)
+        for key, count in VOLUME.items()
+        if key in templates
+        for n in range(count)
+    ]
+    OutboundEmail.objects.bulk_create(emails, batch_size=500)
+    _attempts_and_events(rng, emails)
+    _preferences(people)
+    return len(emails)
+
+
+def _email(rng, template: EmailTemplate, user: User, now: dt.datetime, n: int) -> OutboundEmail:
+    created = now - dt.timedelta(seconds=rng.randint(600, DAYS * 86_400))
+    secrets = SECRET_KEYS.get(template.key, [])
+    context = {**template.sample_context, **dict.fromkeys(secrets, MASK)}
+    if "name" in context:
+        context["name"] = user.full_name.split()[0]
+    outcome = rng.random()
+    status = "sent" if outcome < 0.965 else "failed" if outcome < 0.985 else "suppressed"
+    return OutboundEmail(
+        template_key=template.key, version=template.active_version, to=user.email, user=user,
+        category=template.category, subject=template.active_version.subject, context=context,
+        secret_keys=secrets, status=status, provider=PROVIDER if status == "sent" else "",
+        message_id=f"<demo-{template.key}-{n}@pm.summasaas.example>" if status == "sent" else "",
+        attempts={"sent": 1, "failed": 6, "suppressed": 0}[status],
+        last_error=TRANSIENT if status == "failed" else "",
+        dedupe_key=f"demo:{template.key}:{n}", created_at=created, next_attempt_at=created,
+        sent_at=created + dt.timedelta(seconds=rng.randint(1, 40)) if status == "sent" else None,
+    )  # fmt: skip
+
+
+def _attempts_and_events(rng, emails: list[OutboundEmail]) -> None:
+    attempts, events, bounced = [], [], []
+    for email in emails:
+        if email.status == "failed":  # six refusals, the delay doubling from 30 s
+            attempts += [_attempt(email, "retry" if k < 6 else "failed", 30 * 2**k, TRANSIENT)
+                         for k in range(6)]  # fmt: skip
+        elif email.status == "sent":
+            if rng.random() < 0.03:  # a transient refusal first, then delivered
+                attempts.append(_attempt(email, "retry", 0, TRANSIENT))
+            attempts.append(_attempt(email, "sent", 30))
+            events += _events(rng, email, bounced)
+    DeliveryAttempt.objects.bulk_create(_renumbered(attempts), batch_size=500)
+    EmailEvent.objects.bulk_create(events, batch_size=500)
+    _suppressions(bounced)
+
+
+def _attempt(email, outcome: str, delay: int, error: str = "") -> DeliveryAttempt:
+    started = email.created_at + dt.timedelta(seconds=delay)
+    return DeliveryAttempt(
+        email=email, number=0, outcome=outcome, started_at=started, error=error,
+        finished_at=started + dt.timedelta(milliseconds=420),
+    )  # fmt: skip
+
+
+def _renumbered(attempts: list[DeliveryAttempt]) -> list[DeliveryAttempt]:
+    """Number each email's attempts 1, 2, ... in the order they were made."""
+    seen: dict[int, int] = {}
+    for attempt in attempts:
+        seen[attempt.email_id] = seen.get(attempt.email_id, 0) + 1
+        attempt.number = seen[attempt.email_id]
+    return attempts
+
+
+def _events(rng, email: OutboundEmail, bounced: list) -> list[EmailEvent]:
+    roll, at = rng.random(), email.sent_at
+    if roll < 0.02:
+        kinds = [("bounced", 30)]
+    elif roll < 0.025:
+        kinds = [("delivered", 5), ("complained", 7_200)]
+    else:
+        kinds = [("delivered", 5)]
+        if rng.random() < 0.04:
+            kinds.insert(0, ("deferred", 2))
+        if rng.random() < (0.55 if email.category == "transactional" else 0.3):
+            kinds.append(("opened", rng.randint(60, 86_400)))
+            if rng.random() < 0.25:
+                kinds.append(("clicked", rng.randint(86_400, 90_000)))
+    events = []
+    for kind, delay in kinds:
+        event = EmailEvent(
+            email=email, esp_name="Postmark", event_type=kind, message_id=email.message_id,
+            recipient=email.to, occurred_at=at + dt.timedelta(seconds=delay),
+            received_at=at + dt.timedelta(seconds=delay + 1),
+            event_id=f"demo-{email.dedupe_key}-{kind}",
+            fingerprint=f"demo:{email.dedupe_key}:{kind}",
+            reject_reason={"bounced": "bounced", "complained": "spam"}.get(kind, ""),
+            mta_response=FATAL if kind == "bounced" else "",
+            click_url="https://summasaas.example/account/usage" if kind == "clicked" else "",
+        )  # fmt: skip
+        events.append(event)
+        if kind in ("bounced", "complained"):
+            bounced.append(event)
+    return events
+
+
+def _suppressions(events: list[EmailEvent]) -> None:
+    """What the webhooks do with a hard bounce or a complaint: the address is never emailed."""
+    for event in events:
+        reason = "bounce" if event.event_type == "bounced" else "complaint"
+        Suppression.objects.get_or_create(
+            address=event.recipient,
+            defaults={"reason": reason, "source_event": event, "created_at": event.received_at},
+        )
+
+
+def _preferences(people: list[User]) -> None:
+    """Half the customers said yes to the daily digest; one turned the reports off."""
+    for n, user in enumerate(people):
+        EmailPreference.objects.get_or_create(
+            address=user.email, category="digest", defaults={"user": user, "subscribed": n % 2 == 0}
+        )
+    if people:
+        EmailPreference.objects.get_or_create(
+            address=people[-1].email, category="reports",
+            defaults={"user": people[-1], "subscribed": False},
+        )  # fmt: skip
+
+
+def _second_versions(staff: list[User]) -> None:
+    """Two templates edited once by the template editor, so their history has a diff."""
+    editor = next((u for u in staff if "templates" in u.email), None)
+    edits = {"welcome": ("Welcome aboard", "Welcome to SummaSaaS"),
+             "invoice": ("Payment received", "Payment received, thank you")}  # fmt: skip
+    for key, (old, new) in edits.items():
+        template = EmailTemplate.objects.filter(key=key).first()
+        if template is None or template.versions.count() > 1 or old not in template.mjml:
+            continue
+        template.mjml = template.mjml.replace(old, new, 1)
+        template_save(template=template, author=editor)

@@ -1,0 +1,242 @@
+"""Demo jobs history over the task history's retention window: every periodic job's runs and
+their periods, the tasks the emails and summaries needed, failures with their tracebacks,
+automatic retries, an operator's retry, a revoked task, a run lost with its consumer, the
+consumers that ran them, and the operators' actions in the audit trail."""
+
+import datetime as dt
+import random
+import uuid
+
+from django.conf import settings
+
+from apps.accounts.models import User
+from apps.console.models import AuditEntry
+from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
+from apps.jobs.periodic import REGISTRY, JobSpec
+from apps.jobs.periods import period_containing
+from apps.mail.models import OutboundEmail
+from apps.summaries.models import SummarizationRequest
+
+MINUTE_JOB_HOURS = 6  # every-minute jobs: the last hours only (they would be most of the rows)
+CONSUMERS = [  # name, started days ago, last seen days ago, stopped
+    ("worker-a.internal:4121", 34, 3.0, True),
+    ("worker-b.internal:5310", 21, 1.2, False),  # died: its heartbeat stopped, no goodbye
+    ("worker-c.internal:6022", 1.2, 0.0, True),
+]
+# typical durations in seconds (median) per job; the rest take about a second
+DURATIONS = {"usage_reports": 48.0, "analytics_daily": 6.5, "analytics_hourly": 1.8,
+             "summaries_archive": 95.0, "daily_digest": 12.0, "history_retention": 4.2,
+             "email_log_retention": 2.4}  # fmt: skip
+TRACEBACK = """Traceback (most recent call last):
+  File "/app/.venv/lib/python3.12/site-packages/huey/api.py", line 400, in _execute
+    task_value = task.execute()
+  File "/app/apps/{module}/tasks.py", line {line}, in {function}
+    {call}
+{error}"""
+FAILURES = {
+    "usage_reports": ("SMTPServerDisconnected: Connection unexpectedly closed",
+                      "billing", 16, "usage_reports_send_task", "return usage_reports_send()"),
+    "analytics_hourly": ("OperationalError: canceling statement due to statement timeout",
+                         "analytics", 11, "interactions_roll_up_hourly_task",
+                         "return interactions_roll_up(model=HourlyRollup, start=start, end=end)"),
+}  # fmt: skip
+
+
+def jobs_seed(*, now: dt.datetime, staff: list[User]) -> int:
+    """Task runs, periodic runs, consumers and audit entries; nothing when already there."""
+    if TaskRun.objects.filter(enqueued_by="demo").exists():
+        return 0
+    rng = random.Random(3)
+    since = now - dt.timedelta(days=settings.JOBS_HISTORY_RETENTION_DAYS)
+    operator = next((u for u in staff if "ops" in u.email), None)
+    _consumers(now)
+    runs: list[TaskRun] = []
+    periodic: list[PeriodicRun] = []
+    for name, spec in sorted(REGISTRY.items()):
+        _periodic_history(rng, name, spec, since, now, runs, periodic)
+    runs += _email_tasks(rng, since)
+    runs += _summary_tasks(rng, since)
+    runs += _incidents(rng, now, operator)
+    TaskRun.objects.bulk_create(runs, batch_size=1000)
+    PeriodicRun.objects.bulk_create(periodic, batch_size=1000, ignore_conflicts=True)
+    _audit(now, operator, runs)
+    return len(runs)
+
+
+def _consumers(now: dt.datetime) -> None:
+    for consumer, started, seen, stopped in CONSUMERS:
+        last_seen = now - dt.timedelta(days=seen)
+        WorkerHeartbeat.objects.get_or_create(
+            consumer=consumer,
+            defaults={"host": consumer.split(":")[0], "pid": int(consumer.split(":")[1]),
+                      "workers": 4, "version": "huey 3.5",
+                      "started_at": now - dt.timedelta(days=started), "last_seen": last_seen,
+                      "stopped_at": last_seen if stopped else None},
+        )  # fmt: skip
+
+
+def _consumer_at(moment: dt.datetime, now: dt.datetime) -> str:
+    """The consumer that was alive then (they took over from one another)."""
+    for consumer, _started, seen, _stopped in CONSUMERS:
+        if moment <= now - dt.timedelta(days=seen):
+            return consumer
+    return CONSUMERS[-1][0]
+
+
+# How far back each kind of job's periods go (the task history itself keeps 30 days).
+PERIODIC_DAYS = {"minute": MINUTE_JOB_HOURS / 24, "hour": 30, "day": 90, "week": 90, "month": 90}
+
+
+def _triggers(spec: JobSpec, until: dt.datetime) -> list[dt.datetime]:
+    """The job's trigger times, one per period: the same time a period later when the
+    schedule has it (most do), otherwise the next match minute by minute."""
+    since = until - dt.timedelta(days=PERIODIC_DAYS[spec.period])
+    moments, moment = [], spec.next_run(since)
+    while moment is not None and moment < until:
+        moments.append(moment)
+        period = period_containing(spec.period, moment)
+        candidate = period.shift(1).start + (moment - period.start)
+        moment = candidate if spec.matches(candidate) else spec.next_run(moment)
+    return moments
+
+
+def _periodic_history(rng, name, spec: JobSpec, since, now, runs, periodic) -> None:
+    """One run per period, as the consumers' schedulers claimed them. The last two minutes are
+    left to the real consumer (its scheduler may still enqueue them); task runs are kept for
+    the history's retention window only, as the history_retention job would."""
+    for trigger in _triggers(spec, now - dt.timedelta(minutes=2)):
+        period = spec.period_for(trigger)
+        failure = FAILURES.get(name) if rng.random() < 0.01 else None
+        run = _run(rng, spec.task_name, trigger, now, median=DURATIONS.get(name, 0.8),
+                   failure=failure, periodic_job=name, period_key=period.key)  # fmt: skip
+        if trigger >= since:
+            runs.append(run)
+        periodic.append(
+            PeriodicRun(
+                job=name, period_key=period.key, period_start=period.start,
+                period_end=period.end, status="failed" if failure else "succeeded",
+                task_id=run.task_id, consumer=run.consumer, started_at=run.started_at,
+                finished_at=run.finished_at, error=run.error,
+                result={} if failure else _result(rng, name),
+            )
+        )  # fmt: skip
+
+
+def _result(rng, name: str) -> dict:
+    return {
+        "reaper": {"lost": 0, "requeued": 0},
+        "outbox_sweep": {"requeued": rng.choice([0, 0, 0, 1])},
+        "analytics_hourly": {"rows": rng.randint(8, 30)},
+        "daily_digest": {"sent": rng.randint(2, 6)},
+        "history_retention": {"deleted": rng.randint(200, 900)},
+    }.get(name, {})
+
+
+def _run(rng, name, created, now, *, median=0.8, failure=None, **fields) -> TaskRun:
+    duration = round(median * rng.lognormvariate(0, 0.35), 3)
+    started = created + dt.timedelta(milliseconds=rng.randint(20, 400))
+    error, traceback = "", ""
+    if failure:
+        message, module, line, function, call = failure
+        error = message
+        traceback = TRACEBACK.format(module=module, line=line, function=function, call=call,
+                                     error=message)  # fmt: skip
+    return TaskRun(
+        task_id=str(uuid.UUID(int=rng.getrandbits(128))), name=name, queue="summasaas",
+        args=fields.pop("args", []), kwargs=fields.pop("kwargs", {}),
+        state=fields.pop("state", "error" if failure else "complete"),
+        attempt=fields.pop("attempt", 1), enqueued_at=created, started_at=started,
+        finished_at=started + dt.timedelta(seconds=duration), duration=duration,
+        error=error, traceback=traceback, enqueued_by="demo",
+        consumer=_consumer_at(created, now), created_at=created, updated_at=created, **fields,
+    )  # fmt: skip
+
+
+def _email_tasks(rng, since: dt.datetime) -> list[TaskRun]:
+    """One delivery task per email; the failed ones kept retrying, then gave up."""
+    runs = []
+    emails = OutboundEmail.objects.filter(created_at__gte=since, dedupe_key__startswith="demo:")
+    for email in emails.only("pk", "status", "created_at", "attempts"):
+        failed = email.status == "failed"
+        failure = ("SMTPServerDisconnected: 421 4.7.0 Try again later", "mail", 31,
+                   "email_deliver_task", "email_deliver(email_id=email_id)")  # fmt: skip
+        runs.append(
+            _run(rng, "apps.mail.tasks.email_deliver_task", email.created_at, email.created_at,
+                 median=0.45, failure=failure if failed else None, args=[email.pk],
+                 attempt=email.attempts or 1)
+        )  # fmt: skip
+    return runs
+
+
+def _summary_tasks(rng, since: dt.datetime) -> list[TaskRun]:
+    """One processing task per summarization request; failures retried three times."""
+    runs = []
+    requests = SummarizationRequest.objects.filter(created_at__gte=since).only(
+        "pk", "status", "created_at"
+    )
+    for request in requests:
+        failed = request.status == "failed"
+        failure = ("TimeoutError: the model did not answer within 30 s", "summaries", 18,
+                   "summarization_request_process_task",
+                   "summarization_request_process(request_id=request_id)")  # fmt: skip
+        runs.append(
+            _run(rng, "apps.summaries.tasks.summarization_request_process_task",
+                 request.created_at, request.created_at, median=2.4,
+                 failure=failure if failed else None, args=[request.pk],
+                 attempt=4 if failed else 1)
+        )  # fmt: skip
+    return runs
+
+
+def _incidents(rng, now: dt.datetime, operator: User | None) -> list[TaskRun]:
+    """The stories an operator meets: a lost run, a retried failure, a revoked task."""
+    dead = CONSUMERS[1][0]
+    died = now - dt.timedelta(days=CONSUMERS[1][2])
+    lost = _run(rng, "apps.summaries.tasks.summarization_request_process_task",
+                died - dt.timedelta(seconds=20), now, median=2.4, args=[999_001],
+                state="lost", note="Its consumer stopped sending heartbeats.")  # fmt: skip
+    lost.consumer, lost.duration, lost.finished_at = dead, None, None
+    requeued = _run(rng, lost.name, died + dt.timedelta(minutes=2), now, median=2.4,
+                    args=[999_001], retry_of=lost.task_id,
+                    note="Enqueued again by the reaper (idempotent task).")  # fmt: skip
+    lost.requeued_as = requeued.task_id
+    failure = ("SMTPServerDisconnected: Connection unexpectedly closed", "mail", 31,
+               "email_deliver_task", "email_deliver(email_id=email_id)")  # fmt: skip
+    failed = _run(rng, "apps.mail.tasks.email_deliver_task", now - dt.timedelta(hours=5), now,
+                  failure=failure, args=[999_002], attempt=6)  # fmt: skip
+    retried = _run(rng, failed.name, now - dt.timedelta(hours=4, minutes=40), now,
+                   args=[999_002], retry_of=failed.task_id,
+                   requested_by=operator.email if operator else "")  # fmt: skip
+    fresh = _run(rng, failed.name, now - dt.timedelta(minutes=25), now, failure=failure,
+                 args=[999_003], attempt=6)  # fmt: skip
+    revoked = _run(rng, "apps.jobs.tasks.jobs_canary_task", now - dt.timedelta(days=2), now,
+                   kwargs={"seconds": 600}, state="revoked",
+                   requested_by=operator.email if operator else "")  # fmt: skip
+    revoked.started_at = revoked.finished_at = revoked.duration = None
+    return [lost, requeued, failed, retried, fresh, revoked]
+
+
+def _audit(now: dt.datetime, operator: User | None, runs: list[TaskRun]) -> None:
+    if operator is None:
+        return
+    retried = next(r for r in runs if r.retry_of and r.requested_by)
+    revoked = next(r for r in runs if r.state == "revoked")
+    entries = [
+        ("task.retry", retried.created_at, "jobs.TaskRun", retried,
+         {"state": "error"}, {"task_id": retried.task_id}, ""),
+        ("task.revoke", revoked.created_at + dt.timedelta(seconds=30), "jobs.TaskRun", revoked,
+         {"state": "scheduled"}, None, ""),
+        ("job.pause", now - dt.timedelta(days=9, hours=2), "", None, {"paused": False},
+         {"paused": True}, "daily_digest"),
+        ("job.resume", now - dt.timedelta(days=8, hours=20), "", None, {"paused": True},
+         {"paused": False}, "daily_digest"),
+        ("lock.clear", now - dt.timedelta(days=1, hours=3), "", None,
+         {"requested": ["usage_reports"]}, {"cleared": ["usage_reports"]}, "usage_reports"),
+    ]  # fmt: skip
+    AuditEntry.objects.bulk_create(
+        AuditEntry(actor=operator, actor_email=operator.email, action=action, created_at=at,
+                   target_type=kind, target_id=str(target.pk or "") if target else "",
+                   target_repr=str(target)[:300] if target else "", before=before, after=after,
+                   note=note)
+        for action, at, kind, target, before, after, note in entries
+    )  # fmt: skip
