@@ -12,7 +12,7 @@ from apps.accounts.models import Organization
 from apps.analytics.models import DailyRollup, HourlyRollup, InteractionLog
 from apps.billing.models import Invoice, UsageRecord
 from apps.console.models import AuditEntry
-from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
+from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from apps.mail.models import DeliveryAttempt, EmailEvent, OutboundEmail, Suppression
 from apps.summaries.models import Document, SummarizationRequest, SummaryArchive
 from tests.console.admin_walk import changelist_url
@@ -65,7 +65,8 @@ def test_the_history_spans_90_days_with_every_outcome_and_fills_every_list(seede
     states = set(TaskRun.objects.values_list("state", flat=True))
     assert {"complete", "error", "lost", "revoked"} <= states
     assert TaskRun.objects.exclude(retry_of="").filter(requested_by__contains="@").exists()
-    assert TaskRun.objects.exclude(traceback="").exists()
+    assert TaskAttempt.objects.exclude(traceback="").exists()
+    assert TaskAttempt.objects.filter(state="lost").count() == 2
     assert {"succeeded", "failed"} <= set(PeriodicRun.objects.values_list("status", flat=True))
     assert {"reaper", "analytics_hourly", "usage_reports"} <= set(
         PeriodicRun.objects.values_list("job", flat=True)

@@ -11,17 +11,17 @@ from django.conf import settings
 
 from apps.accounts.models import User
 from apps.console.models import AuditEntry
-from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
+from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from apps.jobs.periodic import REGISTRY, JobSpec
 from apps.jobs.periods import period_containing
 from apps.mail.models import OutboundEmail
 from apps.summaries.models import SummarizationRequest
 
 MINUTE_JOB_HOURS = 6  # every-minute jobs: the last hours only (they would be most of the rows)
-CONSUMERS = [  # name, started days ago, last seen days ago, stopped
-    ("worker-a.internal:4121", 34, 3.0, True),
-    ("worker-b.internal:5310", 21, 1.2, False),  # died: its heartbeat stopped, no goodbye
-    ("worker-c.internal:6022", 1.2, 0.0, True),
+CONSUMERS = [  # name (host:pid:nonce), started days ago, last seen days ago, stopped
+    ("worker-a.internal:4121:7f3a", 34, 3.0, True),
+    ("worker-b.internal:5310:c81e", 21, 1.2, False),  # died: its heartbeat stopped, no goodbye
+    ("worker-c.internal:6022:0b9d", 1.2, 0.0, True),
 ]
 # typical durations in seconds (median) per job; the rest take about a second
 DURATIONS = {"usage_reports": 48.0, "analytics_daily": 6.5, "analytics_hourly": 1.8,
@@ -43,24 +43,25 @@ FAILURES = {
 
 
 def jobs_seed(*, now: dt.datetime, staff: list[User]) -> int:
-    """Task runs, periodic runs, consumers and audit entries; nothing when already there."""
+    """Task runs and their attempts, periodic runs, consumers and audit entries; nothing when
+    they are already there."""
     if TaskRun.objects.filter(enqueued_by="demo").exists():
         return 0
-    rng = random.Random(3)
+    history = History(random.Random(3), now)
     since = now - dt.timedelta(days=settings.JOBS_HISTORY_RETENTION_DAYS)
     operator = next((u for u in staff if "ops" in u.email), None)
     _consumers(now)
-    runs: list[TaskRun] = []
     periodic: list[PeriodicRun] = []
     for name, spec in sorted(REGISTRY.items()):
-        _periodic_history(rng, name, spec, since, now, runs, periodic)
-    runs += _email_tasks(rng, since)
-    runs += _summary_tasks(rng, since)
-    runs += _incidents(rng, now, operator)
-    TaskRun.objects.bulk_create(runs, batch_size=1000)
+        _periodic_history(history, name, spec, since, periodic)
+    _email_tasks(history, since)
+    _summary_tasks(history, since)
+    _incidents(history, operator)
+    TaskRun.objects.bulk_create(history.runs, batch_size=1000)
+    TaskAttempt.objects.bulk_create(history.attempts, batch_size=1000)
     PeriodicRun.objects.bulk_create(periodic, batch_size=1000, ignore_conflicts=True)
-    _audit(now, operator, runs)
-    return len(runs)
+    _audit(now, operator, history.runs)
+    return len(history.runs)
 
 
 def _consumers(now: dt.datetime) -> None:
@@ -100,24 +101,24 @@ def _triggers(spec: JobSpec, until: dt.datetime) -> list[dt.datetime]:
     return moments
 
 
-def _periodic_history(rng, name, spec: JobSpec, since, now, runs, periodic) -> None:
+def _periodic_history(history, name, spec: JobSpec, since, periodic) -> None:
     """One run per period, as the consumers' schedulers claimed them. The last two minutes are
     left to the real consumer (its scheduler may still enqueue them); task runs are kept for
     the history's retention window only, as the history_retention job would."""
+    rng, now = history.rng, history.now
     for trigger in _triggers(spec, now - dt.timedelta(minutes=2)):
         period = spec.period_for(trigger)
         failure = FAILURES.get(name) if rng.random() < 0.01 else None
-        run = _run(rng, spec.task_name, trigger, now, median=DURATIONS.get(name, 0.8),
-                   failure=failure, periodic_job=name, period_key=period.key)  # fmt: skip
-        if trigger >= since:
-            runs.append(run)
+        result = None if failure else _result(rng, name)
+        run = history.run(spec.task_name, trigger, median=DURATIONS.get(name, 0.8),
+                          failure=failure, keep=trigger >= since, periodic_job=name,
+                          period_key=period.key, result=result)  # fmt: skip
         periodic.append(
             PeriodicRun(
                 job=name, period_key=period.key, period_start=period.start,
                 period_end=period.end, status="failed" if failure else "succeeded",
                 task_id=run.task_id, consumer=run.consumer, started_at=run.started_at,
-                finished_at=run.finished_at, error=run.error,
-                result={} if failure else _result(rng, name),
+                finished_at=run.finished_at, error=run.error, result=result or {},
             )
         )  # fmt: skip
 
@@ -132,88 +133,113 @@ def _result(rng, name: str) -> dict:
     }.get(name, {})
 
 
-def _run(rng, name, created, now, *, median=0.8, failure=None, **fields) -> TaskRun:
-    duration = round(median * rng.lognormvariate(0, 0.35), 3)
-    started = created + dt.timedelta(milliseconds=rng.randint(20, 400))
-    error, traceback = "", ""
-    if failure:
-        message, module, line, function, call = failure
-        error = message
-        traceback = TRACEBACK.format(module=module, line=line, function=function, call=call,
-                                     error=message)  # fmt: skip
-    return TaskRun(
-        task_id=str(uuid.UUID(int=rng.getrandbits(128))), name=name, queue="summasaas",
-        args=fields.pop("args", []), kwargs=fields.pop("kwargs", {}),
-        state=fields.pop("state", "error" if failure else "complete"),
-        attempt=fields.pop("attempt", 1), enqueued_at=created, started_at=started,
-        finished_at=started + dt.timedelta(seconds=duration), duration=duration,
-        error=error, traceback=traceback, enqueued_by="demo",
-        consumer=_consumer_at(created, now), created_at=created, updated_at=created, **fields,
-    )  # fmt: skip
+class History:
+    """The task runs and attempts being written, and how they are made up."""
+
+    def __init__(self, rng: random.Random, now: dt.datetime):
+        self.rng, self.now = rng, now
+        self.runs: list[TaskRun] = []
+        self.attempts: list[TaskAttempt] = []
+
+    def run(self, name, created, *, median=0.8, failure=None, tries=1, keep=True,
+            **fields) -> TaskRun:  # fmt: skip
+        """A task that ran `tries` times (each but the last failed when `failure` is given,
+        the last too), with one attempt row per try."""
+        rng = self.rng
+        task_id = str(uuid.UUID(int=rng.getrandbits(128)))
+        consumer = _consumer_at(created, self.now)
+        start, tries_made = created + dt.timedelta(milliseconds=rng.randint(20, 400)), []
+        for number in range(1, tries + 1):
+            duration = round(median * rng.lognormvariate(0, 0.35), 3)
+            failed = failure is not None and (number < tries or fields.get("state") != "complete")
+            tries_made.append(self._attempt(task_id, number, consumer, start, duration,
+                                            failure if failed else None))  # fmt: skip
+            start += dt.timedelta(seconds=duration + 10 * number)
+        last = tries_made[-1]
+        run = TaskRun(
+            task_id=task_id, name=name, queue="summasaas", args=fields.pop("args", []),
+            kwargs=fields.pop("kwargs", {}),
+            state=fields.pop("state", "error" if failure else "complete"), attempt=tries,
+            enqueued_at=created, started_at=tries_made[0].started_at,
+            finished_at=last.finished_at, duration=last.duration, error=last.error,
+            enqueued_by="demo", consumer=consumer, created_at=created,
+            updated_at=last.finished_at or created, **fields,
+        )  # fmt: skip
+        if keep:
+            self.runs.append(run)
+            self.attempts += tries_made
+        return run
+
+    @staticmethod
+    def _attempt(task_id, number, consumer, start, duration, failure) -> TaskAttempt:
+        error, traceback = "", ""
+        if failure:
+            message, module, line, function, call = failure
+            error = message
+            traceback = TRACEBACK.format(module=module, line=line, function=function, call=call,
+                                         error=message)  # fmt: skip
+        return TaskAttempt(
+            task_id=task_id, number=number, consumer=consumer,
+            state="error" if failure else "complete", started_at=start,
+            finished_at=start + dt.timedelta(seconds=duration), error=error, traceback=traceback,
+        )  # fmt: skip
 
 
-def _email_tasks(rng, since: dt.datetime) -> list[TaskRun]:
+DELIVERY_FAILURE = ("SMTPServerDisconnected: 421 4.7.0 Try again later", "mail", 31,
+                    "email_deliver_task", "email_deliver(email_id=email_id)")  # fmt: skip
+MODEL_TIMEOUT = ("TimeoutError: the model did not answer within 30 s", "summaries", 18,
+                 "summarization_request_process_task",
+                 "summarization_request_process(request_id=request_id)")  # fmt: skip
+
+
+def _email_tasks(history: History, since: dt.datetime) -> None:
     """One delivery task per email; the failed ones kept retrying, then gave up."""
-    runs = []
     emails = OutboundEmail.objects.filter(created_at__gte=since, dedupe_key__startswith="demo:")
     for email in emails.only("pk", "status", "created_at", "attempts"):
         failed = email.status == "failed"
-        failure = ("SMTPServerDisconnected: 421 4.7.0 Try again later", "mail", 31,
-                   "email_deliver_task", "email_deliver(email_id=email_id)")  # fmt: skip
-        runs.append(
-            _run(rng, "apps.mail.tasks.email_deliver_task", email.created_at, email.created_at,
-                 median=0.45, failure=failure if failed else None, args=[email.pk],
-                 attempt=email.attempts or 1)
-        )  # fmt: skip
-    return runs
+        history.run("apps.mail.tasks.email_deliver_task", email.created_at, median=0.45,
+                    failure=DELIVERY_FAILURE if failed else None, args=[email.pk],
+                    tries=email.attempts if failed else 1)  # fmt: skip
 
 
-def _summary_tasks(rng, since: dt.datetime) -> list[TaskRun]:
-    """One processing task per summarization request; failures retried three times."""
-    runs = []
+def _summary_tasks(history: History, since: dt.datetime) -> None:
+    """One processing task per summarization request; failures were tried four times."""
     requests = SummarizationRequest.objects.filter(created_at__gte=since).only(
         "pk", "status", "created_at"
     )
     for request in requests:
         failed = request.status == "failed"
-        failure = ("TimeoutError: the model did not answer within 30 s", "summaries", 18,
-                   "summarization_request_process_task",
-                   "summarization_request_process(request_id=request_id)")  # fmt: skip
-        runs.append(
-            _run(rng, "apps.summaries.tasks.summarization_request_process_task",
-                 request.created_at, request.created_at, median=2.4,
-                 failure=failure if failed else None, args=[request.pk],
-                 attempt=4 if failed else 1)
-        )  # fmt: skip
-    return runs
+        history.run("apps.summaries.tasks.summarization_request_process_task",
+                    request.created_at, median=2.4, failure=MODEL_TIMEOUT if failed else None,
+                    args=[request.pk], tries=4 if failed else 1)  # fmt: skip
 
 
-def _incidents(rng, now: dt.datetime, operator: User | None) -> list[TaskRun]:
-    """The stories an operator meets: a lost run, a retried failure, a revoked task."""
-    dead = CONSUMERS[1][0]
+def _incidents(history: History, operator: User | None) -> None:
+    """The stories an operator meets: a run lost with its consumer and run again, a failure
+    retried by hand, a fresh failure still to fix, a revoked task."""
+    now, who = history.now, operator.email if operator else ""
     died = now - dt.timedelta(days=CONSUMERS[1][2])
-    lost = _run(rng, "apps.summaries.tasks.summarization_request_process_task",
-                died - dt.timedelta(seconds=20), now, median=2.4, args=[999_001],
-                state="lost", note="Its consumer stopped sending heartbeats.")  # fmt: skip
-    lost.consumer, lost.duration, lost.finished_at = dead, None, None
-    requeued = _run(rng, lost.name, died + dt.timedelta(minutes=2), now, median=2.4,
-                    args=[999_001], retry_of=lost.task_id,
-                    note="Enqueued again by the reaper (idempotent task).")  # fmt: skip
-    lost.requeued_as = requeued.task_id
-    failure = ("SMTPServerDisconnected: Connection unexpectedly closed", "mail", 31,
-               "email_deliver_task", "email_deliver(email_id=email_id)")  # fmt: skip
-    failed = _run(rng, "apps.mail.tasks.email_deliver_task", now - dt.timedelta(hours=5), now,
-                  failure=failure, args=[999_002], attempt=6)  # fmt: skip
-    retried = _run(rng, failed.name, now - dt.timedelta(hours=4, minutes=40), now,
-                   args=[999_002], retry_of=failed.task_id,
-                   requested_by=operator.email if operator else "")  # fmt: skip
-    fresh = _run(rng, failed.name, now - dt.timedelta(minutes=25), now, failure=failure,
-                 args=[999_003], attempt=6)  # fmt: skip
-    revoked = _run(rng, "apps.jobs.tasks.jobs_canary_task", now - dt.timedelta(days=2), now,
-                   kwargs={"seconds": 600}, state="revoked",
-                   requested_by=operator.email if operator else "")  # fmt: skip
+    rerun = history.run("apps.summaries.tasks.summarization_request_process_task",
+                        died - dt.timedelta(seconds=20), median=2.4, args=[999_001], tries=2,
+                        note="Attempt 1 was lost with its consumer; run again (idempotent).")
+    lost = history.run("apps.mail.tasks.email_deliver_task", died - dt.timedelta(seconds=5),
+                       args=[999_004], state="lost",
+                       note="Lost with its consumer; not run again (not idempotent).")
+    lost.finished_at = lost.duration = None
+    for attempt in history.attempts:
+        if (attempt.task_id, attempt.number) in ((rerun.task_id, 1), (lost.task_id, 1)):
+            attempt.state, attempt.finished_at, attempt.consumer = "lost", None, CONSUMERS[1][0]
+    lost.consumer = CONSUMERS[1][0]
+    failed = history.run("apps.mail.tasks.email_deliver_task", now - dt.timedelta(hours=5),
+                         failure=DELIVERY_FAILURE, args=[999_002], tries=6)  # fmt: skip
+    history.run(failed.name, now - dt.timedelta(hours=4, minutes=40), args=[999_002],
+                retry_of=failed.task_id, requested_by=who)  # fmt: skip
+    history.run(failed.name, now - dt.timedelta(minutes=25), failure=DELIVERY_FAILURE,
+                args=[999_003], tries=6)  # fmt: skip
+    revoked = history.run("apps.jobs.tasks.jobs_canary_task", now - dt.timedelta(days=2),
+                          kwargs={"seconds": 600}, state="revoked", requested_by=who)  # fmt: skip
     revoked.started_at = revoked.finished_at = revoked.duration = None
-    return [lost, requeued, failed, retried, fresh, revoked]
+    history.attempts = [a for a in history.attempts if a.task_id != revoked.task_id]
 
 
 def _audit(now: dt.datetime, operator: User | None, runs: list[TaskRun]) -> None:
