@@ -3,13 +3,15 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractHour
 
 from apps.accounts.models import Membership
 from apps.billing.models import UsageRecord
 from apps.mail.services import preferences_for, send_email
 from apps.summaries.models import SummarizationRequest
+
+from .models import InteractionLog
 
 
 def daily_digests_send(*, day: dt.date, batch_size: int = 200) -> dict:
@@ -43,7 +45,7 @@ def _digest_one(figures: dict, requests, day: dt.date) -> int:
         "requests": f"{figures['n']:,}",
         "characters": f"{figures['characters'] or 0:,}",
         "remaining": f"{record.remaining:,}" if record else "-",
-        "highlights": _highlights(org_requests),
+        "highlights": _highlights(org_requests) + _api_calls(figures["organization_id"], day),
         "dashboard_url": settings.SITE_URL + "/",
     }
     sent = 0
@@ -67,6 +69,19 @@ def _digest_one(figures: dict, requests, day: dt.date) -> int:
         )
         sent += 1
     return sent
+
+
+def _api_calls(organization_id: int, day: dt.date) -> list[dict]:
+    """The day's API calls from the interaction log: how many, and how many succeeded."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    calls = InteractionLog.objects.filter(
+        organization_id=organization_id, created_at__gte=start,
+        created_at__lt=start + dt.timedelta(days=1),
+    ).aggregate(n=Count("id"), ok=Count("id", filter=Q(success=True)))  # fmt: skip
+    if not calls["n"]:
+        return []
+    share = round(100 * calls["ok"] / calls["n"], 1)
+    return [{"title": "API calls", "detail": f"{calls['n']:,} calls, {share:g} % succeeded"}]
 
 
 def _highlights(requests) -> list[dict]:
