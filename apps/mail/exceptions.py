@@ -15,9 +15,24 @@ class Problem:
     line: int
     column: int
     message: str
+    # (line, column) of the problem in the same field this one follows from (a typo's
+    # consequences): the studio shows the cause first and folds its consequences under it.
+    cause: tuple[int, int] | None = None
 
     def __str__(self) -> str:
         return f"{self.field}, line {self.line}, column {self.column}: {self.message}"
+
+
+def folded(problems: list[Problem]) -> list[tuple[Problem, list[Problem]]]:
+    """Each cause with the problems that follow from it, causes in their original order."""
+    causes: dict[tuple[str, int, int], tuple[Problem, list[Problem]]] = {}
+    for problem in problems:
+        key = (problem.field, *problem.cause) if problem.cause else None
+        if key in causes:
+            causes[key][1].append(problem)
+        else:
+            causes.setdefault((problem.field, problem.line, problem.column), (problem, []))
+    return list(causes.values())
 
 
 class TemplateInvalidError(MailError, ValueError):

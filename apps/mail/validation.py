@@ -66,7 +66,9 @@ class _MjmlChecker(HTMLParser):
             root_parent,
             allow_content,
         )
-        self.stack: list[tuple[str, int, int]] = []
+        # (element, line, column, cause): cause is where the problem with this element is
+        # (an unknown element, a typo), so what happens inside it is a consequence
+        self.stack: list[tuple[str, int, int, tuple[int, int] | None]] = []
         self.problems: list[Problem] = []
         self.content_tags = 0
         self.content_parent = "mj-body"
@@ -76,23 +78,27 @@ class _MjmlChecker(HTMLParser):
         self.source = source
         self.feed(source)
         self.close()
-        for name, line, col in self.stack:
-            self._add(line, col, f"<{name}> is never closed")
+        for name, line, col, cause in self.stack:
+            self._add(line, col, f"<{name}> is never closed", cause=cause)
         if self.root_parent is None and not self.problems and not self._saw_root:
             self._add(1, 1, "the document must start with <mjml>")
         return self.problems
 
     _saw_root = False
 
-    def _add(self, line: int, col: int, message: str) -> None:
-        self.problems.append(Problem(self.field_name, line, col, message))
+    def _add(self, line: int, col: int, message: str, cause=None) -> None:
+        self.problems.append(Problem(self.field_name, line, col, message, cause))
+
+    def _suspect(self) -> tuple[int, int] | None:
+        """Where the innermost open element went wrong, if it did (its problems follow)."""
+        return self.stack[-1][3] if self.stack else None
 
     def _pos(self) -> tuple[int, int]:
         line, offset = self.getpos()
         return line, offset + 1
 
     def _raw_parent(self) -> str | None:
-        return next((name for name, *_ in self.stack if name in ENDING), None)
+        return next((name for name, *_rest in self.stack if name in ENDING), None)
 
     def handle_starttag(self, tag, attrs):
         self._open(tag, attrs, closed=False)
@@ -115,10 +121,15 @@ class _MjmlChecker(HTMLParser):
         parent = self.stack[-1][0] if self.stack else self.root_parent
         if tag == "mjml":
             self._saw_root = True
-        if not forbidden and self._known(tag, parent, line, col):
+        cause = None
+        if forbidden:
+            cause = (line, col)
+        elif self._known(tag, parent, line, col):
             self._check_attributes(tag, parent, attrs, line, col)
+        else:
+            cause = (line, col)
         if not closed:
-            self.stack.append((tag, line, col))
+            self.stack.append((tag, line, col, cause))
 
     def _attribute_pos(self, name: str, line: int, col: int) -> tuple[int, int]:
         """Where attribute `name` starts in the current start tag."""
@@ -149,7 +160,7 @@ class _MjmlChecker(HTMLParser):
         if parent == "mj-attributes" and tag in ATTRIBUTE_DEFAULT_TARGETS:
             return True
         if tag not in ELEMENTS:
-            self._add(line, col, f"unknown element <{tag}>")
+            self._add(line, col, f"unknown element <{tag}>", cause=self._suspect())
             return False
         parents = ELEMENTS[tag][1]
         if tag == "mj-content":
@@ -160,9 +171,10 @@ class _MjmlChecker(HTMLParser):
         if parents and parent not in parents:
             where = f"inside <{parent}>" if parent else "at the top level"
             allowed = ", ".join(f"<{p}>" for p in sorted(parents))
-            self._add(line, col, f"<{tag}> is not allowed {where}; it goes in {allowed}")
+            self._add(line, col, f"<{tag}> is not allowed {where}; it goes in {allowed}",
+                      cause=self._suspect())  # fmt: skip
         elif not parents and parent is not None:
-            self._add(line, col, f"<{tag}> must be the root element")
+            self._add(line, col, f"<{tag}> must be the root element", cause=self._suspect())
         return True
 
     def _check_attributes(self, tag, parent, attrs, line, col) -> None:
@@ -185,18 +197,28 @@ class _MjmlChecker(HTMLParser):
         if not self.stack:
             self._add(line, col, f"closing </{tag}> without an opening tag")
             return
-        name, open_line, open_col = self.stack[-1]
-        if name != tag:
-            self._add(
-                line, col, f"</{tag}> does not close <{name}> opened at line {open_line}, "
-                f"column {open_col}"
-            )  # fmt: skip
-            if tag in (n for n, *_ in self.stack):
-                while self.stack and self.stack[-1][0] != tag:
-                    self.stack.pop()
-                self.stack.pop()
+        name, open_line, open_col, cause = self.stack[-1]
+        if name == tag:
+            self.stack.pop()
             return
-        self.stack.pop()
+        message = f"</{tag}> does not close <{name}> opened at line {open_line}, column {open_col}"
+        if tag in (n for n, *_ in self.stack):
+            if cause is not None:  # closing a mistyped element's parent: the typo's doing
+                self._add(line, col, message, cause=cause)
+                self.stack.pop()
+                self.handle_endtag(tag)
+                return
+            self._add(line, col, message)
+            while self.stack and self.stack[-1][0] != tag:
+                self.stack.pop()
+            self.stack.pop()
+        elif cause is not None or tag not in ELEMENTS:
+            # `<mj-colum>...</mj-column>` or `<mj-column>...</mj-colum>`: one typo; the tag
+            # closes the element it was meant for, so what follows is checked normally.
+            self._add(line, col, message, cause=cause)
+            self.stack.pop()
+        else:
+            self._add(line, col, message)
 
     def handle_data(self, data):
         if self.cdata_elem == "style" or self._raw_parent() == "mj-style":
@@ -210,7 +232,8 @@ class _MjmlChecker(HTMLParser):
         parent = self.stack[-1][0] if self.stack else self.root_parent
         self._add(
             line, col, f"text {data.strip()[:30]!r} is not allowed inside <{parent}>; text and "
-            "template tags go inside <mj-text>, <mj-button>, <mj-table> or <mj-raw>"
+            "template tags go inside <mj-text>, <mj-button>, <mj-table> or <mj-raw>",
+            cause=self._suspect(),
         )  # fmt: skip
 
 

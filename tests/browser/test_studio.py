@@ -120,6 +120,10 @@ def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_da
     assert "line 4, column" in page.locator(".field-mjml").inner_text()
     assert EmailTemplate.objects.get(pk=template.pk).versions.count() == 1
     wait_for_preview(page, "invalid")
+    # The reloaded page shows what its status says: the saved version, not a blank pane.
+    status = page.locator("#studio-status").inner_text()
+    assert "1 problem — the preview shows the saved version (v1)" in status
+    assert "Welcome aboard, Ada" in frame(page, "light").content()
 
     before = renders(page)
     editor_line(page, 4).click()
@@ -157,10 +161,34 @@ def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_da
     page.emulate_media(color_scheme="dark")
     page.reload()
     wait_for_preview(page, "ok")
-    page.click("[data-mode=both]")
+    page.click("[data-mode=both]")  # light, own dark and forced dark side by side
+    boxes = [page.locator(f"#studio-frame-{n}").bounding_box() for n in ("light", "dark", "forced")]
+    assert all(boxes) and boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]
+    assert abs(boxes[0]["y"] - boxes[2]["y"]) < 2
     light = frame(page, "light")  # the console is dark now; the light preview stays light
     assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 245, 247)"
+    dark, forced = frame(page, "dark"), frame(page, "forced")
+    assert dark.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 19, 24)"
+    assert forced.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(18, 18, 18)"
     shoot(page, "studio-dark.png")
+
+
+def test_a_one_letter_typo_shows_its_cause_first_and_folds_what_follows(studio):
+    page, _template = studio
+    before = renders(page)
+    page.evaluate(
+        "() => { const cm = document.querySelector('.CodeMirror[data-field=mjml]').CodeMirror;"
+        " cm.setValue(cm.getValue().replace('<mj-column>', '<mj-colum>')); }"
+    )
+    wait_for_preview(page, "invalid", before)
+    causes = page.locator("#studio-problems > li")
+    assert causes.count() == 1
+    assert "unknown element <mj-colum>" in causes.first.inner_text()
+    summary = causes.first.locator("details.studio-consequences summary")
+    assert summary.inner_text() == "6 more problems follow from this"
+    assert not causes.first.locator("details ol").is_visible()  # folded until asked
+    assert error_lines(page) == [2]
+    assert page.locator("#studio-status").inner_text().startswith("1 problem")
 
 
 def test_a_test_send_reaches_the_smtp_sink(studio, smtp_sink, settings):
@@ -180,7 +208,7 @@ def test_a_test_send_reaches_the_smtp_sink(studio, smtp_sink, settings):
     assert sent.is_test and sent.status == "sent" and sent.version == template.active_version
 
 
-def test_a_script_in_a_template_cannot_run_in_the_preview(studio):
+def test_a_script_in_a_template_is_refused_and_never_runs_in_the_preview(studio):
     page, _template = studio
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -195,14 +223,14 @@ def test_a_script_in_a_template_cannot_run_in_the_preview(studio):
         ".setValue(source)",
         script,
     )
-    wait_for_preview(page, "ok", before)
+    wait_for_preview(page, "invalid", before)
+    assert "<script> is not allowed in an email" in page.locator("#studio-problems").inner_text()
     title = page.title()
     for name in ("light", "dark", "forced"):
         assert page.get_attribute(f"#studio-frame-{name}", "sandbox") == ""
         inner = frame(page, name)
-        assert inner.evaluate("document.scripts.length") >= 1  # it is there, and inert
-        assert inner.evaluate("document.body.getAttribute('data-ran')") is None
-        assert "Scripted" in inner.content()
+        assert inner.evaluate("document.scripts.length") == 0
+        assert "Scripted" not in inner.content()
     page.wait_for_timeout(300)
     assert page.title() == title and "pwned" not in title
     assert dialogs == []

@@ -56,9 +56,8 @@ def test_an_mjml_error_comes_back_with_its_field_line_and_column(admin_client):
     lines[4] = "    <mj-txt>oops</mj-txt>"
     data = preview(admin_client, template, mjml="\n".join(lines))
     assert not data["ok"]
-    assert {"field": "mjml", "line": 5, "column": 5, "message": "unknown element <mj-txt>"} in (
-        data["problems"]
-    )
+    assert {"field": "mjml", "line": 5, "column": 5, "message": "unknown element <mj-txt>",
+            "cause": None} in data["problems"]  # fmt: skip
 
 
 def test_a_json_error_in_the_sample_data_comes_back_with_its_line(admin_client):
@@ -144,3 +143,32 @@ def test_the_layout_preview_shows_a_template_in_the_edited_layout(admin_client):
     assert not data["ok"]
     assert data["problems"][0]["field"] == "mjml" and data["problems"][0]["line"] == number + 1
     assert EmailLayout.objects.get(pk=layout.pk).mjml == layout.mjml
+
+
+def test_a_one_letter_typo_comes_back_as_one_cause_and_its_folded_consequences(admin_client):
+    template = EmailTemplate.objects.get(key="welcome")
+    data = preview(admin_client, template, mjml=template.mjml.replace("<mj-column>", "<mj-colum>"))
+    causes = [p for p in data["problems"] if p["cause"] is None]
+    assert [(p["line"], p["column"], p["message"]) for p in causes] == [
+        (2, 3, "unknown element <mj-colum>")
+    ]
+    consequences = [p for p in data["problems"] if p["cause"] == [2, 3]]
+    assert len(consequences) == len(data["problems"]) - 1 == 6
+    assert data["problems"][0] == {**causes[0]}  # the cause comes first
+
+
+def test_a_refused_save_leaves_the_saved_version_on_screen_not_a_blank_preview(admin_client):
+    template = EmailTemplate.objects.get(key="welcome")
+    response = admin_client.post(
+        f"/admin/mail/emailtemplate/{template.pk}/change/",
+        editor_data(template, mjml=template.mjml.replace("<mj-column>", "<mj-colum>")),
+    )
+    assert response.status_code == 200  # refused: the form again, with the cause only
+    errors = response.context["adminform"].form.errors["mjml"]
+    assert errors == ["line 2, column 3: unknown element <mj-colum> (6 more problems follow "
+                      "from it)"]  # fmt: skip
+    first = preview(admin_client, template, mjml="<mj-colum>", rendered="0")
+    assert not first["ok"] and first["fallback"]["version"] == 1
+    assert "Welcome aboard, Ada" in first["fallback"]["html"]["light"]
+    later = preview(admin_client, template, mjml="<mj-colum>", rendered="1")
+    assert later["fallback"] is None  # the page already shows something; nothing to resend

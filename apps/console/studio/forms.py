@@ -14,7 +14,7 @@ from unfold.widgets import (
 )
 
 from apps.mail.bounds import data_problems, json_text_problem
-from apps.mail.exceptions import Problem, TemplateInvalidError
+from apps.mail.exceptions import Problem, TemplateInvalidError, folded
 from apps.mail.models import EmailLayout, EmailTemplate, Suppression
 from apps.mail.services import template_active_version, template_validate
 
@@ -72,12 +72,15 @@ def where(problem: Problem) -> str:
 
 
 def add_problems(form: forms.Form, problems: list[Problem], field_map: dict | None = None) -> None:
-    """Each problem as a form error on its field, saying line and column."""
-    for problem in problems:
+    """Each cause as a form error on its field, saying line and column; the problems a cause
+    brings (a typo's consequences) are counted after it, not listed."""
+    for problem, consequences in folded(problems):
         field = (field_map or {}).get(problem.field, problem.field)
         field = field if field in form.fields else None
         label = "" if field else f"{problem.field}, "
-        form.add_error(field, label + where(problem))
+        more = len(consequences)
+        tail = f" ({more} more problem{'s' if more > 1 else ''} follow from it)" if more else ""
+        form.add_error(field, label + where(problem) + tail)
 
 
 class JSONText(forms.CharField):

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from unfold.views import UnfoldModelAdminViewMixin
 
-from apps.mail.exceptions import Problem, TemplateInvalidError
+from apps.mail.exceptions import Problem, TemplateInvalidError, folded
 from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion
 from apps.mail.selectors import template_delivery_stats
-from apps.mail.services import system_context, template_preview
+from apps.mail.services import render_for, system_context, template_preview
 
 from .checks import run_checks
 from .diff import version_diff
@@ -51,9 +51,13 @@ def template_from_post(data, template: EmailTemplate) -> tuple[EmailTemplate, li
 def preview_payload(template: EmailTemplate) -> dict:
     """Everything the preview pane shows, or the problems that stop it."""
     rendered = template_preview(template=template, address=PREVIEW_ADDRESS)
-    system = system_context(address=PREVIEW_ADDRESS, category=template.category)
+    return rendered_payload(rendered, category=template.category)
+
+
+def rendered_payload(rendered, *, category: str) -> dict:
+    system = system_context(address=PREVIEW_ADDRESS, category=category)
     checks = run_checks(
-        html=rendered.html, category=template.category, unsubscribe_url=system["unsubscribe_url"]
+        html=rendered.html, category=category, unsubscribe_url=system["unsubscribe_url"]
     )
     sender_name, sender_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return {
@@ -73,10 +77,29 @@ def preview_payload(template: EmailTemplate) -> dict:
     }
 
 
+def saved_payload(template: EmailTemplate) -> dict | None:
+    """The saved, active version's preview: what a page that has rendered nothing shows while
+    the edit has problems (after a refused save), so the status can say what is on screen."""
+    version = template.active_version if template.pk else None
+    if version is None:
+        return None
+    rendered = render_for(version=version, address=PREVIEW_ADDRESS,
+                          context=version.sample_context)  # fmt: skip
+    return {**rendered_payload(rendered, category=version.category), "version": version.number}
+
+
 def problem_dicts(problems: list[Problem]) -> list[dict]:
+    """Causes first, each followed by the problems it causes (marked with `cause`)."""
+
+    def one(p: Problem, cause: Problem | None = None) -> dict:
+        where = [cause.line, cause.column] if cause else None
+        return {"field": p.field, "line": p.line, "column": p.column, "message": p.message,
+                "cause": where}  # fmt: skip
+
     return [
-        {"field": p.field, "line": p.line, "column": p.column, "message": p.message}
-        for p in problems
+        item
+        for cause, consequences in folded(problems)
+        for item in [one(cause), *(one(p, cause) for p in consequences)]
     ]
 
 
@@ -95,13 +118,17 @@ def template_preview_view(request: HttpRequest, model_admin, object_id: str | No
     template = EmailTemplate()
     if object_id:
         template = get_object_or_404(EmailTemplate, pk=_numeric(object_id))
+    saved = EmailTemplate.objects.filter(pk=template.pk).first() if template.pk else None
     template, problems = template_from_post(request.POST, template)
     if not problems:
         try:
             return JsonResponse(preview_payload(template))
         except TemplateInvalidError as error:
             problems = error.problems
-    return JsonResponse({"ok": False, "problems": problem_dicts(problems)})
+    answer = {"ok": False, "problems": problem_dicts(problems), "fallback": None}
+    if request.POST.get("rendered") != "1" and saved is not None:
+        answer["fallback"] = saved_payload(saved)
+    return JsonResponse(answer)
 
 
 @require_POST

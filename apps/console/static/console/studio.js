@@ -133,9 +133,11 @@
     var sequence = ++this.sequence;
     this.root.dataset.state = "loading";
     this.el("studio-status").textContent = "Rendering…";
+    var body = new FormData(this.form);
+    body.set("rendered", this.shown ? "1" : "0");  // nothing on screen yet: send the saved one
     fetch(this.url, {
       method: "POST",
-      body: new FormData(this.form),
+      body: body,
       credentials: "same-origin",
       headers: { "X-Requested-With": "XMLHttpRequest" },
     })
@@ -158,12 +160,36 @@
     this.showProblems(data.problems);
     if (!data.ok) {
       this.root.dataset.state = "invalid";
-      var n = data.problems.length;
-      this.el("studio-status").textContent =
-        n + (n === 1 ? " problem" : " problems") + " — the preview shows the last version that rendered";
+      var causes = data.problems.filter(function (p) { return !p.cause; }).length;
+      var label = causes + (causes === 1 ? " problem" : " problems");
+      if (data.fallback) {
+        this.paint(data.fallback);
+        this.root.dataset.showing = "saved";
+        this.savedVersion = data.fallback.version;
+      }
+      if (this.root.dataset.showing === "saved") {
+        label += " — the preview shows the saved version (v" + this.savedVersion + ")";
+      } else if (this.shown) {
+        label += " — the preview shows your last edit that rendered";
+      } else {
+        this.root.dataset.showing = "nothing";
+        label += " — nothing has rendered yet: fix the first problem to see the email";
+      }
+      this.el("studio-status").textContent = label;
       this.root.dataset.renders = String(parseInt(this.root.dataset.renders, 10) + 1);
       return;
     }
+    this.paint(data);
+    this.root.dataset.showing = "edit";
+    this.root.dataset.state = "ok";
+    this.el("studio-status").textContent =
+      "Up to date · " + (data.size / 1024).toFixed(1) + " KB of HTML";
+    this.root.dataset.renders = String(parseInt(this.root.dataset.renders, 10) + 1);
+  };
+
+  /* Put a rendered email (the edit, or the saved version) in every pane. */
+  Studio.prototype.paint = function (data) {
+    this.shown = true;
     this.el("studio-frame-light").srcdoc = data.html.light;
     this.el("studio-frame-dark").srcdoc = data.html.dark;
     this.el("studio-frame-forced").srcdoc = data.html.forced;
@@ -172,16 +198,14 @@
     this.el("studio-preheader").textContent = data.preheader;
     this.el("studio-sender").textContent = data.sender;
     this.showChecks(data.checks);
-    this.root.dataset.state = "ok";
-    this.el("studio-status").textContent =
-      "Up to date · " + (data.size / 1024).toFixed(1) + " KB of HTML";
-    this.root.dataset.renders = String(parseInt(this.root.dataset.renders, 10) + 1);
     this.fit();
   };
 
+  /* Causes first; the problems a cause brings (a typo's consequences) folded under it. */
   Studio.prototype.showProblems = function (problems) {
     var list = this.el("studio-problems");
     var self = this;
+    var cause = null;
     list.innerHTML = "";
     list.hidden = !problems.length;
     problems.forEach(function (problem) {
@@ -194,8 +218,25 @@
       where.addEventListener("click", function () { self.focus(problem); });
       item.appendChild(where);
       item.appendChild(document.createTextNode(" " + problem.message));
+      if (problem.cause && cause) {
+        cause.folded.appendChild(item);
+        var n = cause.folded.children.length;
+        cause.summary.textContent = n + (n === 1 ? " more problem follows" : " more problems follow") + " from this";
+        return;
+      }
       list.appendChild(item);
       markProblem(problem);
+      var details = document.createElement("details");
+      details.className = "studio-consequences";
+      var summary = document.createElement("summary");
+      var folded = document.createElement("ol");
+      details.appendChild(summary);
+      details.appendChild(folded);
+      item.appendChild(details);
+      cause = { folded: folded, summary: summary };
+    });
+    list.querySelectorAll("details.studio-consequences").forEach(function (details) {
+      if (!details.querySelector("li")) details.remove();
     });
   };
 
