@@ -22,11 +22,11 @@ pytestmark = pytest.mark.django_db
 # One email every 15 s going back ~6 months: 11 templates, 1 in 40 failed, 1 in 200 a test.
 INSERT = """
 INSERT INTO mail_outboundemail (template_key, version_id, "to", user_id, category, subject,
-    context, status, provider, message_id, attempts, last_error, dedupe_key, is_test,
-    next_attempt_at, created_at, sent_at, updated_at)
+    context, secret_keys, sealed_secrets, status, provider, message_id, attempts, last_error,
+    dedupe_key, is_test, next_attempt_at, created_at, sent_at, updated_at)
 SELECT (%(keys)s::text[])[1 + i %% %(n)s], (%(versions)s::bigint[])[1 + i %% %(n)s],
     'user' || (i %% 50000) || '@example.com', NULL, (%(categories)s::text[])[1 + i %% %(n)s],
-    'Subject ' || i, jsonb_build_object('name', 'User ' || i),
+    'Subject ' || i, jsonb_build_object('name', 'User ' || i), '[]'::jsonb, '',
     CASE WHEN i %% 40 = 0 THEN 'failed' WHEN i %% 997 = 0 THEN 'queued' ELSE 'sent' END,
     'smtp', '<' || md5(i::text) || '@summasaas.example>', 1,
     CASE WHEN i %% 40 = 0 THEN 'smtp: refused' ELSE '' END, NULL, i %% 200 = 0, t, t, t, t
@@ -50,8 +50,7 @@ def million_emails():
         )  # fmt: skip
         cursor.execute("ANALYZE mail_outboundemail")
         cursor.execute(
-            'SELECT "to", message_id FROM mail_outboundemail '
-            "WHERE id = (SELECT max(id) - 1000 FROM mail_outboundemail)"
+            'SELECT "to", message_id FROM mail_outboundemail ORDER BY id DESC LIMIT 1 OFFSET 1000'
         )
         address, message_id = cursor.fetchone()
     print(f"\ninserted {ROWS:,} outbox rows in {time.perf_counter() - started:.1f} s")
