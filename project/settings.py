@@ -323,6 +323,8 @@ MAIL_UNSUBSCRIBE_MAILTO = env("MAIL_UNSUBSCRIBE_MAILTO") or (
 )
 MAIL_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "6"))  # first try + retries
 MAIL_RETRY_DELAY = float(env("MAIL_RETRY_DELAY", "30"))  # seconds, doubled after each retry
+# Emails per delivery task, sent over one connection (SMTP session or provider HTTP session).
+MAIL_BATCH_SIZE = int(env("MAIL_BATCH_SIZE", "100"))
 MAIL_LINK_MAX_AGE = int(env("MAIL_LINK_MAX_AGE_DAYS", "180")) * 24 * 3600  # unsubscribe links
 # Secret values of an email (reset and verification links) are wiped after delivery, or after
 # this many hours if it was never delivered (the longest such link, verification, lasts 7 days).

@@ -145,6 +145,11 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     is_test = models.BooleanField(default=False)
+    # Queued with many others (send_email_many): sent in its batch. Other emails are urgent:
+    # any batch that runs picks the due ones up first.
+    bulk = models.BooleanField(default=False)
+    # Which delivery claimed the row (a huey task id): a crashed consumer's rows are found by it.
+    claim_id = models.CharField(max_length=64, blank=True, default="", editable=False)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -154,6 +159,7 @@ class OutboundEmail(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["status", "bulk", "next_attempt_at"], name="mail_outbox_due_idx"),
             models.Index(fields=["to", "created_at"]),
             # The send log's date filters and the retention sweep range over this.
             models.Index(fields=["created_at"], name="mail_outbox_created_at_idx"),

@@ -13,6 +13,7 @@ from .models import (
     EmailPreference,
     EmailTemplateVersion,
     OutboundEmail,
+    Suppression,
 )
 
 OUTCOMES = ("delivered", "bounced", "opened", "clicked", "complained")
@@ -81,6 +82,39 @@ def template_active_version(*, key: str) -> EmailTemplateVersion:
     return version
 
 
+def versions_for(*, template_keys) -> dict[str, EmailTemplateVersion]:
+    """The active version of each template key (one query); keys without one are left out."""
+    if not template_keys:
+        return {}
+    versions = EmailTemplateVersion.objects.filter(
+        template__key__in=template_keys, pk=F("template__active_version")
+    ).select_related("template")
+    return {version.template.key: version for version in versions}
+
+
+def suppressed_among(*, addresses) -> set[str]:
+    """The addresses (lower case, as stored) that are on the suppression list."""
+    return set(
+        Suppression.objects.filter(address__in=set(addresses)).values_list("address", flat=True)
+    )
+
+
+def preferences_for_many(*, addresses) -> dict[str, dict[str, bool]]:
+    """`preferences_for` of each address (lower case, as stored), in one query."""
+    chosen: dict[str, dict[str, bool]] = {}
+    rows = EmailPreference.objects.filter(address__in=set(addresses)).values_list(
+        "address", "category", "subscribed"
+    )
+    for address, category, subscribed in rows:
+        chosen.setdefault(address, {})[category] = subscribed
+    return {address: _preferences(chosen.get(address, {})) for address in addresses}
+
+
+def _preferences(chosen: dict[str, bool]) -> dict[str, bool]:
+    default = {c: c not in OPT_IN_CATEGORIES for c in Category.values}
+    return {c: c in ESSENTIAL_CATEGORIES or chosen.get(c, default[c]) for c in Category.values}
+
+
 def preferences_for(*, address: str) -> dict[str, bool]:
     """Each category and whether the address receives it.
 
@@ -92,5 +126,4 @@ def preferences_for(*, address: str) -> dict[str, bool]:
             "category", "subscribed"
         )
     )
-    default = {c: c not in OPT_IN_CATEGORIES for c in Category.values}
-    return {c: c in ESSENTIAL_CATEGORIES or chosen.get(c, default[c]) for c in Category.values}
+    return _preferences(chosen)

@@ -6,18 +6,30 @@ from huey.contrib.djhuey import db_task
 from apps.jobs.periodic import JobRun, periodic_job
 
 from . import services
+from .exceptions import TransientDeliveryError
 from .retention import email_log_prune
 
 
-# Transient errors raise, and huey retries with a doubling delay (retry_backoff);
-# permanent ones are recorded on the row and end the task.
+# The one retry policy: huey's. A transient error puts the row back to `queued` and the task
+# raises; huey runs it again after a doubling delay, and only rows still queued are retried.
+# Permanent errors are recorded on their row.
 @db_task(
     retries=settings.MAIL_MAX_ATTEMPTS - 1,
     retry_delay=settings.MAIL_RETRY_DELAY,
     retry_backoff=2,
+    context=True,
 )
-def email_deliver_task(email_id: int) -> str:
-    return services.email_deliver(email_id=email_id).status
+def email_deliver_task(email_ids: list[int] | int, task=None) -> dict:
+    """Deliver a batch of outbox rows over one connection (an int: one row, as once queued)."""
+    report = services.emails_deliver(
+        email_ids=[email_ids] if isinstance(email_ids, int) else list(email_ids),
+        claim_id=task.id if task else None,
+        retry_in=task.retry_delay if task else None,
+        last_try=not task or task.retries <= 0,
+    )
+    if report.retry:
+        raise TransientDeliveryError(f"{len(report.retry)} email(s) to retry: {report.retry[0]}")
+    return report.outcomes
 
 
 # Periodic jobs (declared through the jobs app: one run per period across all consumers).

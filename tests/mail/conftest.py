@@ -32,10 +32,16 @@ class SinkHandler:
 
     def __init__(self, fail_first: int = 0, delay: float = 0.0):
         self.messages: list[bytes] = []
+        self.sessions = 0  # SMTP sessions opened (EHLO), to see connections reused
         self.refused = 0
         self.fail_first = fail_first
         self.delay = delay
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        self.sessions += 1
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:

@@ -5,7 +5,8 @@ delivery is enqueued on commit) and nothing else; the jobs engine schedules `out
 """
 
 from ..selectors import preferences_for, template_active_version
-from .delivery import email_deliver, is_transient, retry_delay
+from .bulk import send_email_many
+from .delivery import email_deliver, emails_deliver
 from .events import suppression_add, suppression_remove, tracking_event_record
 from .outbox import (
     email_resend,
@@ -28,6 +29,7 @@ from .templates import (
     template_validate,
     template_version_restore,
 )
+from .transport import is_transient
 
 __all__ = [
     "context_as_stored",
@@ -35,6 +37,7 @@ __all__ = [
     "email_deliver",
     "email_resend",
     "email_retry",
+    "emails_deliver",
     "is_transient",
     "layout_default",
     "layout_save",
@@ -44,9 +47,9 @@ __all__ = [
     "preferences_for",
     "render_for",
     "render_for_preview",
-    "retry_delay",
     "secrets_expire",
     "send_email",
+    "send_email_many",
     "send_test_email",
     "suppression_add",
     "suppression_remove",

@@ -1,69 +1,110 @@
-"""Delivery: claim an outbox row, check suppressions and preferences, render and send it."""
+"""Delivery in batches: claim queued rows, decide each one, send over one connection, record.
+
+A batch is a list of outbox ids. Rows are claimed a chunk at a time (`SELECT ... FOR UPDATE
+SKIP LOCKED`, then queued -> sending with the claimer's id), so consumers sharing the work never
+send one row twice, and a crash leaves at most one chunk `sending`. Each chunk also claims a
+few urgent rows (emails sent one by one, such as a password reset) that are due, so those are
+never stuck behind a long batch. Per email: its own attempt row, status, suppression and
+preference checks, version, secrets; suppressions, preferences and active versions are read
+once per chunk. Retries belong to the huey task: a transient failure puts the row back to
+`queued` and the task raises, huey runs it again after its backoff, and only rows still queued
+are tried again.
+"""
 
 import datetime as dt
 import logging
-import smtplib
+import uuid
+from dataclasses import dataclass, field
 
-from anymail.exceptions import AnymailAPIError, AnymailError
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers, make_msgid
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from requests import RequestException
 
-from ..exceptions import PermanentDeliveryError, TemplateNotFoundError, TransientDeliveryError
-from ..message import OutboxMessage
-from ..models import ESSENTIAL_CATEGORIES, DeliveryAttempt, OutboundEmail, Suppression
+from ..exceptions import PermanentDeliveryError, TransientDeliveryError
+from ..models import ESSENTIAL_CATEGORIES, DeliveryAttempt, OutboundEmail
 from ..secrets import SecretsUnreadableError, unseal
-from ..selectors import preferences_for, template_active_version
-from ..tokens import make_unsubscribe_token
-from .personalize import render_for, unsubscribe_url
+from ..selectors import preferences_for_many, suppressed_among, versions_for
+from .personalize import render_for
+from .transport import Transport, build_message
 
 logger = logging.getLogger(__name__)
 Status = OutboundEmail.Status
 Outcome = DeliveryAttempt.Outcome
+CHUNK = 25  # rows claimed and recorded together: a crash leaves at most this many `sending`
+URGENT_PER_CHUNK = 5
+# Secret values are kept only while a delivery may still need them.
+_WIPE_SECRETS = {Status.SENT, Status.SUPPRESSED, Status.SKIPPED}
+_FIELDS = ["status", "last_error", "subject", "version", "category", "provider", "message_id",
+           "sent_at", "next_attempt_at", "sealed_secrets", "updated_at"]  # fmt: skip
 
 
-def retry_delay(attempt: int) -> float:
-    """Seconds to wait after failed attempt number `attempt` (1, 2, ...): doubling each time."""
-    return settings.MAIL_RETRY_DELAY * 2 ** (attempt - 1)
+@dataclass
+class BatchReport:
+    """What one batch did: emails by outcome, and the transient errors that want a retry."""
+
+    outcomes: dict[str, int] = field(default_factory=dict)
+    retry: list[str] = field(default_factory=list)
+
+
+def emails_deliver(
+    *,
+    email_ids: list[int],
+    claim_id: str | None = None,
+    retry_in: float | None = None,
+    last_try: bool = True,
+) -> BatchReport:
+    """Send the still-queued rows among `email_ids` over one connection.
+
+    `retry_in` is when the caller (huey's retry policy) will try again, recorded on rows put
+    back to `queued`; on the `last_try` a transient error fails the row for good.
+    """
+    claim_id = claim_id or uuid.uuid4().hex
+    report, pending, tried = BatchReport(), list(dict.fromkeys(email_ids)), set()
+    with Transport() as transport:
+        while True:
+            rows, pending = _claim(pending[:CHUNK], claim_id, tried), pending[CHUNK:]
+            if not rows and not pending:
+                break
+            tried.update(row.pk for row in rows)
+            if rows:
+                _deliver_chunk(rows, transport, report, retry_in=retry_in, last_try=last_try)
+    if report.outcomes:
+        logger.info("email batch %s: %s", claim_id[:12], report.outcomes)
+    return report
 
 
 def email_deliver(*, email_id: int) -> OutboundEmail:
-    """Send one outbox row if it is still queued; raise `TransientDeliveryError` to retry.
+    """Send one outbox row if it is still queued; raise `TransientDeliveryError` to retry."""
+    email = OutboundEmail.objects.filter(pk=email_id).first()
+    last_try = email is None or email.attempts + 1 >= settings.MAIL_MAX_ATTEMPTS
+    report = emails_deliver(email_ids=[email_id], last_try=last_try)
+    if report.retry:
+        raise TransientDeliveryError(report.retry[0])
+    return OutboundEmail.objects.get(pk=email_id)
 
-    The row is claimed with a conditional UPDATE (queued -> sending), so two workers running
-    this for one row at once send it once: the loser's UPDATE matches nothing.
-    """
-    started = timezone.now()
-    claimed = OutboundEmail.objects.filter(pk=email_id, status=Status.QUEUED).update(
-        status=Status.SENDING, attempts=F("attempts") + 1, updated_at=started
-    )
-    email = OutboundEmail.objects.get(pk=email_id)
-    if not claimed:
-        logger.info("email %s is %s; not sending it again", email_id, email.status)
-        return email
-    try:
-        _deliver_claimed(email)
-    except TransientDeliveryError as error:
-        if email.attempts < settings.MAIL_MAX_ATTEMPTS:
-            delay = retry_delay(email.attempts)
-            _finish(email, started, Status.QUEUED, Outcome.RETRY, str(error),
-                    next_attempt_at=timezone.now() + dt.timedelta(seconds=delay))  # fmt: skip
-            raise
-        _finish(email, started, Status.FAILED, Outcome.FAILED,
-                f"gave up after {email.attempts} attempts: {error}")  # fmt: skip
-    except PermanentDeliveryError as error:
-        _finish(email, started, Status.FAILED, Outcome.FAILED, str(error))
-    except _Stop as stop:
-        _finish(email, started, stop.status, stop.outcome, stop.reason)
-    except Exception as error:
-        # A bug, not the provider: record it on the row instead of leaving it `sending`.
-        logger.exception("email %s failed unexpectedly", email.pk)
-        _finish(email, started, Status.FAILED, Outcome.FAILED, f"{type(error).__name__}: {error}")
-    else:
-        _finish(email, started, Status.SENT, Outcome.SENT, "", sent_at=timezone.now())
-    return email
+
+def _claim(ids: list[int], claim_id: str, tried: set[int]) -> list[OutboundEmail]:
+    """Lock and claim the queued rows among `ids`, plus a few due urgent ones not `tried`."""
+    now = timezone.now()
+    with transaction.atomic():
+        queued = OutboundEmail.objects.select_for_update(skip_locked=True).filter(
+            status=Status.QUEUED
+        )
+        claimed = list(queued.filter(pk__in=ids).values_list("pk", flat=True)) if ids else []
+        urgent = queued.filter(bulk=False, next_attempt_at__lte=now).exclude(
+            pk__in=[*claimed, *tried]
+        )
+        claimed += urgent.order_by("next_attempt_at").values_list("pk", flat=True)[
+            :URGENT_PER_CHUNK
+        ]
+        if not claimed:
+            return []
+        OutboundEmail.objects.filter(pk__in=claimed).update(
+            status=Status.SENDING, attempts=F("attempts") + 1, claim_id=claim_id, updated_at=now
+        )
+    rows = OutboundEmail.objects.filter(pk__in=claimed).select_related("version")
+    return list(rows.order_by("pk"))
 
 
 class _Stop(Exception):
@@ -74,40 +115,90 @@ class _Stop(Exception):
         super().__init__(reason)
 
 
-# Secret values are kept only while a delivery may still need them.
-_WIPE_SECRETS = {Status.SENT, Status.SUPPRESSED, Status.SKIPPED}
+@dataclass
+class _Chunk:
+    """What one chunk reads once for all its rows."""
+
+    suppressed: set[str]
+    preferences: dict[str, dict[str, bool]]
+    versions: dict
 
 
-def _finish(email, started, status, outcome, error, **fields) -> None:
-    if status in _WIPE_SECRETS:
-        fields["sealed_secrets"] = ""
-    for name, value in {"status": status, "last_error": error, **fields}.items():
-        setattr(email, name, value)
-    email.save()
-    DeliveryAttempt.objects.create(
-        email=email, number=email.attempts, outcome=outcome, error=error, started_at=started
+def _deliver_chunk(rows, transport: Transport, report: BatchReport, *, retry_in, last_try):
+    started = timezone.now()
+    addresses = [row.to for row in rows]
+    chunk = _Chunk(
+        suppressed=suppressed_among(addresses=addresses),
+        preferences=preferences_for_many(addresses=addresses),
+        versions=versions_for(template_keys={row.template_key for row in rows if not row.version}),
     )
-    log = logger.warning if outcome in (Outcome.RETRY, Outcome.FAILED) else logger.info
-    log("email %s (%s to %s) attempt %s: %s %s", email.pk, email.template_key, email.to,
-        email.attempts, outcome, error)  # fmt: skip
+    attempts = []
+    for email in rows:
+        outcome, error = _deliver_one(email, chunk, transport)
+        if outcome == Outcome.RETRY:
+            if last_try or email.attempts >= settings.MAIL_MAX_ATTEMPTS:
+                outcome, error = Outcome.FAILED, f"gave up after {email.attempts} attempts: {error}"
+                email.status = Status.FAILED
+            else:
+                report.retry.append(error)
+                email.next_attempt_at = timezone.now() + dt.timedelta(seconds=retry_in or 0)
+        email.last_error = error
+        if email.status in _WIPE_SECRETS:
+            email.sealed_secrets = ""
+        email.updated_at = timezone.now()
+        attempts.append(DeliveryAttempt(email=email, number=email.attempts, outcome=outcome,
+                                        error=error, started_at=started))  # fmt: skip
+        report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+        if outcome in (Outcome.RETRY, Outcome.FAILED):
+            logger.warning("email %s (%s to %s) attempt %s: %s %s", email.pk, email.template_key,
+                           email.to, email.attempts, outcome, error)  # fmt: skip
+    with transaction.atomic():
+        OutboundEmail.objects.bulk_update(rows, _FIELDS)
+        DeliveryAttempt.objects.bulk_create(attempts)
 
 
-def _deliver_claimed(email: OutboundEmail) -> None:
-    if Suppression.objects.filter(address__iexact=email.to).exists():
-        raise _Stop(Status.SUPPRESSED, Outcome.SUPPRESSED, f"{email.to} is on the suppression list")
+def _deliver_one(email: OutboundEmail, chunk: _Chunk, transport: Transport) -> tuple[str, str]:
+    """Decide and send one claimed row; set its fields; return (outcome, error)."""
     try:
-        version = email.version or template_active_version(key=email.template_key)
-    except TemplateNotFoundError as error:
-        raise PermanentDeliveryError(str(error)) from error
+        _send_one(email, chunk, transport)
+    except TransientDeliveryError as error:
+        email.status = Status.QUEUED
+        return Outcome.RETRY, str(error)
+    except PermanentDeliveryError as error:
+        email.status = Status.FAILED
+        return Outcome.FAILED, str(error)
+    except _Stop as stop:
+        email.status = stop.status
+        return stop.outcome, stop.reason
+    except Exception as error:
+        # A bug, not the provider: record it on the row instead of leaving it `sending`.
+        logger.exception("email %s failed unexpectedly", email.pk)
+        email.status = Status.FAILED
+        return Outcome.FAILED, f"{type(error).__name__}: {error}"
+    email.status, email.sent_at = Status.SENT, timezone.now()
+    return Outcome.SENT, ""
+
+
+def _send_one(email: OutboundEmail, chunk: _Chunk, transport: Transport) -> None:
+    if email.to in chunk.suppressed:
+        raise _Stop(Status.SUPPRESSED, Outcome.SUPPRESSED, f"{email.to} is on the suppression list")
+    version = email.version or chunk.versions.get(email.template_key)
+    if version is None:
+        raise PermanentDeliveryError(
+            f"No active email template {email.template_key!r}; run "
+            "`manage.py sync_email_templates` or create it in the console."
+        )
     email.version, email.category = version, version.category
-    if _unsubscribed(email.to, version.category):
+    if _unsubscribed(chunk.preferences.get(email.to, {}), version.category):
         raise _Stop(Status.SKIPPED, Outcome.SKIPPED,
                     f"{email.to} unsubscribed from {version.category} emails")  # fmt: skip
     context = {**email.context, **_secret_values(email)}
     rendered = render_for(version=version, address=email.to, context=context)
     email.subject = rendered.subject[:255]
-    message = _message(email, rendered, version.category)
-    email.provider, email.message_id = _send(message)
+    message = build_message(email=email, rendered=rendered, category=version.category,
+                            anymail=transport.is_anymail)  # fmt: skip
+    email.provider = transport.provider
+    email.message_id = transport.send(message)
 
 
 def _secret_values(email: OutboundEmail) -> dict[str, str]:
@@ -121,73 +212,5 @@ def _secret_values(email: OutboundEmail) -> dict[str, str]:
         raise PermanentDeliveryError(str(error)) from error
 
 
-def _unsubscribed(address: str, category: str) -> bool:
-    if category in ESSENTIAL_CATEGORIES:
-        return False
-    return preferences_for(address=address).get(category) is False
-
-
-def _message(email: OutboundEmail, rendered, category: str) -> EmailMultiAlternatives:
-    headers = {"X-Outbox-Id": str(email.pk)}
-    if not _backend_path().startswith("anymail."):
-        headers["Message-ID"] = make_msgid(
-            domain=settings.DEFAULT_FROM_EMAIL.split("@")[-1].strip(">")
-        )
-    if category not in ESSENTIAL_CATEGORIES:
-        token = make_unsubscribe_token(address=email.to, category=category)
-        https = unsubscribe_url(address=email.to, category=category)
-        mailto = f"mailto:{settings.MAIL_UNSUBSCRIBE_MAILTO}?subject=unsubscribe%20{token}"
-        headers["List-Unsubscribe"] = f"<{https}>, <{mailto}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message = OutboxMessage(
-        subject=rendered.subject,
-        body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
-        headers=headers,
-    )
-    message.attach_alternative(rendered.html, "text/html")
-    # anymail reads these; other backends ignore them
-    message.metadata = {"outbox_id": str(email.pk)}
-    message.tags = [email.template_key]
-    if email.secret_keys:
-        # A provider's click tracking would rewrite the one-time link and report it back in
-        # its webhook events: such emails go untracked.
-        message.track_clicks = False
-    return message
-
-
-def _backend_path() -> str:
-    return settings.MAILERS["default"].get("BACKEND", "")
-
-
-def _send(message: EmailMultiAlternatives) -> tuple[str, str]:
-    """Send through the default mailer; return (provider, message id) or raise typed errors."""
-    backend = mailers.default
-    provider = getattr(backend, "esp_name", None) or type(backend).__module__.split(".")[-1]
-    try:
-        backend.send_messages([message])
-    except Exception as error:
-        kind = TransientDeliveryError if is_transient(error) else PermanentDeliveryError
-        raise kind(f"{provider}: {type(error).__name__}: {error}") from error
-    status = getattr(message, "anymail_status", None)
-    if status is not None and status.message_id is not None:
-        return provider, str(status.message_id)
-    return provider, message.extra_headers.get("Message-ID", "")
-
-
-def is_transient(error: BaseException) -> bool:
-    """Whether waiting and sending again could succeed."""
-    if isinstance(error, AnymailAPIError):
-        if error.status_code is None:
-            return isinstance(error.__cause__, RequestException | OSError)
-        return error.status_code >= 500 or error.status_code in (408, 429)
-    if isinstance(error, AnymailError):
-        return False  # invalid address, recipients refused, unsupported feature...
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(400 <= code < 500 for code, _ in error.recipients.values())
-    if isinstance(error, smtplib.SMTPResponseException):
-        return 400 <= error.smtp_code < 500
-    return isinstance(
-        error, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError | OSError
-    )
+def _unsubscribed(preferences: dict[str, bool], category: str) -> bool:
+    return category not in ESSENTIAL_CATEGORIES and preferences.get(category) is False

@@ -55,38 +55,63 @@ def send_email(
     they are stored encrypted apart from the context, shown as `•••`, and wiped once the
     email is delivered; the dedupe key of such an email is stored hashed.
     """
+    category = template_category(template_key)
+    email = new_row(
+        template_key=template_key, to=to, context=context, dedupe_key=dedupe_key,
+        user_id=user_id, is_test=is_test, secrets=secrets, category=category,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            email.save(force_insert=True)
+    except IntegrityError:
+        if email.dedupe_key is None:
+            raise
+        return OutboundEmail.objects.get(dedupe_key=email.dedupe_key)
+    if email.status == Status.QUEUED:
+        transaction.on_commit(partial(enqueue_delivery, [email.pk]), robust=True)
+    return email
+
+
+def template_category(template_key: str) -> str | None:
+    return EmailTemplate.objects.filter(key=template_key).values_list("category", flat=True).first()
+
+
+def new_row(
+    *,
+    template_key: str,
+    to: str,
+    context: dict,
+    dedupe_key: str | None,
+    user_id: int | None,
+    is_test: bool = False,
+    secrets: dict[str, str] | None = None,
+    category: str | None,
+    bulk: bool = False,
+) -> OutboundEmail:
+    """An unsaved outbox row, its input checked; `ContextError` says what is wrong."""
     plain_data(context)
     secrets = _checked_secrets(secrets or {})
     if secrets and dedupe_key is not None:
         dedupe_key = dedupe_digest(dedupe_key)
+    if not isinstance(to, str):
+        raise ContextError(f"{to!r} is not an email address.")
     try:
         validate_email(to)
     except ValidationError as error:
         raise ContextError(f"{to!r} is not an email address.") from error
-    category = (
-        EmailTemplate.objects.filter(key=template_key).values_list("category", flat=True).first()
+    return OutboundEmail(
+        template_key=template_key,
+        to=to.strip().lower(),
+        context=masked(json.loads(json.dumps(context)), secrets),
+        secret_keys=sorted(secrets),
+        sealed_secrets=seal(secrets),
+        dedupe_key=dedupe_key,
+        user_id=user_id,
+        is_test=is_test,
+        bulk=bulk,
+        category=category or "",
+        **({} if category else _missing_template(template_key)),
     )
-    try:
-        with transaction.atomic():
-            email = OutboundEmail.objects.create(
-                template_key=template_key,
-                to=to.strip().lower(),
-                context=masked(json.loads(json.dumps(context)), secrets),
-                secret_keys=sorted(secrets),
-                sealed_secrets=seal(secrets),
-                dedupe_key=dedupe_key,
-                user_id=user_id,
-                is_test=is_test,
-                category=category or "",
-                **({} if category else _missing_template(template_key)),
-            )
-    except IntegrityError:
-        if dedupe_key is None:
-            raise
-        return OutboundEmail.objects.get(dedupe_key=dedupe_key)
-    if email.status == Status.QUEUED:
-        transaction.on_commit(partial(_enqueue, email.pk), robust=True)
-    return email
 
 
 def _checked_secrets(secrets: dict) -> dict[str, str]:
@@ -104,10 +129,13 @@ def _missing_template(key: str) -> dict:
     return {"status": Status.FAILED, "last_error": error}
 
 
-def _enqueue(email_id: int) -> None:
+def enqueue_delivery(email_ids: list[int]) -> None:
+    """Enqueue one delivery task per batch of ids (MAIL_BATCH_SIZE each)."""
     from ..tasks import email_deliver_task
 
-    email_deliver_task(email_id)
+    size = settings.MAIL_BATCH_SIZE
+    for start in range(0, len(email_ids), size):
+        email_deliver_task(email_ids[start : start + size])
 
 
 def outbox_sweep(*, older_than_seconds: int = 120) -> int:
@@ -118,12 +146,11 @@ def outbox_sweep(*, older_than_seconds: int = 120) -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:500]
     )
-    for email_id in stuck:
-        # Pushed forward so the next sweep does not enqueue it again while this one waits.
-        OutboundEmail.objects.filter(pk=email_id, status=Status.QUEUED).update(
-            next_attempt_at=timezone.now()
-        )
-        _enqueue(email_id)
+    # Pushed forward so the next sweep does not enqueue them again while these wait.
+    OutboundEmail.objects.filter(pk__in=stuck, status=Status.QUEUED).update(
+        next_attempt_at=timezone.now()
+    )
+    enqueue_delivery(stuck)
     if stuck:
         logger.info("outbox sweep re-enqueued %d email(s)", len(stuck))
     return len(stuck)
@@ -200,5 +227,5 @@ def email_retry(*, email: OutboundEmail) -> bool:
         status=Status.QUEUED, next_attempt_at=now, updated_at=now
     )
     if queued:
-        transaction.on_commit(partial(_enqueue, email.pk), robust=True)
+        transaction.on_commit(partial(enqueue_delivery, [email.pk]), robust=True)
     return bool(queued)
