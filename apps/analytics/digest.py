@@ -8,7 +8,7 @@ from django.db.models.functions import ExtractHour
 
 from apps.accounts.models import Membership
 from apps.billing.models import UsageRecord
-from apps.mail.services import preferences_for, send_email
+from apps.mail.services import preferences_for, send_email_many
 from apps.summaries.models import SummarizationRequest
 
 from .models import InteractionLog
@@ -30,12 +30,12 @@ def daily_digests_send(*, day: dt.date, batch_size: int = 200) -> dict:
         batch = list(active.filter(organization_id__gt=last)[:batch_size])
         if not batch:
             return {"digests": sent}
-        for figures in batch:
-            sent += _digest_one(figures, requests, day)
+        recipients = [r for figures in batch for r in _digest_one(figures, requests, day)]
+        sent += send_email_many(template_key="daily_digest", recipients=recipients)
         last = batch[-1]["organization_id"]
 
 
-def _digest_one(figures: dict, requests, day: dt.date) -> int:
+def _digest_one(figures: dict, requests, day: dt.date) -> list[dict]:
     org_requests = requests.filter(organization_id=figures["organization_id"])
     record = UsageRecord.objects.filter(
         organization_id=figures["organization_id"], period_start=day.replace(day=1)
@@ -48,7 +48,7 @@ def _digest_one(figures: dict, requests, day: dt.date) -> int:
         "highlights": _highlights(org_requests) + _api_calls(figures["organization_id"], day),
         "dashboard_url": settings.SITE_URL + "/",
     }
-    sent = 0
+    recipients = []
     members = Membership.objects.filter(
         organization_id=figures["organization_id"], user__is_active=True
     ).select_related("user", "organization")
@@ -56,19 +56,19 @@ def _digest_one(figures: dict, requests, day: dt.date) -> int:
         user = membership.user
         if not preferences_for(address=user.email).get("digest", False):
             continue
-        send_email(
-            template_key="daily_digest",
-            to=user.email,
-            context={
-                **context,
-                "name": user.get_short_name(),
-                "organization_name": membership.organization.name,
-            },
-            dedupe_key=f"daily_digest:{user.pk}:{membership.organization_id}:{day:%Y-%m-%d}",
-            user_id=user.pk,
+        recipients.append(
+            dict(
+                to=user.email,
+                context={
+                    **context,
+                    "name": user.get_short_name(),
+                    "organization_name": membership.organization.name,
+                },
+                dedupe_key=f"daily_digest:{user.pk}:{membership.organization_id}:{day:%Y-%m-%d}",
+                user_id=user.pk,
+            )
         )
-        sent += 1
-    return sent
+    return recipients
 
 
 def _api_calls(organization_id: int, day: dt.date) -> list[dict]:

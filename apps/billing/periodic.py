@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Organization
-from apps.mail.services import send_email
+from apps.mail.services import send_email_many
 from apps.summaries.models import SummarizationRequest
 
 from .models import Plan, QuotaAlert, Subscription, UsageRecord
@@ -94,9 +94,15 @@ def usage_reports_send(*, month: dt.date, batch_size: int = 500, progress: Progr
     for ids in _batches(records, batch_size):
         batch = list(records.filter(pk__in=ids).select_related("organization__owner"))
         modes = _mode_figures([r.organization_id for r in batch], month)
-        for record in batch:
-            _report_one(record, modes.get(record.organization_id, []), month)
-            sent += 1
+        # One bulk enqueue per batch (the mail app sends them in batches).
+        send_email_many(
+            template_key="usage_report",
+            recipients=[
+                _report_one(record, modes.get(record.organization_id, []), month)
+                for record in batch
+            ],
+        )
+        sent += len(batch)
         if progress:
             progress(sent)
     return {"reports": sent}
@@ -121,7 +127,7 @@ def _mode_figures(org_ids: list[int], month: dt.date) -> dict[int, list[dict]]:
     return figures
 
 
-def _report_one(record: UsageRecord, modes: list[dict], month: dt.date) -> None:
+def _report_one(record: UsageRecord, modes: list[dict], month: dt.date) -> dict:
     organization = record.organization
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -138,8 +144,7 @@ def _report_one(record: UsageRecord, modes: list[dict], month: dt.date) -> None:
     default_storage.save(path, ContentFile(buffer.getvalue().encode()))
     owner = organization.owner
     mode_labels = dict(SummarizationRequest.Mode.choices)
-    send_email(
-        template_key="usage_report",
+    return dict(
         to=owner.email,
         context={
             "name": owner.get_short_name(),

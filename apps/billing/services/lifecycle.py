@@ -18,10 +18,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import Organization
+from apps.mail.services import send_email_many
 
 from ..models import Invoice, Plan, Subscription, UsageRecord
 from .invoices import invoice_create
-from .notify import day, money, owner_email
+from .notify import day, money, owner_email, owner_recipient
 from .subscriptions import add_months
 from .usage import FREE_PLAN_CODE, usage_record_for_month
 
@@ -166,7 +167,9 @@ def renewal_reminders_send(*, day_start: dt.date, days_ahead: int = 7) -> dict:
     ).exclude(renewal_reminded_for=F("current_period_end"))
     sent, last = 0, 0
     while ids := list(due.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:500]):
-        sent += sum(renewal_reminder_send(subscription_id=pk) for pk in ids)
+        with transaction.atomic():  # one bulk enqueue per batch (mail sends them in batches)
+            recipients = [r for pk in ids if (r := _renewal_reminder(subscription_id=pk))]
+            sent += send_email_many(template_key="renewal_reminder", recipients=recipients)
         last = ids[-1]
     return {"reminders": sent}
 
@@ -174,6 +177,14 @@ def renewal_reminders_send(*, day_start: dt.date, days_ahead: int = 7) -> dict:
 @transaction.atomic
 def renewal_reminder_send(*, subscription_id: int) -> bool:
     """Email the owner about the coming renewal unless already reminded for it."""
+    recipient = _renewal_reminder(subscription_id=subscription_id)
+    if recipient is not None:
+        send_email_many(template_key="renewal_reminder", recipients=[recipient])
+    return recipient is not None
+
+
+def _renewal_reminder(*, subscription_id: int) -> dict | None:
+    """Mark the subscription reminded for its coming renewal; the owner to email, or None."""
     subscription = (
         Subscription.objects.select_for_update(of=("self",))
         .select_related("plan", "organization__owner")
@@ -182,14 +193,12 @@ def renewal_reminder_send(*, subscription_id: int) -> bool:
     renews = subscription.current_period_end
     Subscription.objects.filter(pk=subscription.pk).update(renewal_reminded_for=renews)
     if subscription.renewal_reminded_for == renews:
-        return False
-    owner_email(
+        return None
+    return owner_recipient(
         organization=subscription.organization,
-        template_key="renewal_reminder",
         dedupe_key=f"renewal_reminder:{subscription.pk}:{renews:%Y-%m-%d}",
         plan_name=subscription.plan.name,
         renews_on=day(renews),
         amount=money(subscription.plan.price, subscription.plan.currency),
         manage_url=settings.UPGRADE_URL,
     )
-    return True

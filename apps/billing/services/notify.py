@@ -10,14 +10,20 @@ def owner_email(
     *, organization: Organization, template_key: str, dedupe_key: str, **context: str
 ) -> None:
     """Queue an email to the owner in the caller's transaction; a dedupe key sends it once."""
+    send_email(template_key=template_key, **owner_recipient(
+        organization=organization, dedupe_key=dedupe_key, **context))  # fmt: skip
+
+
+def owner_recipient(*, organization: Organization, dedupe_key: str, **context: str) -> dict:
+    """The owner as one recipient of `send_email_many` (or `send_email`'s arguments)."""
     owner = organization.owner
-    send_email(
-        template_key=template_key,
-        to=owner.email,
-        context={"name": owner.get_short_name(), "organization_name": organization.name, **context},
-        dedupe_key=dedupe_key,
-        user_id=owner.pk,
-    )
+    return {
+        "to": owner.email,
+        "context": {"name": owner.get_short_name(), "organization_name": organization.name,
+                    **context},
+        "dedupe_key": dedupe_key,
+        "user_id": owner.pk,
+    }  # fmt: skip
 
 
 def money(amount: Decimal, currency: str) -> str:
