@@ -277,7 +277,8 @@ EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 _EMAIL_PROVIDERS = {
     "postmark": ("anymail.backends.postmark.EmailBackend", {"POSTMARK_SERVER_TOKEN": ""}),
     "sendgrid": ("anymail.backends.sendgrid.EmailBackend", {"SENDGRID_API_KEY": ""}),
-    "resend": ("anymail.backends.resend.EmailBackend", {"RESEND_API_KEY": ""}),
+    # anymail's, plus Resend's Idempotency-Key (apps/mail/backends.py)
+    "resend": ("apps.mail.backends.ResendBackend", {"RESEND_API_KEY": ""}),
     "mailgun": (
         "anymail.backends.mailgun.EmailBackend",
         {"MAILGUN_API_KEY": "", "MAILGUN_SENDER_DOMAIN": ""},

@@ -8,6 +8,12 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 
+def _resend_backend():
+    from anymail.backends.resend import EmailBackend
+
+    return EmailBackend
+
+
 class EmlFileBackend(BaseEmailBackend):
     """Write each message to `settings.EMAIL_OUTBOX_DIR` as an `.eml` file any mail client opens."""
 
@@ -21,3 +27,15 @@ class EmlFileBackend(BaseEmailBackend):
             name = f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
             (self.outbox_dir / name).write_bytes(message.message().as_bytes())
         return len(email_messages)
+
+
+class ResendBackend(_resend_backend()):
+    """anymail's Resend backend, sending the message's `idempotency_key` as Resend's
+    Idempotency-Key header: a delivery retried after a crash is not delivered twice."""
+
+    def build_message_payload(self, message, defaults):
+        payload = super().build_message_payload(message, defaults)
+        key = getattr(message, "idempotency_key", None)
+        if key:
+            payload.headers["Idempotency-Key"] = key
+        return payload

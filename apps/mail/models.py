@@ -122,6 +122,8 @@ class OutboundEmail(models.Model):
         FAILED = "failed", _("Failed")
         SUPPRESSED = "suppressed", _("Suppressed")
         SKIPPED = "skipped", _("Skipped")
+        # Its delivery was interrupted mid-send (the consumer died): the receiver may have it.
+        UNKNOWN = "unknown", _("Unknown (interrupted)")
 
     template_key = models.SlugField(max_length=50)
     version = models.ForeignKey(
@@ -184,6 +186,7 @@ class DeliveryAttempt(models.Model):
         FAILED = "failed", _("Failed")
         SUPPRESSED = "suppressed", _("Suppressed")
         SKIPPED = "skipped", _("Skipped")
+        UNKNOWN = "unknown", _("Interrupted: outcome unknown")
 
     email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attempt_log")
     number = models.PositiveIntegerField()

@@ -127,3 +127,14 @@ def preferences_for(*, address: str) -> dict[str, bool]:
         )
     )
     return _preferences(chosen)
+
+
+def emails_unknown(*, since: dt.datetime | None = None):
+    """Emails whose delivery was interrupted mid-send, newest first (for alerts and the console).
+
+    Each needs an operator: resend it, or mark it sent.
+    """
+    emails = OutboundEmail.objects.filter(status=OutboundEmail.Status.UNKNOWN)
+    if since is not None:
+        emails = emails.filter(updated_at__gte=since)
+    return emails.order_by("-updated_at").only("pk", "to", "template_key", "updated_at")

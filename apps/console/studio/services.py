@@ -167,6 +167,18 @@ def studio_email_retry(*, actor, email: OutboundEmail) -> bool:
     return queued
 
 
+def studio_email_mark_sent(*, actor, email: OutboundEmail) -> bool:
+    """An operator settles an interrupted (unknown) email as sent, audited."""
+    from apps.mail.services import email_mark_sent
+
+    before = {"status": email.status, "last_error": email.last_error}
+    marked = email_mark_sent(email=email)
+    if marked:
+        audit_record(actor=actor, action="email.mark_sent", target=email, before=before,
+                     after={"status": OutboundEmail.Status.SENT})  # fmt: skip
+    return marked
+
+
 def studio_suppression_add(*, actor, address: str, note: str = ""):
     from apps.mail.models import Suppression
 

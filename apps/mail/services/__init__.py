@@ -8,6 +8,7 @@ from ..selectors import preferences_for, template_active_version
 from .bulk import send_email_many
 from .delivery import email_deliver, emails_deliver
 from .events import suppression_add, suppression_remove, tracking_event_record
+from .interrupted import email_mark_sent, emails_interrupted
 from .outbox import (
     email_resend,
     email_retry,
@@ -35,9 +36,11 @@ __all__ = [
     "context_as_stored",
     "email_as_sent",
     "email_deliver",
+    "email_mark_sent",
     "email_resend",
     "email_retry",
     "emails_deliver",
+    "emails_interrupted",
     "is_transient",
     "layout_default",
     "layout_save",

@@ -216,14 +216,15 @@ def _secrets_for_copy(email: OutboundEmail) -> dict[str, str]:
 
 
 def email_retry(*, email: OutboundEmail) -> bool:
-    """Queue a failed email for another delivery attempt; False when it had not failed."""
+    """Queue a failed (or unknown) email for another attempt; False when it was neither."""
     if email.secret_keys and not email.sealed_secrets:
         raise SecretsGoneError(
             f"Email #{email.pk} carried a one-time link that has expired: the user must ask for "
             "a new one."
         )
     now = timezone.now()
-    queued = OutboundEmail.objects.filter(pk=email.pk, status=Status.FAILED).update(
+    retryable = [Status.FAILED, Status.UNKNOWN]  # unknown: the operator chose to send again
+    queued = OutboundEmail.objects.filter(pk=email.pk, status__in=retryable).update(
         status=Status.QUEUED, next_attempt_at=now, updated_at=now
     )
     if queued:

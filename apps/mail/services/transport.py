@@ -86,6 +86,8 @@ def build_message(
     message.attach_alternative(rendered.html, "text/html")
     # anymail reads these; other backends ignore them
     message.metadata = {"outbox_id": str(email.pk)}
+    # Providers that honour it (Resend) deliver one message per key: a re-send is safe.
+    message.idempotency_key = f"summasaas-outbox-{email.pk}"
     message.tags = [email.template_key]
     if email.secret_keys:
         # A provider's click tracking would rewrite the one-time link and report it back in

@@ -14,6 +14,7 @@ STATUS_COLOURS = {
     "failed": "danger",
     "suppressed": "danger",
     "skipped": "warning",
+    "unknown": "danger",
 }
 CATEGORY_COLOURS = {"transactional": "info", "alerts": "warning", "reports": "success"}
 REASON_COLOURS = {"bounce": "danger", "complaint": "danger", "unsubscribe": "warning"}

@@ -91,7 +91,8 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     # Newest first along the created_at index, so a date range is an index range, not a scan.
     ordering = ["-created_at", "-id"]
     actions = ["retry_selected", "resend_selected"]
-    actions_detail = ["retry", "resend"]
+    # Unknown (interrupted mid-send) emails: "Retry" sends the row again, "Mark sent" settles it.
+    actions_detail = ["retry", "resend", "mark_sent"]
     fieldsets = [
         (
             _("Email"),
@@ -186,7 +187,10 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
         permissions=["operate"],
         dialog={
             "title": _("Retry this email?"),
-            "description": _("A failed email is queued for one more delivery attempt."),
+            "description": _(
+                "A failed email, or one whose delivery was interrupted (unknown: the recipient "
+                "may already have it), is queued for one more delivery attempt."
+            ),
             "form_submit_text": _("Retry"),
         },
     )
@@ -196,8 +200,8 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
         if retried:
             messages.success(request, _("Email queued for another attempt."))
         elif retried is False:
-            messages.warning(request, _("Only failed emails can be retried; this one is %(s)s.")
-                             % {"s": email.status})  # fmt: skip
+            messages.warning(request, _("Only failed or unknown emails can be retried; this one "
+                                        "is %(s)s.") % {"s": email.status})  # fmt: skip
         return hx_redirect(reverse("admin:mail_outboundemail_change", args=[email.pk]))
 
     @action(
@@ -220,6 +224,28 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
         messages.success(request, _("Queued again as outbox #%(id)s.") % {"id": copy.pk})
         return hx_redirect(reverse("admin:mail_outboundemail_change", args=[copy.pk]))
 
+    @action(
+        description=_("Mark sent"),
+        icon="mark_email_read",
+        permissions=["operate"],
+        dialog={
+            "title": _("Mark this email sent?"),
+            "description": _(
+                "Its delivery was interrupted mid-send. Mark it sent when you know it arrived "
+                "(for example the recipient confirmed it); nothing is sent."
+            ),
+            "form_submit_text": _("Mark sent"),
+        },
+    )
+    def mark_sent(self, request, form, object_id):
+        email = self._email(request, object_id)
+        if services.studio_email_mark_sent(actor=request.user, email=email):
+            messages.success(request, _("Email marked sent."))
+        else:
+            messages.warning(request, _("Only unknown emails can be marked sent; this one is "
+                                        "%(s)s.") % {"s": email.status})  # fmt: skip
+        return hx_redirect(reverse("admin:mail_outboundemail_change", args=[email.pk]))
+
     @staticmethod
     def _try(request, service, email):
         """The service's answer, or None with the reason shown when the email's link is gone."""
@@ -229,11 +255,11 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
             messages.error(request, str(error))
             return None
 
-    @admin.action(description=_("Retry selected failed emails"), permissions=["operate"])
+    @admin.action(description=_("Retry selected failed or unknown emails"), permissions=["operate"])
     def retry_selected(self, request, queryset):
         retried = sum(
             bool(self._try(request, services.studio_email_retry, email))
-            for email in queryset.filter(status=OutboundEmail.Status.FAILED)[:1000]
+            for email in queryset.filter(status__in=["failed", "unknown"])[:1000]
         )
         messages.success(request, _("%(n)s email(s) queued again.") % {"n": retried})
 

@@ -1,0 +1,97 @@
+"""An email whose consumer is SIGKILLed mid-send becomes `unknown`: never re-sent silently."""
+
+import datetime as dt
+import signal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from apps.console.models import AuditEntry
+from apps.console.roles import OPERATOR
+from apps.jobs.models import TaskRun, WorkerHeartbeat
+from apps.jobs.services import task_runs_reap
+from apps.mail.backends import ResendBackend
+from apps.mail.models import DeliveryAttempt, OutboundEmail
+from apps.mail.selectors import emails_unknown
+from apps.mail.services import emails_deliver, emails_interrupted, outbox_sweep, send_email
+from tests.conftest import subprocess_env, wait_until
+from tests.console.studio_support import role_client
+from tests.mail.test_delivery import ALERT_CONTEXT
+
+Status = OutboundEmail.Status
+
+
+def queue_one(to: str = "ada@example.com") -> OutboundEmail:
+    with transaction.atomic():
+        return send_email(template_key="quota_alert_80", to=to, context=ALERT_CONTEXT)
+
+
+@pytest.mark.real_queue
+@pytest.mark.django_db(transaction=True)
+def test_a_consumer_killed_mid_send_leaves_the_email_unknown_for_an_operator(
+    templates, smtp_sink, huey_consumer, settings, django_capture_on_commit_callbacks
+):
+    _slow, port = smtp_sink(delay=5)  # holds each message before answering 250
+    env = subprocess_env(EMAIL_PROVIDER="smtp", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
+    consumer = huey_consumer("--workers", "1", env=env)
+    row = queue_one()
+    wait_until(
+        lambda: OutboundEmail.objects.filter(pk=row.pk, status=Status.SENDING).exists()
+        and TaskRun.objects.filter(name__endswith="email_deliver_task", state="executing").exists(),
+        message=f"never mid-send:\n{consumer.output()}",
+    )
+    consumer.stop(signal.SIGKILL)
+    # Time passes: the dead consumer's heartbeat goes stale and the reaper runs.
+    WorkerHeartbeat.objects.update(last_seen=timezone.now() - dt.timedelta(hours=1))
+    assert task_runs_reap().lost == 1
+    row.refresh_from_db()
+    assert row.status == Status.UNKNOWN and "may or may not have it" in row.last_error
+    assert row.attempt_log.last().outcome == "unknown"
+    assert list(emails_unknown().values_list("pk", flat=True)) == [row.pk]  # for the alert
+    assert emails_interrupted(claim_id=row.claim_id) == 0  # announced twice: settled once
+
+    fast, _ = smtp_sink()  # a healthy server now: nothing goes out by itself
+    assert outbox_sweep(older_than_seconds=0) == 0
+    emails_deliver(email_ids=[row.pk])
+    assert fast.messages == [] and OutboundEmail.objects.get(pk=row.pk).status == Status.UNKNOWN
+
+    operator = role_client(OPERATOR)
+    url = f"/admin/mail/outboundemail/{row.pk}/"
+    page = operator.get(url + "change/").content.decode()
+    assert "Mark sent" in page and "Retry" in page
+    assert operator.get("/admin/mail/outboundemail/?status__exact=unknown").status_code == 200
+    assert operator.post(url + "mark_sent/", {"_form_submitted": "on"}).status_code == 200
+    row.refresh_from_db()
+    assert row.status == Status.SENT and fast.messages == []
+    assert AuditEntry.objects.get(action="email.mark_sent").before["status"] == "unknown"
+
+    other = OutboundEmail.objects.create(template_key="quota_alert_80", to="bob@example.com",
+                                         context=ALERT_CONTEXT, status=Status.UNKNOWN)  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        operator.post(f"/admin/mail/outboundemail/{other.pk}/retry/", {"_form_submitted": "on"})
+    assert OutboundEmail.objects.get(pk=other.pk).status == Status.QUEUED  # task in Redis
+    emails_deliver(email_ids=[other.pk])
+    assert len(fast.messages) == 1 and OutboundEmail.objects.get(pk=other.pk).status == "sent"
+
+
+@pytest.mark.django_db
+def test_with_an_idempotent_provider_the_interrupted_email_is_queued_again(templates, settings):
+    settings.EMAIL_PROVIDER = "resend"
+    row = OutboundEmail.objects.create(template_key="quota_alert_80", to="ada@example.com",
+                                       context=ALERT_CONTEXT, status=Status.SENDING,
+                                       claim_id="task-1", attempts=1)  # fmt: skip
+    assert emails_interrupted(claim_id="task-1") == 1
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and "idempotency key" in row.last_error
+    assert DeliveryAttempt.objects.get(email=row).outcome == "retry"
+
+
+def test_resend_gets_the_outbox_idempotency_key_as_its_header():
+    from django.core.mail import EmailMultiAlternatives
+
+    backend = ResendBackend(api_key="re_test")
+    message = EmailMultiAlternatives("s", "b", "a@summasaas.local", ["b@example.com"])
+    message.idempotency_key = "summasaas-outbox-42"
+    payload = backend.build_message_payload(message, backend.send_defaults)
+    assert payload.headers["Idempotency-Key"] == "summasaas-outbox-42"
