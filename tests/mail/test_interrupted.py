@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.console.models import AuditEntry
 from apps.console.roles import OPERATOR
 from apps.jobs.models import TaskRun, WorkerHeartbeat
-from apps.jobs.services import task_runs_reap
+from apps.jobs.reaper import task_runs_reap
 from apps.mail.backends import ResendBackend
 from apps.mail.models import DeliveryAttempt, OutboundEmail
 from apps.mail.selectors import emails_unknown
