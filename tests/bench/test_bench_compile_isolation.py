@@ -14,6 +14,7 @@ import pytest
 from apps.mail.mjml_compile import compile_isolated, compile_mjml
 from apps.mail.rendering import combine
 from apps.mail.selectors import template_active_version
+from tests.bench.harness import record
 from tests.mail.conftest import templates  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -40,4 +41,7 @@ def test_compile_in_process_vs_in_a_forked_child(templates):  # noqa: F811
     for name, value in medians.items():
         print(f"  {name:>13}: {value:.3f} ms per compile (median of {ROUNDS} x {CALLS})")
     print(f"  isolation costs {medians['forked child'] - medians['in process']:.2f} ms a compile")
+    record("MJML compile (usage_report) in a forked child with limits", unit="ms",
+           ours=medians["forked child"], peer=medians["in process"], peer_name="in process",
+           better="lower", note="what the studio's crash isolation costs; no target")  # fmt: skip
     assert medians["forked child"] < 100  # a preview stays interactive
