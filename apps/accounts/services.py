@@ -136,9 +136,7 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def admin_ensure(
-    *, email: str, password: str, keep_password: bool = False
-) -> tuple[User, bool]:
+def admin_ensure(*, email: str, password: str, keep_password: bool = False) -> tuple[User, bool]:
     """Make sure a superuser with this email exists and logs in with this password.
 
     The password is written only when the account is created or the password differs (a new

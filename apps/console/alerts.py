@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.jobs.periodic import spec_for_task
+from apps.jobs.selectors import schedules_with_problems
 from apps.mail.services import send_email
-
-from .selectors import schedules_with_problems
 
 logger = logging.getLogger("apps.console")
 TEMPLATE_KEY = "ops_alert"

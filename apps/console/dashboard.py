@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from apps.jobs.selectors import schedules_with_problems
+
 from .selectors import (
     api_requests_per_day,
     consumers_overview,
     emails_per_day,
     organizations_near_quota,
-    schedules_with_problems,
     slowest_tasks,
     task_runs_per_hour,
 )

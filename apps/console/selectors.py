@@ -1,23 +1,17 @@
 """What the console reads: schedules, consumers and the dashboard's figures (no writes here)."""
 
 import datetime as dt
-import functools
-import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Max, Min, Q, Sum
+from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Max, Q, Sum
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from apps.analytics.models import DailyRollup
 from apps.billing.models import UsageRecord
-from apps.jobs import clock
-from apps.jobs.models import PeriodicJobState, PeriodicRun, TaskRun, WorkerHeartbeat
-from apps.jobs.periodic import REGISTRY, JobSpec
+from apps.jobs.models import TaskRun, WorkerHeartbeat
 from apps.mail.models import EmailEvent, OutboundEmail
-
-from .cron import cron_describe, cron_next, cron_previous
 
 FAILED_STATES = [
     TaskRun.State.ERROR,
@@ -25,105 +19,10 @@ FAILED_STATES = [
     TaskRun.State.LOST,
     TaskRun.State.INTERRUPTED,
 ]
-RECENT_RUNS = 12
 PERIODIC_COLOURS = {
     "running": "warning", "succeeded": "success", "failed": "danger", "lost": "danger",
     "skipped": "info",
 }  # fmt: skip
-
-
-@dataclass
-class Schedule:
-    """A periodic job as the schedules page shows it."""
-
-    name: str
-    description: str
-    crontab: str
-    words: str
-    period: str
-    paused: bool
-    next_run: dt.datetime | None
-    recent: list[PeriodicRun] = field(default_factory=list)
-    problem: str = ""  # "", "missed" or "failed": the last period it should have covered
-    expected_period: str = ""
-    expected_trigger: dt.datetime | None = None
-
-    @property
-    def last_run(self) -> PeriodicRun | None:
-        return self.recent[0] if self.recent else None
-
-    @property
-    def recent_oldest_first(self) -> list[PeriodicRun]:
-        return self.recent[::-1]
-
-    @property
-    def last_colour(self) -> str:
-        return PERIODIC_COLOURS.get(self.last_run.status, "") if self.last_run else ""
-
-
-def schedules_overview(*, now: dt.datetime | None = None) -> list[Schedule]:
-    """Every declared periodic job: schedule in words, next run, recent runs, late or failed."""
-    now = now or clock.now()
-    paused = set(PeriodicJobState.objects.filter(paused=True).values_list("job", flat=True))
-    first_seen = WorkerHeartbeat.objects.aggregate(first=Min("started_at"))["first"]
-    rows = [_schedule(name, spec, now, name in paused) for name, spec in sorted(REGISTRY.items())]
-    expected = {row.name: _expected_trigger(REGISTRY[row.name], now) for row in rows}
-    wanted = {
-        row.name: REGISTRY[row.name].period_for(expected[row.name]).key
-        for row in rows
-        if expected[row.name] is not None
-    }
-    found = _runs_for(wanted)
-    for row in rows:
-        trigger = expected[row.name]
-        if row.paused or trigger is None or not (row.recent or _seen(first_seen, trigger)):
-            continue
-        row.expected_period = wanted[row.name]
-        row.expected_trigger = trigger
-        run = found.get((row.name, row.expected_period))
-        if run is None:
-            row.problem = "missed"
-        elif run.status in (PeriodicRun.Status.FAILED, PeriodicRun.Status.LOST):
-            row.problem = "failed"
-    return rows
-
-
-def _schedule(name: str, spec: JobSpec, now: dt.datetime, paused: bool) -> Schedule:
-    recent = list(PeriodicRun.objects.filter(job=name).order_by("-started_at")[:RECENT_RUNS])
-    return Schedule(
-        name=name,
-        description=spec.description,
-        crontab=spec.schedule,
-        words=cron_describe(spec.schedule),
-        period=spec.period,
-        paused=paused,
-        next_run=cron_next(spec.schedule, now),
-        recent=recent,
-    )
-
-
-def _expected_trigger(spec: JobSpec, now: dt.datetime) -> dt.datetime | None:
-    """The last trigger whose run should be over by now (a grace period after it)."""
-    grace = dt.timedelta(seconds=settings.OPS_LATE_AFTER_SECONDS)
-    return cron_previous(spec.schedule, now - grace)
-
-
-def _seen(first_seen: dt.datetime | None, trigger: dt.datetime) -> bool:
-    # A period before any consumer ever ran is not "missed": the system was not there yet.
-    return first_seen is not None and first_seen <= trigger
-
-
-def _runs_for(wanted: dict[str, str]) -> dict[tuple[str, str], PeriodicRun]:
-    if not wanted:
-        return {}
-    match = functools.reduce(
-        operator.or_, (Q(job=job, period_key=key) for job, key in wanted.items())
-    )
-    return {(r.job, r.period_key): r for r in PeriodicRun.objects.filter(match)}
-
-
-def schedules_with_problems(*, now: dt.datetime | None = None) -> list[Schedule]:
-    return [row for row in schedules_overview(now=now) if row.problem]
 
 
 # --- consumers ---------------------------------------------------------------------------

@@ -16,3 +16,7 @@ class TaskRunStateError(JobsError, ValueError):
 
 class UnknownTaskError(JobsError, LookupError):
     """No task of this name is registered with huey (renamed or removed since it ran)."""
+
+
+class ScheduleError(JobsError, ValueError):
+    """A crontab that is not five fields the schedule engine and huey both read."""

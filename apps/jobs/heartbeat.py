@@ -15,6 +15,7 @@ from django.utils import timezone
 from .adapter import consumer_name
 from .models import WorkerHeartbeat
 from .recorder import recorder
+from .services import periodic_jobs_seen
 
 logger = logging.getLogger("apps.jobs")
 _started: dict[int, threading.Thread] = {}
@@ -74,9 +75,13 @@ def heartbeat_start() -> None:
 
 
 def _loop() -> None:
+    seen = False
     while not _stop.is_set():
         try:
             close_old_connections()
+            if not seen:  # this consumer's scheduler runs the periodic jobs from now on
+                periodic_jobs_seen()
+                seen = True
             heartbeat_beat()
         except Exception:
             logger.exception("heartbeat write failed")

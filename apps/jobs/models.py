@@ -158,10 +158,13 @@ class PeriodicRun(models.Model):
 
 
 class PeriodicJobState(models.Model):
-    """Operator switches for a periodic job (a row exists once someone paused it)."""
+    """A periodic job's switches and when a running consumer first saw it."""
 
     job = models.CharField(max_length=100, unique=True)
     paused = models.BooleanField(default=False)
+    first_seen_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("when a running consumer first scheduled it")
+    )
     changed_by = models.CharField(max_length=200, blank=True, default="")
     changed_at = models.DateTimeField(default=timezone.now)
 

@@ -31,6 +31,7 @@ from .exceptions import UnknownJobError
 from .models import PeriodicJobState, PeriodicRun
 from .periods import Period, period_containing, period_parse
 from .recorder import recorder
+from .schedule import next_run, previous_run, schedule_check, schedule_words
 
 logger = logging.getLogger("apps.jobs")
 
@@ -94,13 +95,15 @@ class JobSpec:
     def parse_period(self, key: str) -> Period:
         return period_parse(self.period, key)
 
-    def next_run(self, after: dt.datetime, horizon_days: int = 62) -> dt.datetime | None:
-        moment = after.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-        for _ in range(horizon_days * 24 * 60):
-            if self.matches(moment):
-                return moment
-            moment += dt.timedelta(minutes=1)
-        return None
+    def next_run(self, after: dt.datetime) -> dt.datetime:
+        return next_run(self.schedule, after)
+
+    def previous_run(self, at_or_before: dt.datetime) -> dt.datetime:
+        return previous_run(self.schedule, at_or_before)
+
+    @property
+    def words(self) -> str:
+        return schedule_words(self.schedule)
 
 
 def periodic_job(
@@ -118,8 +121,8 @@ def periodic_job(
     covers and `covers` its offset from the period containing the trigger time (-1: the
     previous one, as for a roll-up at 00:05 of yesterday). Returns djhuey's task wrapper.
     """
-    minute, hour, day, month, day_of_week = schedule.split()
-    matches = crontab(minute, hour, day, month, day_of_week, strict=True)
+    schedule_check(schedule)
+    matches = crontab(*schedule.split(), strict=True)
 
     def decorator(fn: Callable[[JobRun], dict | None]):
         spec = JobSpec(name, schedule, period, covers, fn, (fn.__doc__ or "").strip(), matches)

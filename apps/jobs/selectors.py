@@ -1,8 +1,11 @@
 import datetime as dt
-from dataclasses import dataclass
+import functools
+import operator
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
@@ -28,38 +31,84 @@ def backing_services_status() -> dict[str, str]:
     return status
 
 
+RECENT_RUNS = 12
+
+
 @dataclass
-class JobOverview:
-    """A periodic job as `jobs_list` and the console show it."""
+class Schedule:
+    """A periodic job as `jobs_list`, the schedules page, the dashboard and the alerts see it."""
 
     name: str
-    schedule: str
-    period: str
     description: str
+    crontab: str
+    words: str
+    period: str
     paused: bool
-    next_run: dt.datetime | None
-    last_run: PeriodicRun | None
+    next_run: dt.datetime
+    recent: list[PeriodicRun] = field(default_factory=list)
+    problem: str = ""  # "", "missed" or "failed": the last period it should have covered
+    expected_period: str = ""
+    expected_trigger: dt.datetime | None = None
+
+    @property
+    def last_run(self) -> PeriodicRun | None:
+        return self.recent[0] if self.recent else None
+
+    @property
+    def recent_oldest_first(self) -> list[PeriodicRun]:
+        return self.recent[::-1]
 
 
-def periodic_jobs_overview(*, now: dt.datetime | None = None) -> list[JobOverview]:
-    """Every declared periodic job with its schedule, next run and last run."""
+def schedules_overview(*, now: dt.datetime | None = None) -> list[Schedule]:
+    """Every declared periodic job: schedule in words, next run, recent runs, and whether the
+    last period it should have covered has no run ("missed") or a failed one ("failed").
+
+    A period is only expected once a running consumer had seen the job before its trigger,
+    so a fresh install (or a job added since) raises no false alarm.
+    """
     now = now or clock.now()
-    paused = set(PeriodicJobState.objects.filter(paused=True).values_list("job", flat=True))
-    overview = []
+    states = {s.job: s for s in PeriodicJobState.objects.filter(job__in=list(REGISTRY))}
+    rows = []
     for name, spec in sorted(REGISTRY.items()):
-        last = PeriodicRun.objects.filter(job=name).order_by("-started_at").first()
-        overview.append(
-            JobOverview(
-                name=name,
-                schedule=spec.schedule,
-                period=spec.period,
-                description=spec.description,
-                paused=name in paused,
-                next_run=spec.next_run(now),
-                last_run=last,
-            )
-        )
-    return overview
+        state = states.get(name)
+        rows.append(Schedule(
+            name=name, description=spec.description, crontab=spec.schedule, words=spec.words,
+            period=spec.period, paused=bool(state and state.paused), next_run=spec.next_run(now),
+            recent=list(PeriodicRun.objects.filter(job=name).order_by("-started_at")[:RECENT_RUNS]),
+        ))  # fmt: skip
+    grace = dt.timedelta(seconds=settings.OPS_LATE_AFTER_SECONDS)
+    expected = {}
+    for row in rows:
+        first_seen = getattr(states.get(row.name), "first_seen_at", None)
+        trigger = REGISTRY[row.name].previous_run(now - grace)
+        if not row.paused and first_seen is not None and trigger >= first_seen:
+            row.expected_trigger = trigger
+            row.expected_period = REGISTRY[row.name].period_for(trigger).key
+            expected[row.name] = row.expected_period
+    found = _runs_for(expected)
+    for row in rows:
+        if row.name not in expected:
+            continue
+        run = found.get((row.name, row.expected_period))
+        if run is None:
+            row.problem = "missed"
+        elif run.status in (PeriodicRun.Status.FAILED, PeriodicRun.Status.LOST):
+            row.problem = "failed"
+    return rows
+
+
+def _runs_for(wanted: dict[str, str]) -> dict[tuple[str, str], PeriodicRun]:
+    if not wanted:
+        return {}
+    match = functools.reduce(
+        operator.or_, (Q(job=job, period_key=key) for job, key in wanted.items())
+    )
+    return {(r.job, r.period_key): r for r in PeriodicRun.objects.filter(match)}
+
+
+def schedules_with_problems(*, now: dt.datetime | None = None) -> list[Schedule]:
+    """The periodic jobs whose last expected period is missing or failed."""
+    return [row for row in schedules_overview(now=now) if row.problem]
 
 
 @dataclass

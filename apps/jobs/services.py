@@ -125,6 +125,17 @@ def periodic_job_run(
     return PeriodicRun.objects.filter(job=name, task_id=task.id).first()
 
 
+def periodic_jobs_seen(*, now: dt.datetime | None = None) -> None:
+    """A consumer starts: every job it schedules counts as seen from now on (once per job),
+    so no period before that is reported missed."""
+    now = now or timezone.now()
+    PeriodicJobState.objects.bulk_create(
+        [PeriodicJobState(job=name, first_seen_at=now) for name in REGISTRY],
+        ignore_conflicts=True,
+    )
+    PeriodicJobState.objects.filter(first_seen_at__isnull=True).update(first_seen_at=now)
+
+
 def periodic_job_pause(*, name: str, paused: bool, changed_by: str) -> PeriodicJobState:
     """Pause (or resume) a periodic job: scheduled runs of a paused job are skipped."""
     job_spec(name)

@@ -136,9 +136,7 @@ def compile_version(source: Source) -> Compiled:
     except CompileLimitError as error:
         raise TemplateInvalidError([Problem("mjml", 1, 1, str(error))]) from error
     except ValueError as error:
-        raise TemplateInvalidError(
-            [_compile_problem(error, source, document, start)]
-        ) from error
+        raise TemplateInvalidError([_compile_problem(error, source, document, start)]) from error
     _check_inlining(html, uninlined, document)
     text = source.text_body if source.text_body.strip() else html_to_text(html)
     compiled = Compiled(html=html, text=text)
@@ -207,8 +205,15 @@ def _check_size(compiled: Compiled, source: Source) -> None:
     ]
     size = len(html.encode())
     if size > MAX_HTML_BYTES:
-        problems.append(Problem("mjml", 1, 1, f"the email is {size // 1024} KB of HTML; Gmail "
-                                f"clips emails over {MAX_HTML_BYTES // 1024} KB, so shorten it"))
+        problems.append(
+            Problem(
+                "mjml",
+                1,
+                1,
+                f"the email is {size // 1024} KB of HTML; Gmail "
+                f"clips emails over {MAX_HTML_BYTES // 1024} KB, so shorten it",
+            )
+        )
     size = len(text.encode())
     if size > bounds.MAX_TEXT_CHARS:
         problems.append(Problem("text_body", 1, 1, f"the plain text is {size // 1024} KB; "
@@ -246,9 +251,7 @@ def render(version, context: dict) -> Rendered:
     `TemplateBoundError` when the template asks for more work than a render may do.
     """
     sources = (version.subject, version.preheader, version.compiled_html, version.text_body)
-    subject_t, preheader_t, html_t, text_t = (
-        _parsed(*sources) if version.pk else _parse(*sources)
-    )
+    subject_t, preheader_t, html_t, text_t = _parsed(*sources) if version.pk else _parse(*sources)
     plain = Context(context, autoescape=False)
     preheader = " ".join(preheader_t.render(plain).split())
     context = {**context, "preheader": preheader}

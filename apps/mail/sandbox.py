@@ -138,8 +138,7 @@ def _bounded_filter(name: str, func):
             raise TemplateBoundError(f"|{name} failed: {error}", token=f"|{name}") from error
         if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE_CHARS:
             raise TemplateBoundError(
-                f"|{name} made a value of {len(result):,} characters (at most "
-                f"{MAX_VALUE_CHARS:,})",
+                f"|{name} made a value of {len(result):,} characters (at most {MAX_VALUE_CHARS:,})",
                 token=f"|{name}",
             )
         return result

@@ -13,8 +13,17 @@ from django.db.models import Max, Q
 from .models import SummarizationRequest, SummaryArchive
 
 FIELDS = (
-    "id", "organization_id", "user_id", "mode", "input_characters", "output_characters",
-    "status", "summary", "summary_file", "created_at", "completed_at",
+    "id",
+    "organization_id",
+    "user_id",
+    "mode",
+    "input_characters",
+    "output_characters",
+    "status",
+    "summary",
+    "summary_file",
+    "created_at",
+    "completed_at",
 )  # fmt: skip (created_at, completed_at last: _WeekFile.add reads them from the end)
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 

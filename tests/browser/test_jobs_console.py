@@ -56,7 +56,7 @@ def test_an_operator_retries_a_failed_task_and_sees_it_complete(admin_page, live
 def test_an_operator_runs_a_periodic_job_now_from_the_schedules_page(admin_page, live_server):
     admin_page.goto(f"{live_server.url}/admin/jobs/periodicrun/schedules/")
     row = admin_page.locator("tr[data-job=history_retention]")
-    assert "daily at 03:30 UTC" in row.inner_text()
+    assert "At 03:30 (UTC)" in row.inner_text()
     row.locator("button:has-text('Run now')").click()
     admin_page.wait_for_load_state()
     assert "history_retention handed to the consumers" in admin_page.inner_text("body")

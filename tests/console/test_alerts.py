@@ -7,7 +7,7 @@ from django.core.management import call_command
 from huey.contrib.djhuey import db_task
 
 from apps.console.alerts import late_jobs_alert
-from apps.jobs.models import WorkerHeartbeat
+from apps.jobs.services import periodic_jobs_seen
 from apps.mail.models import OutboundEmail
 from tests.console.flaky import flaky_task
 
@@ -53,9 +53,7 @@ def test_no_recipients_means_no_alert(settings):
 
 def test_a_periodic_job_that_missed_its_period_is_alerted_once(recipients, settings):
     now = dt.datetime(2026, 11, 25, 8, 44, tzinfo=dt.UTC)
-    WorkerHeartbeat.objects.create(
-        consumer="c:1", host="c", pid=1, started_at=now - dt.timedelta(days=40), last_seen=now
-    )
+    periodic_jobs_seen(now=now - dt.timedelta(days=40))
     alerted = late_jobs_alert(now=now)
     assert "history_retention" in alerted
     late_jobs_alert(now=now + dt.timedelta(minutes=5))  # the next check: same period, no repeat

@@ -83,7 +83,7 @@ def test_run_now_and_pause_resume_from_the_schedules_page(operator_client):
     operator_client.post(f"{base}/reaper/pause/", {"paused": "1"})
     assert PeriodicJobState.objects.get(job="reaper").paused
     body = operator_client.get(f"{base}/").content.decode()
-    assert "Resume" in body and "every minute" in body
+    assert "Resume" in body and "Every minute (UTC)" in body
     operator_client.post(f"{base}/reaper/pause/", {"paused": "0"})
     assert not PeriodicJobState.objects.get(job="reaper").paused
     actions = list(AuditEntry.objects.order_by("created_at").values_list("action", flat=True))

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from apps.jobs.exceptions import TaskRunStateError
 from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
 from apps.jobs.periodic import job_spec
-from apps.jobs.selectors import locks_list, periodic_jobs_overview, redacted
+from apps.jobs.selectors import locks_list, redacted, schedules_overview
 from apps.jobs.services import locks_clear, task_run_retry, task_run_revoke
 from apps.jobs.tasks import jobs_canary_task
 from apps.mail.models import OutboundEmail
@@ -90,7 +90,7 @@ def test_stale_locks_are_listed_and_cleared_but_a_live_runs_lock_is_kept():
     spec.lock.acquire()
     assert locks_clear() == [] and spec.lock.is_locked()
     assert locks_clear(stale_only=False) == ["analytics_daily"]
-    overview = {job.name: job for job in periodic_jobs_overview()}
+    overview = {job.name: job for job in schedules_overview()}
     assert overview["analytics_daily"].last_run.status == "running"
 
 

@@ -13,9 +13,9 @@ from unfold.views import UnfoldModelAdminViewMixin
 
 from apps.jobs.exceptions import JobsError
 from apps.jobs.periodic import REGISTRY
-from apps.jobs.selectors import locks_list
+from apps.jobs.selectors import locks_list, schedules_overview
 
-from ..selectors import consumers_overview, schedules_overview
+from ..selectors import PERIODIC_COLOURS, consumers_overview
 from ..services import operator_job_pause, operator_job_run_now, operator_locks_clear
 
 OPERATE = "console.operate_tasks"
@@ -37,7 +37,11 @@ class SchedulesView(_Page):
     template_name = "console/jobs/schedules.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "schedules": schedules_overview()}
+        schedules = [
+            (job, PERIODIC_COLOURS.get(job.last_run.status, "") if job.last_run else "")
+            for job in schedules_overview()
+        ]
+        return {**super().get_context_data(**kwargs), "schedules": schedules}
 
 
 class ConsumersView(_Page):

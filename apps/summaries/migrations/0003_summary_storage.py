@@ -7,30 +7,37 @@ import apps.summaries.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('summaries', '0002_summaryarchive'),
+        ("summaries", "0002_summaryarchive"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='summarizationrequest',
-            name='document',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='requests', to='summaries.document'),
+            model_name="summarizationrequest",
+            name="document",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="requests",
+                to="summaries.document",
+            ),
         ),
         migrations.AddField(
-            model_name='summarizationrequest',
-            name='error',
-            field=models.CharField(blank=True, default='', max_length=200),
+            model_name="summarizationrequest",
+            name="error",
+            field=models.CharField(blank=True, default="", max_length=200),
         ),
         migrations.AddField(
-            model_name='summarizationrequest',
-            name='summary',
-            field=models.TextField(blank=True, default=''),
+            model_name="summarizationrequest",
+            name="summary",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='summarizationrequest',
-            name='summary_file',
-            field=models.FileField(blank=True, max_length=300, upload_to=apps.summaries.models.summary_path),
+            model_name="summarizationrequest",
+            name="summary_file",
+            field=models.FileField(
+                blank=True, max_length=300, upload_to=apps.summaries.models.summary_path
+            ),
         ),
     ]

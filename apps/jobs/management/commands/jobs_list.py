@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.jobs.selectors import periodic_jobs_overview
+from apps.jobs.selectors import schedules_overview
 
 
 class Command(BaseCommand):
@@ -9,12 +9,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         header = f"{'job':<22} {'schedule':<14} {'period':<7} {'next run (UTC)':<17} last run"
         self.stdout.write(header)
-        for job in periodic_jobs_overview():
+        for job in schedules_overview():
             last = job.last_run
             last_text = f"{last.period_key} {last.status} ({last.requested_by})" if last else "-"
-            next_text = f"{job.next_run:%Y-%m-%d %H:%M}" if job.next_run else "-"
-            paused = " [paused]" if job.paused else ""
+            flags = " [paused]" if job.paused else ""
+            if job.problem:
+                flags += (
+                    f" [{'late' if job.problem == 'missed' else 'failed'}: {job.expected_period}]"
+                )
             self.stdout.write(
-                f"{job.name:<22} {job.schedule:<14} {job.period:<7} {next_text:<17} "
-                f"{last_text}{paused}"
+                f"{job.name:<22} {job.crontab:<14} {job.period:<7} {job.next_run:%Y-%m-%d %H:%M} "
+                f"{last_text}{flags}"
             )
