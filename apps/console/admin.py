@@ -15,7 +15,9 @@ from .models import AuditEntry
 class AuditEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """The audit trail: read-only for everybody, superusers included."""
 
-    list_display = ["created_at", "actor_email", "action_badge", "target_repr", "target_type"]
+    list_display = [
+        "created_at", "actor_email", "os_user", "action_badge", "target_repr", "target_type",
+    ]  # fmt: skip
     list_filter = ["action", "target_type", ("created_at", RangeDateTimeFilter)]
     list_filter_submit = True
     search_fields = ["actor_email", "target_repr", "target_id", "note"]

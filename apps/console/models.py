@@ -10,6 +10,9 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     actor_email = models.EmailField(help_text="Kept even if the user is deleted.")
+    os_user = models.CharField(
+        max_length=100, blank=True, help_text="The OS user, for actions taken by a command."
+    )
     action = models.CharField(max_length=60, db_index=True)
     target_type = models.CharField(max_length=100, blank=True)
     target_id = models.CharField(max_length=64, blank=True)

@@ -27,6 +27,7 @@ def audit_record(
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_email=getattr(actor, "email", "") or "",
+        os_user=getattr(actor, "os_user", ""),
         action=action,
         target_type=target._meta.label if target is not None else "",
         target_id=str(target.pk) if target is not None else "",

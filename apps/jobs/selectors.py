@@ -1,16 +1,18 @@
 import datetime as dt
 import functools
 import operator
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from . import clock
-from .models import PeriodicJobState, PeriodicRun, TaskAttempt, WorkerHeartbeat
+from .models import PeriodicJobState, PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from .periodic import REGISTRY
 
 
@@ -155,3 +157,45 @@ def redacted(value):
 def task_attempts(*, task_id: str, limit: int = 100) -> list[TaskAttempt]:
     """A task's attempts, first to last (retries and re-runs after a lost consumer)."""
     return list(TaskAttempt.objects.filter(task_id=task_id).order_by("number")[:limit])
+
+
+TASK_ID_PREFIX = re.compile(r"^[0-9a-f-]{6,64}$")
+
+
+def task_runs_search(queryset, *, term: str):
+    """The console's search box: a task-id prefix, or text in the arguments (any case)."""
+    term = term.strip()
+    if not term:
+        return queryset
+    if TASK_ID_PREFIX.match(term.lower()):
+        return queryset.filter(task_id__startswith=term.lower())
+    queryset = queryset.alias(
+        args_text=Cast("args", TextField()), kwargs_text=Cast("kwargs", TextField())
+    )
+    return queryset.filter(args_text__icontains=term) | queryset.filter(
+        kwargs_text__icontains=term
+    )
+
+
+def task_runs_matching(
+    *,
+    state: str = "",
+    task: str = "",
+    job: str = "",
+    queue: str = "",
+    consumer: str = "",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    search: str = "",
+):
+    """Task runs matching the console's list filters, newest first."""
+    runs = TaskRun.objects.order_by("-created_at")
+    for field_name, value in (("state", state), ("name", task), ("periodic_job", job),
+                              ("queue", queue), ("consumer", consumer)):  # fmt: skip
+        if value:
+            runs = runs.filter(**{field_name: value})
+    if since:
+        runs = runs.filter(created_at__gte=since)
+    if until:
+        runs = runs.filter(created_at__lte=until)
+    return task_runs_search(runs, term=search)

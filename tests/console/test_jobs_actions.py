@@ -56,7 +56,7 @@ def test_retrying_everything_matching_the_filter_confirms_the_count_then_retries
     url = f"{LIST}retry-matching/?state__exact=error"
     page = operator_client.get(url)
     assert "3 finished runs match" in page.content.decode()
-    assert 'State:</span> error' in page.content.decode()
+    assert "State:</span> error" in page.content.decode()
     operator_client.post(url)
     assert TaskRun.objects.filter(retry_of__in=[r.task_id for r in failed_runs]).count() == 3
     operator_client.post(url)  # already retried: nothing enqueued twice

@@ -75,8 +75,13 @@ def test_template_bombs_get_a_problem_and_the_server_keeps_answering(server):
     versions = EmailTemplateVersion.objects.count()
     session = viewer_session(base)
     booted = worker_deaths(log)  # the first "Booting worker" line
-    bombs = {**BOMBS, "12,000 nested divs, no size trick": (
-        {"mjml": TEXT.format(nested("<i>", "</i>", 12_000))}, ("mjml", 1, 1, "nest more than 64"))}
+    bombs = {
+        **BOMBS,
+        "12,000 nested divs, no size trick": (
+            {"mjml": TEXT.format(nested("<i>", "</i>", 12_000))},
+            ("mjml", 1, 1, "nest more than 64"),
+        ),
+    }
     for name, (changes, (field, _line, _column, words)) in bombs.items():
         data = editor_data(template, **{
             k: v if isinstance(v, str) else json.dumps(v) for k, v in changes.items()

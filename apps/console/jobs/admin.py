@@ -6,13 +6,10 @@ call the jobs services and write the audit trail.
 """
 
 import json
-import re
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.db.models import TextField
-from django.db.models.functions import Cast
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -30,7 +27,7 @@ from apps.console.mixins import OperatorMixin
 from apps.console.objects import ObjectUrlsMixin, admin_object_or_404
 from apps.jobs.exceptions import JobsError
 from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
-from apps.jobs.selectors import redacted, task_attempts
+from apps.jobs.selectors import redacted, task_attempts, task_runs_search
 from apps.jobs.services import FINISHED
 
 from ..selectors import PERIODIC_COLOURS
@@ -64,7 +61,6 @@ FILTER_LABELS = {
     "created_at_from_0": _("From day"), "created_at_from_1": _("From time"),
     "created_at_to_0": _("To day"), "created_at_to_1": _("To time"),
 }  # fmt: skip
-TASK_ID = re.compile(r"^[0-9a-f-]{6,64}$")
 
 
 @admin.register(TaskRun)
@@ -123,18 +119,7 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         return queryset
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        if TASK_ID.match(term.lower()):
-            return queryset.filter(task_id__startswith=term.lower()), False
-        text = Cast("args", TextField())
-        kwargs_text = Cast("kwargs", TextField())
-        queryset = queryset.alias(args_text=text, kwargs_text=kwargs_text)
-        matches = queryset.filter(args_text__icontains=term) | queryset.filter(
-            kwargs_text__icontains=term
-        )
-        return matches, False
+        return task_runs_search(queryset, term=search_term), False
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

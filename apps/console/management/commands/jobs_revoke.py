@@ -1,0 +1,24 @@
+from django.core.management.base import CommandError
+
+from apps.console.cli import OperatorCommand
+from apps.console.services import operator_task_revoke
+from apps.jobs.models import TaskRun
+
+
+class Command(OperatorCommand):
+    help = "Stop queued or scheduled tasks from running (a running one finishes its attempt)."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("task_ids", nargs="+", help="huey task ids")
+
+    def handle(self, *args, task_ids, **options):
+        runs = {run.task_id: run for run in TaskRun.objects.filter(task_id__in=task_ids)}
+        missing = [task_id for task_id in task_ids if task_id not in runs]
+        if missing:
+            raise CommandError(
+                f"No task run {', '.join(missing)}; `jobs_retry --search` finds ids."
+            )
+        for task_id in task_ids:
+            operator_task_revoke(actor=self.actor, run=runs[task_id])
+            self.stdout.write(f"revoke requested for {task_id}")
