@@ -1,7 +1,6 @@
 """The outbox: queue emails in the caller's transaction, sweep, resend and retry them."""
 
 import datetime as dt
-import json
 import logging
 from functools import partial
 
@@ -89,6 +88,25 @@ def new_row(
     bulk: bool = False,
 ) -> OutboundEmail:
     """An unsaved outbox row, its input checked; `ContextError` says what is wrong."""
+    return OutboundEmail(**row_fields(
+        template_key=template_key, to=to, context=context, dedupe_key=dedupe_key,
+        user_id=user_id, is_test=is_test, secrets=secrets, category=category, bulk=bulk,
+    ))  # fmt: skip
+
+
+def row_fields(
+    *,
+    template_key: str,
+    to: str,
+    context: dict,
+    dedupe_key: str | None,
+    user_id: int | None,
+    is_test: bool = False,
+    secrets: dict[str, str] | None = None,
+    category: str | None,
+    bulk: bool = False,
+) -> dict:
+    """The checked field values of a new outbox row (the context as it will be stored)."""
     plain_data(context)
     secrets = _checked_secrets(secrets or {})
     if secrets and dedupe_key is not None:
@@ -99,10 +117,10 @@ def new_row(
         validate_email(to)
     except ValidationError as error:
         raise ContextError(f"{to!r} is not an email address.") from error
-    return OutboundEmail(
+    return dict(
         template_key=template_key,
         to=to.strip().lower(),
-        context=masked(json.loads(json.dumps(context)), secrets),
+        context=masked(context, secrets),  # a new dict; stored (serialized) within this call
         secret_keys=sorted(secrets),
         sealed_secrets=seal(secrets),
         dedupe_key=dedupe_key,
