@@ -191,6 +191,15 @@ else:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Django's own task framework (`from django.tasks import task`) runs on huey's consumers through
+# huey's backend, enqueued when the caller's transaction commits; results through django.tasks.
+TASKS = {
+    "default": {
+        "BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend",
+        "ENQUEUE_ON_COMMIT": True,
+    }
+}
+
 # --- jobs: periodic runs, task history, consumer heartbeats ------------------------------
 JOBS_TASK_HISTORY = env_bool("JOBS_TASK_HISTORY", default=True)
 JOBS_HISTORY_FLUSH_SECONDS = float(env("JOBS_HISTORY_FLUSH_SECONDS", "0.25"))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from . import clock
+from .adapter import django_task, django_task_result
 from .models import PeriodicJobState, PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from .periodic import REGISTRY
 
@@ -172,9 +173,7 @@ def task_runs_search(queryset, *, term: str):
     queryset = queryset.alias(
         args_text=Cast("args", TextField()), kwargs_text=Cast("kwargs", TextField())
     )
-    return queryset.filter(args_text__icontains=term) | queryset.filter(
-        kwargs_text__icontains=term
-    )
+    return queryset.filter(args_text__icontains=term) | queryset.filter(kwargs_text__icontains=term)
 
 
 def task_runs_matching(
@@ -199,3 +198,10 @@ def task_runs_matching(
     if until:
         runs = runs.filter(created_at__lte=until)
     return task_runs_search(runs, term=search)
+
+
+def task_run_result(run: TaskRun):
+    """What a task returned: from the history, or (a django.tasks task) through django.tasks."""
+    if run.result is not None or django_task(run.name) is None:
+        return run.result
+    return django_task_result(run.task_id)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from . import clock
-from .adapter import task_class
+from .adapter import django_task, task_class
 from .exceptions import TaskRunStateError, UnknownTaskError
 from .models import PeriodicJobState, PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from .periodic import REGISTRY, job_spec
@@ -28,6 +28,7 @@ FINISHED = [
     TaskRun.State.TIMEOUT,
     TaskRun.State.RATE_LIMITED,
     TaskRun.State.LOST,
+    TaskRun.State.UNRECORDED,
 ]
 
 
@@ -40,9 +41,15 @@ def _task_class(name: str):
 
 def _enqueue_copy(run: TaskRun, *, requested_by: str, note: str) -> TaskRun:
     """Enqueue the run's task again with its exact args (a new task id), linked to the old."""
-    task = _task_class(run.name)(args=tuple(run.args), kwargs=dict(run.kwargs))
+    declared = django_task(run.name)
+    if declared is not None:  # through django.tasks (on commit): its result is readable there
+        task_id = declared.enqueue(*run.args, **run.kwargs).id
+    else:
+        task = _task_class(run.name)(args=tuple(run.args), kwargs=dict(run.kwargs))
+        task_id = task.id
+        transaction.on_commit(lambda: HUEY.enqueue(task))
     copy = TaskRun.objects.create(
-        task_id=task.id,
+        task_id=task_id,
         name=run.name,
         queue=HUEY.name,
         args=run.args,
@@ -54,7 +61,6 @@ def _enqueue_copy(run: TaskRun, *, requested_by: str, note: str) -> TaskRun:
         note=note,
         enqueued_at=timezone.now(),
     )
-    transaction.on_commit(lambda: HUEY.enqueue(task))
     return copy
 
 

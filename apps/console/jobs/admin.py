@@ -27,7 +27,7 @@ from apps.console.mixins import OperatorMixin
 from apps.console.objects import ObjectUrlsMixin, admin_object_or_404
 from apps.jobs.exceptions import JobsError
 from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
-from apps.jobs.selectors import redacted, task_attempts, task_runs_search
+from apps.jobs.selectors import redacted, task_attempts, task_run_result, task_runs_search
 from apps.jobs.services import FINISHED
 
 from ..selectors import PERIODIC_COLOURS
@@ -164,11 +164,12 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
 
     @display(description=_("Result (sensitive values hidden)"))
     def result_display(self, obj: TaskRun) -> str:
-        if obj.result is None:
+        result = task_run_result(obj)
+        if result is None:
             return "—"
         return format_html(
             "<pre class='text-xs' style='white-space:pre-wrap' data-testid='result'>{}</pre>",
-            json.dumps(redacted(obj.result), indent=2, default=str),
+            json.dumps(redacted(result), indent=2, default=str),
         )
 
     @display(description=_("Each attempt, first to last"))

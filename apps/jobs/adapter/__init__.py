@@ -33,6 +33,8 @@ __all__ = [
     "attempt_of",
     "consumer_name",
     "describe",
+    "django_task",
+    "django_task_result",
     "inflight_consumers",
     "inflight_forget",
     "inflight_rescue",
@@ -84,6 +86,32 @@ DJANGO_TASKS = "huey.contrib.djhuey.tasks_backend.djtasks.run"
 @functools.cache
 def _name_of_class(cls: type) -> str:
     return _huey()._registry.task_to_string(cls)
+
+
+def django_task(name: str):
+    """The django.tasks `Task` a history name stands for, or None (a huey task, or gone)."""
+    from django.tasks import Task as DjangoTask
+    from django.utils.module_loading import import_string
+
+    if name in _huey()._registry._registry or "." not in name:
+        return None
+    try:
+        found = import_string(name)
+    except ImportError:
+        return None
+    return found if isinstance(found, DjangoTask) else None
+
+
+def django_task_result(task_id: str):
+    """What a django.tasks task returned, read back through django.tasks (None if nothing)."""
+    from django.tasks import TaskResultStatus, default_task_backend
+    from django.tasks.exceptions import TaskResultDoesNotExist
+
+    try:
+        result = default_task_backend.get_result(task_id)
+    except (TaskResultDoesNotExist, ImportError, AttributeError):
+        return None
+    return result.return_value if result.status == TaskResultStatus.SUCCESSFUL else None
 
 
 def describe(task: Task) -> tuple[str, list, dict]:

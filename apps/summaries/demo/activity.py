@@ -163,7 +163,7 @@ def _roll_up(now: dt.datetime) -> None:
 
 def _poisson(rng: random.Random, mean: float) -> int:
     """Calls in one hour: Knuth's method (means here are small)."""
-    limit, k, p = 2.718281828459045 ** -mean, 0, 1.0
+    limit, k, p = 2.718281828459045**-mean, 0, 1.0
     while True:
         p *= rng.random()
         if p < limit:

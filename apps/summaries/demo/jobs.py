@@ -219,12 +219,21 @@ def _incidents(history: History, operator: User | None) -> None:
     retried by hand, a fresh failure still to fix, a revoked task."""
     now, who = history.now, operator.email if operator else ""
     died = now - dt.timedelta(days=CONSUMERS[1][2])
-    rerun = history.run("apps.summaries.tasks.summarization_request_process_task",
-                        died - dt.timedelta(seconds=20), median=2.4, args=[999_001], tries=2,
-                        note="Attempt 1 was lost with its consumer; run again (idempotent).")
-    lost = history.run("apps.mail.tasks.email_deliver_task", died - dt.timedelta(seconds=5),
-                       args=[999_004], state="lost",
-                       note="Lost with its consumer; not run again (not idempotent).")
+    rerun = history.run(
+        "apps.summaries.tasks.summarization_request_process_task",
+        died - dt.timedelta(seconds=20),
+        median=2.4,
+        args=[999_001],
+        tries=2,
+        note="Attempt 1 was lost with its consumer; run again (idempotent).",
+    )
+    lost = history.run(
+        "apps.mail.tasks.email_deliver_task",
+        died - dt.timedelta(seconds=5),
+        args=[999_004],
+        state="lost",
+        note="Lost with its consumer; not run again (not idempotent).",
+    )
     lost.finished_at = lost.duration = None
     for attempt in history.attempts:
         if (attempt.task_id, attempt.number) in ((rerun.task_id, 1), (lost.task_id, 1)):
