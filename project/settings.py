@@ -219,6 +219,8 @@ JOBS_SIMULATED_STARTED_AT = float(env("JOBS_SIMULATED_STARTED_AT", "0"))
 # periodic job misses its period (late = no run this long after its trigger).
 OPS_ALERT_RECIPIENTS = [a.lower() for a in env_list("OPS_ALERT_RECIPIENTS")]
 OPS_LATE_AFTER_SECONDS = int(env("OPS_LATE_AFTER_SECONDS", "600"))
+# A queue whose oldest waiting task has waited this long is alerted (consumers do not keep up).
+OPS_QUEUE_MAX_WAIT_SECONDS = int(env("OPS_QUEUE_MAX_WAIT_SECONDS", "600"))
 OPS_RETRY_MAX = int(env("OPS_RETRY_MAX", "1000"))  # "retry all matching" enqueues at most this
 # The summarizer engine (a class with `summarize(*, text, mode) -> str`). The default is a
 # local, deterministic extractive stand-in for a model provider: no network, no model download.

@@ -25,6 +25,12 @@ PERIODIC_COLOURS = {
 }  # fmt: skip
 
 
+def lost_runs_since(*, since: dt.datetime, limit: int = 100) -> list[TaskRun]:
+    """Runs the reaper marked lost since `since`, newest first."""
+    lost = TaskRun.objects.filter(state=TaskRun.State.LOST, updated_at__gte=since)
+    return list(lost.only("task_id", "name", "consumer").order_by("-updated_at")[:limit])
+
+
 # --- consumers ---------------------------------------------------------------------------
 
 

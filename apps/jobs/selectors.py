@@ -205,3 +205,12 @@ def task_run_result(run: TaskRun):
     if run.result is not None or django_task(run.name) is None:
         return run.result
     return django_task_result(run.task_id)
+
+
+def oldest_waiting_task() -> TaskRun | None:
+    """The history row of the task next in line in the queue (the longest waiting), if any."""
+    try:
+        head = HUEY.pending(limit=1)
+    except Exception:  # the broker being down is reported by /healthz, not here
+        return None
+    return TaskRun.objects.filter(task_id=head[0].id).first() if head else None

@@ -138,3 +138,13 @@ def emails_unknown(*, since: dt.datetime | None = None):
     if since is not None:
         emails = emails.filter(updated_at__gte=since)
     return emails.order_by("-updated_at").only("pk", "to", "template_key", "updated_at")
+
+
+def emails_failed(*, since: dt.datetime | None = None):
+    """Emails that gave up for good (no retry left, or a permanent error), newest first."""
+    emails = OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED)
+    if since is not None:
+        emails = emails.filter(updated_at__gte=since)
+    return emails.order_by("-updated_at").only(
+        "pk", "to", "template_key", "last_error", "updated_at"
+    )
