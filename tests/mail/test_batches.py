@@ -88,3 +88,23 @@ def test_three_consumers_on_one_redis_send_every_email_exactly_once(
     assert DeliveryAttempt.objects.count() == 300
     working = [c for c in consumers if "email batch" in c.output()]
     assert len(working) >= 2, "the batches were not shared between consumers"
+
+
+@pytest.mark.django_db
+@pytest.mark.embedded
+def test_send_email_many_keeps_secrets_apart_on_every_database(templates, provider):
+    from apps.mail.secrets import MASK, dedupe_digest, unseal
+
+    queued = send_email_many(template_key="password_reset", recipients=[
+        {"to": "Ada@Example.com", "context": {"name": "Ada", "expires_in_days": "3"},
+         "secrets": {"reset_url": "https://x.example/r/1/"}, "dedupe_key": "reset:1"},
+        {"to": "bob@example.com", "context": {"name": "Bob", "expires_in_days": "3"},
+         "secrets": {"reset_url": "https://x.example/r/2/"}, "user_id": None},
+    ])  # fmt: skip
+    assert queued == 2
+    ada = OutboundEmail.objects.get(to="ada@example.com")
+    assert ada.context == {"name": "Ada", "expires_in_days": "3", "reset_url": MASK}
+    assert unseal(ada.sealed_secrets) == {"reset_url": "https://x.example/r/1/"}
+    assert ada.dedupe_key == dedupe_digest("reset:1") and ada.bulk and ada.status == "queued"
+    emails_deliver(email_ids=[ada.pk])
+    assert "https://x.example/r/1/" in provider[0].body

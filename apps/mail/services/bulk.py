@@ -1,8 +1,8 @@
 """Many emails of one template at once: one INSERT per chunk, delivery in batches.
 
-On PostgreSQL the rows go in as one `INSERT ... SELECT FROM unnest(arrays) RETURNING id` per
-chunk (no model instance per row: enqueueing is what the digest and reports spend their time
-on); elsewhere through `bulk_create`.
+On PostgreSQL a chunk goes in as one `INSERT ... SELECT FROM jsonb_to_recordset(...) RETURNING
+id`: no model instance per row (what the digest and reports spent their enqueue time on);
+elsewhere through `bulk_create`.
 """
 
 import json
@@ -82,29 +82,22 @@ def _insert_queued(rows: list[dict]) -> list[int]:
             OutboundEmail(**fields) for fields in rows)]  # fmt: skip
     now = timezone.now()
     table = connection.ops.quote_name(OutboundEmail._meta.db_table)
+    # The chunk travels as one JSON document (one parameter to quote, not ten arrays of them).
     sql = (
         f'INSERT INTO {table} ("template_key", "to", "user_id", "category", "context", '
         '"secret_keys", "sealed_secrets", "dedupe_key", "is_test", "bulk", "subject", "status", '
         '"provider", "message_id", "attempts", "last_error", "claim_id", "next_attempt_at", '
         '"created_at", "updated_at") '
-        "SELECT t.*, '', 'queued', '', '', 0, '', '', %s, %s, %s FROM unnest("
-        "%s::text[], %s::text[], %s::int[], %s::text[], %s::jsonb[], %s::jsonb[], %s::text[], "
-        "%s::text[], %s::bool[], %s::bool[]) AS t RETURNING id"
+        "SELECT t.*, '', 'queued', '', '', 0, '', '', %s, %s, %s "
+        'FROM jsonb_to_recordset(%s::jsonb) AS t(template_key text, "to" text, '
+        "user_id integer, category text, context jsonb, secret_keys jsonb, sealed_secrets text, "
+        "dedupe_key text, is_test boolean, bulk boolean) RETURNING id"
     )
-    columns = [
-        [row["template_key"] for row in rows],
-        [row["to"] for row in rows],
-        [row["user_id"] for row in rows],
-        [row["category"] for row in rows],
-        [json.dumps(row["context"]) for row in rows],
-        [json.dumps(row["secret_keys"]) for row in rows],
-        [row["sealed_secrets"] for row in rows],
-        [row["dedupe_key"] for row in rows],
-        [row["is_test"] for row in rows],
-        [row["bulk"] for row in rows],
-    ]
+    names = ["template_key", "to", "user_id", "category", "context", "secret_keys",
+             "sealed_secrets", "dedupe_key", "is_test", "bulk"]  # fmt: skip
+    document = json.dumps([{name: row[name] for name in names} for row in rows])
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, now, now, *columns])
+        cursor.execute(sql, [now, now, now, document])
         return [pk for (pk,) in cursor.fetchall()]
 
 
