@@ -168,6 +168,8 @@ def task_runs_search(queryset, *, term: str):
     term = term.strip()
     if not term:
         return queryset
+    if "\x00" in term:  # no stored text holds a NUL (PostgreSQL refuses it in a query)
+        return queryset.none()
     if TASK_ID_PREFIX.match(term.lower()):
         return queryset.filter(task_id__startswith=term.lower())
     queryset = queryset.alias(
@@ -189,6 +191,8 @@ def task_runs_matching(
 ):
     """Task runs matching the console's list filters, newest first."""
     runs = TaskRun.objects.order_by("-created_at")
+    if any("\x00" in value for value in (state, task, job, queue, consumer)):
+        return runs.none()  # nothing stored holds a NUL
     for field_name, value in (("state", state), ("name", task), ("periodic_job", job),
                               ("queue", queue), ("consumer", consumer)):  # fmt: skip
         if value:

@@ -66,7 +66,8 @@ class Command(OperatorCommand):
                                      for k, v in filters.items()})  # fmt: skip
         if not task_ids:
             return runs
-        found = set(TaskRun.objects.filter(task_id__in=task_ids).values_list("task_id", flat=True))
+        storable = [task_id for task_id in task_ids if "\x00" not in task_id]  # no NUL is stored
+        found = set(TaskRun.objects.filter(task_id__in=storable).values_list("task_id", flat=True))
         missing = [task_id for task_id in task_ids if task_id not in found]
         if missing:
             raise CommandError(f"No task run {', '.join(missing)}; the console lists them.")

@@ -13,7 +13,8 @@ class Command(OperatorCommand):
         parser.add_argument("task_ids", nargs="+", help="huey task ids")
 
     def handle(self, *args, task_ids, **options):
-        runs = {run.task_id: run for run in TaskRun.objects.filter(task_id__in=task_ids)}
+        storable = [task_id for task_id in task_ids if "\x00" not in task_id]  # no NUL is stored
+        runs = {run.task_id: run for run in TaskRun.objects.filter(task_id__in=storable)}
         missing = [task_id for task_id in task_ids if task_id not in runs]
         if missing:
             raise CommandError(
