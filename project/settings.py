@@ -412,6 +412,8 @@ LOGGING = {
 
 # --- admin console -------------------------------------------------------------------------
 SITE_NAME = "SummaSaaS Ops"
+# Seconds between live updates of the dashboard, task history, consumers, schedules, outbox.
+CONSOLE_LIVE_SECONDS = int(env("CONSOLE_LIVE_SECONDS", "15"))
 
 
 def _link(name: str, icon: str, url: str, perm: str) -> dict:

@@ -32,10 +32,13 @@ class AuditEntry(models.Model):
 
 
 class ConsoleAccess(models.Model):
-    """No rows: holds the console's own permissions, which are not about one model."""
+    """No rows: holds the console's own permissions, which are not about one model.
+
+    It has an (empty) table all the same, so generic admin code that follows a content type
+    to its rows (the "view on site" shortcut) finds nothing instead of a missing table.
+    """
 
     class Meta:
-        managed = False
         default_permissions = ()
         permissions = [
             ("send_test_email", "Can send test emails from the email studio"),

@@ -123,3 +123,12 @@ def test_a_known_run_still_opens_its_retry_confirmation(client, rows):
     run = TaskRun.objects.get(task_id="a1b2c3d4-run")
     assert client.get(f"/admin/jobs/taskrun/{run.pk}/retry/").status_code == 200
     assert client.get(f"/admin/jobs/taskrun/{run.pk + 1000}/retry/").status_code == 404
+
+
+def test_view_on_site_answers_every_content_type_without_a_500(client, rows):
+    from django.contrib.contenttypes.models import ContentType
+
+    statuses = {
+        ct.model: client.get(f"/admin/r/{ct.pk}/1/").status_code for ct in ContentType.objects.all()
+    }
+    assert {model: status for model, status in statuses.items() if status >= 500} == {}

@@ -89,7 +89,8 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     search_fields = ["task_id"]  # the search box; get_search_results does the real work
     search_help_text = _("A task id (or its first characters), or text in the arguments.")
     ordering = ["-created_at"]
-    list_before_template = "console/jobs/refresh.html"
+    list_before_template = "console/live_list_before.html"
+    change_list_template = "console/live_change_list.html"  # rows update in place
     actions = ["retry_selected"]
     actions_list = ["retry_matching"]
     actions_row = ["retry_row"]

@@ -90,6 +90,8 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     list_per_page = 50
     # Newest first along the created_at index, so a date range is an index range, not a scan.
     ordering = ["-created_at", "-id"]
+    list_before_template = "console/live_list_before.html"
+    change_list_template = "console/live_change_list.html"  # rows update in place
     actions = ["retry_selected", "resend_selected"]
     # Unknown (interrupted mid-send) emails: "Retry" sends the row again, "Mark sent" settles it.
     actions_detail = ["retry", "resend", "mark_sent"]

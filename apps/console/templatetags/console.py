@@ -1,0 +1,25 @@
+"""Template tags of the console's own pages."""
+
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def live_region(context, name: str) -> str:
+    """Attributes that make an element refresh itself in place (see console/live.js)."""
+    return format_html(
+        'data-live-region="{name}" hx-get="{url}" hx-trigger="every {seconds}s [consoleLive()]" '
+        "hx-select='[data-live-region=\"{name}\"]' hx-swap=\"outerHTML show:none\"",
+        name=name,
+        url=context["request"].get_full_path(),
+        seconds=settings.CONSOLE_LIVE_SECONDS,
+    )
+
+
+@register.inclusion_tag("console/live.html")
+def live_controls() -> dict:
+    """The switch that pauses and resumes the page's live updates."""
+    return {"live_seconds": settings.CONSOLE_LIVE_SECONDS}
