@@ -8,3 +8,17 @@ def environment_badge(request) -> list[str] | None:
     if settings.DEBUG:
         return ["Development", "warning"]
     return None
+
+
+def active_page(url_name: str, *, except_names: tuple[str, ...] = ()):
+    """A sidebar item lit on its own pages, not on the pages of items nested under its URL
+    (unfold lights every item whose link starts the current path)."""
+    from django.urls import reverse
+
+    def active(request) -> bool:
+        path = request.path
+        if not path.startswith(reverse(url_name)):
+            return False
+        return not any(path.startswith(reverse(name)) for name in except_names)
+
+    return active

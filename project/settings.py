@@ -416,13 +416,18 @@ SITE_NAME = "SummaSaaS Ops"
 CONSOLE_LIVE_SECONDS = int(env("CONSOLE_LIVE_SECONDS", "15"))
 
 
-def _link(name: str, icon: str, url: str, perm: str) -> dict:
-    return {
+def _link(name: str, icon: str, url: str, perm: str, *, nested: tuple[str, ...] = ()) -> dict:
+    item = {
         "title": name,
         "icon": icon,
         "link": reverse_lazy(url),
         "permission": lambda request: request.user.has_perm(perm),
     }
+    if nested:  # pages of other items live under this one's URL: not lit on those
+        from project.console import active_page
+
+        item["active"] = active_page(url, except_names=nested)
+    return item
 
 
 UNFOLD = {
@@ -511,6 +516,7 @@ UNFOLD = {
                         "mail",
                         "admin:mail_emailtemplate_changelist",
                         "mail.view_emailtemplate",
+                        nested=("admin:console_studio_delivery",),
                     ),
                     _link(
                         _("Layouts"),
@@ -568,6 +574,7 @@ UNFOLD = {
                         "event_repeat",
                         "admin:jobs_periodicrun_changelist",
                         "jobs.view_periodicrun",
+                        nested=("admin:jobs_schedules", "admin:jobs_locks"),
                     ),
                     _link(_("Locks"), "lock", "admin:jobs_locks", "jobs.view_periodicrun"),
                     _link(

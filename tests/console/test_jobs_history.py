@@ -114,5 +114,5 @@ def test_the_consumers_page_shows_alive_dead_and_what_each_runs(admin_client, se
     body = admin_client.get("/admin/jobs/workerheartbeat/").content.decode()
     assert 'data-consumer="live:1" data-status="alive"' in body
     assert 'data-consumer="gone:2" data-status="dead"' in body
-    assert "jobs_canary_task" in body and "idle" in body
+    assert "Jobs canary" in body and "idle" in body
     assert "Pause live updates" in body  # the page refreshes itself

@@ -44,6 +44,7 @@ from .views import (
     ConsumersView,
     LocksView,
     SchedulesView,
+    job_outcome_view,
     job_pause_view,
     job_run_view,
     lock_clear_view,
@@ -373,7 +374,7 @@ class PeriodicRunAdmin(OperatorMixin, ModelAdmin):
         urls = [
             path(
                 "schedules/",
-                self.admin_site.admin_view(SchedulesView.as_view(model_admin=self)),
+                self.admin_site.admin_view(SchedulesView.as_view(admin_site=self.admin_site)),
                 name="jobs_schedules",
             ),
             path(
@@ -382,13 +383,18 @@ class PeriodicRunAdmin(OperatorMixin, ModelAdmin):
                 name="jobs_schedule_run",
             ),
             path(
+                "schedules/<str:name>/runs/<str:task_id>/",
+                self.admin_site.admin_view(job_outcome_view),
+                name="jobs_schedule_outcome",
+            ),
+            path(
                 "schedules/<str:name>/pause/",
                 self.admin_site.admin_view(job_pause_view),
                 name="jobs_schedule_pause",
             ),
             path(
                 "locks/",
-                self.admin_site.admin_view(LocksView.as_view(model_admin=self)),
+                self.admin_site.admin_view(LocksView.as_view(admin_site=self.admin_site)),
                 name="jobs_locks",
             ),
             path(
@@ -413,4 +419,4 @@ class WorkerHeartbeatAdmin(OperatorMixin, ModelAdmin):
     """Its list is the consumers page: live ones, their heartbeat age and what they run."""
 
     def changelist_view(self, request, extra_context=None):
-        return ConsumersView.as_view(model_admin=self)(request)
+        return ConsumersView.as_view(admin_site=self.admin_site)(request)

@@ -1,31 +1,41 @@
-"""The jobs console's own pages (schedules, consumers, locks) and their POST-only actions."""
+"""The jobs console's own pages (schedules, consumers, locks) and their POST-only actions.
+
+They are unfold site pages (`UnfoldSiteViewMixin`): the sidebar's branding, a breadcrumb with
+the page's own name, unfold's table and tracker components.
+"""
 
 import functools
+import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
-from unfold.views import UnfoldModelAdminViewMixin
+from unfold.views import UnfoldSiteViewMixin
 
 from apps.jobs.exceptions import JobsError
+from apps.jobs.models import PeriodicRun, TaskRun
 from apps.jobs.periodic import REGISTRY
 from apps.jobs.selectors import locks_list, schedules_overview
 
-from ..selectors import PERIODIC_COLOURS, consumers_overview
+from ..selectors import consumers_overview
 from ..services import operator_job_pause, operator_job_run_now, operator_locks_clear
+from ..words import result_words
+from .tables import consumers_table, locks_table, schedules_table
 
 OPERATE = "console.operate_tasks"
+TASK_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-class _Page(UnfoldModelAdminViewMixin, TemplateView):
+class _Page(UnfoldSiteViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_operate"] = self.request.user.has_perm(OPERATE)
-        context["opts"] = self.model_admin.model._meta
+        context["content_title"] = self.title  # the breadcrumb: this page, not a model
         return context
 
 
@@ -37,11 +47,11 @@ class SchedulesView(_Page):
     template_name = "console/jobs/schedules.html"
 
     def get_context_data(self, **kwargs):
-        schedules = [
-            (job, PERIODIC_COLOURS.get(job.last_run.status, "") if job.last_run else "")
-            for job in schedules_overview()
-        ]
-        return {**super().get_context_data(**kwargs), "schedules": schedules}
+        context = super().get_context_data(**kwargs)
+        context["table"] = schedules_table(
+            schedules_overview(), can_operate=context["can_operate"], request=self.request
+        )
+        return context
 
 
 class ConsumersView(_Page):
@@ -55,7 +65,7 @@ class ConsumersView(_Page):
         consumers = consumers_overview()
         return {
             **super().get_context_data(**kwargs),
-            "consumers": consumers,
+            "table": consumers_table(consumers),
             "alive": sum(c.status == "alive" for c in consumers),
             "dead": sum(c.status == "dead" for c in consumers),
         }
@@ -69,11 +79,15 @@ class LocksView(_Page):
     template_name = "console/jobs/locks.html"
 
     def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
         try:
-            locks, broker_error = locks_list(), ""
+            locks, context["broker_error"] = locks_list(), ""
         except Exception as exc:  # the locks live in the broker: its being down is the answer
-            locks, broker_error = [], str(exc)
-        return {**super().get_context_data(**kwargs), "locks": locks, "broker_error": broker_error}
+            locks, context["broker_error"] = [], str(exc)
+        context["table"] = locks_table(
+            locks, can_operate=context["can_operate"], request=self.request
+        )
+        return context
 
 
 def operator_post(view):
@@ -93,13 +107,42 @@ def operator_post(view):
 
 @operator_post
 def job_run_view(request, name: str):
+    """Run now. From the schedules page (htmx) the answer is the run's outcome, in place."""
     try:
         task_id = operator_job_run_now(actor=request.user, name=name)
-        messages.success(request, _("%(job)s handed to the consumers (task %(id)s).")
-                         % {"job": name, "id": task_id[:8]})  # fmt: skip
     except JobsError as exc:
+        if request.headers.get("HX-Request"):
+            return _outcome(request, name, error=str(exc))
         messages.error(request, str(exc))
+        return redirect("admin:jobs_schedules")
+    if request.headers.get("HX-Request"):
+        return _outcome(request, name, task_id=task_id)
+    messages.success(request, _("%(job)s handed to the consumers (task %(id)s).")
+                     % {"job": name, "id": task_id[:8]})  # fmt: skip
     return redirect("admin:jobs_schedules")
+
+
+def job_outcome_view(request, name: str, task_id: str):
+    """The outcome of one run-now, polled by the schedules page until it is known."""
+    if not request.user.has_perm("jobs.view_periodicrun"):
+        raise PermissionDenied
+    if name not in REGISTRY or not TASK_ID.match(task_id):
+        raise Http404("No such run.")
+    return require_GET(_outcome)(request, name, task_id=task_id)
+
+
+def _outcome(request, name: str, *, task_id: str = "", error: str = ""):
+    run = TaskRun.objects.filter(task_id=task_id).first() if task_id else None
+    periodic = PeriodicRun.objects.filter(task_id=task_id).first() if task_id else None
+    state = "refused" if error else (run.state if run else "enqueued")
+    finished = error or (run is not None and run.finished_at is not None)
+    return TemplateResponse(
+        request,
+        "console/jobs/run_outcome.html",
+        {"name": name, "task_id": task_id, "run": run, "periodic": periodic, "state": state,
+         "error": error or (run.error if run else ""), "finished": finished,
+         "result": result_words(periodic.result) if periodic else ""},
+    )  # fmt: skip
 
 
 @operator_post

@@ -14,7 +14,7 @@ def drop_table(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("console", "0002_roles"),
+        ("console", "0003_audit_os_user"),
     ]
 
     operations = [

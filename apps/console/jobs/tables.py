@@ -1,0 +1,183 @@
+"""The jobs console's own pages as unfold `table` components: headers, and rows of cells."""
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+
+from apps.jobs.periodic import REGISTRY
+from apps.jobs.selectors import LockInfo, Schedule
+
+from ..selectors import PERIODIC_COLOURS, Consumer
+from ..words import period_label, result_words, task_label
+
+TRACKER_COLOURS = {"succeeded": "bg-green-500", "running": "bg-orange-400",
+                   "skipped": "bg-base-300", "failed": "bg-red-600",
+                   "lost": "bg-red-600"}  # fmt: skip
+
+
+def label(text, variant: str = "", title: str = "") -> str:
+    return render_to_string(
+        "unfold/helpers/label.html", {"text": text, "variant": variant, "label_title": title}
+    )
+
+
+# --- schedules ---------------------------------------------------------------------------------
+
+
+def schedules_table(schedules: list[Schedule], *, can_operate: bool, request) -> dict:
+    return {
+        "headers": [_("Job"), _("Schedule"), _("Next run"), _("Last run"), _("Recent runs"),
+                    _("State"), ""],
+        "rows": [_schedule_row(s, can_operate, request) for s in schedules],
+    }  # fmt: skip
+
+
+def _schedule_row(job: Schedule, can_operate: bool, request) -> dict:
+    return {
+        "attrs": {"data-job": job.name},
+        "cols": [
+            format_html('<div class="font-semibold text-important">{}</div>'
+                        '<div class="text-xs text-subtle max-w-64 whitespace-normal">{}</div>',
+                        job.name, job.description),
+            format_html('<div>{}</div><div class="text-xs text-subtle">{}</div>',
+                        schedule_words(job), job.crontab),
+            _next_run(job),
+            _last_run(job),
+            render_to_string("unfold/components/tracker.html",
+                             {"data": _tracker(job), "size": "sm", "class": "w-36"}),
+            _state(job),
+            render_to_string("console/jobs/schedule_actions.html",
+                             {"job": job, "can_operate": can_operate}, request=request),
+        ],
+    }  # fmt: skip
+
+
+def schedule_words(job: Schedule) -> str:
+    """'every hour at :05; each run covers the previous hour' (nothing about periods when a run
+    simply covers the period it runs in)."""
+    spec = REGISTRY.get(job.name)
+    if spec is not None and spec.covers == -1:
+        return _("%(words)s; each run covers the previous %(period)s") % {
+            "words": job.words, "period": job.period}  # fmt: skip
+    return job.words
+
+
+def _next_run(job: Schedule) -> str:
+    if job.paused:
+        return format_html('<span class="text-subtle">{}</span>', _("paused"))
+    if job.next_run is None:
+        return "—"
+    return format_html('<div class="whitespace-nowrap">{}</div><div class="text-xs text-subtle">'
+                       "{}</div>", f"{job.next_run:%a %d %b, %H:%M}",
+                       _("in %s") % timesince(timezone.now(), job.next_run))  # fmt: skip
+
+
+def _last_run(job: Schedule) -> str:
+    run = job.last_run
+    if run is None:
+        return format_html('<span class="text-subtle">{}</span>', _("never"))
+    href = reverse("admin:jobs_periodicrun_change", args=[run.pk])
+    when = _("%s ago") % timesince(run.started_at)
+    duration = "" if run.duration is None else f" · {run.duration:.1f} s"
+    return format_html(
+        '<a href="{}" data-testid="last-run">{}</a>'
+        '<div class="text-xs text-subtle">{} · {}{}</div>',
+        href, label(run.get_status_display(), PERIODIC_COLOURS.get(run.status, "")),
+        period_label(job.period, run.period_key), when, duration,
+    )  # fmt: skip
+
+
+def _tracker(job: Schedule) -> list[dict]:
+    return [
+        {
+            "color": TRACKER_COLOURS.get(run.status, "bg-base-300"),
+            "tooltip": f"{period_label(job.period, run.period_key)}: {run.get_status_display()}"
+            + (f" ({result_words(run.result)})" if run.result else ""),
+            "href": reverse("admin:jobs_periodicrun_change", args=[run.pk]),
+        }
+        for run in job.recent_oldest_first
+    ]
+
+
+def _state(job: Schedule) -> str:
+    expected = period_label(job.period, job.expected_period) if job.expected_period else ""
+    if job.paused:
+        return label(_("Paused"), "info")
+    if job.problem == "missed":
+        return label(_("Late"), "danger", _("No run for %s") % expected)
+    if job.problem == "failed":
+        return label(_("Failed"), "danger", _("The run for %s failed") % expected)
+    return label(_("On time"), "success")
+
+
+# --- locks -------------------------------------------------------------------------------------
+
+
+def locks_table(locks: list[LockInfo], *, can_operate: bool, request) -> dict:
+    return {
+        "headers": [_("Job"), _("Lock"), ""],
+        "rows": [
+            {"attrs": {"data-job": lock.job},
+             "cols": [format_html('<span class="font-semibold text-important">{}</span>', lock.job),
+                      _lock_state(lock),
+                      render_to_string("console/jobs/lock_actions.html",
+                                       {"lock": lock, "can_operate": can_operate},
+                                       request=request)]}
+            for lock in locks
+        ],
+    }  # fmt: skip
+
+
+def _lock_state(lock: LockInfo) -> str:
+    if lock.stale:
+        return label(_("Stale: its holder died"), "danger")
+    if lock.locked:
+        return label(_("Held by a live run"), "warning")
+    return label(_("Free"), "success")
+
+
+# --- consumers ---------------------------------------------------------------------------------
+
+CONSUMER_STATES = {"alive": ("Alive", "success"), "dead": ("Dead", "danger"),
+                   "stopped": ("Stopped", "")}  # fmt: skip
+
+
+def consumers_table(consumers: list[Consumer]) -> dict:
+    return {
+        "headers": [_("Consumer"), _("State"), _("Last heartbeat"), _("Workers"),
+                    _("Running now"), _("Started")],
+        "rows": [_consumer_row(c) for c in consumers],
+    }  # fmt: skip
+
+
+def _consumer_row(consumer: Consumer) -> dict:
+    beat = consumer.beat
+    text, variant = CONSUMER_STATES[consumer.status]
+    history = reverse("admin:jobs_taskrun_changelist") + f"?consumer={beat.consumer}"
+    return {
+        "attrs": {"data-consumer": beat.consumer, "data-status": consumer.status},
+        "cols": [
+            format_html('<a class="font-semibold text-important" href="{}">{}</a>'
+                        '<div class="text-xs text-subtle">{} · pid {}</div>',
+                        history, beat.consumer, beat.host, beat.pid),
+            label(_(text), variant),
+            _("%s ago") % timesince(beat.last_seen),
+            beat.workers,
+            _running(consumer),
+            f"{beat.started_at:%a %d %b, %H:%M}",
+        ],
+    }  # fmt: skip
+
+
+def _running(consumer: Consumer) -> str:
+    if not consumer.running:
+        return format_html('<span class="text-subtle">{}</span>', _("idle"))
+    return format_html_join(
+        "", '<div><a class="text-primary-600" href="{}">{}</a> '
+        '<span class="text-xs text-subtle">{}</span></div>',
+        ((reverse("admin:jobs_taskrun_change", args=[run.pk]), task_label(run.name),
+          timesince(run.started_at) if run.started_at else "") for run in consumer.running),
+    )  # fmt: skip
