@@ -108,3 +108,14 @@ def test_send_email_many_keeps_secrets_apart_on_every_database(templates, provid
     assert ada.dedupe_key == dedupe_digest("reset:1") and ada.bulk and ada.status == "queued"
     emails_deliver(email_ids=[ada.pk])
     assert "https://x.example/r/1/" in provider[0].body
+
+
+@pytest.mark.django_db
+def test_the_active_version_is_read_once_per_batch_not_per_email(templates, provider):
+    send_email_many(template_key="quota_alert_80", recipients=people(3 * CHUNK))
+    ids = list(OutboundEmail.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        emails_deliver(email_ids=ids)
+    version_reads = [q for q in captured.captured_queries
+                     if 'FROM "mail_emailtemplateversion"' in q["sql"]]  # fmt: skip
+    assert len(version_reads) == 1 and len(provider) == 3 * CHUNK

@@ -5,8 +5,8 @@ SKIP LOCKED`, then queued -> sending with the claimer's id), so consumers sharin
 send one row twice, and a crash leaves at most one chunk `sending`. Each chunk also claims a
 few urgent rows (emails sent one by one, such as a password reset) that are due, so those are
 never stuck behind a long batch. Per email: its own attempt row, status, suppression and
-preference checks, version, secrets; suppressions, preferences and active versions are read
-once per chunk. Retries belong to the huey task: a transient failure puts the row back to
+preference checks, version, secrets; suppressions and preferences are read once per chunk,
+active versions once per batch. Retries belong to the huey task: a transient failure puts the row back to
 `queued` and the task raises, huey runs it again after its backoff, and only rows still queued
 are tried again.
 """
@@ -61,6 +61,7 @@ def emails_deliver(
     """
     claim_id = claim_id or uuid.uuid4().hex
     report, pending, tried = BatchReport(), list(dict.fromkeys(email_ids)), set()
+    versions: dict = {}  # active version per template key, read once per batch
     with Transport() as transport:
         while True:
             rows, pending = _claim(pending[:CHUNK], claim_id, tried), pending[CHUNK:]
@@ -68,7 +69,8 @@ def emails_deliver(
                 break
             tried.update(row.pk for row in rows)
             if rows:
-                _deliver_chunk(rows, transport, report, retry_in=retry_in, last_try=last_try)
+                _deliver_chunk(rows, transport, report, versions, retry_in=retry_in,
+                               last_try=last_try)  # fmt: skip
     if report.outcomes:
         logger.info("email batch %s: %s", claim_id[:12], report.outcomes)
     return report
@@ -124,13 +126,15 @@ class _Chunk:
     versions: dict
 
 
-def _deliver_chunk(rows, transport: Transport, report: BatchReport, *, retry_in, last_try):
+def _deliver_chunk(rows, transport, report: BatchReport, versions: dict, *, retry_in, last_try):
     started = timezone.now()
     addresses = [row.to for row in rows]
+    missing = {row.template_key for row in rows if not row.version_id} - versions.keys()
+    versions.update(versions_for(template_keys=missing))
     chunk = _Chunk(
         suppressed=suppressed_among(addresses=addresses),
         preferences=preferences_for_many(addresses=addresses),
-        versions=versions_for(template_keys={row.template_key for row in rows if not row.version}),
+        versions=versions,
     )
     attempts = []
     for email in rows:
