@@ -6,9 +6,9 @@ send one row twice, and a crash leaves at most one chunk `sending`. Each chunk a
 few urgent rows (emails sent one by one, such as a password reset) that are due, so those are
 never stuck behind a long batch. Per email: its own attempt row, status, suppression and
 preference checks, version, secrets; suppressions and preferences are read once per chunk,
-active versions once per batch. Retries belong to the huey task: a transient failure puts the row back to
-`queued` and the task raises, huey runs it again after its backoff, and only rows still queued
-are tried again.
+active versions once per batch. Retries belong to the huey task: a transient failure puts the
+row back to `queued` and the task raises, huey runs it again after its backoff, and only rows
+still queued are tried again.
 """
 
 import datetime as dt
