@@ -114,6 +114,7 @@ class Figure:
     note: str = ""
     load: float = 0.0
     test: str = ""
+    round_ratios: list[float] = field(default_factory=list)  # ours vs peer, round by round
 
     @property
     def ratio(self) -> float | None:
@@ -164,6 +165,14 @@ def record(
     inverted for times); `budget` an absolute limit for figures without a peer.
     """
     assert better in ("higher", "lower"), better
+    round_ratios = []
+    if (
+        isinstance(ours, Series)
+        and isinstance(peer, Series)
+        and len(ours.samples) == len(peer.samples)
+    ):
+        pairs = zip(ours.samples, peer.samples, strict=True)
+        round_ratios = [o / q if better == "higher" else q / o for o, q in pairs if o and q]
     ours_value, ours_rounds = _value(ours)
     peer_value, peer_rounds = _value(peer)
     figure = Figure(
@@ -179,6 +188,7 @@ def record(
         note=note,
         load=os.getloadavg()[0],
         test=os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
+        round_ratios=round_ratios,
     )
     RESULTS.append(figure)
     ratio = f", ratio {figure.ratio:.2f}x" if figure.ratio is not None else ""
@@ -209,6 +219,7 @@ def table(load_start: tuple[float, float, float]) -> str:
         "peer value",
         "unit",
         "ratio",
+        "per round",
         "target",
         "result",
         "rnd",
@@ -222,6 +233,7 @@ def table(load_start: tuple[float, float, float]) -> str:
             _number(f.peer),
             f.unit,
             f"{f.ratio:.2f}x" if f.ratio is not None else "-",
+            f"{min(f.round_ratios):.2f}-{max(f.round_ratios):.2f}" if f.round_ratios else "-",
             f">= {f.target_ratio:g}x"
             if f.target_ratio is not None
             else (
@@ -236,7 +248,7 @@ def table(load_start: tuple[float, float, float]) -> str:
         for f in RESULTS
     ]
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    right = {1, 3, 5, 8, 9}
+    right = {1, 3, 5, 6, 9, 10}
 
     def line(cells) -> str:
         return "  ".join(
@@ -250,7 +262,8 @@ def table(load_start: tuple[float, float, float]) -> str:
         f"load average at start {_load(load_start)}, at end {_load(load_end)}",
         *(f"{k}: {v}" for k, v in ENVIRONMENT.items()),
         "ratio = how many times better ours is than the peer (rates: ours/peer; times: "
-        "peer/ours); figures are medians of the alternated rounds (rnd)",
+        "peer/ours); figures are medians of the alternated rounds (rnd); per round = the "
+        "lowest and highest ratio within one round (runs of the same round are close in time)",
         "",
         line(head),
         line(["-" * w for w in widths]),
