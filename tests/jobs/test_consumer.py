@@ -5,7 +5,6 @@ import pytest
 from apps.summaries.models import SummarizationRequest
 from apps.summaries.services import summarization_request_create
 from apps.summaries.tasks import summarization_request_process_task
-from tests.conftest import wait_until
 from tests.factories import make_organization
 
 TEXT = "The consumer is a real process. It reads the queue. It writes the database."
@@ -18,11 +17,8 @@ def test_a_consumer_process_completes_a_request_enqueued_by_this_process(huey_co
         organization=make_organization(), user=None, mode="brief", text=TEXT
     )
     result = summarization_request_process_task(request.pk, TEXT)
-    assert result.get(blocking=True, timeout=30) == "The consumer is a real process."
-
-    def completed():
-        request.refresh_from_db()
-        return request.status == SummarizationRequest.Status.COMPLETED
-
-    wait_until(completed, message="the consumer never completed the request")
+    assert result.get(blocking=True, timeout=30) == {"request": request.pk, "status": "completed"}
+    request.refresh_from_db()
+    assert request.status == SummarizationRequest.Status.COMPLETED
+    assert request.summary.startswith("The consumer is a real process.")
     assert "summarization_request_process_task" in consumer.output()
