@@ -12,6 +12,7 @@ from huey.contrib.djhuey import HUEY
 from apps.jobs.selectors import schedules_with_problems
 
 from .selectors import (
+    FAILED_STATES,
     api_requests_per_day,
     consumers_overview,
     emails_per_day,
@@ -19,6 +20,7 @@ from .selectors import (
     slowest_tasks,
     task_runs_per_hour,
 )
+from .words import task_label
 
 RED, GREEN, ORANGE = "#dc2626", "#16a34a", "#f97316"
 PRIMARY = "var(--color-primary-600)"
@@ -58,7 +60,8 @@ def _tasks(now: dt.datetime) -> dict:
         "total": sum(r["total"] for r in series),
         "failed": sum(r["failed"] for r in series),
         "url": task_list_url(**window),
-        "failed_url": task_list_url(state__exact="error", **window),
+        # Every failed state the count includes, so the list shows exactly what was counted.
+        "failed_url": task_list_url(state__in=",".join(FAILED_STATES), **window),
     }
 
 
@@ -67,7 +70,7 @@ def _slowest(now: dt.datetime) -> list[dict]:
     return [
         {
             **row,
-            "short": row["name"].rsplit(".", 1)[-1],
+            "short": task_label(row["name"]),
             "url": task_list_url(task=row["name"], **window),
         }
         for row in slowest_tasks(now=now)

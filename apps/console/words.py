@@ -3,9 +3,9 @@
 import datetime as dt
 
 from django.utils.formats import number_format
-from django.utils.text import capfirst
 
 from apps.jobs.exceptions import PeriodError
+from apps.jobs.models import TaskRun
 from apps.jobs.periods import period_parse
 
 DASH = "\u2013"  # between the two ends of a range
@@ -33,8 +33,7 @@ def period_label(kind: str, key: str) -> str:
 def task_label(name: str) -> str:
     """'apps.summaries.tasks.summarization_request_process_task' -> 'Summarization request
     process' (the words a person would use; the dotted name stays in the details)."""
-    short = name.rsplit(".", 1)[-1].removesuffix("_task")
-    return capfirst(short.replace("_", " "))
+    return TaskRun(name=name).label
 
 
 def result_words(result) -> str:

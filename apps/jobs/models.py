@@ -73,11 +73,17 @@ class TaskRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.short_name} {self.task_id[:8]} ({self.state})"
+        return f"{self.label} · {self.task_id[:8]}"
 
     @property
     def short_name(self) -> str:
         return self.name.rsplit(".", 1)[-1]
+
+    @property
+    def label(self) -> str:
+        """The task in words: 'summarization_request_process_task' -> 'Summarization request
+        process' (the dotted name stays in `name`)."""
+        return self.short_name.removesuffix("_task").replace("_", " ").capitalize()
 
 
 class TaskAttempt(models.Model):

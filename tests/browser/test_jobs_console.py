@@ -36,7 +36,7 @@ def test_an_operator_retries_a_failed_task_and_sees_it_complete(admin_page, live
     assert "1 finished run matches" in count
     shoot(admin_page, "retry-matching.png")
     admin_page.go_back()
-    admin_page.click("#result_list a:has-text('flaky_task')")
+    admin_page.click("#result_list a:has-text('Flaky')")  # the task in words
     admin_page.wait_for_url(f"**/jobs/taskrun/{failed.pk}/change/")
     assert "RuntimeError" in admin_page.content()
     assert "s3cret" not in admin_page.content()  # sensitive arguments stay hidden
@@ -109,8 +109,8 @@ def test_the_dashboard_shows_every_figure_with_links(admin_page, live_server):
     dashboard = admin_page.locator("[data-testid=dashboard]")
     assert admin_page.locator("[data-testid=tasks-total]").inner_text() == "18"
     assert "Globex Research" in admin_page.locator("[data-testid=quota]").inner_text()
-    assert "flaky_task" in admin_page.locator("[data-testid=slowest]").inner_text()
-    assert "1000" in admin_page.locator("[data-testid=api-days]").inner_text()
+    assert "Flaky" in admin_page.locator("[data-testid=slowest]").inner_text()
+    assert "1,000" in admin_page.locator("[data-testid=api-days]").inner_text()  # grouped
     assert dashboard.locator("canvas").count() == 3
     admin_page.wait_for_timeout(300)  # charts draw on load
     shoot(admin_page, "dashboard.png")

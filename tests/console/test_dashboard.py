@@ -99,3 +99,30 @@ def test_the_dashboard_links_each_figure_to_its_list_within_a_query_budget(admin
         assert link in body, link
     assert body.count('class="chart"') == 3
     assert "Pause live updates" in body
+
+
+def test_the_failures_link_lists_exactly_the_failures_counted_without_warnings(admin_client):
+    import re
+    import warnings
+
+    for minutes, state in enumerate(("error", "timeout", "lost", "complete", "complete"), 2):
+        run("job", state, dt.timedelta(minutes=minutes))
+    run("job", "error", dt.timedelta(hours=30))  # outside the 24 hours
+    body = admin_client.get("/admin/").content.decode()
+    assert "3 failures: see them" in body
+    link = re.search(r'href="([^"]+)"[^>]*data-testid="failures-link"', body).group(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # e.g. "received a naive datetime"
+        listing = admin_client.get(link.replace("&amp;", "&")).content.decode()
+    prefixes = ("job-erro", "job-time", "job-lost", "job-comp")
+    shown = {prefix for prefix in prefixes if prefix in listing}
+    assert shown == {"job-erro", "job-time", "job-lost"}
+
+
+def test_retry_all_matching_counts_only_the_runs_it_would_retry(admin_client):
+    failed = [run(f"f{i}", "error", dt.timedelta(minutes=i + 1)) for i in range(3)]
+    run("x", "executing", dt.timedelta(minutes=1))  # still running: skipped
+    TaskRun.objects.create(task_id="retry-of-f0", name="apps.x.tasks.f0", state="complete",
+                           retry_of=failed[0].task_id)  # f0 was retried already  # fmt: skip
+    page = admin_client.get("/admin/jobs/taskrun/retry-matching/?state__exact=error")
+    assert "2 finished runs match" in page.content.decode()

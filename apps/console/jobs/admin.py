@@ -7,31 +7,25 @@ call the jobs services and write the audit trail.
 
 import json
 
-from django.conf import settings
-from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.contrib import admin
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
-from unfold.decorators import action, display
-from unfold.enums import ActionVariant
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
+from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
+from apps.console.filters import AwareRangeDateTimeFilter
 from apps.console.mixins import OperatorMixin
-from apps.console.objects import ObjectUrlsMixin, admin_object_or_404
-from apps.jobs.exceptions import JobsError
+from apps.console.objects import ObjectUrlsMixin
 from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
 from apps.jobs.selectors import redacted, task_attempts, task_run_result, task_runs_search
-from apps.jobs.services import FINISHED
 
 from ..selectors import PERIODIC_COLOURS
-from ..services import operator_task_retry, operator_task_revoke
+from ..words import task_label
 from .filters import (
     ConsumerFilter,
     PeriodicJobFilter,
@@ -39,6 +33,7 @@ from .filters import (
     QueueFilter,
     TaskNameFilter,
 )
+from .task_actions import TaskRunActions
 from .timeline import attempt_timeline
 from .views import (
     ConsumersView,
@@ -56,20 +51,14 @@ STATE_COLOURS = {
     "expired": "info", "interrupted": "danger", "canceled": "info", "timeout": "danger",
     "rate-limited": "warning", "lost": "danger",
 }  # fmt: skip
-FILTER_LABELS = {
-    "state__exact": _("State"), "task": _("Task"), "job": _("Periodic job"), "queue": _("Queue"),
-    "consumer": _("Consumer"), "q": _("Search"), "o": _("Order"),
-    "created_at_from_0": _("From day"), "created_at_from_1": _("From time"),
-    "created_at_to_0": _("To day"), "created_at_to_1": _("To time"),
-}  # fmt: skip
 
 
 @admin.register(TaskRun)
-class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
+class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     """Task history: one row per task execution, 50 a page, never counted in full."""
 
     list_display = [
-        "task_link", "state_badge", "attempt", "queue", "consumer", "created_at", "started_at",
+        "task_link", "state_badge", "error_excerpt", "attempt", "consumer", "created_at",
         "duration_display",
     ]  # fmt: skip
     list_display_links = None
@@ -79,7 +68,7 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         PeriodicJobFilter,
         QueueFilter,
         ConsumerFilter,
-        ("created_at", RangeDateTimeFilter),
+        ("created_at", AwareRangeDateTimeFilter),
     ]
     list_filter_submit = True
     list_per_page = 50
@@ -98,8 +87,8 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     actions_detail = ["retry_detail", "revoke_detail"]
     fieldsets = [
         (None, {"fields": [
-            "task_id", "name", "state_label", "attempt", "queue", "consumer", "periodic_job",
-            "period_key", "requested_by", "note"]}),
+            "failure", "task_display", "task_id", "state_label", "attempt", "queue", "consumer",
+            "periodic_job", "period_key", "requested_by", "note"]}),
         (_("Timing"), {"fields": [
             "created_at", "enqueued_at", "started_at", "finished_at", "duration_display"]}),
         (_("Attempts"), {"fields": ["attempts"], "classes": ["tab"]}),
@@ -108,8 +97,9 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         (_("Runs of this task"), {"fields": ["timeline"], "classes": ["tab"]}),
     ]  # fmt: skip
     readonly_fields = [
-        "task_id", "name", "state_label", "attempt", "queue", "consumer", "periodic_job",
-        "period_key", "requested_by", "note", "created_at", "enqueued_at", "started_at",
+        "failure", "task_display", "task_id", "state_label", "attempt", "queue", "consumer",
+        "periodic_job", "period_key", "requested_by", "note", "created_at", "enqueued_at",
+        "started_at",
         "finished_at", "duration_display", "arguments", "result_display", "timeline", "attempts",
     ]  # fmt: skip
 
@@ -117,7 +107,7 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         # The list never needs the big text columns.
         queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
-            queryset = queryset.defer("args", "kwargs", "error", "result", "note")
+            queryset = queryset.defer("args", "kwargs", "result", "note")
         return queryset
 
     def get_search_results(self, request, queryset, search_term):
@@ -137,9 +127,30 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     @display(description=_("Task"), ordering="name", header=True)
     def task_link(self, obj: TaskRun):
         url = reverse("admin:jobs_taskrun_change", args=[obj.pk])
-        title = format_html('<a href="{}">{}</a>', url, obj.short_name)
+        title = format_html('<a href="{}">{}</a>', url, task_label(obj.name))
         subtitle = obj.task_id[:8] + (f" · {obj.periodic_job}" if obj.periodic_job else "")
         return title, subtitle
+
+    @display(description=_("Error"))
+    def error_excerpt(self, obj: TaskRun) -> str:
+        """The exception's last line, readable in the list (the whole error on hover)."""
+        if not obj.error:
+            return ""
+        line = obj.error.strip().splitlines()[-1]
+        return format_html('<span class="text-red-700 dark:text-red-400 text-xs" title="{}">{}'
+                           "</span>", obj.error[:1000], Truncator(line).chars(90))  # fmt: skip
+
+    @display(description=_("What went wrong"))
+    def failure(self, obj: TaskRun) -> str:
+        """The error first, before everything else on the page (the traceback is in Attempts)."""
+        if not obj.error:
+            return "—"
+        return render_to_string("console/jobs/failure.html", {"run": obj})
+
+    @display(description=_("Task"))
+    def task_display(self, obj: TaskRun) -> str:
+        return format_html('{} <span class="text-xs text-subtle">{}</span>', task_label(obj.name),
+                           obj.name)  # fmt: skip
 
     @display(description=_("State"), ordering="state", label=STATE_COLOURS)
     def state_badge(self, obj: TaskRun) -> str:
@@ -219,129 +230,6 @@ class TaskRunAdmin(ObjectUrlsMixin, OperatorMixin, ModelAdmin):
             rows,
         )
 
-    # -- actions ------------------------------------------------------------------------
-    def _retry(self, request, run: TaskRun) -> TaskRun | None:
-        try:
-            return operator_task_retry(actor=request.user, run=run)
-        except JobsError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return None
-
-    @action(description=_("Retry selected runs"), permissions=["operate"], icon="replay")
-    def retry_selected(self, request, queryset):
-        self._retry_many(request, list(queryset[: settings.OPS_RETRY_MAX]))
-
-    def _retry_many(self, request, runs: list[TaskRun]) -> int:
-        already = set(
-            TaskRun.objects.filter(retry_of__in=[r.task_id for r in runs]).values_list(
-                "retry_of", flat=True
-            )
-        )
-        retried = skipped = 0
-        for run in runs:
-            if run.task_id in already or run.state not in FINISHED:
-                skipped += 1
-                continue
-            retried += self._retry(request, run) is not None
-        self.message_user(
-            request,
-            _("%(n)s runs enqueued again; %(s)s skipped (still running or already retried).")
-            % {"n": retried, "s": skipped},
-            messages.SUCCESS if retried else messages.WARNING,
-        )
-        return retried
-
-    @action(
-        description=_("Retry all matching"),
-        permissions=["operate"],
-        icon="replay",
-        url_path="retry-matching",
-    )
-    def retry_matching(self, request):
-        back = reverse("admin:jobs_taskrun_changelist") + (
-            f"?{request.GET.urlencode()}" if request.GET else ""
-        )
-        try:
-            changelist = self.get_changelist_instance(request)
-        except IncorrectLookupParameters:  # the list itself says what is wrong with them
-            return HttpResponseRedirect(back)
-        candidates = changelist.get_queryset(request).filter(state__in=FINISHED)
-        limit = settings.OPS_RETRY_MAX
-        if request.method == "POST":
-            self._retry_many(request, list(candidates[:limit]))
-            return HttpResponseRedirect(back)
-        count = candidates[: limit + 1].count()
-        return TemplateResponse(
-            request,
-            "console/jobs/confirm.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Retry every matching run?"),
-                "opts": self.model._meta,
-                "count": count,
-                "limit": limit,
-                "over_limit": count > limit,
-                "filters": [
-                    (FILTER_LABELS.get(k, k), v) for k, v in request.GET.items() if v and k != "p"
-                ],
-                "back": back,
-                "confirm": _("Retry them"),
-            },
-        )
-
-    @action(description=_("Retry"), permissions=["operate"], icon="replay", url_path="retry")
-    def retry_row(self, request, object_id):
-        return self._retry_one(request, object_id)
-
-    @action(
-        description=_("Retry with the same arguments"),
-        permissions=["operate"],
-        icon="replay",
-        url_path="retry-run",
-        variant=ActionVariant.PRIMARY,
-    )
-    def retry_detail(self, request, object_id):
-        return self._retry_one(request, object_id)
-
-    def _retry_one(self, request, object_id):
-        run = admin_object_or_404(self, request, object_id)
-        if request.method != "POST":
-            return self._confirm(request, run, _("Retry this run?"), _("Retry"))
-        copy = self._retry(request, run)
-        if copy is None:
-            return redirect("admin:jobs_taskrun_change", run.pk)
-        self.message_user(request, _("Enqueued again as %s.") % copy.task_id, messages.SUCCESS)
-        return redirect("admin:jobs_taskrun_change", copy.pk)
-
-    @action(description=_("Revoke"), permissions=["operate"], icon="block", url_path="revoke")
-    def revoke_detail(self, request, object_id):
-        run = admin_object_or_404(self, request, object_id)
-        if request.method != "POST":
-            return self._confirm(request, run, _("Revoke this run?"), _("Revoke"))
-        try:
-            operator_task_revoke(actor=request.user, run=run)
-            self.message_user(request, _("Revoke requested."), messages.SUCCESS)
-        except JobsError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-        return redirect("admin:jobs_taskrun_change", run.pk)
-
-    def _confirm(self, request, run: TaskRun, title, confirm):
-        return TemplateResponse(
-            request,
-            "console/jobs/confirm.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "opts": self.model._meta,
-                "run": run,
-                "arguments": json.dumps(
-                    {"args": redacted(run.args), "kwargs": redacted(run.kwargs)}, default=str
-                ),
-                "back": reverse("admin:jobs_taskrun_change", args=[run.pk]),
-                "confirm": confirm,
-            },
-        )
-
 
 @admin.register(PeriodicRun)
 class PeriodicRunAdmin(OperatorMixin, ModelAdmin):
@@ -355,7 +243,7 @@ class PeriodicRunAdmin(OperatorMixin, ModelAdmin):
         ("status", ChoicesDropdownFilter),
         PeriodicRunJobFilter,
         "forced",
-        ("started_at", RangeDateTimeFilter),
+        ("started_at", AwareRangeDateTimeFilter),
     ]
     list_filter_submit = True
     search_fields = ["period_key", "task_id"]
