@@ -9,8 +9,11 @@ from .models import DailyRollup, HourlyRollup, InteractionLog
 
 @admin.register(InteractionLog)
 class InteractionLogAdmin(ModelAdmin):
-    list_display = ["created_at", "organization", "mode", "response_ms", "success_badge"]
-    list_filter = ["success", "mode", ("created_at", RangeDateTimeFilter)]
+    list_display = [
+        "created_at", "organization", "endpoint", "status_code", "mode", "response_ms",
+        "success_badge",
+    ]  # fmt: skip
+    list_filter = ["success", "mode", "status_code", ("created_at", RangeDateTimeFilter)]
     list_filter_submit = True
     search_fields = ["organization__name", "error_kind"]
     list_select_related = ["organization"]
