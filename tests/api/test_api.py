@@ -242,3 +242,10 @@ def test_a_body_far_over_the_upload_limit_is_413_before_it_is_read(customer, set
         CONTENT_LENGTH=str(10 + 2 * 1024 * 1024), HTTP_AUTHORIZATION=f"Bearer {customer['key']}",
     )  # fmt: skip
     assert response.status_code == 413 and response.json()["code"] == "too_large"
+
+
+def test_a_document_without_text_is_422_and_charges_nothing(customer):
+    document = customer["api"].upload("blank.txt", b"   \n\n   ").json()
+    response = customer["api"].post("/summaries", {"mode": "brief", "document_id": document["id"]})
+    assert response.status_code == 422 and response.json()["code"] == "unreadable_document"
+    assert not UsageRecord.objects.filter(characters_used__gt=0).exists()
