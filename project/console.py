@@ -22,3 +22,11 @@ def active_page(url_name: str, *, except_names: tuple[str, ...] = ()):
         return not any(path.startswith(reverse(name)) for name in except_names)
 
     return active
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon: the console's."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("console/favicon.svg"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -435,6 +436,14 @@ UNFOLD = {
     "SITE_HEADER": SITE_NAME,
     "SITE_SUBHEADER": _("Jobs, email and quotas"),
     "SITE_SYMBOL": "summarize",
+    # The console's icon (without one, every page asked for /favicon.ico and got a 404).
+    "SITE_FAVICONS": [
+        {
+            "rel": "icon",
+            "type": "image/svg+xml",
+            "href": lambda request: static("console/favicon.svg"),
+        }
+    ],
     "SITE_URL": "/admin/",
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "project.console.environment_badge",

@@ -6,10 +6,12 @@ from apps.accounts.ratelimits import auth_rate_limited
 from apps.billing.views import stripe_webhook, usage_report_download
 from apps.jobs.views import healthz
 from apps.mail.urls import webhook_urlpatterns
+from project.console import favicon
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("reports/<str:token>/", usage_report_download, name="usage_report_download"),
     path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
     path("", include("apps.accounts.urls")),

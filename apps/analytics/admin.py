@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 from unfold.decorators import display
+from unfold.paginator import InfinitePaginator
 
 from .models import DailyRollup, HourlyRollup, InteractionLog
 
@@ -18,6 +19,7 @@ class InteractionLogAdmin(ModelAdmin):
     search_fields = ["organization__name", "error_kind"]
     list_select_related = ["organization"]
     show_full_result_count = False
+    paginator = InfinitePaginator  # no COUNT(*), and no "0 results (Show all)"
 
     @display(description=_("Result"), ordering="success", label={True: "success", False: "danger"})
     def success_badge(self, obj: InteractionLog):
@@ -33,6 +35,12 @@ class RollupAdmin(ModelAdmin):
     list_filter_submit = True
     search_fields = ["organization__name"]
     list_select_related = ["organization"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # roll-ups are computed from the logs, never typed in
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     @display(description=_("Success rate"))
     def rate(self, obj) -> str:

@@ -106,6 +106,6 @@ def _highlights(requests) -> list[dict]:
     if favourite:
         label = str(labels.get(favourite["mode"], favourite["mode"]))
         highlights.append(
-            {"title": "Favourite mode", "detail": f"{label} ({favourite['n']} summaries)"}
+            {"title": "Favorite mode", "detail": f"{label} ({favourite['n']} summaries)"}
         )
     return highlights

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.http import Http404
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
@@ -8,6 +9,12 @@ from unfold.decorators import action, display
 from .exceptions import BillingError
 from .models import Invoice, Plan, StripeEvent, Subscription, UsageRecord
 from .services import invoice_mark_paid
+
+
+def grouped(value: int) -> str:
+    """10000000 -> '10,000,000' (thousands separators in the lists)."""
+    return number_format(value, force_grouping=True)
+
 
 STATUS_COLOURS = {
     "active": "success",
@@ -25,9 +32,13 @@ STATUS_COLOURS = {
 
 @admin.register(Plan)
 class PlanAdmin(ModelAdmin):
-    list_display = ["name", "code", "monthly_characters", "price", "currency", "is_active"]
+    list_display = ["name", "code", "characters_display", "price", "currency", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "code"]
+
+    @display(description=_("Characters a month"), ordering="monthly_characters")
+    def characters_display(self, obj: Plan) -> str:
+        return grouped(obj.monthly_characters)
 
 
 @admin.register(Subscription)
@@ -93,9 +104,9 @@ class UsageRecordAdmin(ModelAdmin):
     list_display = [
         "organization",
         "period_start",
-        "characters_used",
-        "characters_limit",
-        "remaining",
+        "used_display",
+        "limit_display",
+        "remaining_display",
         "quota_badge",
         "closed_at",
     ]
@@ -104,6 +115,18 @@ class UsageRecordAdmin(ModelAdmin):
     search_fields = ["organization__name"]
     list_select_related = ["organization"]
     readonly_fields = ["characters_used", "updated_at", "closed_at"]
+
+    @display(description=_("Characters used"), ordering="characters_used")
+    def used_display(self, obj: UsageRecord) -> str:
+        return grouped(obj.characters_used)
+
+    @display(description=_("Limit"), ordering="characters_limit")
+    def limit_display(self, obj: UsageRecord) -> str:
+        return grouped(obj.characters_limit)
+
+    @display(description=_("Remaining"))
+    def remaining_display(self, obj: UsageRecord) -> str:
+        return grouped(obj.remaining)
 
     @display(description=_("Used"), label={"ok": "success", "≥ 80 %": "warning", "full": "danger"})
     def quota_badge(self, obj: UsageRecord) -> tuple[str, str]:

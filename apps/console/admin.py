@@ -4,36 +4,54 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import RangeDateTimeFilter
+from unfold.contrib.filters.admin import DropdownFilter
 from unfold.decorators import display
+from unfold.paginator import InfinitePaginator
 
+from .filters import AwareRangeDateTimeFilter
 from .mixins import ReadOnlyAdminMixin
 from .models import AuditEntry
+from .words import model_name
+
+
+class TargetKindFilter(DropdownFilter):
+    """What kind of thing was acted on, in words ('Email template', not 'mail.EmailTemplate')."""
+
+    title = _("kind")
+    parameter_name = "target_type"
+
+    def lookups(self, request, model_admin):
+        kinds = AuditEntry.objects.exclude(target_type="").values_list("target_type", flat=True)
+        return [(kind, model_name(kind)) for kind in sorted(set(kinds.distinct()))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(target_type=self.value()) if self.value() else queryset
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """The audit trail: read-only for everybody, superusers included."""
 
-    list_display = [
-        "created_at", "actor_email", "os_user", "action_badge", "target_repr", "target_type",
-    ]  # fmt: skip
-    list_filter = ["action", "target_type", ("created_at", RangeDateTimeFilter)]
+    list_display = ["created_at", "actor_email", "os_user", "action_badge", "target", "kind"]
+    list_filter = ["action", TargetKindFilter, ("created_at", AwareRangeDateTimeFilter)]
     list_filter_submit = True
     search_fields = ["actor_email", "target_repr", "target_id", "note"]
     show_full_result_count = False
-    fields = [
-        "created_at",
-        "actor_email",
-        "action",
-        "target_type",
-        "target_id",
-        "target_repr",
-        "before_pretty",
-        "after_pretty",
-        "note",
-    ]
+    paginator = InfinitePaginator  # no COUNT(*), and no "0 results (Show all)"
+    fields = ["created_at", "actor_email", "os_user", "action", "kind", "target", "target_id",
+              "before_pretty", "after_pretty", "note"]  # fmt: skip
     readonly_fields = fields
+
+    @display(description=_("Target"), ordering="target_repr")
+    def target(self, obj: AuditEntry) -> str:
+        """What was acted on; a job or a lock is named in the note."""
+        return obj.target_repr or obj.note or "—"
+
+    @display(description=_("Kind"), ordering="target_type")
+    def kind(self, obj: AuditEntry) -> str:
+        if obj.target_type:
+            return model_name(obj.target_type)
+        return _("Periodic job") if obj.action.startswith(("job.", "lock.")) else "—"
 
     @display(description=_("Action"), ordering="action", label=True)
     def action_badge(self, obj: AuditEntry) -> str:

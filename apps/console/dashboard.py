@@ -1,5 +1,5 @@
 """The console's start page (unfold's DASHBOARD_CALLBACK): figures from the selectors, each
-one linking to the list it summarises."""
+one linking to the list it summarizes."""
 
 import datetime as dt
 import json

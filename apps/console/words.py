@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 
 from apps.jobs.exceptions import PeriodError
 from apps.jobs.models import TaskRun
@@ -47,3 +48,22 @@ def result_words(result) -> str:
         shown = number_format(value, force_grouping=True) if isinstance(value, int) else value
         parts.append(f"{shown} {str(key).replace('_', ' ')}")
     return ", ".join(parts)
+
+
+PROVIDERS = {"backends": "Local .eml files", "smtp": "SMTP server", "console": "Console (log)",
+             "locmem": "Memory (tests)", "dummy": "Nowhere (dummy)"}  # fmt: skip
+
+
+def provider_name(value: str) -> str:
+    """anymail names its providers ('Postmark'); Django's own mailers were stored by module."""
+    return PROVIDERS.get(value, value) or "—"
+
+
+def model_name(label: str) -> str:
+    """'mail.EmailTemplate' -> 'Email template' (the label itself for a model gone since)."""
+    from django.apps import apps
+
+    try:
+        return capfirst(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label

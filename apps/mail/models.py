@@ -103,7 +103,7 @@ class EmailTemplateVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.template_id} v{self.number}"
+        return f"{self.template} v{self.number}"  # 'welcome v3' (the key, not the row id)
 
     def save(self, *args, **kwargs):
         # A version is what was sent: changing it would rewrite history.

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 from unfold.decorators import display
+from unfold.paginator import InfinitePaginator
 
 from .exceptions import UploadRejectedError
 from .models import Document, SummarizationRequest, SummaryArchive
@@ -48,6 +49,7 @@ class SummarizationRequestAdmin(ModelAdmin):
     ]
     date_hierarchy = "created_at"
     show_full_result_count = False
+    paginator = InfinitePaginator  # no COUNT(*), and no "0 results (Show all)"
 
     @display(
         description=_("Mode"),

@@ -9,7 +9,7 @@ import json
 
 from django.contrib import admin
 from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -21,29 +21,18 @@ from unfold.paginator import InfinitePaginator
 from apps.console.filters import AwareRangeDateTimeFilter
 from apps.console.mixins import OperatorMixin
 from apps.console.objects import ObjectUrlsMixin
-from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
+from apps.jobs.models import TaskRun
 from apps.jobs.selectors import redacted, task_attempts, task_run_result, task_runs_search
 
-from ..selectors import PERIODIC_COLOURS
 from ..words import task_label
 from .filters import (
     ConsumerFilter,
     PeriodicJobFilter,
-    PeriodicRunJobFilter,
     QueueFilter,
     TaskNameFilter,
 )
 from .task_actions import TaskRunActions
 from .timeline import attempt_timeline
-from .views import (
-    ConsumersView,
-    LocksView,
-    SchedulesView,
-    job_outcome_view,
-    job_pause_view,
-    job_run_view,
-    lock_clear_view,
-)
 
 STATE_COLOURS = {
     "enqueued": "info", "scheduled": "info", "executing": "warning", "complete": "success",
@@ -231,80 +220,4 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         )
 
 
-@admin.register(PeriodicRun)
-class PeriodicRunAdmin(OperatorMixin, ModelAdmin):
-    """One row per periodic job and period; the schedules and locks pages hang off it."""
-
-    list_display = [
-        "job", "period_key", "status_badge", "runs", "forced", "requested_by", "consumer",
-        "started_at", "duration_display",
-    ]  # fmt: skip
-    list_filter = [
-        ("status", ChoicesDropdownFilter),
-        PeriodicRunJobFilter,
-        "forced",
-        ("started_at", AwareRangeDateTimeFilter),
-    ]
-    list_filter_submit = True
-    search_fields = ["period_key", "task_id"]
-    paginator = InfinitePaginator
-    show_full_result_count = False
-    list_fullwidth = True
-    readonly_fields = [f.name for f in PeriodicRun._meta.fields]
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        return queryset.filter(period_key__startswith=term) | queryset.filter(task_id=term), False
-
-    def get_urls(self):
-        urls = [
-            path(
-                "schedules/",
-                self.admin_site.admin_view(SchedulesView.as_view(admin_site=self.admin_site)),
-                name="jobs_schedules",
-            ),
-            path(
-                "schedules/<str:name>/run/",
-                self.admin_site.admin_view(job_run_view),
-                name="jobs_schedule_run",
-            ),
-            path(
-                "schedules/<str:name>/runs/<str:task_id>/",
-                self.admin_site.admin_view(job_outcome_view),
-                name="jobs_schedule_outcome",
-            ),
-            path(
-                "schedules/<str:name>/pause/",
-                self.admin_site.admin_view(job_pause_view),
-                name="jobs_schedule_pause",
-            ),
-            path(
-                "locks/",
-                self.admin_site.admin_view(LocksView.as_view(admin_site=self.admin_site)),
-                name="jobs_locks",
-            ),
-            path(
-                "locks/<str:name>/clear/",
-                self.admin_site.admin_view(lock_clear_view),
-                name="jobs_lock_clear",
-            ),
-        ]
-        return urls + super().get_urls()
-
-    @display(description=_("Status"), ordering="status", label=PERIODIC_COLOURS)
-    def status_badge(self, obj: PeriodicRun):
-        return obj.status, obj.get_status_display()
-
-    @display(description=_("Duration"))
-    def duration_display(self, obj: PeriodicRun) -> str:
-        return "—" if obj.duration is None else f"{obj.duration:.2f} s"
-
-
-@admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(OperatorMixin, ModelAdmin):
-    """Its list is the consumers page: live ones, their heartbeat age and what they run."""
-
-    def changelist_view(self, request, extra_context=None):
-        return ConsumersView.as_view(admin_site=self.admin_site)(request)
+from . import periodic_admin  # noqa: E402, F401  (periodic runs, schedules, consumers, locks)

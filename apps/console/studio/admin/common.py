@@ -15,7 +15,11 @@ STATUS_COLOURS = {
     "suppressed": "danger",
     "skipped": "warning",
     "unknown": "danger",
+    "bounced": "danger",
+    "complained": "danger",
+    "rejected": "danger",
 }
+PROBLEMS = ["bounced", "complained", "rejected"]  # events that undo a "sent"
 CATEGORY_COLOURS = {"transactional": "info", "alerts": "warning", "reports": "success"}
 REASON_COLOURS = {"bounce": "danger", "complaint": "danger", "unsubscribe": "warning"}
 EVENT_TYPES = ["delivered", "opened", "clicked", "bounced", "deferred", "rejected", "failed",

@@ -12,6 +12,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
+from unfold.paginator import InfinitePaginator
 
 from apps.mail.exceptions import TemplateInvalidError, TemplateNotFoundError
 from apps.mail.models import (
@@ -182,8 +183,8 @@ class EmailTemplateAdmin(StudioAdmin):
             return hx_redirect(back)
         messages.success(
             request,
-            _("Test email queued to %(to)s (outbox #%(id)s, status %(status)s).")
-            % {"to": email.to, "id": email.pk, "status": email.status},
+            _("Test email queued to %(to)s; the outbox shows it as %(status)s.")
+            % {"to": email.to, "status": email.get_status_display().lower()},
         )
         return hx_redirect(back)
 
@@ -261,6 +262,7 @@ class EmailTemplateVersionAdmin(ReadOnlyAdminMixin, StudioAdmin):
     list_select_related = ["template", "author"]
     search_fields = ["template__key", "subject"]
     show_full_result_count = False
+    paginator = InfinitePaginator  # no COUNT(*), and no "0 results (Show all)"
     fieldsets = [
         (
             None,
