@@ -3,6 +3,7 @@
 import os
 import secrets
 import socket
+import threading
 from collections.abc import Callable
 
 import huey
@@ -52,12 +53,21 @@ class ReliableFetch:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._taken: dict[int, object] = {}  # id(task) -> receipt of its in-flight entry
+        # Per worker: what its last finished task still asks of the register ("finish" or
+        # "release", receipt); it rides on the worker's next dequeue, saving a round trip.
+        self._local = threading.local()
+        self.on_shutdown("jobs_inflight")(self._settle)
 
     def get_immediate_storage(self):
         return MemoryInflightStorage(self.name)
 
     def dequeue(self):
-        taken = self.storage.take(consumer_name())
+        pending, self._local.pending = getattr(self._local, "pending", None), None
+        try:
+            taken = self.storage.take(consumer_name(), **dict([pending] if pending else []))
+        except Exception:
+            self._local.pending = pending  # the broker is down: settle it next time
+            raise
         if taken is None:
             return None
         data, receipt = taken
@@ -73,12 +83,24 @@ class ReliableFetch:
             raise
         receipt = self._taken.pop(id(task), None)
         if receipt is not None:  # it finished: the reaper must not run it again
+            self._settle()
             if self.release_later is None:
-                self.storage.release(consumer_name(), [receipt], finished=False)
+                self._local.pending = ("release", receipt)
             else:  # ...and its outcome is written with the next history batch
-                self.storage.finish(consumer_name(), receipt)
+                self._local.pending = ("finish", receipt)
                 self.release_later(receipt)
         return value
+
+    def _settle(self) -> None:
+        """Do now what this worker's last finished task asks of the register (at shutdown)."""
+        pending, self._local.pending = getattr(self._local, "pending", None), None
+        if pending is None:
+            return
+        action, receipt = pending
+        if action == "finish":
+            self.storage.finish(consumer_name(), receipt)
+        else:
+            self.storage.release(consumer_name(), [receipt], finished=False)
 
     def release_now(self, *receipts) -> None:
         """Release finished tasks whose outcome is written."""

@@ -38,17 +38,24 @@ class RedisInflightStorage(RedisStorage):
     def _list(self, consumer: str, finished: bool = False) -> str:
         return f"{self.register_key}.{consumer}" + (".finished" if finished else "")
 
-    def take(self, consumer: str):
+    def take(self, consumer: str, *, finish=None, release=None):
+        """Dequeue into `consumer`'s register; first (same round trip) mark `finish` finished
+        or `release` it: what the previous task of this worker left to do."""
         if consumer not in self._registered:
             self.conn.hsetnx(self.register_key, consumer, time.time())
             self._registered.add(consumer)
+        pipe = self.conn.pipeline(transaction=False)
+        if finish is not None:
+            self._finish(keys=[self._list(consumer), self._list(consumer, True)], args=[finish],
+                         client=pipe)  # fmt: skip
+        if release is not None:
+            pipe.lrem(self._list(consumer), -1, release)
+        if self.blocking:
+            pipe.blmove(self.queue_key, self._list(consumer), self.read_timeout, "RIGHT", "LEFT")
+        else:
+            pipe.lmove(self.queue_key, self._list(consumer), "RIGHT", "LEFT")
         try:
-            if self.blocking:
-                data = self.conn.blmove(
-                    self.queue_key, self._list(consumer), self.read_timeout, "RIGHT", "LEFT"
-                )
-            else:
-                data = self.conn.lmove(self.queue_key, self._list(consumer), "RIGHT", "LEFT")
+            data = pipe.execute()[-1]
         except TimeoutError:
             return None
         return None if data is None else (data, data)
@@ -57,13 +64,13 @@ class RedisInflightStorage(RedisStorage):
         self._finish(keys=[self._list(consumer), self._list(consumer, True)], args=[receipt])
 
     def release(self, consumer: str, receipts: list, *, finished: bool) -> None:
-        key = self._list(consumer, finished)
-        if len(receipts) == 1:
-            self.conn.lrem(key, -1, receipts[0])
-            return
+        # A finished entry may not have moved yet (its move rides on the worker's next take).
+        keys = [self._list(consumer, True), self._list(consumer)] if finished else [
+            self._list(consumer)]  # fmt: skip
         pipe = self.conn.pipeline(transaction=False)
         for receipt in receipts:  # the oldest entries sit at the tail: search from there
-            pipe.lrem(key, -1, receipt)
+            for key in keys:
+                pipe.lrem(key, -1, receipt)
         pipe.execute()
 
     def registered(self) -> dict[str, float]:
@@ -103,10 +110,22 @@ class SqliteInflightStorage(SqliteStorage):
         "create index if not exists inflight_queue_consumer on inflight (queue, consumer)",
     ]
 
-    def take(self, consumer: str):
-        if not self.sql("select 1 from task where queue = ? limit 1", (self.name,), results=True):
+    def take(self, consumer: str, *, finish=None, release=None):
+        """Dequeue into the register; the previous task's `finish` or `release` rides along in
+        the same transaction."""
+        empty = not self.sql("select 1 from task where queue = ? limit 1", (self.name,),
+                             results=True)  # fmt: skip
+        if empty:
+            if finish is not None:
+                self.finish(consumer, finish)
+            if release is not None:
+                self.release(consumer, [release], finished=False)
             return None
         with self.db(commit=True) as curs:
+            if finish is not None:
+                curs.execute("update inflight set finished = 1 where id = ?", (finish,))
+            if release is not None:
+                curs.execute("delete from inflight where id = ?", (release,))
             curs.execute(
                 "select id, data from task where queue = ? order by priority desc, id limit 1",
                 (self.name,),
@@ -179,7 +198,11 @@ class MemoryInflightStorage(MemoryStorage):
         self._since: dict[str, float] = {}
         self._receipts = 0
 
-    def take(self, consumer: str):
+    def take(self, consumer: str, *, finish=None, release=None):
+        if finish is not None:
+            self.finish(consumer, finish)
+        if release is not None:
+            self.release(consumer, [release], finished=False)
         data = self.dequeue()
         if data is None:
             return None
