@@ -7,7 +7,7 @@ from django.tasks import TaskResultStatus, default_task_backend
 
 from apps.jobs.models import TaskAttempt, TaskRun
 from tests.conftest import wait_until
-from tests.jobs.djtasks import add_up
+from tests.jobs.djtasks import add_up, issue_token
 
 pytestmark = pytest.mark.embedded
 LIST = "/admin/jobs/taskrun/"
@@ -28,6 +28,18 @@ def test_a_django_task_runs_inline_in_tests_and_is_recorded_under_its_own_name(
         {},
         "complete",
     )
+
+
+@pytest.mark.django_db
+def test_a_result_is_shown_on_the_task_page_redacted_like_arguments(
+    admin_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = issue_token.enqueue("ada")
+    run = TaskRun.objects.get(task_id=result.id)
+    body = admin_client.get(f"{LIST}{run.pk}/change/").content.decode()
+    assert "ada" in body and "tok-9f8e7d" not in body
+    assert '"token": "***"' in body or "&quot;token&quot;: &quot;***&quot;" in body
 
 
 def test_a_django_task_on_a_real_consumer_fails_then_is_retried_from_the_console(
