@@ -45,9 +45,9 @@ class RedisInflightStorage(RedisStorage):
             self.conn.hsetnx(self.register_key, consumer, time.time())
             self._registered.add(consumer)
         pipe = self.conn.pipeline(transaction=False)
-        if finish is not None:
-            self._finish(keys=[self._list(consumer), self._list(consumer, True)], args=[finish],
-                         client=pipe)  # fmt: skip
+        if finish is not None:  # EVALSHA, not a Script: redis-py checks scripts per pipeline
+            pipe.evalsha(self._finish.sha, 2, self._list(consumer), self._list(consumer, True),
+                         finish)  # fmt: skip
         if release is not None:
             pipe.lrem(self._list(consumer), -1, release)
         if self.blocking:
@@ -55,9 +55,13 @@ class RedisInflightStorage(RedisStorage):
         else:
             pipe.lmove(self.queue_key, self._list(consumer), "RIGHT", "LEFT")
         try:
-            data = pipe.execute()[-1]
+            *done, data = pipe.execute(raise_on_error=False)
         except TimeoutError:
             return None
+        if finish is not None and isinstance(done[0], Exception):  # NOSCRIPT: Redis restarted
+            self.finish(consumer, finish)  # the Script object loads it again
+        if isinstance(data, Exception):
+            raise data
         return None if data is None else (data, data)
 
     def finish(self, consumer: str, receipt) -> None:
