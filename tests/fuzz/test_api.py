@@ -46,9 +46,7 @@ def api_key(settings):
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[" ".join(o) for o in OPERATIONS])
-def test_every_operation_answers_within_its_schema_and_never_500(
-    api_schema, api_key, method, path
-):
+def test_every_operation_answers_within_its_schema_and_never_500(api_schema, api_key, method, path):
     operation = api_schema[path][method]
     headers = {"Authorization": f"Bearer {api_key}"}
 
