@@ -30,7 +30,7 @@ def test_an_operator_retries_a_failed_task_and_sees_it_complete(admin_page, live
     fix("browser")
 
     admin_page.goto(f"{live_server.url}/admin/jobs/taskrun/?state__exact=error")
-    shoot(admin_page, "task-history.png")
+    shoot(admin_page, "jobs-failed-runs.png")
     admin_page.click("text=Retry all matching")  # carries the filter to its confirmation
     count = admin_page.locator("[data-testid=matching-count]").inner_text()
     assert "1 finished run matches" in count
@@ -68,7 +68,7 @@ def test_an_operator_runs_a_periodic_job_now_from_the_schedules_page(
     assert admin_page.evaluate("window.__sameDocument === true")
     row.locator("[data-testid=last-run] >> text=Succeeded").wait_for()  # the live update
     assert PeriodicRun.objects.get(job="history_retention").status == "succeeded"
-    shoot(admin_page, "schedules.png")
+    shoot(admin_page, "jobs-run-now.png")
 
 
 def _seed_dashboard() -> None:
@@ -113,7 +113,7 @@ def test_the_dashboard_shows_every_figure_with_links(admin_page, live_server):
     assert "1,000" in admin_page.locator("[data-testid=api-days]").inner_text()  # grouped
     assert dashboard.locator("canvas").count() == 3
     admin_page.wait_for_timeout(300)  # charts draw on load
-    shoot(admin_page, "dashboard.png")
+    shoot(admin_page, "jobs-dashboard.png")
     admin_page.click("text=Tasks, last 24 h")
     admin_page.wait_for_url("**/admin/jobs/taskrun/?created_at_from_0=*")
     assert admin_page.locator("#result_list tbody tr").count() == 18
@@ -124,4 +124,4 @@ def test_the_dashboard_shows_every_figure_with_links(admin_page, live_server):
     )  # fmt: skip
     admin_page.goto(f"{live_server.url}/admin/jobs/workerheartbeat/")
     assert admin_page.locator("[data-status=dead]").count() == 1
-    shoot(admin_page, "consumers.png")
+    shoot(admin_page, "jobs-consumers.png")

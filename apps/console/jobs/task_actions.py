@@ -126,7 +126,13 @@ class TaskRunActions:
             },
         )
 
-    @action(description=_("Retry"), permissions=["operate"], icon="replay", url_path="retry")
+    @action(
+        description=_("Retry"),
+        permissions=["operate"],
+        icon="replay",
+        url_path="retry",
+        extra_options={"display_in_dropdown": False},  # a button on the row: one click
+    )
     def retry_row(self, request, object_id):
         return self._retry_one(request, object_id)
 

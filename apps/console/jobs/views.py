@@ -135,14 +135,25 @@ def _outcome(request, name: str, *, task_id: str = "", error: str = ""):
     run = TaskRun.objects.filter(task_id=task_id).first() if task_id else None
     periodic = PeriodicRun.objects.filter(task_id=task_id).first() if task_id else None
     state = "refused" if error else (run.state if run else "enqueued")
-    finished = error or (run is not None and run.finished_at is not None)
+    finished = bool(error) or (run is not None and run.finished_at is not None)
+    if not finished and periodic is not None and periodic.finished_at is not None:
+        # The job wrote its outcome; the task history may record it a moment later.
+        state = "complete" if periodic.status == PeriodicRun.Status.SUCCEEDED else "error"
+        finished = True
     return TemplateResponse(
         request,
         "console/jobs/run_outcome.html",
         {"name": name, "task_id": task_id, "run": run, "periodic": periodic, "state": state,
-         "error": error or (run.error if run else ""), "finished": finished,
+         "error": error or (run.error if run else "") or (periodic.error if periodic else ""),
+         "finished": finished, "duration": _duration(run, periodic),
          "result": result_words(periodic.result) if periodic else ""},
     )  # fmt: skip
+
+
+def _duration(run, periodic) -> float | None:
+    if run is not None and run.duration is not None:
+        return run.duration
+    return periodic.duration if periodic is not None else None
 
 
 @operator_post

@@ -17,7 +17,7 @@ from apps.jobs.periods import period_containing
 from apps.mail.models import OutboundEmail
 from apps.summaries.models import SummarizationRequest
 
-MINUTE_JOB_HOURS = 6  # every-minute jobs: the last hours only (they would be most of the rows)
+MINUTE_JOB_HOURS = 24  # every-minute jobs: the last day only (they would be most of the rows)
 CONSUMERS = [  # name (host:pid:nonce), started days ago, last seen days ago, stopped
     ("worker-a.internal:4121:7f3a", 34, 3.0, True),
     ("worker-b.internal:5310:c81e", 21, 1.2, False),  # died: its heartbeat stopped, no goodbye

@@ -1,0 +1,112 @@
+"""Issue 12's walk, in headless Chromium, on the demo data a first `make run` seeds.
+
+An Operator (not a superuser) opens the dashboard, fixes a failed task in three clicks
+(failure card -> failed runs, error readable -> retry from the row -> confirm), runs a job
+and sees its outcome without a reload, and opens a version diff. On the way the pages a new
+operator looks at first are saved under var/screenshots/, and each shows data in every panel.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from apps.console.roles import OPERATOR
+from apps.jobs.models import TaskRun
+from apps.mail.models import EmailTemplate
+from tests.console.flaky import fix, flaky_task
+from tests.factories import make_user
+
+pytestmark = pytest.mark.browser
+SHOTS = settings.BASE_DIR / "var" / "screenshots"
+EMAIL, PASSWORD = "olga.operator@summasaas.example", "operator-password-123"
+
+
+def shoot(page, name: str) -> None:
+    os.makedirs(SHOTS, exist_ok=True)
+    page.wait_for_timeout(300)  # charts animate in
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+@pytest.fixture
+def operator(page, live_server, transactional_db):
+    call_command("seed_demo")
+    user = make_user(email=EMAIL, is_staff=True)
+    user.set_password(PASSWORD)
+    user.save()
+    user.groups.add(Group.objects.get(name=OPERATOR))
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("input[name=username]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    return page
+
+
+def numbers(page, selector: str) -> list[int]:
+    text = page.inner_text(selector)
+    return [int(n.replace(",", "")) for n in __import__("re").findall(r"\d[\d,]*", text)]
+
+
+def test_an_operator_fixes_a_failure_in_three_clicks_runs_a_job_and_opens_a_diff(
+    operator, live_server
+):
+    page, base = operator, live_server.url
+    flaky_task("walk", api_key="s3cret")  # fails now: the dashboard counts it
+    failed = TaskRun.objects.get(name__endswith="flaky_task", state="error")
+    fix("walk")  # the cause is fixed; the run still has to be retried
+
+    page.reload()
+    # Every panel of the dashboard has something to show.
+    assert numbers(page, "[data-testid=tasks-total]")[0] > 100
+    assert page.locator("[data-testid=slowest] tbody tr").count() >= 3
+    assert page.locator("[data-testid=api-days] tbody tr").count() == 7
+    assert page.locator("[data-testid=quota] a").count() >= 2
+    assert "sent" in page.inner_text("[data-testid=dashboard]")
+    assert page.locator("canvas.chart").count() == 3
+    shoot(page, "dashboard.png")
+
+    clicks = 0
+    page.click("[data-testid=failures-link]")  # 1: the failure card
+    clicks += 1
+    page.wait_for_url("**/admin/jobs/taskrun/?state__in=*")
+    row = page.locator("#result_list tbody tr", has_text=failed.task_id[:8])
+    assert "flaky walk is not fixed yet" in row.inner_text()  # the error, readable in the list
+    shoot(page, "task-history.png")
+    row.locator("a:has-text('Retry')").click()  # 2: retry from the row
+    clicks += 1
+    assert "flaky walk is not fixed yet" in page.inner_text("[data-testid=confirm-error]")
+    page.click("button[name=confirm]")  # 3: confirm
+    clicks += 1
+    page.wait_for_url(lambda url: "/change/" in url and f"/{failed.pk}/" not in url)
+    retry = TaskRun.objects.get(retry_of=failed.task_id)
+    assert retry.state == "complete" and clicks == 3
+    assert "COMPLETE" in page.inner_text("#content")
+    assert "s3cret" not in page.content()
+
+    page.goto(f"{base}/admin/jobs/periodicrun/schedules/")
+    page.evaluate("window.__sameDocument = true")
+    job = page.locator("[data-job=history_retention]")
+    assert job.locator("[data-testid=last-run]").count() == 1  # history from the demo
+    job.locator("button:has-text('Run now')").click()
+    job.locator("[data-testid=outcome] [data-state=complete]").wait_for(timeout=45_000)
+    assert page.evaluate("window.__sameDocument === true")
+    shoot(page, "schedules.png")
+
+    page.goto(f"{base}/admin/mail/outboundemail/")
+    assert page.locator("#result_list tbody tr").count() == 50
+    shoot(page, "outbox.png")
+    page.goto(f"{base}/admin/analytics/dailyrollup/")
+    assert page.locator("#result_list tbody tr").count() > 20
+    shoot(page, "analytics.png")
+
+    template = EmailTemplate.objects.get(key="welcome")  # the demo edited it once
+    page.goto(f"{base}/admin/mail/emailtemplate/{template.pk}/change/")
+    page.get_by_role("link", name="Versions", exact=True).click()
+    page.locator("a:has-text('Diff with previous')").first.click()
+    page.wait_for_url("**/compare/")
+    diff = page.inner_text("#content").replace("\xa0", " ")  # difflib's table spaces
+    assert "Welcome to SummaSaaS" in diff and "Welcome aboard" in diff  # the edit, both sides
+    shoot(page, "version-diff.png")
