@@ -12,7 +12,8 @@ MAX_STEPS = 25
 @dataclass
 class Step:
     run: TaskRun
-    label: str  # how this run came to be: first run, retry by someone, re-run after loss
+    label: str  # how this run came to be: first run, or a retry by someone
+    # (a re-run after a lost consumer is the next attempt of the same run: see its attempts)
     attempts: str  # huey's attempts inside this run, e.g. "3 of 3"
 
 
@@ -37,8 +38,6 @@ def attempt_timeline(*, run: TaskRun) -> list[Step]:
 def _label(run: TaskRun) -> str:
     if not run.retry_of:
         return "first run"
-    if run.requested_by == "reaper":
-        return "re-run after its consumer died"
     return f"retry by {run.requested_by or 'someone'}"
 
 
