@@ -1,6 +1,6 @@
-"""Services the billing periodic jobs call: month rollover, usage reports and the quota-alert
-backstop (renewals and reminders: services/lifecycle.py). Each is idempotent and works in
-bounded batches."""
+"""Services the billing periodic jobs call: usage reports and the quota-alert backstop (the
+month rollover: quota_reset.py; renewals and reminders: services/lifecycle.py). Each is
+idempotent and works in bounded batches."""
 
 import csv
 import datetime as dt
@@ -11,17 +11,15 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Sum
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.accounts.models import Organization
 from apps.mail.services import send_email_many
 from apps.summaries.models import SummarizationRequest
 
-from .models import Plan, QuotaAlert, Subscription, UsageRecord
-from .services import FREE_PLAN_CODE, quota_alert_raise
+from .models import QuotaAlert, UsageRecord
+from .services import quota_alert_raise
 
 Progress = Callable[[int], None] | None
 REPORT_SALT = "billing.usage-report"
@@ -36,39 +34,6 @@ def _batches(queryset, size: int):
             return
         yield ids
         last = ids[-1]
-
-
-def usage_month_open(*, month: dt.date, batch_size: int = 1000, progress: Progress = None) -> dict:
-    """Close the previous month's usage records and open this month's at zero for every org."""
-    previous = (month - dt.timedelta(days=1)).replace(day=1)
-    now = timezone.now()
-    closed = 0
-    open_records = UsageRecord.objects.filter(period_start__lt=month, closed_at__isnull=True)
-    for ids in _batches(open_records, batch_size):
-        closed += UsageRecord.objects.filter(pk__in=ids).update(closed_at=now)
-    live_limit = Subquery(
-        Subscription.objects.filter(organization=OuterRef("pk"))
-        .exclude(status=Subscription.Status.CANCELED)
-        .values("plan__monthly_characters")[:1]
-    )
-    free = Plan.objects.filter(code=FREE_PLAN_CODE).values_list("monthly_characters", flat=True)
-    free_limit = free.first() or 0
-    opened = 0
-    for ids in _batches(Organization.objects.all(), batch_size):
-        limits = Organization.objects.filter(pk__in=ids).annotate(
-            limit=Coalesce(live_limit, free_limit)
-        )
-        created = UsageRecord.objects.bulk_create(
-            [
-                UsageRecord(organization_id=o.pk, period_start=month, characters_limit=o.limit)
-                for o in limits.only("pk")
-            ],
-            ignore_conflicts=True,
-        )
-        opened += len(created)
-        if progress:
-            progress(opened)
-    return {"closed": closed, "opened_or_kept": opened, "previous": f"{previous:%Y-%m}"}
 
 
 def report_path(*, organization: Organization, month: dt.date) -> str:

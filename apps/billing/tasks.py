@@ -1,6 +1,7 @@
 from apps.jobs.periodic import JobRun, periodic_job
 
-from .periodic import quota_alerts_sweep, usage_month_open, usage_reports_send
+from .periodic import quota_alerts_sweep, usage_reports_send
+from .quota_reset import usage_month_open
 from .services.lifecycle import renewal_reminders_send, subscriptions_renew
 
 

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Callable
 
 from django.core.files import File
-from django.db import transaction
+from django.db import connection
 from django.db.models import Max, Q
 
 from .models import SummarizationRequest, SummaryArchive
@@ -139,7 +139,27 @@ def _archive_organization(old, organization_id: int, batch_size: int) -> tuple[i
     if week_file:
         archives.append(week_file.save(parts.get(week_file.week, 0) + 1))
     SummaryArchive.objects.bulk_create(archives)
-    for cut in cuts:  # range deletes along the (organization, created_at) index
-        with transaction.atomic():
-            old.filter(created_at__lte=cut).delete()
+    _delete_archived(organization_id, cuts)
     return rows, len(archives)
+
+
+def _delete_archived(organization_id: int, cuts: list[dt.datetime]) -> None:
+    """Delete the archived rows: one range DELETE per read batch, each committing on its own.
+
+    Keyset ranges (previous cut, cut] along the (organization, created_at) index: no chunk
+    rescans rows deleted before it, and no row passes through Python. Every cut is the
+    created_at of a row already read, so all rows up to it were archived; `before` bounds
+    them all.
+    """
+    table = connection.ops.quote_name(SummarizationRequest._meta.db_table)
+    field = SummarizationRequest._meta.get_field("created_at")
+    since = None
+    for cut in cuts:
+        where, params = "organization_id = %s AND created_at <= %s", [organization_id, cut]
+        if since is not None:
+            where += " AND created_at > %s"
+            params.append(since)
+        params[1:] = [field.get_db_prep_value(value, connection) for value in params[1:]]
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE {where}", params)
+        since = cut
