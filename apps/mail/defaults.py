@@ -14,8 +14,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from .models import EmailLayout, EmailTemplate
-from .services import layout_save, template_save
+from .models import EmailLayout, EmailTemplate, EmailTemplateTranslation
+from .services import default_language, layout_save, template_save, translation_save
 
 LAYOUT_KEY = "layout"
 TEMPLATE_KEYS = [
@@ -81,12 +81,65 @@ class SyncReport:
 
 @transaction.atomic
 def sync_email_templates(*, force: bool = False) -> SyncReport:
-    """Load the shipped layout and templates; raises `TemplateInvalidError` if one is broken."""
+    """Load the shipped layout, templates and translations (`mjml/<language>/<key>.mjml`);
+    raises `TemplateInvalidError` if one is broken."""
     report = SyncReport([], [], [], [])
     _sync_layout(report, force)
     for key in TEMPLATE_KEYS:
         _sync_template(key, report, force)
+        for language in translated_languages():
+            _sync_translation(key, language, report, force)
     return report
+
+
+TRANSLATION_FIELDS = ["subject", "preheader", "mjml", "text_body"]
+
+
+def translated_languages() -> list[str]:
+    """The configured languages other than the default that ship a folder in `mjml/`."""
+    return [code for code, _name in settings.LANGUAGES
+            if code != default_language() and (defaults_dir() / code).is_dir()]  # fmt: skip
+
+
+def read_translation(key: str, language: str) -> dict | None:
+    """One shipped translation (subject, preheader, mjml, text_body), or None."""
+    path = defaults_dir() / language / f"{key}.mjml"
+    if not path.exists():
+        return None
+    text = path.read_text()
+    match = _HEADER.match(text)
+    meta = json.loads(match.group(1)) if match else {}
+    body = text[match.end() :] if match else text
+    return {"subject": meta.get("subject", ""), "preheader": meta.get("preheader", ""),
+            "mjml": body, "text_body": meta.get("text_body", "")}  # fmt: skip
+
+
+def _sync_translation(key: str, language: str, report: SyncReport, force: bool) -> None:
+    shipped = read_translation(key, language)
+    if shipped is None:
+        return
+    label, fields = f"{key} ({language})", TRANSLATION_FIELDS
+    new_hash = fingerprint(shipped, fields)
+    template = EmailTemplate.objects.get(key=key)
+    translation = template.translations.filter(language=language).first()
+    if translation is None:
+        translation = EmailTemplateTranslation(template=template, language=language)
+        outcome = report.created
+    elif (current := fingerprint(_values(translation, fields), fields)) == new_hash and (
+        translation.active_version_id
+    ):
+        report.unchanged.append(label)
+        return
+    elif current != translation.synced_hash and not force:
+        report.kept.append(label)
+        return
+    else:
+        outcome = report.updated
+    for field, value in shipped.items():
+        setattr(translation, field, value)
+    translation.synced_hash = new_hash
+    translation_save(translation=translation)
+    outcome.append(label)
 
 
 def _sync_layout(report: SyncReport, force: bool) -> None:

@@ -77,10 +77,62 @@ class EmailTemplate(models.Model):
         return self.key
 
 
+class EmailTemplateTranslation(models.Model):
+    """A template in another language: its own subject, preheader and body, and its own
+    version history; layout, category, variables and sample data are the template's."""
+
+    template = models.ForeignKey(
+        EmailTemplate, on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(max_length=255)
+    preheader = models.CharField(max_length=255, blank=True)
+    mjml = models.TextField(help_text=_("Body sections placed in the layout's <mj-content/>."))
+    text_body = models.TextField(
+        blank=True, help_text=_("Optional plain-text body; derived from the HTML when empty.")
+    )
+    active_version = models.ForeignKey(
+        "EmailTemplateVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    synced_hash = models.CharField(max_length=64, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["template", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "language"], name="one_translation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} ({self.language})"
+
+    # What a translation shares with its template.
+    @property
+    def category(self) -> str:
+        return self.template.category
+
+    @property
+    def layout(self):
+        return self.template.layout
+
+    @property
+    def variables(self) -> list:
+        return self.template.variables
+
+    @property
+    def sample_context(self) -> dict:
+        return self.template.sample_context
+
+
 class EmailTemplateVersion(models.Model):
     """An immutable snapshot of layout and template, with the HTML compiled once."""
 
     template = models.ForeignKey(EmailTemplate, on_delete=models.CASCADE, related_name="versions")
+    # Each language has its own history: v1, v2... of the French text beside the English one.
+    language = models.CharField(max_length=8, default="en")
     number = models.PositiveIntegerField()
     category = models.CharField(max_length=20, choices=Category.choices)
     layout_mjml = models.TextField()
@@ -97,9 +149,11 @@ class EmailTemplateVersion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["template", "-number"]
+        ordering = ["template", "language", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["template", "number"], name="one_version_number")
+            models.UniqueConstraint(
+                fields=["template", "language", "number"], name="one_version_number_per_language"
+            )
         ]
 
     def __str__(self) -> str:
@@ -134,6 +188,8 @@ class OutboundEmail(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    # The language it was rendered in (the recipient's, or the default when untranslated).
+    language = models.CharField(max_length=8, blank=True)
     subject = models.CharField(max_length=255, blank=True)
     # Secret values (reset links...) never sit in `context`: it shows `•••` for each name in
     # `secret_keys`, and the values are in `sealed_secrets`, encrypted, until delivered.

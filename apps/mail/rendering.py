@@ -53,6 +53,7 @@ class Source:
     text_body: str
     variables: list
     sample_context: dict
+    language: str = "en"  # the language this text is in (a translation's, or the default)
 
     def fields(self) -> dict[str, str]:
         """The text fields, by the name problems use, in the order they are searched."""
@@ -180,6 +181,7 @@ def unsaved_version(source: Source, compiled: Compiled):
     return EmailTemplateVersion(
         subject=source.subject, preheader=source.preheader, compiled_html=compiled.html,
         text_body=compiled.text, variables=source.variables, sample_context=source.sample_context,
+        language=source.language,
     )  # fmt: skip
 
 
@@ -247,14 +249,15 @@ def render(version, context: dict) -> Rendered:
     all come here. `version` is a saved `EmailTemplateVersion` (its templates are parsed once
     per process) or an unsaved one built from an edit (parsed for this call only). Rendering
     is Django's own engine, bounded (`sandbox`); the module notes say why not FastTemplate.
-    `preheader` in the context is filled from the version's own preheader first. Raises
+    `preheader` (the version's own, rendered) and `language` (the version's) are filled in
+    for the layout. Raises
     `TemplateBoundError` when the template asks for more work than a render may do.
     """
     sources = (version.subject, version.preheader, version.compiled_html, version.text_body)
     subject_t, preheader_t, html_t, text_t = _parsed(*sources) if version.pk else _parse(*sources)
-    plain = Context(context, autoescape=False)
-    preheader = " ".join(preheader_t.render(plain).split())
-    context = {**context, "preheader": preheader}
+    context = {**context, "language": version.language}
+    preheader = " ".join(preheader_t.render(Context(context, autoescape=False)).split())
+    context["preheader"] = preheader
     return Rendered(
         subject=" ".join(subject_t.render(Context(context, autoescape=False)).split()),
         preheader=preheader,
@@ -275,4 +278,5 @@ def system_sample() -> dict:
         "preferences_url": f"{settings.SITE_URL}/email/preferences/sample/",
         "recipient_email": "ada@example.com",
         "current_year": 2026,
+        "language": "en",
     }

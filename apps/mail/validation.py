@@ -43,7 +43,7 @@ FORBIDDEN_TAGS = {
 # Provided by the engine at send time (see rendering.system_context); the layout uses these.
 SYSTEM_VARIABLES = {
     "site_name", "site_url", "preheader", "unsubscribe_url", "preferences_url",
-    "recipient_email", "current_year",
+    "recipient_email", "current_year", "language",
 }  # fmt: skip
 
 CONTENT_TAG = re.compile(r"<mj-content\s*/>|<mj-content\s*>\s*</mj-content\s*>")

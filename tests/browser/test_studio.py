@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 
 from apps.mail.defaults import sync_email_templates
-from apps.mail.models import EmailLayout, EmailTemplate, OutboundEmail
+from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateTranslation, OutboundEmail
 from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
@@ -254,3 +254,41 @@ def test_a_layout_error_is_refused_and_marked_at_its_line(admin_page, live_serve
     problem = admin_page.locator(f".studio-line-problem[data-line='{number}']").first
     assert "unknown element <mj-bogus>" in problem.inner_text()
     assert EmailLayout.objects.get(pk=layout.pk).mjml == layout.mjml
+
+
+def test_a_template_edited_in_french_is_previewed_light_own_dark_and_forced_side_by_side(
+    admin_page, live_server
+):
+    sync_email_templates()
+    translation = EmailTemplateTranslation.objects.get(template__key="welcome", language="fr")
+    page = admin_page
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(f"{live_server.url}/admin/mail/emailtemplatetranslation/{translation.pk}/change/")
+    wait_for_preview(page, "ok")
+    before = renders(page)
+    page.evaluate(
+        "() => { const cm = document.querySelector('.CodeMirror[data-field=mjml]').CodeMirror;"
+        " cm.setValue(cm.getValue().replace('Bienvenue à bord', 'Bienvenue parmi nous')); }"
+    )
+    wait_for_preview(page, "ok", before)
+    page.click("[data-mode=both]")
+    names = ("light", "dark", "forced")
+    boxes = [page.locator(f"#studio-frame-{n}").bounding_box() for n in names]
+    assert all(boxes) and boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]
+    backgrounds = {"light": "rgb(244, 245, 247)", "dark": "rgb(17, 19, 24)",
+                   "forced": "rgb(18, 18, 18)"}  # fmt: skip
+    for name in names:
+        inner = frame(page, name)
+        assert "Bienvenue parmi nous, Ada" in inner.content()
+        assert "Préférences e-mail" in inner.content()  # the shared layout speaks French too
+        assert inner.evaluate("getComputedStyle(document.body).backgroundColor") == (
+            backgrounds[name]
+        )
+    shoot(page, "studio-french.png")
+    page.click("[data-mode=languages]")  # the French beside the saved English
+    assert "Welcome aboard, Ada" in frame(page, "reference").content()
+    page.click("button[name=_continue]")
+    page.wait_for_load_state()
+    translation.refresh_from_db()
+    assert translation.active_version.number == 2
+    assert "Bienvenue parmi nous" in translation.active_version.mjml

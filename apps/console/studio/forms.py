@@ -15,8 +15,8 @@ from unfold.widgets import (
 
 from apps.mail.bounds import data_problems, json_text_problem
 from apps.mail.exceptions import Problem, TemplateInvalidError, folded
-from apps.mail.models import EmailLayout, EmailTemplate, Suppression
-from apps.mail.services import template_active_version, template_validate
+from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateTranslation, Suppression
+from apps.mail.services import default_language, template_active_version, template_validate
 
 from .services import test_recipients
 
@@ -135,6 +135,42 @@ class TemplateEditorForm(forms.ModelForm):
             return parse_json(name, self.cleaned_data.get(name) or "", kind)
         except TemplateInvalidError as error:
             raise forms.ValidationError(where(error.problems[0])) from error
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        candidate = self.instance
+        for name, value in cleaned.items():
+            setattr(candidate, name, value)
+        try:
+            template_validate(template=candidate)
+        except TemplateInvalidError as error:
+            add_problems(self, error.problems)
+        return cleaned
+
+
+class TranslationEditorForm(forms.ModelForm):
+    """A template in another language: validated with the template's layout, variables and
+    sample data; nothing invalid is saved."""
+
+    class Meta:
+        model = EmailTemplateTranslation
+        fields = ["template", "language", "subject", "preheader", "mjml", "text_body"]
+        widgets = {"mjml": CodeEditor("xml", {"rows": 28})}
+        labels = {"mjml": _("MJML body")}
+
+    def clean_mjml(self):
+        return unix_newlines(self.cleaned_data["mjml"])
+
+    def clean_text_body(self):
+        return unix_newlines(self.cleaned_data["text_body"])
+
+    def clean_language(self):
+        language = self.cleaned_data["language"]
+        if language == default_language():
+            raise forms.ValidationError(_("The default language is the template itself."))
+        return language
 
     def clean(self):
         cleaned = super().clean()

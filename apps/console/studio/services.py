@@ -22,6 +22,7 @@ from apps.mail.services import (
     template_active_version,
     template_save,
     template_version_restore,
+    translation_save,
 )
 
 
@@ -55,6 +56,20 @@ def studio_template_save(*, actor, template: EmailTemplate) -> EmailTemplateVers
         target=template,
         before=before,
         after=_snapshot(version),
+    )
+    return version
+
+
+def studio_translation_save(*, actor, translation) -> EmailTemplateVersion:
+    """Save a translation as a new active version in its language, and record it."""
+    before = _snapshot(translation.active_version) if translation.pk else None
+    version = translation_save(translation=translation, author=actor)
+    audit_record(
+        actor=actor,
+        action="email_template.translate",
+        target=translation.template,
+        before=before,
+        after={**_snapshot(version), "language": version.language},
     )
     return version
 

@@ -15,7 +15,12 @@ from django.views.generic import TemplateView
 from unfold.views import UnfoldModelAdminViewMixin
 
 from apps.mail.exceptions import Problem, TemplateInvalidError, folded
-from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion
+from apps.mail.models import (
+    EmailLayout,
+    EmailTemplate,
+    EmailTemplateTranslation,
+    EmailTemplateVersion,
+)
 from apps.mail.selectors import template_delivery_stats
 from apps.mail.services import render_for, system_context, template_preview
 
@@ -77,9 +82,10 @@ def rendered_payload(rendered, *, category: str) -> dict:
     }
 
 
-def saved_payload(template: EmailTemplate) -> dict | None:
-    """The saved, active version's preview: what a page that has rendered nothing shows while
-    the edit has problems (after a refused save), so the status can say what is on screen."""
+def saved_payload(template) -> dict | None:
+    """The saved, active version's preview (of a template or a translation): what a page that
+    has rendered nothing shows while the edit has problems (after a refused save), so the
+    status can say what is on screen."""
     version = template.active_version if template.pk else None
     if version is None:
         return None
@@ -129,6 +135,40 @@ def template_preview_view(request: HttpRequest, model_admin, object_id: str | No
     if request.POST.get("rendered") != "1" and saved is not None:
         answer["fallback"] = saved_payload(saved)
     return JsonResponse(answer)
+
+
+TRANSLATION_FIELDS = ["language", "subject", "preheader", "mjml", "text_body"]
+
+
+@require_POST
+def translation_preview_view(request: HttpRequest, model_admin, object_id: str | None = None):
+    """A translation as edited, in its template's layout with its sample data, beside the
+    template's own (default-language) text: JSON for the preview pane, nothing saved."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    translation = EmailTemplateTranslation()
+    if object_id:
+        translation = get_object_or_404(EmailTemplateTranslation, pk=_numeric(object_id))
+    saved = EmailTemplateTranslation.objects.filter(pk=translation.pk).first()
+    template_id = request.POST.get("template") or ""
+    if template_id.isascii() and template_id.isdigit():
+        translation.template = EmailTemplate.objects.filter(pk=template_id).first()
+    if translation.template_id is None or translation.template is None:
+        return JsonResponse({"ok": False, "fallback": None, "problems": problem_dicts(
+            [Problem("template", 1, 1, "choose the template this translates")])})  # fmt: skip
+    for name in TRANSLATION_FIELDS:
+        if name in request.POST:
+            setattr(translation, name, unix_newlines(request.POST[name]))
+    try:
+        payload = preview_payload(translation)
+    except TemplateInvalidError as error:
+        answer = {"ok": False, "problems": problem_dicts(error.problems), "fallback": None}
+        if request.POST.get("rendered") != "1" and saved is not None:
+            answer["fallback"] = saved_payload(saved)
+        return JsonResponse(answer)
+    reference = saved_payload(translation.template)
+    payload["reference"] = reference["html"]["light"] if reference else ""
+    return JsonResponse(payload)
 
 
 @require_POST

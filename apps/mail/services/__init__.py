@@ -18,7 +18,15 @@ from .outbox import (
     send_email,
     send_test_email,
 )
-from .personalize import render_for, render_for_preview, system_context, unsubscribe_url
+from .personalize import (
+    default_language,
+    localized,
+    recipient_language,
+    render_for,
+    render_for_preview,
+    system_context,
+    unsubscribe_url,
+)
 from .preferences import preference_set
 from .redaction import context_as_stored, email_as_sent
 from .templates import (
@@ -29,11 +37,14 @@ from .templates import (
     template_source,
     template_validate,
     template_version_restore,
+    translation_save,
+    translations_missing,
 )
 from .transport import is_transient
 
 __all__ = [
     "context_as_stored",
+    "default_language",
     "email_as_sent",
     "email_deliver",
     "email_mark_sent",
@@ -44,10 +55,12 @@ __all__ = [
     "is_transient",
     "layout_default",
     "layout_save",
+    "localized",
     "outbox_sweep",
     "plain_data",
     "preference_set",
     "preferences_for",
+    "recipient_language",
     "render_for",
     "render_for_preview",
     "secrets_expire",
@@ -64,5 +77,7 @@ __all__ = [
     "template_validate",
     "template_version_restore",
     "tracking_event_record",
+    "translation_save",
+    "translations_missing",
     "unsubscribe_url",
 ]

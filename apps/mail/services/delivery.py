@@ -25,7 +25,7 @@ from ..exceptions import PermanentDeliveryError, TransientDeliveryError
 from ..models import ESSENTIAL_CATEGORIES, DeliveryAttempt, OutboundEmail
 from ..secrets import SecretsUnreadableError, unseal
 from ..selectors import preferences_for_many, suppressed_among, versions_for
-from .personalize import render_for
+from .personalize import localized, recipient_language, render_for
 from .transport import Transport, build_message
 
 logger = logging.getLogger(__name__)
@@ -35,8 +35,8 @@ CHUNK = 25  # rows claimed and recorded together: a crash leaves at most this ma
 URGENT_PER_CHUNK = 5
 # Secret values are kept only while a delivery may still need them.
 _WIPE_SECRETS = {Status.SENT, Status.SUPPRESSED, Status.SKIPPED}
-_FIELDS = ["status", "last_error", "subject", "version", "category", "provider", "message_id",
-           "sent_at", "next_attempt_at", "sealed_secrets", "updated_at"]  # fmt: skip
+_FIELDS = ["status", "last_error", "subject", "version", "category", "language", "provider",
+           "message_id", "sent_at", "next_attempt_at", "sealed_secrets", "updated_at"]  # fmt: skip
 
 
 @dataclass
@@ -197,7 +197,11 @@ def _send_one(email: OutboundEmail, chunk: _Chunk, transport: Transport) -> None
             f"No active email template {email.template_key!r}; run "
             "`manage.py sync_email_templates` or create it in the console."
         )
-    email.version, email.category = version, version.category
+    if email.version is None:  # first delivery: the recipient's language, else the default
+        version = localized(
+            version=version, language=recipient_language(address=email.to, user_id=email.user_id)
+        )
+    email.version, email.category, email.language = version, version.category, version.language
     if _unsubscribed(chunk.preferences.get(email.to, {}), version.category):
         raise _Stop(Status.SKIPPED, Outcome.SKIPPED,
                     f"{email.to} unsubscribed from {version.category} emails")  # fmt: skip

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import ESSENTIAL_CATEGORIES, EmailTemplateVersion
+from ..models import ESSENTIAL_CATEGORIES, EmailTemplateTranslation, EmailTemplateVersion
 from ..rendering import Rendered, render
 from ..selectors import template_active_version
 from ..tokens import make_preferences_token, make_unsubscribe_token
@@ -27,6 +27,35 @@ def render_for_preview(
     version = template_active_version(key=template_key)
     data = version.sample_context if context is None else plain_data(context)
     return render_for(version=version, address=address, context=data)
+
+
+def default_language() -> str:
+    """The language of a template itself (its translations are in the others)."""
+    return settings.LANGUAGE_CODE.split("-")[0]
+
+
+def recipient_language(*, address: str, user_id: int | None = None) -> str:
+    """The language the recipient chose (their account's), else the default."""
+    from apps.accounts.models import User
+
+    users = User.objects.filter(pk=user_id) if user_id else User.objects.filter(email=address)
+    language = users.values_list("language", flat=True).first()
+    return language if language in dict(settings.LANGUAGES) else default_language()
+
+
+def localized(*, version: EmailTemplateVersion, language: str) -> EmailTemplateVersion:
+    """The template's active version in `language`, or `version` (the default language's)
+    when it has no translation in it."""
+    if language == version.language:
+        return version
+    translated = (
+        EmailTemplateTranslation.objects.filter(
+            template_id=version.template_id, language=language, active_version__isnull=False
+        )
+        .select_related("active_version")
+        .first()
+    )
+    return translated.active_version if translated else version
 
 
 def system_context(*, address: str, category: str) -> dict:

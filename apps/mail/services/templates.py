@@ -1,5 +1,6 @@
 """Templates and versions: validate, save, restore and preview what staff edit."""
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 
@@ -9,7 +10,7 @@ from ..exceptions import (
     TemplateInvalidError,
     TemplateNotFoundError,
 )
-from ..models import EmailLayout, EmailTemplate, EmailTemplateVersion
+from ..models import EmailLayout, EmailTemplate, EmailTemplateTranslation, EmailTemplateVersion
 from ..rendering import (
     Rendered,
     Source,
@@ -19,7 +20,7 @@ from ..rendering import (
     unsaved_version,
 )
 from .outbox import plain_data
-from .personalize import system_context
+from .personalize import default_language, system_context
 
 
 def layout_default() -> EmailLayout:
@@ -31,7 +32,8 @@ def layout_default() -> EmailLayout:
     return layout
 
 
-def template_source(*, template: EmailTemplate, layout: EmailLayout) -> Source:
+def template_source(*, template, layout: EmailLayout) -> Source:
+    """A template's (or a translation's, with its template's shared parts) source."""
     return Source(
         layout_mjml=layout.mjml,
         subject=template.subject,
@@ -40,11 +42,13 @@ def template_source(*, template: EmailTemplate, layout: EmailLayout) -> Source:
         text_body=template.text_body,
         variables=template.variables,
         sample_context=template.sample_context,
+        language=getattr(template, "language", None) or default_language(),
     )
 
 
-def template_validate(*, template: EmailTemplate) -> None:
-    """Raise `TemplateInvalidError` (with lines and columns) unless the template compiles."""
+def template_validate(*, template) -> None:
+    """Raise `TemplateInvalidError` (with lines and columns) unless the template (or a
+    translation, with its template's layout, variables and sample data) compiles."""
     layout = template.layout or layout_default()
     compile_version(template_source(template=template, layout=layout))
 
@@ -57,9 +61,20 @@ def template_save(*, template: EmailTemplate, author=None) -> EmailTemplateVersi
     compiled = compile_version(source)
     template.updated_by = author
     template.save()
-    number = (template.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = EmailTemplateVersion.objects.create(
+    version = _new_version(template=template, language=default_language(), source=source,
+                           compiled=compiled, author=author)  # fmt: skip
+    EmailTemplate.objects.filter(pk=template.pk).update(active_version=version)
+    template.active_version = version
+    return version
+
+
+def _new_version(*, template: EmailTemplate, language: str, source: Source, compiled, author):
+    """The next version in `language`'s history (each language numbers its own)."""
+    versions = template.versions.filter(language=language)
+    number = (versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    return EmailTemplateVersion.objects.create(
         template=template,
+        language=language,
         number=number,
         category=template.category,
         layout_mjml=source.layout_mjml,
@@ -72,9 +87,36 @@ def template_save(*, template: EmailTemplate, author=None) -> EmailTemplateVersi
         text_body=compiled.text,
         author=author,
     )
-    EmailTemplate.objects.filter(pk=template.pk).update(active_version=version)
-    template.active_version = version
+
+
+@transaction.atomic
+def translation_save(*, translation: EmailTemplateTranslation, author=None) -> EmailTemplateVersion:
+    """Validate a translation with its template's layout, variables and sample data, then save
+    and activate a new version in its language; nothing is saved if invalid."""
+    template = translation.template
+    if translation.language == default_language():
+        raise TemplateInvalidError([Problem("language", 1, 1, "the default language is the "
+                                            "template itself; pick another language")])
+    source = template_source(template=translation, layout=template.layout or layout_default())
+    compiled = compile_version(source)
+    translation.updated_by = author
+    translation.save()
+    version = _new_version(template=template, language=translation.language, source=source,
+                           compiled=compiled, author=author)  # fmt: skip
+    EmailTemplateTranslation.objects.filter(pk=translation.pk).update(active_version=version)
+    translation.active_version = version
     return version
+
+
+def translations_missing(*, template: EmailTemplate) -> list[str]:
+    """The configured languages this template has no active translation in."""
+    present = set(
+        template.translations.filter(active_version__isnull=False).values_list(
+            "language", flat=True
+        )
+    )
+    return [code for code, _name in settings.LANGUAGES
+            if code != default_language() and code not in present]  # fmt: skip
 
 
 @transaction.atomic
@@ -89,6 +131,9 @@ def layout_save(*, layout: EmailLayout, author=None) -> list[EmailTemplateVersio
     for template in using:
         try:
             versions.append(template_save(template=template, author=author))
+            for translation in template.translations.all():
+                translation.template = template
+                versions.append(translation_save(translation=translation, author=author))
         except TemplateInvalidError as error:
             problems += [
                 Problem(p.field, p.line, p.column, f"[{template.key}] {p.message}")

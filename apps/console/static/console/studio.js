@@ -193,6 +193,9 @@
     this.el("studio-frame-light").srcdoc = data.html.light;
     this.el("studio-frame-dark").srcdoc = data.html.dark;
     this.el("studio-frame-forced").srcdoc = data.html.forced;
+    if (data.reference && this.el("studio-frame-reference")) {
+      this.el("studio-frame-reference").srcdoc = data.reference;
+    }
     this.el("studio-text").textContent = data.text;
     this.el("studio-subject").textContent = data.subject;
     this.el("studio-preheader").textContent = data.preheader;

@@ -20,7 +20,7 @@ from apps.mail.models import (
     EmailTemplate,
     EmailTemplateVersion,
 )
-from apps.mail.services import render_for
+from apps.mail.services import render_for, translations_missing
 
 from ...mixins import ReadOnlyAdminMixin
 from ...objects import admin_object_or_404
@@ -84,7 +84,8 @@ class EmailTemplateAdmin(StudioAdmin):
 
     form = TemplateEditorForm
     change_form_template = "console/studio/template_change_form.html"
-    list_display = ["key", "name", "category_badge", "version_label", "updated_at", "updated_by"]
+    list_display = ["key", "name", "category_badge", "version_label", "translations_label",
+                    "updated_at", "updated_by"]  # fmt: skip
     list_filter = [("category", ChoicesDropdownFilter)]
     list_select_related = ["active_version", "updated_by"]
     search_fields = ["key", "name", "subject"]
@@ -99,7 +100,7 @@ class EmailTemplateAdmin(StudioAdmin):
             {"fields": [("key", "name"), ("category", "layout"), "text_body"]},
         ),
     ]
-    actions_detail = ["test_send", "delivery", "outbox"]
+    actions_detail = ["test_send", "translations", "delivery", "outbox"]
     actions_list = ["delivery_list"]
 
     def get_extra_urls(self):
@@ -133,6 +134,23 @@ class EmailTemplateAdmin(StudioAdmin):
     @display(description=_("Active version"), ordering="active_version__number")
     def version_label(self, obj):
         return f"v{obj.active_version.number}" if obj.active_version else "—"
+
+    @display(description=_("Translations"))
+    def translations_label(self, obj):
+        missing = translations_missing(template=obj)
+        if not missing:
+            return _("complete")
+        return _("missing: %(languages)s") % {"languages": ", ".join(missing)}
+
+    @action(description=_("Translations"), icon="translate")
+    def translations(self, request, object_id):
+        template = admin_object_or_404(self, request, object_id)
+        missing = translations_missing(template=template)
+        if missing:  # straight to the first missing one, template and language chosen
+            url = reverse("admin:mail_emailtemplatetranslation_add")
+            return HttpResponseRedirect(f"{url}?template={template.pk}&language={missing[0]}")
+        url = reverse("admin:mail_emailtemplatetranslation_changelist")
+        return HttpResponseRedirect(f"{url}?template__id__exact={template.pk}")
 
     def has_delete_permission(self, request, obj=None):
         # Emails in the outbox keep their versions (PROTECT) and senders refer to the key:

@@ -1,0 +1,83 @@
+"""Translations: each language of a template edited beside its live preview, with its own
+version history; the template's list says which languages are missing."""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
+from unfold.decorators import display
+
+from apps.mail.models import EmailTemplateTranslation
+from apps.mail.services import default_language
+
+from .. import services
+from ..forms import TranslationEditorForm
+from ..views import translation_preview_view
+from .common import StudioAdmin
+
+
+@admin.register(EmailTemplateTranslation)
+class EmailTemplateTranslationAdmin(StudioAdmin):
+    """A template in another language; it shares the template's layout, variables and data,
+    so whoever may edit templates may edit their translations."""
+
+    form = TranslationEditorForm
+    change_form_template = "console/studio/template_change_form.html"
+    list_display = ["template", "language_label", "subject", "version_label", "updated_at",
+                    "updated_by"]  # fmt: skip
+    list_filter = [("language", ChoicesDropdownFilter)]
+    list_select_related = ["template", "active_version", "updated_by"]
+    search_fields = ["template__key", "subject"]
+    readonly_fields = ["updated_at", "updated_by"]
+    fieldsets = [(None, {"fields": [("template", "language"), "subject", "preheader", "mjml",
+                                    "text_body"]})]  # fmt: skip
+
+    def get_extra_urls(self):
+        return [
+            path("preview/", self.admin_site.admin_view(translation_preview_view),
+                 {"model_admin": self}, name="mail_emailtemplatetranslation_preview"),
+            path("<path:object_id>/preview/", self.admin_site.admin_view(translation_preview_view),
+                 {"model_admin": self}, name="mail_emailtemplatetranslation_preview_object"),
+        ]  # fmt: skip
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("mail.view_emailtemplate")
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("mail.change_emailtemplate")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("mail.change_emailtemplate")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # sent emails keep their versions; edit or leave untranslated
+
+    @display(description=_("Language"), ordering="language")
+    def language_label(self, obj):
+        return obj.get_language_display()
+
+    @display(description=_("Active version"), ordering="active_version__number")
+    def version_label(self, obj):
+        return f"v{obj.active_version.number}" if obj.active_version else "—"
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        others = [code for code, _name in settings.LANGUAGES if code != default_language()]
+        initial.setdefault("language", others[0] if others else "")
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        version = services.studio_translation_save(actor=request.user, translation=obj)
+        messages.info(request, _("Saved as %(language)s version %(n)s.")
+                      % {"language": obj.get_language_display(), "n": version.number})
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        obj = kwargs.get("obj")
+        context.update(
+            preview_url=reverse("admin:mail_emailtemplatetranslation_preview_object",
+                                args=[obj.pk]) if obj
+            else reverse("admin:mail_emailtemplatetranslation_preview"),
+            reference_language=dict(settings.LANGUAGES).get(default_language(), ""),
+        )  # fmt: skip
+        return super().render_change_form(request, context, *args, **kwargs)

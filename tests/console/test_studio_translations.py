@@ -1,0 +1,141 @@
+"""Emails in several languages: one version history per language, the recipient's language
+picks the translation (the default language otherwise), each sent email records its language,
+and the studio edits, validates and previews each language and lists what is missing."""
+
+import pytest
+from django.core import mail
+
+from apps.accounts.models import User
+from apps.console.roles import TEMPLATE_EDITOR, VIEWER
+from apps.mail.defaults import TEMPLATE_KEYS, read_translation
+from apps.mail.models import EmailTemplate, EmailTemplateTranslation, OutboundEmail
+from apps.mail.services import email_deliver, send_email, translations_missing
+from tests.console.studio_support import role_client, shipped  # noqa: F401
+from tests.mail.conftest import ANYMAIL_TEST
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
+SHIPPED_IN_FRENCH = [
+    "welcome", "email_verification", "password_reset", "invoice", "quota_alert_80",
+    "quota_alert_100", "subscription_confirmed", "subscription_cancelled", "renewal_reminder",
+    "usage_report", "daily_digest",
+]  # fmt: skip
+
+
+def test_the_eleven_customer_templates_ship_in_french_each_with_its_own_history():
+    assert len(SHIPPED_IN_FRENCH) == 11 and set(SHIPPED_IN_FRENCH) <= set(TEMPLATE_KEYS)
+    for key in SHIPPED_IN_FRENCH:
+        template = EmailTemplate.objects.get(key=key)
+        french = template.translations.get(language="fr").active_version
+        assert (french.language, french.number) == ("fr", 1)
+        assert (template.active_version.language, template.active_version.number) == ("en", 1)
+        assert french.subject == read_translation(key, "fr")["subject"]
+        assert french.variables == template.variables  # shared, not translated
+        assert "<mj-" not in french.compiled_html
+        assert french.mjml != template.active_version.mjml  # translated, not copied
+    assert translations_missing(template=EmailTemplate.objects.get(key="ops_alert")) == ["fr"]
+
+
+def french_user() -> User:
+    return User.objects.create_user(email="ada@example.fr", password=None, language="fr")
+
+
+def deliver(settings, **send) -> OutboundEmail:
+    settings.MAILERS = ANYMAIL_TEST
+    mail.outbox = []
+    email = send_email(**send)
+    return email_deliver(email_id=email.pk)
+
+
+def test_a_french_recipient_gets_the_french_version_and_the_email_records_it(settings):
+    user = french_user()
+    email = deliver(settings, template_key="welcome", to=user.email, user_id=user.pk,
+                    context={"name": "Ada", "dashboard_url": "https://app.example/"})  # fmt: skip
+    assert email.status == "sent" and email.language == "fr"
+    assert email.version.language == "fr"
+    [message] = mail.outbox
+    assert message.subject == "Bienvenue sur SummaSaaS, Ada"
+    html = message.alternatives[0][0]
+    assert "Bienvenue à bord, Ada" in html and "Préférences e-mail" in html
+    assert '<html lang="fr"' in html
+    assert "Bienvenue à bord, Ada" in message.body
+
+
+def test_the_language_is_found_by_address_when_no_user_is_given_and_english_stays_english(
+    settings,
+):
+    french_user()
+    email = deliver(settings, template_key="welcome", to="ada@example.fr",
+                    context={"name": "Ada", "dashboard_url": "https://app.example/"})  # fmt: skip
+    assert email.language == "fr"
+    email = deliver(settings, template_key="welcome", to="bob@example.com",
+                    context={"name": "Bob", "dashboard_url": "https://app.example/"})  # fmt: skip
+    assert email.language == "en" and mail.outbox[0].subject == "Welcome to SummaSaaS, Bob"
+
+
+def test_without_a_translation_the_default_language_is_sent_and_recorded(settings):
+    user = french_user()
+    template = EmailTemplate.objects.get(key="ops_alert")
+    email = deliver(settings, template_key="ops_alert", to=user.email, user_id=user.pk,
+                    context=template.sample_context)  # fmt: skip
+    assert email.status == "sent" and email.language == "en" and email.version.language == "en"
+
+
+def editor_post(client, translation: EmailTemplateTranslation, **changes):
+    data = {"template": translation.template_id, "language": translation.language,
+            "subject": translation.subject, "preheader": translation.preheader,
+            "mjml": translation.mjml, "text_body": translation.text_body, **changes}  # fmt: skip
+    return client.post(f"/admin/mail/emailtemplatetranslation/{translation.pk}/change/", data)
+
+
+def test_an_editor_saves_french_as_a_new_french_version_and_english_is_untouched():
+    translation = EmailTemplateTranslation.objects.get(template__key="welcome", language="fr")
+    english = translation.template.active_version
+    client = role_client(TEMPLATE_EDITOR)
+    response = editor_post(client, translation, subject="Bienvenue, {{ name }} !")
+    assert response.status_code == 302
+    translation.refresh_from_db()
+    assert (translation.active_version.number, translation.active_version.subject) == (
+        2, "Bienvenue, {{ name }} !")  # fmt: skip
+    template = EmailTemplate.objects.get(key="welcome")
+    assert template.active_version == english
+    assert template.versions.filter(language="fr").count() == 2
+
+
+def test_a_broken_translation_is_refused_at_its_line_and_nothing_is_saved():
+    translation = EmailTemplateTranslation.objects.get(template__key="welcome", language="fr")
+    client = role_client(TEMPLATE_EDITOR)
+    lines = translation.mjml.splitlines()
+    lines[2] = lines[2].replace("{{ name }}", "{{ prenom }}")
+    response = editor_post(client, translation, mjml="\n".join(lines))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["mjml"]
+    assert errors[0].startswith("line 3, column") and "'prenom' is used but not declared" in (
+        errors[0])  # fmt: skip
+    assert EmailTemplateTranslation.objects.get(pk=translation.pk).active_version.number == 1
+
+
+def test_a_viewer_previews_a_translation_beside_the_default_language_but_cannot_save_it():
+    translation = EmailTemplateTranslation.objects.get(template__key="invoice", language="fr")
+    client = role_client(VIEWER)
+    assert editor_post(client, translation, subject="x").status_code == 403
+    response = client.post(
+        f"/admin/mail/emailtemplatetranslation/{translation.pk}/preview/",
+        {"template": translation.template_id, "language": "fr", "subject": translation.subject,
+         "preheader": translation.preheader, "mjml": translation.mjml, "text_body": ""},
+    )  # fmt: skip
+    data = response.json()
+    assert data["ok"] and data["subject"] == "Reçu de la facture INV-202611-8F3A21C0"
+    for pane in ("light", "dark", "forced"):
+        assert "Paiement reçu" in data["html"][pane]
+    assert "Payment received" in data["reference"]  # the English beside it
+    assert EmailTemplateTranslation.objects.get(pk=translation.pk).active_version.number == 1
+
+
+def test_the_template_list_says_which_translations_are_missing(admin_client):
+    EmailTemplateTranslation.objects.filter(template__key="invoice").delete()
+    page = admin_client.get("/admin/mail/emailtemplate/").content.decode()
+    assert page.count("missing: fr") == 1 + len(set(TEMPLATE_KEYS) - set(SHIPPED_IN_FRENCH))
+    invoice = EmailTemplate.objects.get(key="invoice")
+    response = admin_client.get(f"/admin/mail/emailtemplate/{invoice.pk}/translations/")
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/add/?template={invoice.pk}&language=fr")
