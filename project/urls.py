@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from apps.accounts.ratelimits import auth_rate_limited
 from apps.billing.views import stripe_webhook, usage_report_download
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
+    # The console's scripts translate their strings through Django's i18n (gettext in JS).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("reports/<str:token>/", usage_report_download, name="usage_report_download"),
     path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
     path("", include("apps.accounts.urls")),

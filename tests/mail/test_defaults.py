@@ -7,7 +7,12 @@ from django.core.management import call_command
 from django.template import Context
 
 from apps.mail.defaults import TEMPLATE_KEYS, sync_email_templates
-from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion
+from apps.mail.models import (
+    EmailLayout,
+    EmailTemplate,
+    EmailTemplateTranslation,
+    EmailTemplateVersion,
+)
 from apps.mail.rendering import HTML_ENGINE, TEXT_ENGINE, render, system_sample
 from apps.mail.validation import MAX_HTML_BYTES
 
@@ -23,7 +28,9 @@ def test_sync_loads_the_layout_and_all_templates_idempotently(capsys):
     versions = EmailTemplateVersion.objects.count()
     call_command("sync_email_templates")
     assert "unchanged: layout, welcome" in capsys.readouterr().out
-    assert EmailTemplateVersion.objects.count() == versions == len(TEMPLATE_KEYS)
+    translations = EmailTemplateTranslation.objects.filter(active_version__isnull=False).count()
+    assert translations == 11  # the customer templates ship in French
+    assert EmailTemplateVersion.objects.count() == versions == len(TEMPLATE_KEYS) + translations
 
 
 def test_staff_edits_are_kept_unless_forced(templates):

@@ -32,6 +32,7 @@ class CodeEditor(forms.Textarea):
     class Media:
         css = {"all": [CODEMIRROR + "codemirror.css", "console/studio.css"]}
         js = [
+            "/jsi18n/",  # gettext() for studio.js: the console's strings go through i18n
             CODEMIRROR + "codemirror.js",
             CODEMIRROR + "mode/xml/xml.js",
             CODEMIRROR + "mode/javascript/javascript.js",

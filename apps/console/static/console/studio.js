@@ -3,6 +3,12 @@
   "use strict";
 
   var DEBOUNCE_MS = 350;
+  // Django's JavaScript catalog (/jsi18n/) translates; without it, the English stays.
+  var _ = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  function format(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_match, name) { return values[name]; });
+  }
   var editors = {};
 
   function fieldName(textarea) {
@@ -37,7 +43,7 @@
     var widget = document.createElement("div");
     widget.className = "studio-line-problem";
     widget.dataset.line = problem.line;
-    widget.textContent = "Line " + problem.line + ", column " + problem.column + ": " + problem.message;
+    widget.textContent = format(_("Line %(line)s, column %(column)s: %(message)s"), problem);
     marks.push({ cm: cm, handle: handle, widget: cm.addLineWidget(line, widget) });
     cm.getWrapperElement().classList.add("has-problems");
   }
@@ -132,7 +138,7 @@
     Object.keys(editors).forEach(function (name) { editors[name].save(); });
     var sequence = ++this.sequence;
     this.root.dataset.state = "loading";
-    this.el("studio-status").textContent = "Rendering…";
+    this.el("studio-status").textContent = _("Rendering…");
     var body = new FormData(this.form);
     body.set("rendered", this.shown ? "1" : "0");  // nothing on screen yet: send the saved one
     fetch(this.url, {
@@ -142,7 +148,7 @@
       headers: { "X-Requested-With": "XMLHttpRequest" },
     })
       .then(function (response) {
-        if (!response.ok) throw new Error("The preview answered " + response.status);
+        if (!response.ok) throw new Error(format(_("The preview answered %(status)s"), { status: response.status }));
         return response.json();
       })
       .then(function (data) {
@@ -161,19 +167,19 @@
     if (!data.ok) {
       this.root.dataset.state = "invalid";
       var causes = data.problems.filter(function (p) { return !p.cause; }).length;
-      var label = causes + (causes === 1 ? " problem" : " problems");
+      var label = format(ngettext("%(n)s problem", "%(n)s problems", causes), { n: causes });
       if (data.fallback) {
         this.paint(data.fallback);
         this.root.dataset.showing = "saved";
         this.savedVersion = data.fallback.version;
       }
       if (this.root.dataset.showing === "saved") {
-        label += " — the preview shows the saved version (v" + this.savedVersion + ")";
+        label += format(_(" — the preview shows the saved version (v%(n)s)"), { n: this.savedVersion });
       } else if (this.shown) {
-        label += " — the preview shows your last edit that rendered";
+        label += _(" — the preview shows your last edit that rendered");
       } else {
         this.root.dataset.showing = "nothing";
-        label += " — nothing has rendered yet: fix the first problem to see the email";
+        label += _(" — nothing has rendered yet: fix the first problem to see the email");
       }
       this.el("studio-status").textContent = label;
       this.root.dataset.renders = String(parseInt(this.root.dataset.renders, 10) + 1);
@@ -183,7 +189,7 @@
     this.root.dataset.showing = "edit";
     this.root.dataset.state = "ok";
     this.el("studio-status").textContent =
-      "Up to date · " + (data.size / 1024).toFixed(1) + " KB of HTML";
+      format(_("Up to date · %(kb)s KB of HTML"), { kb: (data.size / 1024).toFixed(1) });
     this.root.dataset.renders = String(parseInt(this.root.dataset.renders, 10) + 1);
   };
 
@@ -217,14 +223,15 @@
       item.dataset.line = problem.line;
       var where = document.createElement("button");
       where.type = "button";
-      where.textContent = problem.field + ", line " + problem.line + ":" + problem.column;
+      where.textContent = format(_("%(field)s, line %(line)s:%(column)s"), problem);
       where.addEventListener("click", function () { self.focus(problem); });
       item.appendChild(where);
       item.appendChild(document.createTextNode(" " + problem.message));
       if (problem.cause && cause) {
         cause.folded.appendChild(item);
         var n = cause.folded.children.length;
-        cause.summary.textContent = n + (n === 1 ? " more problem follows" : " more problems follow") + " from this";
+        cause.summary.textContent = format(
+          ngettext("%(n)s more problem follows from this", "%(n)s more problems follow from this", n), { n: n });
         return;
       }
       list.appendChild(item);
