@@ -213,7 +213,11 @@ class VersionDiffView(UnfoldModelAdminViewMixin, TemplateView):
             EmailTemplateVersion.objects.select_related("template", "author"),
             pk=self.kwargs["object_id"],
         )
-        versions = list(new.template.versions.select_related("author").order_by("-number"))
+        versions = list(  # a version is compared within its own language's history
+            new.template.versions.filter(language=new.language)
+            .select_related("author")
+            .order_by("-number")
+        )
         old_id = self.request.GET.get("against")
         old = next((v for v in versions if str(v.pk) == old_id), None)
         if old is None:
