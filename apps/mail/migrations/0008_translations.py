@@ -5,6 +5,22 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def number_other_languages_after_the_default(apps, schema_editor):
+    """Reversing: one history per template again, so versions in other languages are kept but
+    numbered after the default language's (the old constraint is on template and number)."""
+    Version = apps.get_model("mail", "EmailTemplateVersion")
+    others = Version.objects.exclude(language="en").order_by("template_id", "language", "number")
+    top: dict[int, int] = {}
+    for version in others:
+        if version.template_id not in top:
+            top[version.template_id] = (
+                Version.objects.filter(template_id=version.template_id, language="en")
+                .aggregate(n=models.Max("number"))["n"] or 0
+            )
+        top[version.template_id] += 1
+        Version.objects.filter(pk=version.pk).update(number=top[version.template_id])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -70,4 +86,5 @@ class Migration(migrations.Migration):
             model_name='emailtemplatetranslation',
             constraint=models.UniqueConstraint(fields=('template', 'language'), name='one_translation'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, number_other_languages_after_the_default),
     ]
