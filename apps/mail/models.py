@@ -189,7 +189,8 @@ class OutboundEmail(models.Model):
     )
     category = models.CharField(max_length=20, choices=Category.choices, blank=True)
     # The language it was rendered in (the recipient's, or the default when untranslated).
-    language = models.CharField(max_length=8, blank=True)
+    # A database default too: bulk enqueue inserts rows with its own column list.
+    language = models.CharField(max_length=8, blank=True, default="", db_default="")
     subject = models.CharField(max_length=255, blank=True)
     # Secret values (reset links...) never sit in `context`: it shows `•••` for each name in
     # `secret_keys`, and the values are in `sealed_secrets`, encrypted, until delivered.
