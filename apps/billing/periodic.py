@@ -127,8 +127,9 @@ def _report_one(record: UsageRecord, modes: list[dict], month: dt.date) -> dict:
                 }
                 for r in modes
             ],
-            "report_url": report_link(path=path),
         },
+        # A signed download link: whoever reads it gets the report, so staff never see it.
+        secrets={"report_url": report_link(path=path)},
         dedupe_key=f"usage_report:{organization.pk}:{month:%Y-%m}",
         user_id=owner.pk,
     )

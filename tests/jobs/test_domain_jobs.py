@@ -3,11 +3,13 @@
 import datetime as dt
 import gzip
 import json
+import re
 
 import pytest
 import time_machine
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.urls import reverse
 
 from apps.billing.models import QuotaAlert, UsageRecord
@@ -16,7 +18,8 @@ from apps.jobs.models import PeriodicRun
 from apps.jobs.periodic import job_spec
 from apps.mail.defaults import sync_email_templates
 from apps.mail.models import OutboundEmail
-from apps.mail.services import preference_set
+from apps.mail.secrets import dedupe_digest
+from apps.mail.services import email_deliver, preference_set
 from apps.summaries.models import SummarizationRequest, SummaryArchive
 from tests.factories import make_organization, make_plan, make_user
 
@@ -108,7 +111,17 @@ def test_weekly_archival_moves_old_requests_to_gzip_json_lines_per_org_and_week(
 
 @pytest.mark.embedded
 @pytest.mark.django_db
-def test_monthly_usage_reports_store_a_csv_and_email_a_signed_link(templates, client):
+def report_link_sent() -> str:
+    """The report link in the usage-report email as the recipient got it (path only)."""
+    email = OutboundEmail.objects.get(template_key="usage_report")
+    email_deliver(email_id=email.pk)  # the test's transaction never commits: deliver it here
+    body = mail.outbox[-1].body
+    return re.search(r"http://127\.0\.0\.1:8000(/reports/\S+/)", body).group(1)
+
+
+def test_monthly_usage_reports_store_a_csv_and_email_a_signed_link(templates, client, settings):
+    settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
+    mail.outbox = []
     with time_machine.travel(at(2026, 11, 3, 12), tick=False):
         org = make_organization("Acme Research")
         usage_record_for_month(organization=org)
@@ -119,15 +132,17 @@ def test_monthly_usage_reports_store_a_csv_and_email_a_signed_link(templates, cl
     assert (run.period_key, run.result) == ("2026-11", {"reports": 1})
     email = OutboundEmail.objects.get(template_key="usage_report")
     assert email.to == org.owner.email and email.context["requests"] == "5"
-    assert email.dedupe_key == f"usage_report:{org.pk}:2026-11"
-    response = client.get(email.context["report_url"].removeprefix("http://127.0.0.1:8000"))
+    # The email holds a secret (the link), so its dedupe key is kept hashed.
+    assert email.dedupe_key == dedupe_digest(f"usage_report:{org.pk}:2026-11")
+    assert email.context["report_url"] == "•••"  # staff never see the signed link
+    link = report_link_sent()
+    response = client.get(link)
     body = b"".join(response.streaming_content).decode()
     assert response.status_code == 200 and "detailed,2,2000" in body and "2600" in body
-    tampered = email.context["report_url"].removeprefix("http://127.0.0.1:8000")[:-3] + "xx/"
+    tampered = link[:-3] + "xx/"
     assert client.get(tampered).status_code == 404
     with time_machine.travel(at(2026, 12, 20), tick=False):  # links last 14 days
-        path = email.context["report_url"].removeprefix("http://127.0.0.1:8000")
-        assert client.get(path).status_code == 404
+        assert client.get(link).status_code == 404
 
 
 @pytest.mark.embedded

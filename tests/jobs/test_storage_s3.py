@@ -7,17 +7,17 @@ import urllib.request
 import boto3
 import pytest
 import time_machine
+from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from apps.billing.services import usage_record_for_month
 from apps.mail.defaults import sync_email_templates
-from apps.mail.models import OutboundEmail
 from apps.summaries.models import SummaryArchive
 from apps.summaries.services import document_upload
 from tests.factories import make_organization
-from tests.jobs.test_domain_jobs import at, make_requests, trigger
+from tests.jobs.test_domain_jobs import at, make_requests, report_link_sent, trigger
 
 BUCKET = "summasaas-test"
 
@@ -58,8 +58,10 @@ def s3_storage(s3_server, settings):
 
 @pytest.mark.django_db
 def test_uploads_archives_and_reports_live_in_s3_and_download_through_presigned_urls(
-    s3_storage, admin_client, client
+    s3_storage, admin_client, client, settings
 ):
+    settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
+    mail.outbox = []
     sync_email_templates()
     with time_machine.travel(at(2026, 8, 3, 12), tick=False):
         org = make_organization("Acme")
@@ -84,8 +86,7 @@ def test_uploads_archives_and_reports_live_in_s3_and_download_through_presigned_
     assert download.status_code == 302 and "Signature=" in download["Location"]
     assert gzip.decompress(fetch(download["Location"])).count(b"\n") == 3
 
-    link = OutboundEmail.objects.get(template_key="usage_report").context["report_url"]
-    response = client.get(link.removeprefix("http://127.0.0.1:8000"))
+    response = client.get(report_link_sent())
     assert response.status_code == 302
     assert b"brief,3,300" in fetch(response["Location"])
     keys = {o["Key"] for o in s3_storage.list_objects_v2(Bucket=BUCKET)["Contents"]}
