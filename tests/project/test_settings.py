@@ -65,7 +65,8 @@ def manage(tmp_path, *args, **extra) -> subprocess.CompletedProcess:
 def test_with_no_variables_everything_is_embedded(tmp_path):
     config = probe(tmp_path)
     assert config["db"] == "sqlite3" and config["db_name"] == str(tmp_path / "db.sqlite3")
-    assert config["huey"] == "huey.SqliteHuey" and config["immediate"] is False
+    # huey's own classes with the in-flight register (reliable fetch) mixed in
+    assert config["huey"] == "apps.jobs.adapter.SqliteHuey" and config["immediate"] is False
     assert (config["cache"], config["sessions"]) == ("DatabaseCache", "db")
     assert config["storage"] == "FileSystemStorage"
     assert config["storage_options"]["location"] == str(tmp_path / "media")
@@ -83,7 +84,7 @@ def test_production_services_are_switched_on_by_their_variables(tmp_path):
         POSTMARK_SERVER_TOKEN="server-token",
     )
     assert (config["db"], config["db_name"]) == ("postgresql", "summasaas")
-    assert config["huey"] == "huey.RedisHuey"
+    assert config["huey"] == "apps.jobs.adapter.RedisHuey"
     assert (config["cache"], config["sessions"]) == ("FallbackCache", "cached_db")  # Redis, then DB
     assert config["storage"] == "S3Storage"
     assert config["storage_options"]["bucket_name"] == "summasaas-files"
