@@ -195,10 +195,12 @@ def old_requests(first_org: int, rows: int) -> None:
     vacuum("summaries_summarizationrequest")
     sql(
         "INSERT INTO summaries_summarizationrequest (organization_id, user_id, mode, "
-        "input_characters, output_characters, status, created_at, completed_at) "
+        "input_characters, output_characters, status, created_at, completed_at, summary, "
+        "summary_file, error) "
         "SELECT %s + i %% %s, NULL, (ARRAY['brief','detailed','bullet_points','executive'])"
         "[1 + i %% 4], 100 + i %% 5000, 40, 'completed', "
-        "now() - interval '100 days' - interval '1 second' * (i * 7.862 * 1000000 / %s), NULL "
+        "now() - interval '100 days' - interval '1 second' * (i * 7.862 * 1000000 / %s), NULL, "
+        "'A short summary kept in the row.', '', '' "
         "FROM generate_series(1, %s) AS i",
         [first_org, ARCHIVE_ORGS, rows, rows],
     )
