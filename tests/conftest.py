@@ -107,7 +107,8 @@ def huey_consumer(transactional_db, tmp_path):
     def start(*args: str, env: dict[str, str] | None = None) -> Consumer:
         consumer = Consumer(*args, env=env, log=tmp_path / f"consumer-{len(consumers)}.log")
         consumers.append(consumer)
-        consumer.wait_for_log("The following commands are available")
+        # Django and run_huey start in a few seconds, in a minute on a loaded shared machine.
+        consumer.wait_for_log("The following commands are available", timeout=60)
         return consumer
 
     yield start
