@@ -23,13 +23,14 @@ pytestmark = pytest.mark.django_db
 INSERT = """
 INSERT INTO mail_outboundemail (template_key, version_id, "to", user_id, category, subject,
     context, secret_keys, sealed_secrets, status, provider, message_id, attempts, last_error,
-    dedupe_key, is_test, next_attempt_at, created_at, sent_at, updated_at)
+    dedupe_key, is_test, bulk, claim_id, next_attempt_at, created_at, sent_at, updated_at)
 SELECT (%(keys)s::text[])[1 + i %% %(n)s], (%(versions)s::bigint[])[1 + i %% %(n)s],
     'user' || (i %% 50000) || '@example.com', NULL, (%(categories)s::text[])[1 + i %% %(n)s],
     'Subject ' || i, jsonb_build_object('name', 'User ' || i), '[]'::jsonb, '',
     CASE WHEN i %% 40 = 0 THEN 'failed' WHEN i %% 997 = 0 THEN 'queued' ELSE 'sent' END,
     'smtp', '<' || md5(i::text) || '@summasaas.example>', 1,
-    CASE WHEN i %% 40 = 0 THEN 'smtp: refused' ELSE '' END, NULL, i %% 200 = 0, t, t, t, t
+    CASE WHEN i %% 40 = 0 THEN 'smtp: refused' ELSE '' END, NULL, i %% 200 = 0, false, '',
+    t, t, t, t
 FROM generate_series(1, %(rows)s) AS i,
     LATERAL (SELECT now() - (%(rows)s - i) * interval '15 seconds' AS t) AS s
 """
