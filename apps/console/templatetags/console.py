@@ -12,7 +12,7 @@ def live_region(context, name: str) -> str:
     """Attributes that make an element refresh itself in place (see console/live.js)."""
     return format_html(
         'data-live-region="{name}" hx-get="{url}" hx-trigger="every {seconds}s [consoleLive()]" '
-        "hx-select='[data-live-region=\"{name}\"]' hx-swap=\"outerHTML show:none\" "
+        'hx-select=\'[data-live-region="{name}"]\' hx-swap="outerHTML show:none" '
         'hx-disinherit="*"',  # its buttons and polls inside keep their own targets
         name=name,
         url=context["request"].get_full_path(),

@@ -144,8 +144,10 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
         # A sent email that bounced or drew a complaint shows that, not "sent" (one indexed
         # lookup per row of the page).
         problem = EmailEvent.objects.filter(email=OuterRef("pk"), event_type__in=PROBLEMS)
-        return super().get_queryset(request).annotate(
-            problem=Subquery(problem.order_by("id").values("event_type")[:1])
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(problem=Subquery(problem.order_by("id").values("event_type")[:1]))
         )
 
     @display(description=_("Status"), ordering="status")
