@@ -75,7 +75,7 @@ def test_billing_events_email_the_owner_once_each(
     assert "1,000,000" in sent(provider, "You're on the Pro plan").body
     receipt = sent(provider, f"Receipt for invoice {invoice.number}")
     assert "49.00 USD" in receipt.body and receipt.to == ["owner@example.com"]
-    assert "stays active until" in sent(provider, "Your Pro subscription is cancelled").body
+    assert "stays active until" in sent(provider, "Your Pro subscription is canceled").body
 
 
 @pytest.mark.embedded
