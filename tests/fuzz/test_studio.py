@@ -127,6 +127,9 @@ def assert_nothing_half_saved() -> None:
         for version in versions:
             assert version.compiled_html.startswith("<!doctype html>")
             assert "<mj-" not in version.compiled_html
+        for translation in template.translations.all():  # each language its own history
+            latest = template.versions.filter(language=translation.language).order_by("-number")
+            assert translation.active_version_id == latest.first().pk
 
 
 def test_the_preview_as_a_viewer_never_fails():
