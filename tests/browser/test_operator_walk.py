@@ -4,6 +4,8 @@ An Operator (not a superuser) opens the dashboard, fixes a failed task in three 
 (failure card -> failed runs, error readable -> retry from the row -> confirm), runs a job
 and sees its outcome without a reload, and opens a version diff. On the way the pages a new
 operator looks at first are saved under var/screenshots/, and each shows data in every panel.
+Last, the same person (also a template editor) edits the French version of a template and sees
+it previewed in light, its own dark and forced dark side by side.
 """
 
 import os
@@ -13,9 +15,10 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from apps.console.roles import OPERATOR
+from apps.console.roles import OPERATOR, TEMPLATE_EDITOR
 from apps.jobs.models import TaskRun
-from apps.mail.models import EmailTemplate
+from apps.mail.models import EmailTemplate, EmailTemplateTranslation
+from tests.browser.test_studio import frame, renders, wait_for_preview
 from tests.console.flaky import fix, flaky_task
 from tests.factories import make_user
 
@@ -36,7 +39,7 @@ def operator(page, live_server, transactional_db):
     user = make_user(email=EMAIL, is_staff=True)
     user.set_password(PASSWORD)
     user.save()
-    user.groups.add(Group.objects.get(name=OPERATOR))
+    user.groups.add(*Group.objects.filter(name__in=[OPERATOR, TEMPLATE_EDITOR]))
     page.goto(f"{live_server.url}/admin/")
     page.fill("input[name=username]", EMAIL)
     page.fill("input[name=password]", PASSWORD)
@@ -110,3 +113,21 @@ def test_an_operator_fixes_a_failure_in_three_clicks_runs_a_job_and_opens_a_diff
     diff = page.inner_text("#content").replace("\xa0", " ")  # difflib's table spaces
     assert "Welcome to SummaSaaS" in diff and "Welcome aboard" in diff  # the edit, both sides
     shoot(page, "version-diff.png")
+
+    # The same template in French: edited, previewed light, own dark and forced dark at once.
+    french = EmailTemplateTranslation.objects.get(template=template, language="fr")
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(f"{base}/admin/mail/emailtemplatetranslation/{french.pk}/change/")
+    wait_for_preview(page, "ok")
+    before = renders(page)
+    page.evaluate(
+        "() => { const cm = document.querySelector('.CodeMirror[data-field=mjml]').CodeMirror;"
+        " cm.setValue(cm.getValue().replace('Bienvenue à bord', 'Bienvenue parmi nous')); }"
+    )
+    wait_for_preview(page, "ok", before)
+    page.click("[data-mode=both]")
+    boxes = [page.locator(f"#studio-frame-{n}").bounding_box() for n in ("light", "dark", "forced")]
+    assert all(boxes) and boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]  # side by side
+    for name in ("light", "dark", "forced"):
+        assert "Bienvenue parmi nous" in frame(page, name).content()
+    shoot(page, "template-french.png")
