@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.utils import timezone
 
@@ -96,3 +97,5 @@ def test_emails_need_no_remote_font_and_use_one_spelling_and_the_modes_names():
         words = f"{rendered.subject} {rendered.text}"
         assert not BRITISH.search(words), (key, BRITISH.search(words))
         assert "takeaways" not in words.lower(), key
+    french = (settings.BASE_DIR / "mjml" / "fr" / "welcome.mjml").read_text()
+    assert "exécutif" in french and "enseignements" not in french  # the mode's name again
