@@ -55,17 +55,25 @@ class TaskRun(models.Model):
         # (field, -created_at) ones below serve the console's filters and the reaper, so the
         # plain single-column indexes they make redundant are left out.
         indexes = [
-            models.Index(fields=["periodic_job", "period_key"]),
+            # Periodic-job indexes hold only the runs of periodic jobs (partial): an ordinary task's
+            # state change then writes two index entries fewer.
+            models.Index(
+                fields=["periodic_job", "period_key"],
+                name="taskrun_job_period",
+                condition=~models.Q(periodic_job=""),
+            ),
             # The console's history list: each filter, newest first, read one page at a time.
             models.Index(fields=["state", "-created_at"], name="taskrun_state_created"),
             models.Index(fields=["name", "-created_at"], name="taskrun_name_created"),
             models.Index(fields=["queue", "-created_at"], name="taskrun_queue_created"),
             models.Index(fields=["consumer", "-created_at"], name="taskrun_consumer_created"),
-            models.Index(fields=["periodic_job", "-created_at"], name="taskrun_job_created"),
-            # Search by the first characters of a task id (LIKE 'abc%' on PostgreSQL).
             models.Index(
-                fields=["task_id"], name="taskrun_task_id_prefix", opclasses=["varchar_pattern_ops"]
+                fields=["periodic_job", "-created_at"],
+                name="taskrun_job_created_partial",
+                condition=~models.Q(periodic_job=""),
             ),
+            # Search by a task-id prefix (LIKE 'abc%') uses the varchar_pattern_ops index Django
+            # makes for the unique task_id on PostgreSQL: a second one only cost writes.
             # A run's retries, for its attempt timeline (most runs have none).
             models.Index(
                 fields=["retry_of"], name="taskrun_retry_of", condition=~models.Q(retry_of="")
