@@ -148,3 +148,16 @@ def emails_failed(*, since: dt.datetime | None = None):
     return emails.order_by("-updated_at").only(
         "pk", "to", "template_key", "last_error", "updated_at"
     )
+
+
+def languages_of(*, user_ids, addresses) -> tuple[dict[int, str], dict[str, str]]:
+    """The language each user chose, by user id and by address (one query for a chunk)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(
+        Q(pk__in={pk for pk in user_ids if pk}) | Q(email__in=set(addresses))
+    )
+    by_user, by_address = {}, {}
+    for pk, email, language in users.values_list("pk", "email", "language"):
+        by_user[pk] = by_address[email.lower()] = language
+    return by_user, by_address

@@ -139,3 +139,30 @@ def test_the_template_list_says_which_translations_are_missing(admin_client):
     response = admin_client.get(f"/admin/mail/emailtemplate/{invoice.pk}/translations/")
     assert response.status_code == 302
     assert response["Location"].endswith(f"/add/?template={invoice.pk}&language=fr")
+
+
+def test_a_batch_reads_languages_once_per_chunk_and_each_translation_once(settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.mail.services import emails_deliver, send_email_many
+    from apps.mail.services.delivery import CHUNK
+
+    settings.MAILERS = ANYMAIL_TEST
+    mail.outbox = []
+    french = [User.objects.create_user(email=f"fr{n}@example.fr", password=None, language="fr")
+              for n in range(2 * CHUNK)]  # fmt: skip
+    english = [{"to": f"en{n}@example.com"} for n in range(CHUNK)]
+    context = {"name": "Ada", "dashboard_url": "https://app.example/"}
+    recipients = [{"to": u.email, "user_id": u.pk} for u in french] + english
+    send_email_many(template_key="welcome",
+                    recipients=[{**r, "context": context} for r in recipients])  # fmt: skip
+    ids = list(OutboundEmail.objects.order_by("pk").values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        emails_deliver(email_ids=ids)
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert sum('FROM "accounts_user"' in q for q in sql) == 3  # one per chunk of 25
+    assert sum('FROM "mail_emailtemplatetranslation"' in q for q in sql) == 1
+    sent = dict(OutboundEmail.objects.values_list("to", "language"))
+    assert {sent[u.email] for u in french} == {"fr"} and {sent[r["to"]] for r in english} == {"en"}
+    assert sum(m.subject.startswith("Bienvenue") for m in mail.outbox) == 2 * CHUNK

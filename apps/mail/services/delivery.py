@@ -24,8 +24,8 @@ from django.utils import timezone
 from ..exceptions import PermanentDeliveryError, TransientDeliveryError
 from ..models import ESSENTIAL_CATEGORIES, DeliveryAttempt, OutboundEmail
 from ..secrets import SecretsUnreadableError, unseal
-from ..selectors import preferences_for_many, suppressed_among, versions_for
-from .personalize import localized, recipient_language, render_for
+from ..selectors import languages_of, preferences_for_many, suppressed_among, versions_for
+from .personalize import localized, render_for, supported_language
 from .transport import Transport, build_message
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def emails_deliver(
     claim_id = claim_id or uuid.uuid4().hex
     report, pending, tried = BatchReport(), list(dict.fromkeys(email_ids)), set()
     versions: dict = {}  # active version per template key, read once per batch
+    translations: dict = {}  # (template id, language) -> its active translation, likewise
     with Transport() as transport:
         while True:
             rows, pending = _claim(pending[:CHUNK], claim_id, tried), pending[CHUNK:]
@@ -69,8 +70,8 @@ def emails_deliver(
                 break
             tried.update(row.pk for row in rows)
             if rows:
-                _deliver_chunk(rows, transport, report, versions, retry_in=retry_in,
-                               last_try=last_try)  # fmt: skip
+                _deliver_chunk(rows, transport, report, versions, translations,
+                               retry_in=retry_in, last_try=last_try)  # fmt: skip
     if report.outcomes:
         logger.info("email batch %s: %s", claim_id[:12], report.outcomes)
     return report
@@ -124,17 +125,26 @@ class _Chunk:
     suppressed: set[str]
     preferences: dict[str, dict[str, bool]]
     versions: dict
+    languages: tuple[dict[int, str], dict[str, str]]  # chosen language by user id, by address
+    translations: dict  # (template id, language) -> active translated version, per batch
+
+    def language(self, email: OutboundEmail) -> str:
+        by_user, by_address = self.languages
+        return supported_language(by_user.get(email.user_id) or by_address.get(email.to))
 
 
-def _deliver_chunk(rows, transport, report: BatchReport, versions: dict, *, retry_in, last_try):
+def _deliver_chunk(rows, transport, report: BatchReport, versions: dict, translations: dict, *,
+                   retry_in, last_try):  # fmt: skip
     started = timezone.now()
     addresses = [row.to for row in rows]
-    missing = {row.template_key for row in rows if not row.version_id} - versions.keys()
-    versions.update(versions_for(template_keys=missing))
+    first = [row for row in rows if not row.version_id]  # version and language chosen now
+    versions.update(versions_for(template_keys={r.template_key for r in first} - versions.keys()))
     chunk = _Chunk(
         suppressed=suppressed_among(addresses=addresses),
         preferences=preferences_for_many(addresses=addresses),
         versions=versions,
+        languages=_languages(first),
+        translations=translations,
     )
     attempts = []
     for email in rows:
@@ -164,6 +174,12 @@ def _deliver_chunk(rows, transport, report: BatchReport, versions: dict, *, retr
                 **{name: getattr(email, name) for name in _FIELDS}
             )
         DeliveryAttempt.objects.bulk_create(attempts)
+
+
+def _languages(rows) -> tuple[dict[int, str], dict[str, str]]:
+    if not rows:
+        return {}, {}
+    return languages_of(user_ids=[r.user_id for r in rows], addresses=[r.to for r in rows])
 
 
 def _deliver_one(email: OutboundEmail, chunk: _Chunk, transport: Transport) -> tuple[str, str]:
@@ -199,7 +215,7 @@ def _send_one(email: OutboundEmail, chunk: _Chunk, transport: Transport) -> None
         )
     if email.version is None:  # first delivery: the recipient's language, else the default
         version = localized(
-            version=version, language=recipient_language(address=email.to, user_id=email.user_id)
+            version=version, language=chunk.language(email), cache=chunk.translations
         )
     email.version, email.category, email.language = version, version.category, version.language
     if _unsubscribed(chunk.preferences.get(email.to, {}), version.category):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ..models import ESSENTIAL_CATEGORIES, EmailTemplateTranslation, EmailTemplateVersion
 from ..rendering import Rendered, render
-from ..selectors import template_active_version
+from ..selectors import languages_of, template_active_version
 from ..tokens import make_preferences_token, make_unsubscribe_token
 from .outbox import plain_data
 
@@ -36,26 +36,36 @@ def default_language() -> str:
 
 def recipient_language(*, address: str, user_id: int | None = None) -> str:
     """The language the recipient chose (their account's), else the default."""
-    from apps.accounts.models import User
+    by_user, by_address = languages_of(user_ids=[user_id], addresses=[address.lower()])
+    return supported_language(by_user.get(user_id) or by_address.get(address.lower()))
 
-    users = User.objects.filter(pk=user_id) if user_id else User.objects.filter(email=address)
-    language = users.values_list("language", flat=True).first()
+
+def supported_language(language: str | None) -> str:
+    """`language` when the site offers it, else the default language."""
     return language if language in dict(settings.LANGUAGES) else default_language()
 
 
-def localized(*, version: EmailTemplateVersion, language: str) -> EmailTemplateVersion:
+def localized(
+    *, version: EmailTemplateVersion, language: str, cache: dict | None = None
+) -> EmailTemplateVersion:
     """The template's active version in `language`, or `version` (the default language's)
-    when it has no translation in it."""
+    when it has no translation in it. `cache` keeps the answers across a batch."""
     if language == version.language:
         return version
-    translated = (
-        EmailTemplateTranslation.objects.filter(
-            template_id=version.template_id, language=language, active_version__isnull=False
+    key = (version.template_id, language)
+    if cache is None or key not in cache:
+        translated = (
+            EmailTemplateTranslation.objects.filter(
+                template_id=version.template_id, language=language, active_version__isnull=False
+            )
+            .select_related("active_version")
+            .first()
         )
-        .select_related("active_version")
-        .first()
-    )
-    return translated.active_version if translated else version
+        found = translated.active_version if translated else None
+        if cache is None:
+            return found or version
+        cache[key] = found
+    return cache[key] or version
 
 
 def system_context(*, address: str, category: str) -> dict:
