@@ -9,6 +9,10 @@ Profiles (`SUMMASAAS_TEST_PROFILE`):
   PostgreSQL runs with fsync off unless SUMMASAAS_PG_DURABLE=1 (benchmarks).
 - `embedded`: nothing set, so the project's embedded defaults apply (SQLite, SqliteHuey, local
   files), all under a private temporary folder.
+
+Under pytest-xdist (`make test` runs `-n $(TEST_WORKERS)`) each worker gets its own PostgreSQL,
+Redis, folder and huey name, so workers never see each other's rows, queues or files; the
+controller, which runs no test, starts nothing.
 """
 
 import atexit
@@ -119,25 +123,46 @@ def _stop_all() -> None:
         _cleanups.pop()()
 
 
+def _xdist_controller(args: list[str]) -> bool:
+    """True in the process that hands tests to xdist workers (it runs none itself)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return False
+    for index, arg in enumerate(args):
+        if arg in ("-n", "--numprocesses"):
+            value = args[index + 1] if index + 1 < len(args) else "0"
+        elif arg.startswith("--numprocesses="):
+            value = arg.partition("=")[2]
+        elif arg.startswith("-n") and len(arg) > 2:
+            value = arg[2:]
+        else:
+            continue
+        return value not in ("0", "")
+    return False
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
+    if PROFILE not in ("production", "embedded"):
+        raise pytest.UsageError(
+            f"SUMMASAAS_TEST_PROFILE={PROFILE!r}: use 'production' (default) or 'embedded'."
+        )
     root = Path(tempfile.mkdtemp(prefix="summasaas-test-"))
     root.chmod(0o755)  # the postgres user must reach its data folder inside
     _cleanups.append(lambda: shutil.rmtree(root, ignore_errors=True))
     atexit.register(_stop_all)
     os.environ["VAR_DIR"] = str(root / "var")
-    os.environ.setdefault("HUEY_NAME", f"summasaas-test-{os.getpid()}")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # inherited from the controller: each worker needs its own queue name
+        os.environ["HUEY_NAME"] = f"summasaas-test-{os.getppid()}-{worker}"
+    else:
+        os.environ.setdefault("HUEY_NAME", f"summasaas-test-{os.getpid()}")
     for name in ("DATABASE_URL", "REDIS_URL", "AWS_STORAGE_BUCKET_NAME", "EMAIL_PROVIDER"):
         os.environ.pop(name, None)
-    if PROFILE == "production":
+    if PROFILE == "production" and not _xdist_controller(args):
         os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or start_postgres(
             root / "postgres"
         )
         os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL") or start_redis(root / "redis")
-    elif PROFILE != "embedded":
-        raise pytest.UsageError(
-            f"SUMMASAAS_TEST_PROFILE={PROFILE!r}: use 'production' (default) or 'embedded'."
-        )
 
 
 def pytest_report_header(config):
