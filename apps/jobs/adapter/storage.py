@@ -17,10 +17,28 @@ class RedisInflightStorage(RedisStorage):
     if redis.call('lrem', KEYS[1], -1, ARGV[1]) == 1 then
         redis.call('lpush', KEYS[2], ARGV[1])
     end"""
+    # One command per task: settle the worker's previous task, then move the next one in.
+    TAKE = """
+    if ARGV[1] == 'finish' then
+        if redis.call('lrem', KEYS[2], -1, ARGV[2]) == 1 then
+            redis.call('lpush', KEYS[3], ARGV[2])
+        end
+    elseif ARGV[1] == 'release' then
+        redis.call('lrem', KEYS[2], -1, ARGV[2])
+    end
+    return redis.call('lmove', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')"""
     RESCUE = """
     if redis.call('lrem', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
     if ARGV[2] ~= '' then redis.call('rpush', KEYS[2], ARGV[2]) end
     return 1"""
+    # Each receipt leaves the first list it is found in (a finished entry whose move rides on
+    # its worker's next take is still in the in-flight list): one call per batch of receipts.
+    RELEASE = """
+    for i = 1, #ARGV do
+        if redis.call('lrem', KEYS[1], -1, ARGV[i]) == 0 and KEYS[2] then
+            redis.call('lrem', KEYS[2], -1, ARGV[i])
+        end
+    end"""
     FORGET = """
     if redis.call('exists', KEYS[2]) + redis.call('exists', KEYS[3]) == 0 then
         return redis.call('hdel', KEYS[1], ARGV[1])
@@ -31,8 +49,10 @@ class RedisInflightStorage(RedisStorage):
         super().__init__(*args, **kwargs)
         self.register_key = f"huey.inflight.{self.name}"
         self._finish = self.conn.register_script(self.FINISH)
+        self._take = self.conn.register_script(self.TAKE)
         self._rescue = self.conn.register_script(self.RESCUE)
         self._forget = self.conn.register_script(self.FORGET)
+        self._release = self.conn.register_script(self.RELEASE)
         self._registered: set[str] = set()
 
     def _list(self, consumer: str, finished: bool = False) -> str:
@@ -44,38 +64,26 @@ class RedisInflightStorage(RedisStorage):
         if consumer not in self._registered:
             self.conn.hsetnx(self.register_key, consumer, time.time())
             self._registered.add(consumer)
-        pipe = self.conn.pipeline(transaction=False)
-        if finish is not None:  # EVALSHA, not a Script: redis-py checks scripts per pipeline
-            pipe.evalsha(self._finish.sha, 2, self._list(consumer), self._list(consumer, True),
-                         finish)  # fmt: skip
-        if release is not None:
-            pipe.lrem(self._list(consumer), -1, release)
-        if self.blocking:
-            pipe.blmove(self.queue_key, self._list(consumer), self.read_timeout, "RIGHT", "LEFT")
-        else:
-            pipe.lmove(self.queue_key, self._list(consumer), "RIGHT", "LEFT")
-        try:
-            *done, data = pipe.execute(raise_on_error=False)
-        except TimeoutError:
-            return None
-        if finish is not None and isinstance(done[0], Exception):  # NOSCRIPT: Redis restarted
-            self.finish(consumer, finish)  # the Script object loads it again
-        if isinstance(data, Exception):
-            raise data
+        action, receipt = ("finish", finish) if finish is not None else ("release", release)
+        inflight = self._list(consumer)
+        keys = [self.queue_key, inflight, self._list(consumer, True)]
+        data = self._take(keys=keys, args=[action if receipt is not None else "", receipt or ""])
+        if data is None and self.blocking:  # the queue is empty: wait for the next task
+            try:
+                data = self.conn.blmove(self.queue_key, inflight, self.read_timeout, "RIGHT",
+                                        "LEFT")  # fmt: skip
+            except TimeoutError:
+                return None
         return None if data is None else (data, data)
 
     def finish(self, consumer: str, receipt) -> None:
         self._finish(keys=[self._list(consumer), self._list(consumer, True)], args=[receipt])
 
     def release(self, consumer: str, receipts: list, *, finished: bool) -> None:
-        # A finished entry may not have moved yet (its move rides on the worker's next take).
         keys = [self._list(consumer, True), self._list(consumer)] if finished else [
             self._list(consumer)]  # fmt: skip
-        pipe = self.conn.pipeline(transaction=False)
-        for receipt in receipts:  # the oldest entries sit at the tail: search from there
-            for key in keys:
-                pipe.lrem(key, -1, receipt)
-        pipe.execute()
+        for start in range(0, len(receipts), 500):  # the oldest entries sit at the tail
+            self._release(keys=keys, args=receipts[start : start + 500])
 
     def registered(self) -> dict[str, float]:
         return {k.decode(): float(v) for k, v in self.conn.hgetall(self.register_key).items()}
