@@ -4,13 +4,14 @@ worker's dequeue/execute cycle and its scheduler's timing. Settings name the Hue
 
 Reliable fetch, after Sidekiq's super_fetch: a consumer takes a task off the queue and, in the
 same atomic step, registers it under its own name in an in-flight register the broker keeps
-(Redis: BLMOVE into a list per consumer; SqliteHuey: a row written in the dequeue's
-transaction). The entry leaves the register once the task's fate is durable: at once when huey
-puts the task back (a retry, a future eta), after the task history holding its outcome is
-written when history is on (recorder.py releases in batches after each flush), at once when it
-is off. Whatever dies, each task is in the queue, in the schedule, registered to a consumer,
-or has its outcome written. The reaper (services.reaper) empties the registers of consumers
-whose heartbeat stopped, after Oban's Lifeline: mark the runs lost, re-run only what is safe.
+(Redis: LMOVE in a script, or BLMOVE on an empty queue, into a list per consumer; SqliteHuey: a
+row written in the dequeue's transaction). The entry leaves the register once the task's fate is
+durable: at once when huey puts the task back (a retry, a future eta), after the task history
+holding its outcome is written when history is on (recorder.py releases in batches after each
+flush), at once when it is off. Whatever dies, each task is in the queue, in the schedule,
+registered to a consumer, or has its outcome written. The reaper (services.reaper) empties the
+registers of consumers whose heartbeat stopped, after Oban's Lifeline: mark the runs lost, re-
+run only what is safe.
 
 The attempt number travels with the task (`task.attempt`, 1 for the first): a retry or a
 re-run after loss is the next attempt of the same task id.
