@@ -10,8 +10,8 @@ durable: at once when huey puts the task back (a retry, a future eta), after the
 holding its outcome is written when history is on (recorder.py releases in batches after each
 flush), at once when it is off. Whatever dies, each task is in the queue, in the schedule,
 registered to a consumer, or has its outcome written. The reaper (services.reaper) empties the
-registers of consumers whose heartbeat stopped, after Oban's Lifeline: mark the runs lost, re-
-run only what is safe.
+registers of consumers whose heartbeat stopped, after Oban's Lifeline: mark the runs lost,
+re-run only what is safe.
 
 The attempt number travels with the task (`task.attempt`, 1 for the first): a retry or a
 re-run after loss is the next attempt of the same task id.
