@@ -18,7 +18,7 @@ from django.core.management import call_command
 from apps.console.roles import OPERATOR, TEMPLATE_EDITOR
 from apps.jobs.models import TaskRun
 from apps.mail.models import EmailTemplate, EmailTemplateTranslation
-from tests.browser.test_studio import frame, renders, wait_for_preview
+from tests.browser.test_studio import frame, french_edited_in_three_panes
 from tests.console.flaky import fix, flaky_task
 from tests.factories import make_user
 
@@ -116,18 +116,9 @@ def test_an_operator_fixes_a_failure_in_three_clicks_runs_a_job_and_opens_a_diff
 
     # The same template in French: edited, previewed light, own dark and forced dark at once.
     french = EmailTemplateTranslation.objects.get(template=template, language="fr")
-    page.set_viewport_size({"width": 1600, "height": 1000})
-    page.goto(f"{base}/admin/mail/emailtemplatetranslation/{french.pk}/change/")
-    wait_for_preview(page, "ok")
-    before = renders(page)
-    page.evaluate(
-        "() => { const cm = document.querySelector('.CodeMirror[data-field=mjml]').CodeMirror;"
-        " cm.setValue(cm.getValue().replace('Bienvenue à bord', 'Bienvenue parmi nous')); }"
+    french_edited_in_three_panes(
+        page, f"{base}/admin/mail/emailtemplatetranslation/{french.pk}/change/"
     )
-    wait_for_preview(page, "ok", before)
-    page.click("[data-mode=both]")
-    boxes = [page.locator(f"#studio-frame-{n}").bounding_box() for n in ("light", "dark", "forced")]
-    assert all(boxes) and boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]  # side by side
     for name in ("light", "dark", "forced"):
         assert "Bienvenue parmi nous" in frame(page, name).content()
     shoot(page, "template-french.png")

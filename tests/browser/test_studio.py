@@ -256,14 +256,11 @@ def test_a_layout_error_is_refused_and_marked_at_its_line(admin_page, live_serve
     assert EmailLayout.objects.get(pk=layout.pk).mjml == layout.mjml
 
 
-def test_a_template_edited_in_french_is_previewed_light_own_dark_and_forced_side_by_side(
-    admin_page, live_server
-):
-    sync_email_templates()
-    translation = EmailTemplateTranslation.objects.get(template__key="welcome", language="fr")
-    page = admin_page
+def french_edited_in_three_panes(page, url: str) -> None:
+    """Open a French translation's editor, change its greeting without saving and show light,
+    own dark and forced dark side by side (asserting they are)."""
     page.set_viewport_size({"width": 1600, "height": 1000})
-    page.goto(f"{live_server.url}/admin/mail/emailtemplatetranslation/{translation.pk}/change/")
+    page.goto(url)
     wait_for_preview(page, "ok")
     before = renders(page)
     page.evaluate(
@@ -272,18 +269,28 @@ def test_a_template_edited_in_french_is_previewed_light_own_dark_and_forced_side
     )
     wait_for_preview(page, "ok", before)
     page.click("[data-mode=both]")
+    boxes = [page.locator(f"#studio-frame-{n}").bounding_box() for n in ("light", "dark", "forced")]
+    assert all(boxes) and boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]  # side by side
+
+
+def test_a_template_edited_in_french_is_previewed_light_own_dark_and_forced_side_by_side(
+    admin_page, live_server
+):
+    sync_email_templates()
+    translation = EmailTemplateTranslation.objects.get(template__key="welcome", language="fr")
+    page = admin_page
+    french_edited_in_three_panes(
+        page, f"{live_server.url}/admin/mail/emailtemplatetranslation/{translation.pk}/change/"
+    )
     names = ("light", "dark", "forced")
-    boxes = [page.locator(f"#studio-frame-{n}").bounding_box() for n in names]
-    assert all(boxes) and boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]
     backgrounds = {"light": "rgb(244, 245, 247)", "dark": "rgb(17, 19, 24)",
                    "forced": "rgb(18, 18, 18)"}  # fmt: skip
     for name in names:
         inner = frame(page, name)
         assert "Bienvenue parmi nous, Ada" in inner.content()
         assert "Préférences e-mail" in inner.content()  # the shared layout speaks French too
-        assert inner.evaluate("getComputedStyle(document.body).backgroundColor") == (
-            backgrounds[name]
-        )
+        background = inner.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == backgrounds[name]
     shoot(page, "studio-french.png")
     page.click("[data-mode=languages]")  # the French beside the saved English
     assert "Welcome aboard, Ada" in frame(page, "reference").content()

@@ -1,10 +1,8 @@
 """Archives, reports and uploads through Django's storage API on a real S3 server."""
 
 import gzip
-import time
 import urllib.request
 
-import boto3
 import pytest
 import time_machine
 from django.core import mail
@@ -18,8 +16,7 @@ from apps.summaries.models import SummaryArchive
 from apps.summaries.services import document_upload
 from tests.factories import make_organization
 from tests.jobs.test_domain_jobs import at, make_requests, report_link_sent, trigger
-
-BUCKET = "summasaas-test"
+from tests.storage import BUCKET
 
 
 def fetch(url: str) -> bytes:
@@ -28,32 +25,22 @@ def fetch(url: str) -> bytes:
 
 
 @pytest.fixture
-def s3_storage(s3_server, settings):
+def s3_storage(s3_files, settings):
+    """The default storage on the session's S3 bucket, emptied; yields a boto3 client."""
+    s3_files.clear()
     options = {
-        "bucket_name": BUCKET, "endpoint_url": s3_server, "region_name": "us-east-1",
-        "access_key": "test", "secret_key": "test", "addressing_style": "path",
-        "default_acl": "private", "querystring_auth": True, "querystring_expire": 300,
-        "file_overwrite": False,
+        "bucket_name": BUCKET, "endpoint_url": s3_files.client.meta.endpoint_url,
+        "region_name": "us-east-1", "access_key": "test", "secret_key": "test",
+        "addressing_style": "path", "default_acl": "private", "querystring_auth": True,
+        "querystring_expire": 300, "file_overwrite": False,
     }  # fmt: skip
-    client = boto3.client(
-        "s3", endpoint_url=s3_server, region_name="us-east-1",
-        aws_access_key_id="test", aws_secret_access_key="test",
-    )  # fmt: skip
-    for attempt in range(50):  # the filer behind the S3 port needs a moment after the port opens
-        try:
-            client.create_bucket(Bucket=BUCKET)
-            break
-        except Exception:
-            if attempt == 49:
-                raise
-            time.sleep(0.2)
     settings.AWS_STORAGE_BUCKET_NAME = BUCKET
     settings.REPORT_LINK_MAX_AGE_SECONDS = 365 * 24 * 3600  # reports below are dated months ago
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
     }
-    return client
+    return s3_files.client
 
 
 @pytest.mark.django_db

@@ -99,7 +99,32 @@ class JSONText(forms.CharField):
         return value
 
 
-class TemplateEditorForm(forms.ModelForm):
+class ValidatedAsTemplate:
+    """A ModelForm whose instance, with the cleaned values applied, must validate as an email
+    template (its own or its translation's): problems land on their fields; nothing invalid is
+    saved."""
+
+    def clean_mjml(self):
+        return unix_newlines(self.cleaned_data["mjml"])
+
+    def clean_text_body(self):
+        return unix_newlines(self.cleaned_data["text_body"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        candidate = self.instance
+        for name, value in cleaned.items():
+            setattr(candidate, name, value)
+        try:
+            template_validate(template=candidate)
+        except TemplateInvalidError as error:
+            add_problems(self, error.problems)
+        return cleaned
+
+
+class TemplateEditorForm(ValidatedAsTemplate, forms.ModelForm):
     """The template editor: the engine validates everything; nothing invalid is saved."""
 
     variables = JSONText(list, label=_("Declared variables"), help_text=_("A JSON list of names."))
@@ -119,12 +144,6 @@ class TemplateEditorForm(forms.ModelForm):
             )
         }
 
-    def clean_mjml(self):
-        return unix_newlines(self.cleaned_data["mjml"])
-
-    def clean_text_body(self):
-        return unix_newlines(self.cleaned_data["text_body"])
-
     def clean_variables(self):
         return self._json("variables", list)
 
@@ -137,21 +156,8 @@ class TemplateEditorForm(forms.ModelForm):
         except TemplateInvalidError as error:
             raise forms.ValidationError(where(error.problems[0])) from error
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        candidate = self.instance
-        for name, value in cleaned.items():
-            setattr(candidate, name, value)
-        try:
-            template_validate(template=candidate)
-        except TemplateInvalidError as error:
-            add_problems(self, error.problems)
-        return cleaned
 
-
-class TranslationEditorForm(forms.ModelForm):
+class TranslationEditorForm(ValidatedAsTemplate, forms.ModelForm):
     """A template in another language: validated with the template's layout, variables and
     sample data; nothing invalid is saved."""
 
@@ -161,30 +167,11 @@ class TranslationEditorForm(forms.ModelForm):
         widgets = {"mjml": CodeEditor("xml", {"rows": 28})}
         labels = {"mjml": _("MJML body")}
 
-    def clean_mjml(self):
-        return unix_newlines(self.cleaned_data["mjml"])
-
-    def clean_text_body(self):
-        return unix_newlines(self.cleaned_data["text_body"])
-
     def clean_language(self):
         language = self.cleaned_data["language"]
         if language == default_language():
             raise forms.ValidationError(_("The default language is the template itself."))
         return language
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        candidate = self.instance
-        for name, value in cleaned.items():
-            setattr(candidate, name, value)
-        try:
-            template_validate(template=candidate)
-        except TemplateInvalidError as error:
-            add_problems(self, error.problems)
-        return cleaned
 
 
 def templates_in(layout: EmailLayout) -> list[EmailTemplate]:

@@ -75,23 +75,10 @@ def template_category(template_key: str) -> str | None:
     return EmailTemplate.objects.filter(key=template_key).values_list("category", flat=True).first()
 
 
-def new_row(
-    *,
-    template_key: str,
-    to: str,
-    context: dict,
-    dedupe_key: str | None,
-    user_id: int | None,
-    is_test: bool = False,
-    secrets: dict[str, str] | None = None,
-    category: str | None,
-    bulk: bool = False,
-) -> OutboundEmail:
-    """An unsaved outbox row, its input checked; `ContextError` says what is wrong."""
-    return OutboundEmail(**row_fields(
-        template_key=template_key, to=to, context=context, dedupe_key=dedupe_key,
-        user_id=user_id, is_test=is_test, secrets=secrets, category=category, bulk=bulk,
-    ))  # fmt: skip
+def new_row(**fields) -> OutboundEmail:
+    """An unsaved outbox row, its input checked (`row_fields`' arguments); `ContextError` says
+    what is wrong."""
+    return OutboundEmail(**row_fields(**fields))
 
 
 def row_fields(
