@@ -162,6 +162,7 @@ def render(version, context: dict) -> Rendered:
     subject_t, preheader_t, html_t, text_t = _templates(
         version.pk, version.subject, version.preheader, version.compiled_html, version.text_body
     )
+    context = {**context, "language": version.language}  # as apps.mail.rendering fills it in
     preheader = " ".join(preheader_t.render(context).split())
     context = {**context, "preheader": preheader}
     return Rendered(
