@@ -70,8 +70,8 @@ bench: venv bench-deps system-deps
 	SUMMASAAS_PG_DURABLE=1 $(PY) -m pytest tests/bench -p no:cacheprovider -s \
 	  -o addopts="-p tests.servers" --ds=tests.bench.settings --no-cov $(BENCH_ARGS)
 
-# The long crash runs (issue 9: 50 SIGKILLs where `make test` does 5): tests marked `soak`.
-# A skeleton: the "jobs" helper owns what it runs (SOAK_KILLS is theirs to read).
+# The long crash runs (issue 9): tests marked `soak` (tests/jobs/test_kills.py) with SOAK_KILLS
+# SIGKILLs of a consumer mid-batch (50; `make test` runs the same test with 5, 10 embedded).
 soak: venv system-deps
 	SOAK_KILLS=$${SOAK_KILLS:-50} $(PY) -m pytest -m soak --no-cov -p no:cacheprovider $(SOAK_ARGS)
 
