@@ -114,6 +114,22 @@ def read_translation(key: str, language: str) -> dict | None:
             "mjml": body, "text_body": meta.get("text_body", "")}  # fmt: skip
 
 
+def _outcome(report: SyncReport, label: str, row, fields, new_hash: str, force: bool):
+    """Where a shipped default goes for `row` (unsaved when it is new): the report's list to
+    append `label` to once saved, or None when the row stays as it is (unchanged and compiled,
+    or changed by staff since the last sync and not forced)."""
+    if row.pk is None:
+        return report.created
+    current = fingerprint(_values(row, fields), fields)
+    if current == new_hash and getattr(row, "active_version_id", True):
+        report.unchanged.append(label)
+        return None
+    if current != row.synced_hash and not force:
+        report.kept.append(label)  # staff changed it since the last sync
+        return None
+    return report.updated
+
+
 def _sync_translation(key: str, language: str, report: SyncReport, force: bool) -> None:
     shipped = read_translation(key, language)
     if shipped is None:
@@ -124,17 +140,8 @@ def _sync_translation(key: str, language: str, report: SyncReport, force: bool) 
     translation = template.translations.filter(language=language).first()
     if translation is None:
         translation = EmailTemplateTranslation(template=template, language=language)
-        outcome = report.created
-    elif (current := fingerprint(_values(translation, fields), fields)) == new_hash and (
-        translation.active_version_id
-    ):
-        report.unchanged.append(label)
+    if (outcome := _outcome(report, label, translation, fields, new_hash, force)) is None:
         return
-    elif current != translation.synced_hash and not force:
-        report.kept.append(label)
-        return
-    else:
-        outcome = report.updated
     for field, value in shipped.items():
         setattr(translation, field, value)
     translation.synced_hash = new_hash
@@ -149,15 +156,8 @@ def _sync_layout(report: SyncReport, force: bool) -> None:
     layout = EmailLayout.objects.filter(key=LAYOUT_KEY).first()
     if layout is None:
         layout = EmailLayout(key=LAYOUT_KEY, is_default=True)
-        outcome = report.created
-    elif (current := fingerprint(_values(layout, fields), fields)) == new_hash:
-        report.unchanged.append(LAYOUT_KEY)
+    if (outcome := _outcome(report, LAYOUT_KEY, layout, fields, new_hash, force)) is None:
         return
-    elif current != layout.synced_hash and not force:
-        report.kept.append(LAYOUT_KEY)
-        return
-    else:
-        outcome = report.updated
     layout.name, layout.mjml, layout.synced_hash = shipped["name"], shipped["mjml"], new_hash
     layout_save(layout=layout)
     outcome.append(LAYOUT_KEY)
@@ -168,17 +168,9 @@ def _sync_template(key: str, report: SyncReport, force: bool) -> None:
     new_hash = fingerprint(shipped, FIELDS)
     template = EmailTemplate.objects.filter(key=key).first()
     if template is None:
-        template, outcome = EmailTemplate(key=key), report.created
-    elif (current := fingerprint(_values(template, FIELDS), FIELDS)) == new_hash and (
-        template.active_version_id
-    ):
-        report.unchanged.append(key)
+        template = EmailTemplate(key=key)
+    if (outcome := _outcome(report, key, template, FIELDS, new_hash, force)) is None:
         return
-    elif current != template.synced_hash and not force:
-        report.kept.append(key)  # staff changed it since the last sync
-        return
-    else:
-        outcome = report.updated
     for field, value in shipped.items():
         setattr(template, field, value)
     template.synced_hash = new_hash

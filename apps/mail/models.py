@@ -44,23 +44,16 @@ class EmailLayout(models.Model):
         return self.name
 
 
-class EmailTemplate(models.Model):
-    """An email staff can edit: subject and MJML body, declared variables and sample data."""
+class EmailContent(models.Model):
+    """What a template and each of its translations hold alike: the words of one language, the
+    active version compiled from them, and who last changed them."""
 
-    key = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=100)
-    category = models.CharField(max_length=20, choices=Category.choices)
-    layout = models.ForeignKey(
-        EmailLayout, on_delete=models.PROTECT, null=True, blank=True, related_name="templates"
-    )
     subject = models.CharField(max_length=255)
     preheader = models.CharField(max_length=255, blank=True)
     mjml = models.TextField(help_text=_("Body sections placed in the layout's <mj-content/>."))
     text_body = models.TextField(
         blank=True, help_text=_("Optional plain-text body; derived from the HTML when empty.")
     )
-    variables = models.JSONField(default=list, blank=True)
-    sample_context = models.JSONField(default=dict, blank=True)
     active_version = models.ForeignKey(
         "EmailTemplateVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -71,13 +64,29 @@ class EmailTemplate(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+
+class EmailTemplate(EmailContent):
+    """An email staff can edit: subject and MJML body, declared variables and sample data."""
+
+    key = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    layout = models.ForeignKey(
+        EmailLayout, on_delete=models.PROTECT, null=True, blank=True, related_name="templates"
+    )
+    variables = models.JSONField(default=list, blank=True)
+    sample_context = models.JSONField(default=dict, blank=True)
+
+    class Meta:
         ordering = ["key"]
 
     def __str__(self) -> str:
         return self.key
 
 
-class EmailTemplateTranslation(models.Model):
+class EmailTemplateTranslation(EmailContent):
     """A template in another language: its own subject, preheader and body, and its own
     version history; layout, category, variables and sample data are the template's."""
 
@@ -85,20 +94,6 @@ class EmailTemplateTranslation(models.Model):
         EmailTemplate, on_delete=models.CASCADE, related_name="translations"
     )
     language = models.CharField(max_length=8, choices=settings.LANGUAGES)
-    subject = models.CharField(max_length=255)
-    preheader = models.CharField(max_length=255, blank=True)
-    mjml = models.TextField(help_text=_("Body sections placed in the layout's <mj-content/>."))
-    text_body = models.TextField(
-        blank=True, help_text=_("Optional plain-text body; derived from the HTML when empty.")
-    )
-    active_version = models.ForeignKey(
-        "EmailTemplateVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    synced_hash = models.CharField(max_length=64, blank=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     class Meta:
         ordering = ["template", "language"]
