@@ -95,8 +95,16 @@ def translation_save(*, translation: EmailTemplateTranslation, author=None) -> E
     and activate a new version in its language; nothing is saved if invalid."""
     template = translation.template
     if translation.language == default_language():
-        raise TemplateInvalidError([Problem("language", 1, 1, "the default language is the "
-                                            "template itself; pick another language")])
+        raise TemplateInvalidError(
+            [
+                Problem(
+                    "language",
+                    1,
+                    1,
+                    "the default language is the template itself; pick another language",
+                )
+            ]
+        )
     source = template_source(template=translation, layout=template.layout or layout_default())
     compiled = compile_version(source)
     translation.updated_by = author
