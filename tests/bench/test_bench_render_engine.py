@@ -70,8 +70,10 @@ def test_render_engine_django_against_fasttemplate(sink, tmp_path):
            ours=series["Django engine"], peer=series["FastTemplate"],
            peer_name="FastTemplate (home-made)", unit="renders/s")  # fmt: skip
 
-    ours, fast, bare = Ours(sink, tmp_path), OursFast(sink, tmp_path), BareSendMessages(
-        sink, tmp_path
+    ours, fast, bare = (
+        Ours(sink, tmp_path),
+        OursFast(sink, tmp_path),
+        BareSendMessages(sink, tmp_path),
     )
     ours.name = "ours, Django engine"
     delivery = alternate({c.name: c for c in (ours, fast, bare)}, label="delivery by engine",

@@ -27,21 +27,42 @@ ELEMENTS = ["mj-section", "mj-column", "mj-text", "mj-wrapper", "mj-group", "mj-
 ATTRIBUTES = ['href="https://x.example"', 'href="javascript:alert(1)"', 'onerror="x()"',
               'style="background:url(data:x)"', 'css-class="em-text"', 'padding="0"',
               'src="data:image/png;base64,AA=="', 'colour="red"', "", ""]  # fmt: skip
-numbers = st.one_of(st.integers(-(10**12), 10**12).map(str), st.sampled_from(
-    ["300000000", "-1", "0", "1e999", "9" * 400, "2.5", "", "x", "%1000000s", "::0"]))
+numbers = st.one_of(
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(
+        ["300000000", "-1", "0", "1e999", "9" * 400, "2.5", "", "x", "%1000000s", "::0"]
+    ),
+)
 filter_use = st.builds(
-    lambda var, name, arg: "{{ " + var + "|" + name + (f':"{arg}"' if arg is not None else "")
-    + " }}",
+    lambda var, name, arg: (
+        "{{ " + var + "|" + name + (f':"{arg}"' if arg is not None else "") + " }}"
+    ),
     st.sampled_from(["name", "items", "deep", "7", '"text"', "9" * 400, "1e999", "missing"]),
     st.sampled_from([*sorted(ALLOWED_FILTERS), "safe", "pprint", "nope"]),
     st.one_of(st.none(), numbers),
 )
 leaf = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["{{ name }}", "{% if name %}", "{% endif %}", "{% load static %}",
-                     "{% for i in items %}", "{% endfor %}", "{{", "%}", "<!--[if mso]>",
-                     "<![endif]-->", "&#106;avascript:", "\x00", "<mj-content/>", "{% now 'Y' %}",
-                     "{% cycle 'a' 'b' %}", "{% for a, b in items %}{{ a }}{% endfor %}"]),
+    st.sampled_from(
+        [
+            "{{ name }}",
+            "{% if name %}",
+            "{% endif %}",
+            "{% load static %}",
+            "{% for i in items %}",
+            "{% endfor %}",
+            "{{",
+            "%}",
+            "<!--[if mso]>",
+            "<![endif]-->",
+            "&#106;avascript:",
+            "\x00",
+            "<mj-content/>",
+            "{% now 'Y' %}",
+            "{% cycle 'a' 'b' %}",
+            "{% for a, b in items %}{{ a }}{% endfor %}",
+        ]
+    ),
     filter_use,
 )
 
@@ -52,8 +73,9 @@ def wrap(children: list[str], element: str, attribute: str) -> str:
 
 fragment = st.recursive(
     leaf,
-    lambda inner: st.builds(wrap, st.lists(inner, max_size=4), st.sampled_from(ELEMENTS),
-                            st.sampled_from(ATTRIBUTES)),
+    lambda inner: st.builds(
+        wrap, st.lists(inner, max_size=4), st.sampled_from(ELEMENTS), st.sampled_from(ATTRIBUTES)
+    ),
     max_leaves=25,
 )
 deep = st.builds(
@@ -66,22 +88,37 @@ deep = st.builds(
     st.sampled_from(["if name", "for i in items", "with a=name", "spaceless"]),
     st.integers(0, 3_000),
 )
-mjml = st.one_of(fragment, deep, st.builds(lambda f: "<mj-section><mj-column><mj-text>" + f
-                                           + "</mj-text></mj-column></mj-section>", fragment))
+mjml = st.one_of(
+    fragment,
+    deep,
+    st.builds(
+        lambda f: "<mj-section><mj-column><mj-text>" + f + "</mj-text></mj-column></mj-section>",
+        fragment,
+    ),
+)
 json_value = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 sample_text = st.one_of(
-    st.builds(lambda extra: json.dumps({"name": "Ada", "dashboard_url": "https://x.example/",
-                                        "items": [1, 2], "deep": extra}), json_value),
-    st.builds(lambda n: '{"name": "Ada", "dashboard_url": "x", "d": ' + "[" * n + "]" * n + "}",
-              st.integers(0, 100_000)),
-    st.builds(lambda n: json.dumps({"name": "Ada", "dashboard_url": "x", "items": list(range(n))}),
-              st.integers(0, 20_000)),
-    st.sampled_from(["", "[]", "null", '"x"', "{", '{"name": "\\u0000"}', "{\"name\": 1e999}"]),
+    st.builds(
+        lambda extra: json.dumps(
+            {"name": "Ada", "dashboard_url": "https://x.example/", "items": [1, 2], "deep": extra}
+        ),
+        json_value,
+    ),
+    st.builds(
+        lambda n: '{"name": "Ada", "dashboard_url": "x", "d": ' + "[" * n + "]" * n + "}",
+        st.integers(0, 100_000),
+    ),
+    st.builds(
+        lambda n: json.dumps({"name": "Ada", "dashboard_url": "x", "items": list(range(n))}),
+        st.integers(0, 20_000),
+    ),
+    st.sampled_from(["", "[]", "null", '"x"', "{", '{"name": "\\u0000"}', '{"name": 1e999}']),
     st.text(max_size=50),
 )
 variables_text = st.one_of(
@@ -207,7 +244,10 @@ def test_saving_as_an_editor_never_fails_and_never_half_saves():
         else:
             assert response.status_code == 200 and after.versions.count() == saved
             assert (after.mjml, after.subject, after.sample_context) == (
-                before.mjml, before.subject, before.sample_context)
+                before.mjml,
+                before.subject,
+                before.sample_context,
+            )
         assert_nothing_half_saved()
 
     attempt()

@@ -63,23 +63,32 @@ BOMBS = {
         ("mjml", 1, 33 + 13 * 16, "template tags nest more than 16 levels"),
     ),
     "2,000 nested {% for %}": (
-        {"mjml": TEXT.format(nested("{% for a in items %}", "{% endfor %}", 2_000)),
-         "variables": ["name", "dashboard_url", "items"],
-         "sample_context": {"name": "Ada", "dashboard_url": "https://x.example/", "items": [1]}},
+        {
+            "mjml": TEXT.format(nested("{% for a in items %}", "{% endfor %}", 2_000)),
+            "variables": ["name", "dashboard_url", "items"],
+            "sample_context": {"name": "Ada", "dashboard_url": "https://x.example/", "items": [1]},
+        },
         ("mjml", 1, 33 + 20 * 16, "template tags nest more than 16 levels"),
     ),
     "three loops over 300 items": (
-        {"mjml": "<mj-section><mj-column><mj-text>\n  {% for a in items %}{% for b in items %}"
-                 "{% for c in items %}.{% endfor %}{% endfor %}{% endfor %}"
-                 "</mj-text></mj-column></mj-section>",
-         "variables": ["name", "dashboard_url", "items"],
-         "sample_context": {"name": "Ada", "dashboard_url": "https://x.example/",
-                            "items": list(range(300))}},
+        {
+            "mjml": "<mj-section><mj-column><mj-text>\n  {% for a in items %}{% for b in items %}"
+            "{% for c in items %}.{% endfor %}{% endfor %}{% endfor %}"
+            "</mj-text></mj-column></mj-section>",
+            "variables": ["name", "dashboard_url", "items"],
+            "sample_context": {
+                "name": "Ada",
+                "dashboard_url": "https://x.example/",
+                "items": list(range(300)),
+            },
+        },
         ("mjml", 2, 43, "loops would run more than 10,000 times"),
     ),
     "|center:300000000": (
-        {"mjml": "<mj-section><mj-column>\n<mj-text>{{ name|center:\"300000000\" }}</mj-text>"
-                 "</mj-column></mj-section>"},
+        {
+            "mjml": '<mj-section><mj-column>\n<mj-text>{{ name|center:"300000000" }}</mj-text>'
+            "</mj-column></mj-section>"
+        },
         ("mjml", 2, 10, "|center:300000000 is out of range"),
     ),
     "|stringformat with a huge width": (
@@ -91,8 +100,13 @@ BOMBS = {
         ("preheader", 1, 1, "|floatformat shows at most"),
     ),
     "deep JSON sample data": (
-        {"sample_context": {"name": "Ada", "dashboard_url": "https://x.example/",
-                            "deep": [[[[[[[[[[[[[[[[[[[[[["x"]]]]]]]]]]]]]]]]]]]]]]}},
+        {
+            "sample_context": {
+                "name": "Ada",
+                "dashboard_url": "https://x.example/",
+                "deep": [[[[[[[[[[[[[[[[[[[[[["x"]]]]]]]]]]]]]]]]]]]]]],
+            }
+        },
         ("sample_context", 1, 1, "nests more than 20 levels"),
     ),
     "a 300-term condition": (
@@ -156,8 +170,8 @@ def test_a_bomb_in_memory_stays_far_under_100_mb(templates):
 
 def test_mrml_crashing_in_its_child_process_leaves_this_process_alive():
     # Bypass the depth check on purpose: this is the SIGSEGV the issue reported.
-    document = "<mjml><mj-body>" + TEXT.format(nested("<div>", "</div>", 12_000)) + (
-        "</mj-body></mjml>"
+    document = (
+        "<mjml><mj-body>" + TEXT.format(nested("<div>", "</div>", 12_000)) + ("</mj-body></mjml>")
     )
     with pytest.raises(CompileLimitError, match=r"crashed \(SIGSEGV\)"):
         compile_isolated(document)

@@ -307,3 +307,32 @@ def test_an_unexpected_error_fails_the_row_instead_of_leaving_it_sending(templat
         row = email_deliver(email_id=row.pk)
     assert row.status == Status.FAILED and row.last_error == "ZeroDivisionError: division by zero"
     assert provider == []
+
+
+def test_the_outbox_message_is_byte_for_byte_what_django_builds(settings):
+    # The outbox reuses one header class per header name (apps/mail/message.py); the wire
+    # bytes must stay Django's own: encoded non-ASCII subject and names, folded lists.
+    from email.policy import SMTP
+
+    from django.core.mail import EmailMultiAlternatives
+
+    from apps.mail.message import OutboxMessage
+
+    fields = dict(
+        subject="Résumé de votre mois : 742 310 caractères résumés, « très » bien " * 2,
+        body="Bonjour Zoë,\nvoici le résumé.\n",
+        from_email="Équipe SummaSaaS <hello@summasaas.local>",
+        to=[f"Person {i} <p{i}@example.com>" for i in range(8)],
+        reply_to=["Support Müller <support@summasaas.local>"],
+        headers={"Message-ID": "<fixed@summasaas.local>", "Date": "Tue, 01 Dec 2026 17:00 +0000",
+                 "X-Outbox-Id": "42"},
+    )  # fmt: skip
+    built = []
+    for cls in (EmailMultiAlternatives, OutboxMessage, OutboxMessage):
+        message = cls(**fields)
+        message.attach_alternative("<p>Bonjour Zoë, voici le résumé.</p>", "text/html")
+        mime = message.message(policy=SMTP)
+        mime.set_boundary("boundary")
+        built.append(mime.as_bytes())
+    assert built[0] == built[1] == built[2]
+    assert b"Subject: =?utf-8?" in built[0] and b"\r\n " in built[0]

@@ -37,8 +37,12 @@ def test_a_consumer_killed_mid_send_leaves_the_email_unknown_for_an_operator(
     consumer = huey_consumer("--workers", "1", env=env)
     row = queue_one()
     wait_until(
-        lambda: OutboundEmail.objects.filter(pk=row.pk, status=Status.SENDING).exists()
-        and TaskRun.objects.filter(name__endswith="email_deliver_task", state="executing").exists(),
+        lambda: (
+            OutboundEmail.objects.filter(pk=row.pk, status=Status.SENDING).exists()
+            and TaskRun.objects.filter(
+                name__endswith="email_deliver_task", state="executing"
+            ).exists()
+        ),
         message=f"never mid-send:\n{consumer.output()}",
     )
     consumer.stop(signal.SIGKILL)

@@ -161,8 +161,12 @@ UNSAFE = {
         ("mjml", 3, 34, "<script> is not allowed in an email: it runs code"),
     ),
     "<iframe> in mj-raw": (
-        {"mjml": GOOD.replace("<mj-text", '<mj-raw>\n      <iframe src="https://x.example">'
-                              "</iframe></mj-raw>\n    <mj-text")},
+        {
+            "mjml": GOOD.replace(
+                "<mj-text",
+                '<mj-raw>\n      <iframe src="https://x.example"></iframe></mj-raw>\n    <mj-text',
+            )
+        },
         ("mjml", 4, 7, "<iframe> is not allowed"),
     ),
     "<object> at the top level": (
@@ -170,14 +174,22 @@ UNSAFE = {
         ("mjml", 1, 1, "<object> is not allowed"),
     ),
     "onerror on an img": (
-        {"mjml": GOOD.replace("Hello", '<img src="https://x.example/a.png" alt=""\n'
-                              '        onerror="alert(1)">Hello')},
+        {
+            "mjml": GOOD.replace(
+                "Hello",
+                '<img src="https://x.example/a.png" alt=""\n        onerror="alert(1)">Hello',
+            )
+        },
         ("mjml", 4, 9, "the onerror attribute is not allowed"),
     ),
     "onclick on a button": (
-        {"mjml": GOOD.replace('<mj-text css-class="em-text">',
-                              '<mj-button href="https://x.example" onclick="x()">Go</mj-button>'
-                              '<mj-text css-class="em-text">')},
+        {
+            "mjml": GOOD.replace(
+                '<mj-text css-class="em-text">',
+                '<mj-button href="https://x.example" onclick="x()">Go</mj-button>'
+                '<mj-text css-class="em-text">',
+            )
+        },
         ("mjml", 3, 41, "the onclick attribute is not allowed"),
     ),
     "javascript: link": (
@@ -189,9 +201,13 @@ UNSAFE = {
         ("mjml", 3, 37, "a javascript: URL is not allowed in href"),
     ),
     "javascript: on mj-button": (
-        {"mjml": GOOD.replace('<mj-text css-class="em-text">',
-                              '<mj-button href="javascript:go()">Go</mj-button>\n    '
-                              '<mj-text css-class="em-text">')},
+        {
+            "mjml": GOOD.replace(
+                '<mj-text css-class="em-text">',
+                '<mj-button href="javascript:go()">Go</mj-button>\n    '
+                '<mj-text css-class="em-text">',
+            )
+        },
         ("mjml", 3, 16, "a javascript: URL is not allowed in href"),
     ),
     "data: link": (
@@ -199,14 +215,21 @@ UNSAFE = {
         ("mjml", 3, 37, "a data: URL is not allowed in href"),
     ),
     "data: svg image": (
-        {"mjml": GOOD.replace('<mj-text css-class="em-text">',
-                              '<mj-image src="data:image/svg+xml;base64,PHN2Zz4=" alt="x"/>'
-                              '<mj-text css-class="em-text">')},
+        {
+            "mjml": GOOD.replace(
+                '<mj-text css-class="em-text">',
+                '<mj-image src="data:image/svg+xml;base64,PHN2Zz4=" alt="x"/>'
+                '<mj-text css-class="em-text">',
+            )
+        },
         ("mjml", 3, 15, "a data: URL is not allowed in src"),
     ),
     "url(javascript:) in a style attribute": (
-        {"mjml": GOOD.replace("Hello", '<span style="background: url(\'javascript:x\')">'
-                              "</span>Hello")},
+        {
+            "mjml": GOOD.replace(
+                "Hello", "<span style=\"background: url('javascript:x')\"></span>Hello"
+            )
+        },
         ("mjml", 3, 40, "a javascript: URL is not allowed in CSS url(...)"),
     ),
     "<script> in a conditional comment": (

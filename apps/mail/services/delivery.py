@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -167,13 +167,25 @@ def _deliver_chunk(rows, transport, report: BatchReport, versions: dict, transla
             logger.warning("email %s (%s to %s) attempt %s: %s %s", email.pk, email.template_key,
                            email.to, email.attempts, outcome, error)  # fmt: skip
     with transaction.atomic():
-        # One small UPDATE by primary key per row: bulk_update's CASE over every field costs
-        # far more on PostgreSQL (measured: about half a second per 25 rows).
-        for email in rows:
-            OutboundEmail.objects.filter(pk=email.pk).update(
-                **{name: getattr(email, name) for name in _FIELDS}
-            )
+        _save(rows)
         DeliveryAttempt.objects.bulk_create(attempts)
+
+
+def _save(rows: list[OutboundEmail]) -> None:
+    """Write the delivery fields of each row: one small UPDATE by primary key per row, sent
+    together. bulk_update's CASE over every field costs far more on PostgreSQL (about half a
+    second per 25 rows), and one ORM `update()` per row waits for a round trip each; psycopg
+    sends an `executemany` in one pipeline (SQLite runs it in-process)."""
+    fields = [OutboundEmail._meta.get_field(name) for name in _FIELDS]
+    table = connection.ops.quote_name(OutboundEmail._meta.db_table)
+    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    values = [
+        [f.get_db_prep_save(getattr(email, f.attname), connection) for f in fields] + [email.pk]
+        for email in rows
+    ]
+    with connection.cursor() as cursor:
+        pk = connection.ops.quote_name(OutboundEmail._meta.pk.column)
+        cursor.executemany(f"UPDATE {table} SET {columns} WHERE {pk} = %s", values)
 
 
 def _languages(rows) -> tuple[dict[int, str], dict[str, str]]:

@@ -169,8 +169,10 @@ def _second_versions(staff: list[User]) -> None:
              "invoice": ("Payment received", "Payment received, thank you")}  # fmt: skip
     for key, (old, new) in edits.items():
         template = EmailTemplate.objects.filter(key=key).first()
-        if template is None or template.versions.filter(language="en").count() > 1 or (
-            old not in template.mjml
+        if (
+            template is None
+            or template.versions.filter(language="en").count() > 1
+            or (old not in template.mjml)
         ):
             continue
         template.mjml = template.mjml.replace(old, new, 1)

@@ -69,8 +69,11 @@ class EmailTemplateTranslationAdmin(StudioAdmin):
 
     def save_model(self, request, obj, form, change):
         version = services.studio_translation_save(actor=request.user, translation=obj)
-        messages.info(request, _("Saved as %(language)s version %(n)s.")
-                      % {"language": obj.get_language_display(), "n": version.number})
+        messages.info(
+            request,
+            _("Saved as %(language)s version %(n)s.")
+            % {"language": obj.get_language_display(), "n": version.number},
+        )
 
     def render_change_form(self, request, context, *args, **kwargs):
         obj = kwargs.get("obj")
