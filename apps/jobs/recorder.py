@@ -21,6 +21,7 @@ import os
 import threading
 import time
 import traceback
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -145,32 +146,42 @@ class Recorder:
             self._receipts[:0] = receipts
 
     def write(self, events: list[tuple]) -> int:
-        runs, attempts = merge(events)
+        batch = merge(events)
         with transaction.atomic():
-            for start in range(0, len(runs), 500):
-                _upsert(_run_sql, runs[start : start + 500])
-            for start in range(0, len(attempts), 500):
-                _upsert(_attempt_sql, attempts[start : start + 500])
-        return len(runs)
+            _write(batch)
+        return len(batch.runs)
 
 
 def record_unfinished(*, task, consumer: str, state: str, note: str) -> None:
     """Write now (not buffered) how this attempt of `task` ended with its dead `consumer`:
     `lost` (interrupted) or `unrecorded` (finished, outcome never written)."""
     event = (REAPED, task, attempt_of(task), time.time(), (consumer, state, note))
-    runs, attempts = merge([event])
-    _upsert(_run_sql, runs)
-    _upsert(_attempt_sql, attempts)
+    _write(merge([event]))
 
 
-def merge(events: list[tuple]) -> tuple[list[dict], list[dict]]:
+@dataclass
+class Batch:
+    """A batch of events folded: per task, the columns its events change (`runs`); the tasks
+    enqueued or scheduled in it, whose rows are written whole (`whole`); the task objects,
+    for whole rows; one row per attempt that ran."""
+
+    runs: dict[str, dict] = field(default_factory=dict)
+    tasks: dict[str, tuple] = field(default_factory=dict)  # task id -> (task, first seen)
+    whole: set[str] = field(default_factory=set)
+    attempts: dict[tuple[str, int], dict] = field(default_factory=dict)
+
+
+def merge(events: list[tuple]) -> Batch:
     """Fold a batch of events into one run row per task and one row per attempt that ran,
     later and higher-ranked events winning."""
-    runs: dict[str, dict] = {}
-    attempts: dict[tuple[str, int], dict] = {}
+    batch = Batch()
+    runs, attempts = batch.runs, batch.attempts
     me = consumer_name()
     for signal, task, attempt, at, extra in events:
-        run = runs.get(task.id) or runs.setdefault(task.id, _new_run(task, at))
+        run = runs.get(task.id)
+        if run is None:
+            run = runs[task.id] = _progress(task.id, at)
+            batch.tasks[task.id] = (task, at)
         if signal == NOTE:
             run["note"] = extra
             continue
@@ -187,8 +198,9 @@ def merge(events: list[tuple]) -> tuple[list[dict], list[dict]]:
             _attempt_event(row, signal, at, extra, consumer)
         rank = attempt * 10 + phase
         if phase == 0:
-            run["enqueued_at"] = run["enqueued_at"] or at
-            run["enqueued_by"] = run["enqueued_by"] or me
+            batch.whole.add(task.id)
+            run["enqueued_at"] = run.get("enqueued_at") or at
+            run["enqueued_by"] = run.get("enqueued_by") or me
         if rank < run["rank"]:
             continue
         run.update(state=signal, rank=rank, attempt=attempt, updated_at=at)
@@ -202,7 +214,26 @@ def merge(events: list[tuple]) -> tuple[list[dict], list[dict]]:
                 run["duration"] = at - run["started_at"]
         if signal == S.SIGNAL_ERROR and extra is not None:
             run["error"] = repr(extra)[:2000]
-    return list(runs.values()), list(attempts.values())
+    return batch
+
+
+def _write(batch: Batch) -> None:
+    """Progress of tasks whose row exists is one UPDATE (no task description, a third of the
+    columns: the consumer's hot path); rows enqueued in this batch, or not written yet (their
+    enqueuer's batch is late or lost), are upserted whole."""
+    runs = batch.runs
+    progress = [run for task_id, run in runs.items() if task_id not in batch.whole]
+    missing = set(batch.whole)
+    for start in range(0, len(progress), 500):
+        chunk = progress[start : start + 500]
+        found = _update(chunk)
+        missing.update(run["task_id"] for run in chunk if run["task_id"] not in found)
+    whole = [{**_new_run(*batch.tasks[task_id]), **runs[task_id]} for task_id in missing]
+    for start in range(0, len(whole), 500):
+        _upsert(_run_sql, whole[start : start + 500])
+    attempts = list(batch.attempts.values())
+    for start in range(0, len(attempts), 500):
+        _upsert(_attempt_sql, attempts[start : start + 500])
 
 
 def _attempt_event(row: dict, signal: str, at: float, extra, consumer: str) -> None:
@@ -225,17 +256,24 @@ def _new_attempt(task_id: str, number: int) -> dict:
     }  # fmt: skip
 
 
+def _progress(task_id: str, at: float) -> dict:
+    """The columns a task's events change, before any event."""
+    return {
+        "task_id": task_id, "state": S.SIGNAL_ENQUEUED, "rank": 0, "attempt": 1,
+        "started_at": None, "finished_at": None, "duration": None, "error": "",
+        "result": None, "consumer": "", "note": "", "updated_at": at,
+    }  # fmt: skip
+
+
 def _new_run(task, at: float) -> dict:
+    """A whole run row for `task`, first seen at `at`, before any event."""
     name, args, kwargs = describe(task)
     job = getattr(type(task), "job_name", "")
     return {
-        "task_id": task.id, "name": name, "queue": HUEY.name, "args": args, "kwargs": kwargs,
-        "state": S.SIGNAL_ENQUEUED, "rank": 0, "attempt": 1, "enqueued_at": None,
-        "started_at": None, "finished_at": None, "duration": None, "error": "", "result": None,
-        "enqueued_by": "", "consumer": "", "periodic_job": job,
-        "period_key": str(kwargs.get("period") or "") if job else "", "note": "",
-        "created_at": at, "updated_at": at, "retry_of": "",
-        "requested_by": str(kwargs.get("requested_by") or ""),
+        **_progress(task.id, at), "name": name, "queue": HUEY.name, "args": args,
+        "kwargs": kwargs, "enqueued_at": None, "enqueued_by": "", "periodic_job": job,
+        "period_key": str(kwargs.get("period") or "") if job else "", "created_at": at,
+        "retry_of": "", "requested_by": str(kwargs.get("requested_by") or ""),
     }  # fmt: skip
 
 
@@ -276,58 +314,93 @@ def _source(columns: tuple[str, ...], is_pg: bool) -> str:
     if is_pg:
         spec = ", ".join(f"{c} {PG_TYPES.get(c, 'text')}" for c in columns)
         picks = ", ".join(
-            f"to_timestamp({c})" if c in TIMES else f"{c}::jsonb" if c == "result" else c
+            f"to_timestamp({c}) AS {c}"
+            if c in TIMES
+            else f"{c}::jsonb AS {c}"
+            if c == "result"
+            else c
             for c in columns
         )
         return f"SELECT {picks} FROM jsonb_to_recordset(%s::jsonb) AS x({spec})"
     picks = ", ".join(
-        f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', json_extract(value, '$.{c}'), 'unixepoch')"
+        f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', json_extract(value, '$.{c}'), 'unixepoch') AS {c}"
         if c in TIMES
-        else f"json_extract(value, '$.{c}')"
+        else f"json_extract(value, '$.{c}') AS {c}"
         for c in columns
     )
     return f"SELECT {picks} FROM json_each(%s) WHERE true"  # WHERE: SQLite's upsert parse
 
 
+PROGRESS_COLUMNS = (
+    "task_id", "state", "rank", "attempt", "started_at", "finished_at", "duration", "error",
+    "result", "consumer", "note", "updated_at",
+)  # fmt: skip
+
+
+def _progress_set(t: str, x: str, is_pg: bool) -> str:
+    """The SET list merging incoming row `x` into stored row `t`: the higher rank wins."""
+    newer = f"{x}.rank >= {t}.rank"
+    elapsed = _seconds_between(f"{x}.finished_at", f"{t}.started_at", is_pg)
+
+    def when_newer(column: str) -> str:
+        return f"CASE WHEN {newer} THEN {x}.{column} ELSE {t}.{column} END"
+
+    def unless_empty(column: str) -> str:
+        return f"CASE WHEN {x}.{column} <> '' THEN {x}.{column} ELSE {t}.{column} END"
+
+    return f"""
+          state = {when_newer("state")},
+          attempt = {when_newer("attempt")},
+          started_at = CASE WHEN {newer} AND {x}.started_at IS NOT NULL
+                       THEN {x}.started_at ELSE {t}.started_at END,
+          finished_at = {when_newer("finished_at")},
+          duration = CASE WHEN {newer} AND {x}.started_at IS NOT NULL
+                     THEN {x}.duration
+                     WHEN {newer} AND {x}.finished_at IS NOT NULL AND {t}.started_at
+                     IS NOT NULL THEN {elapsed}
+                     ELSE {t}.duration END,
+          consumer = CASE WHEN {x}.consumer <> '' AND {newer}
+                     THEN {x}.consumer ELSE {t}.consumer END,
+          error = {unless_empty("error")},
+          result = COALESCE({x}.result, {t}.result),
+          note = {unless_empty("note")},
+          rank = CASE WHEN {newer} THEN {x}.rank ELSE {t}.rank END,
+          updated_at = {x}.updated_at"""
+
+
 @functools.cache
 def _run_sql(is_pg: bool) -> str:
     t = '"jobs_taskrun"'
-    newer = f"excluded.rank >= {t}.rank"
-
-    def when_newer(column: str) -> str:
-        return f"CASE WHEN {newer} THEN excluded.{column} ELSE {t}.{column} END"
-
-    def unless_empty(column: str) -> str:
-        return f"CASE WHEN excluded.{column} <> '' THEN excluded.{column} ELSE {t}.{column} END"
-
     return f"""
         INSERT INTO {t} ({", ".join(RUN_COLUMNS)}) {_source(RUN_COLUMNS, is_pg)}
-        ON CONFLICT (task_id) DO UPDATE SET
-          state = {when_newer("state")},
-          attempt = {when_newer("attempt")},
-          started_at = CASE WHEN {newer} AND excluded.started_at IS NOT NULL
-                       THEN excluded.started_at ELSE {t}.started_at END,
-          finished_at = {when_newer("finished_at")},
-          duration = CASE WHEN {newer} AND excluded.started_at IS NOT NULL
-                     THEN excluded.duration
-                     WHEN {newer} AND excluded.finished_at IS NOT NULL AND {t}.started_at
-                     IS NOT NULL THEN {
-        _seconds_between("excluded.finished_at", f"{t}.started_at", is_pg)
-    }
-                     ELSE {t}.duration END,
-          consumer = CASE WHEN excluded.consumer <> '' AND {newer}
-                     THEN excluded.consumer ELSE {t}.consumer END,
+        ON CONFLICT (task_id) DO UPDATE SET {_progress_set(t, "excluded", is_pg)},
           enqueued_at = COALESCE({t}.enqueued_at, excluded.enqueued_at),
           enqueued_by = CASE WHEN {t}.enqueued_by = '' THEN excluded.enqueued_by
                         ELSE {t}.enqueued_by END,
-          error = {unless_empty("error")},
-          result = COALESCE(excluded.result, {t}.result),
-          note = {unless_empty("note")},
           period_key = CASE WHEN {t}.period_key = '' THEN excluded.period_key
-                       ELSE {t}.period_key END,
-          rank = CASE WHEN {newer} THEN excluded.rank ELSE {t}.rank END,
-          updated_at = excluded.updated_at
+                       ELSE {t}.period_key END
     """
+
+
+@functools.cache
+def _progress_sql(is_pg: bool) -> str:
+    t = '"jobs_taskrun"'
+    return f"""
+        UPDATE {t} SET {_progress_set(t, "x", is_pg)}
+        FROM ({_source(PROGRESS_COLUMNS, is_pg)}) AS x
+        WHERE {t}.task_id = x.task_id
+        RETURNING {t}.task_id
+    """
+
+
+def _update(rows: list[dict]) -> set[str]:
+    """Merge progress into existing run rows; the task ids that had one."""
+    if not rows:
+        return set()
+    with connection.cursor() as cursor:
+        sql = _progress_sql(connection.vendor == "postgresql")
+        cursor.execute(sql, [json.dumps(rows, cls=DjangoJSONEncoder)])
+        return {task_id for (task_id,) in cursor.fetchall()}
 
 
 @functools.cache
