@@ -224,16 +224,19 @@ def _write(batch: Batch) -> None:
     runs = batch.runs
     progress = [run for task_id, run in runs.items() if task_id not in batch.whole]
     missing = set(batch.whole)
-    for start in range(0, len(progress), 500):
-        chunk = progress[start : start + 500]
-        found = _update(chunk)
+    for chunk in _chunks(progress):
+        found = {task_id for (task_id,) in _execute(_progress_sql, chunk)}
         missing.update(run["task_id"] for run in chunk if run["task_id"] not in found)
-    whole = [{**_new_run(*batch.tasks[task_id]), **runs[task_id]} for task_id in missing]
-    for start in range(0, len(whole), 500):
-        _upsert(_run_sql, whole[start : start + 500])
-    attempts = list(batch.attempts.values())
-    for start in range(0, len(attempts), 500):
-        _upsert(_attempt_sql, attempts[start : start + 500])
+    for chunk in _chunks([{**_new_run(*batch.tasks[i]), **runs[i]} for i in missing]):
+        _execute(_run_sql, chunk)
+    for chunk in _chunks(list(batch.attempts.values())):
+        _execute(_attempt_sql, chunk)
+
+
+def _chunks(rows: list[dict], size: int = 500):
+    """Rows in statements of `size` (one JSON parameter each)."""
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 def _attempt_event(row: dict, signal: str, at: float, extra, consumer: str) -> None:
@@ -393,16 +396,6 @@ def _progress_sql(is_pg: bool) -> str:
     """
 
 
-def _update(rows: list[dict]) -> set[str]:
-    """Merge progress into existing run rows; the task ids that had one."""
-    if not rows:
-        return set()
-    with connection.cursor() as cursor:
-        sql = _progress_sql(connection.vendor == "postgresql")
-        cursor.execute(sql, [json.dumps(rows, cls=DjangoJSONEncoder)])
-        return {task_id for (task_id,) in cursor.fetchall()}
-
-
 @functools.cache
 def _attempt_sql(is_pg: bool) -> str:
     a = '"jobs_taskattempt"'
@@ -423,12 +416,13 @@ def _attempt_sql(is_pg: bool) -> str:
     """
 
 
-def _upsert(statement, rows: list[dict]) -> None:
-    if not rows:
-        return
+def _execute(statement, rows: list[dict]) -> list[tuple]:
+    """Run one of the statements above over `rows`, passed as one JSON document; what it
+    returns (the progress UPDATE: the task ids it found)."""
     with connection.cursor() as cursor:
         sql = statement(connection.vendor == "postgresql")
         cursor.execute(sql, [json.dumps(rows, cls=DjangoJSONEncoder)])
+        return cursor.fetchall() if cursor.description else []
 
 
 def _seconds_between(later: str, earlier: str, is_pg: bool) -> str:

@@ -7,8 +7,8 @@ then cannot read the header. Here it is stored raw, one `<uri>` per line, folded
 each comma, and the message's policy keeps raw headers as they are.
 """
 
+import functools
 import re
-import threading
 from email.headerregistry import HeaderRegistry
 from email.policy import Policy
 from email.policy import default as default_policy
@@ -41,19 +41,12 @@ class ReusedHeaderClasses(HeaderRegistry):
 
 
 _HEADERS = ReusedHeaderClasses()
-_policies: dict[int, tuple[Policy, Policy]] = {}
-_policies_lock = threading.Lock()
 
 
+@functools.cache  # a handful of policies (default, SMTP); each is kept, so its key stays valid
 def with_reused_header_classes(policy: Policy) -> Policy:
-    """`policy`, building its headers with `ReusedHeaderClasses` (one clone per policy)."""
-    known = _policies.get(id(policy))
-    if known is not None and known[0] is policy:
-        return known[1]
-    with _policies_lock:
-        clone = policy.clone(header_factory=_HEADERS)
-        _policies[id(policy)] = (policy, clone)  # the original is kept: its id stays unique
-    return clone
+    """`policy`, building its headers with `ReusedHeaderClasses`."""
+    return policy.clone(header_factory=_HEADERS)
 
 
 class OutboxMessage(EmailMultiAlternatives):

@@ -24,10 +24,7 @@ class Migration(migrations.Migration):
                 "default_permissions": (),
                 "permissions": [
                     ("send_test_email", "Can send test emails from the email studio"),
-                    (
-                        "operate_tasks",
-                        "Can retry, revoke and run tasks, pause jobs and clear locks",
-                    ),
+                    ("operate_tasks", "Can retry, revoke and run tasks, pause jobs and clear locks"),
                 ],
             },
         ),

@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.db.models import Q
+from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 from unfold.forms import BaseDialogForm
 from unfold.widgets import (
@@ -114,11 +115,8 @@ class ValidatedAsTemplate:
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        candidate = self.instance
-        for name, value in cleaned.items():
-            setattr(candidate, name, value)
-        try:
-            template_validate(template=candidate)
+        try:  # the instance as saving would make it (Django applies the same values later)
+            template_validate(template=construct_instance(self, self.instance))
         except TemplateInvalidError as error:
             add_problems(self, error.problems)
         return cleaned
@@ -201,9 +199,7 @@ class LayoutEditorForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        layout = self.instance
-        for name, value in cleaned.items():
-            setattr(layout, name, value)
+        layout = construct_instance(self, self.instance)
         for template in templates_in(layout):
             template.layout = layout
             try:

@@ -14,117 +14,77 @@ def number_other_languages_after_the_default(apps, schema_editor):
     for version in others:
         if version.template_id not in top:
             top[version.template_id] = (
-                Version.objects.filter(template_id=version.template_id, language="en").aggregate(
-                    n=models.Max("number")
-                )["n"]
-                or 0
+                Version.objects.filter(template_id=version.template_id, language="en")
+                .aggregate(n=models.Max("number"))["n"] or 0
             )
         top[version.template_id] += 1
         Version.objects.filter(pk=version.pk).update(number=top[version.template_id])
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("mail", "0007_unknown_status"),
+        ('mail', '0007_unknown_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="EmailTemplateTranslation",
+            name='EmailTemplateTranslation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "language",
-                    models.CharField(choices=[("en", "English"), ("fr", "French")], max_length=8),
-                ),
-                ("subject", models.CharField(max_length=255)),
-                ("preheader", models.CharField(blank=True, max_length=255)),
-                (
-                    "mjml",
-                    models.TextField(
-                        help_text="Body sections placed in the layout's <mj-content/>."
-                    ),
-                ),
-                (
-                    "text_body",
-                    models.TextField(
-                        blank=True,
-                        help_text="Optional plain-text body; derived from the HTML when empty.",
-                    ),
-                ),
-                ("synced_hash", models.CharField(blank=True, editable=False, max_length=64)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('language', models.CharField(choices=[('en', 'English'), ('fr', 'French')], max_length=8)),
+                ('subject', models.CharField(max_length=255)),
+                ('preheader', models.CharField(blank=True, max_length=255)),
+                ('mjml', models.TextField(help_text="Body sections placed in the layout's <mj-content/>.")),
+                ('text_body', models.TextField(blank=True, help_text='Optional plain-text body; derived from the HTML when empty.')),
+                ('synced_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "ordering": ["template", "language"],
+                'ordering': ['template', 'language'],
             },
         ),
         migrations.AlterModelOptions(
-            name="emailtemplateversion",
-            options={"ordering": ["template", "language", "-number"]},
+            name='emailtemplateversion',
+            options={'ordering': ['template', 'language', '-number']},
         ),
         migrations.RemoveConstraint(
-            model_name="emailtemplateversion",
-            name="one_version_number",
+            model_name='emailtemplateversion',
+            name='one_version_number',
         ),
         migrations.AddField(
-            model_name="emailtemplateversion",
-            name="language",
-            field=models.CharField(default="en", max_length=8),
+            model_name='emailtemplateversion',
+            name='language',
+            field=models.CharField(default='en', max_length=8),
         ),
         migrations.AddField(
-            model_name="outboundemail",
-            name="language",
-            field=models.CharField(blank=True, db_default="", default="", max_length=8),
+            model_name='outboundemail',
+            name='language',
+            field=models.CharField(blank=True, db_default='', default='', max_length=8),
         ),
         migrations.AddConstraint(
-            model_name="emailtemplateversion",
-            constraint=models.UniqueConstraint(
-                fields=("template", "language", "number"), name="one_version_number_per_language"
-            ),
+            model_name='emailtemplateversion',
+            constraint=models.UniqueConstraint(fields=('template', 'language', 'number'), name='one_version_number_per_language'),
         ),
         migrations.AddField(
-            model_name="emailtemplatetranslation",
-            name="active_version",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="mail.emailtemplateversion",
-            ),
+            model_name='emailtemplatetranslation',
+            name='active_version',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='mail.emailtemplateversion'),
         ),
         migrations.AddField(
-            model_name="emailtemplatetranslation",
-            name="template",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="translations",
-                to="mail.emailtemplate",
-            ),
+            model_name='emailtemplatetranslation',
+            name='template',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='mail.emailtemplate'),
         ),
         migrations.AddField(
-            model_name="emailtemplatetranslation",
-            name="updated_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='emailtemplatetranslation',
+            name='updated_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddConstraint(
-            model_name="emailtemplatetranslation",
-            constraint=models.UniqueConstraint(
-                fields=("template", "language"), name="one_translation"
-            ),
+            model_name='emailtemplatetranslation',
+            constraint=models.UniqueConstraint(fields=('template', 'language'), name='one_translation'),
         ),
         migrations.RunPython(migrations.RunPython.noop, number_other_languages_after_the_default),
     ]
