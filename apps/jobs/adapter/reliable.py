@@ -12,7 +12,8 @@ from huey.api import Task
 from huey.consumer import Consumer, Scheduler
 from huey.registry import Message
 
-from .storage import MemoryInflightStorage, RedisInflightStorage, SqliteInflightStorage
+from .storage_local import MemoryInflightStorage, SqliteInflightStorage
+from .storage_redis import RedisInflightStorage
 
 _identity: tuple[int, str] = (0, "")
 
@@ -53,8 +54,10 @@ class ReliableFetch:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._taken: dict[int, object] = {}  # id(task) -> receipt of its in-flight entry
-        # Per worker: what its last finished task still asks of the register ("finish" or
-        # "release", receipt); it rides on the worker's next dequeue, saving a round trip.
+        # Per worker: what its last task still asks of the broker, as keyword arguments of
+        # the storage's `take` ("finish" or "release": the task's in-flight entry; "unflag":
+        # the revoke flag huey clears after a run). It rides on the worker's next dequeue,
+        # saving a round trip or two per task.
         self._local = threading.local()
         self.on_shutdown("jobs_inflight")(self._settle)
 
@@ -62,18 +65,27 @@ class ReliableFetch:
         return MemoryInflightStorage(self.name)
 
     def dequeue(self):
-        pending, self._local.pending = getattr(self._local, "pending", None), None
+        pending, self._local.pending = self._pending(), {}
         try:
-            taken = self.storage.take(consumer_name(), **dict([pending] if pending else []))
+            taken = self.storage.take(consumer_name(), **pending)
         except Exception:
             self._local.pending = pending  # the broker is down: settle it next time
             raise
         if taken is None:
             return None
-        data, receipt = taken
+        data, receipt, flagged = taken
         task = self.deserialize_task(data)  # unreadable: stays registered, for the reaper
         self._taken[id(task)] = receipt
+        self._local.flagged = (task, flagged)
         return task
+
+    def is_revoked(self, task, timestamp=None, peek=True):
+        taken, flagged = getattr(self._local, "flagged", None) or (None, None)
+        if taken is task:  # huey's check before running the task this worker just took
+            self._local.flagged = None
+            if flagged is not None and flagged.isdisjoint(self._revoke_keys(task)):
+                return False  # no flag of this task was set when it was taken
+        return super().is_revoked(task, timestamp, peek)
 
     def execute(self, task, timestamp=None):
         try:
@@ -82,25 +94,55 @@ class ReliableFetch:
             self._taken.pop(id(task), None)  # fate unknown: it stays registered
             raise
         receipt = self._taken.pop(id(task), None)
-        if receipt is not None:  # it finished: the reaper must not run it again
-            self._settle()
-            if self.release_later is None:
-                self._local.pending = ("release", receipt)
-            else:  # ...and its outcome is written with the next history batch
-                self._local.pending = ("finish", receipt)
-                self.release_later(receipt)
+        if receipt is None:
+            return value
+        if self.release_later is None:  # it finished: the reaper must not run it again
+            self._defer("release", receipt)
+        else:  # ...and its outcome is written with the next history batch
+            self._defer("finish", receipt)
+            self.release_later(receipt)
         return value
 
-    def _settle(self) -> None:
-        """Do now what this worker's last finished task asks of the register (at shutdown)."""
-        pending, self._local.pending = getattr(self._local, "pending", None), None
+    def _execute(self, task, timestamp):
+        self._local.running = task.revoke_id
+        try:
+            return super()._execute(task, timestamp)
+        finally:
+            self._local.running = None
+
+    def delete(self, key):
+        if key == getattr(self._local, "running", None) and not self.immediate:
+            # huey clears the running task's revoke flag once it has run (a revoke that came
+            # during the run): done with this worker's next dequeue, or before a retry is
+            # enqueued (`_requeue_task`), so no worker can see the flag on a later run.
+            self._local.running = None
+            self._defer("unflag", key)
+            return False
+        return super().delete(key)
+
+    def _pending(self) -> dict:
+        pending = getattr(self._local, "pending", None)
         if pending is None:
-            return
-        action, receipt = pending
-        if action == "finish":
-            self.storage.finish(consumer_name(), receipt)
-        else:
-            self.storage.release(consumer_name(), [receipt], finished=False)
+            pending = self._local.pending = {}
+        return pending
+
+    def _defer(self, name: str, value) -> None:
+        """Leave `name` (a keyword of the storage's take) for this worker's next dequeue."""
+        clashes = ("unflag",) if name == "unflag" else ("finish", "release")
+        if any(other in self._pending() for other in clashes):
+            self._settle()
+        self._pending()[name] = value
+
+    def _settle(self) -> None:
+        """Do now what this worker's last task left for its next dequeue (at shutdown, and
+        before a retry is enqueued)."""
+        pending, self._local.pending = self._pending(), {}
+        if "finish" in pending:
+            self.storage.finish(consumer_name(), pending["finish"])
+        if "release" in pending:
+            self.storage.release(consumer_name(), [pending["release"]], finished=False)
+        if "unflag" in pending:
+            self.storage.delete_data(pending["unflag"])
 
     def release_now(self, *receipts) -> None:
         """Release finished tasks whose outcome is written."""
@@ -126,6 +168,7 @@ class ReliableFetch:
             self.storage.release(consumer_name(), [receipt], finished=False)
 
     def _requeue_task(self, task, timestamp, retry_eta=None):
+        self._settle()  # the revoke flag of the run that failed goes before its retry comes
         next_attempt(task)
         super()._requeue_task(task, timestamp, retry_eta)
 

@@ -1,0 +1,178 @@
+"""huey's Redis storage with an in-flight register per consumer (storage_local.py: the same
+for SQLite and memory).
+
+A consumer's register holds what it has taken and not finished, and what it has finished
+whose outcome the task history has not written yet (`finish` moves an entry from the first
+to the second; `release` drops it). `taken_by` lists both, each with its `finished` flag.
+
+`take` returns (data, receipt, flagged): on Redis, `flagged` is the set of revoke keys
+("r:<task id>", "rt:<task name>") huey had set when the task was taken, kept in an index
+beside huey's flags so that a worker learns "nothing of this task is revoked" from its take
+instead of asking huey's results hash once more per task; elsewhere None (ask huey).
+"""
+
+import time
+
+from huey.storage import RedisStorage, TimeoutError
+
+
+class RedisInflightStorage(RedisStorage):
+    """huey's Redis storage; a dequeue moves the task into its consumer's in-flight list."""
+
+    FINISH = """
+    if redis.call('lrem', KEYS[1], -1, ARGV[1]) == 1 then
+        redis.call('lpush', KEYS[2], ARGV[1])
+    end"""
+    # One command per task: settle the worker's previous task (its in-flight entry, its revoke
+    # flag), then move the next one in.
+    TAKE = """
+    if ARGV[3] ~= '' and redis.call('hdel', KEYS[4], ARGV[3]) == 1 then
+        if redis.call('srem', KEYS[5], ARGV[3]) == 1 then redis.call('incr', KEYS[6]) end
+    end
+    if ARGV[1] == 'finish' then
+        if redis.call('lrem', KEYS[2], -1, ARGV[2]) == 1 then
+            redis.call('lpush', KEYS[3], ARGV[2])
+        end
+    elseif ARGV[1] == 'release' then
+        redis.call('lrem', KEYS[2], -1, ARGV[2])
+    end
+    return {redis.call('lmove', KEYS[1], KEYS[2], 'RIGHT', 'LEFT'), redis.call('get', KEYS[6])}"""
+    # huey's revoke flags live in its results hash; the index (a set of the flagged keys and an
+    # epoch counting its changes) is written in the same step as each flag.
+    FLAG = """
+    if redis.call('sadd', KEYS[2], ARGV[1]) == 1 then redis.call('incr', KEYS[3]) end
+    return redis.call('hset', KEYS[1], ARGV[1], ARGV[2])"""
+    UNFLAG = """
+    local deleted = redis.call('hdel', KEYS[1], ARGV[1])
+    if redis.call('srem', KEYS[2], ARGV[1]) == 1 then redis.call('incr', KEYS[3]) end
+    return deleted"""
+    FLAGGED = """return {redis.call('get', KEYS[2]), redis.call('smembers', KEYS[1])}"""
+    RESCUE = """
+    if redis.call('lrem', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
+    if ARGV[2] ~= '' then redis.call('rpush', KEYS[2], ARGV[2]) end
+    return 1"""
+    # Each receipt leaves the first list it is found in (a finished entry whose move rides on
+    # its worker's next take is still in the in-flight list): one call per batch of receipts.
+    RELEASE = """
+    for i = 1, #ARGV do
+        if redis.call('lrem', KEYS[1], -1, ARGV[i]) == 0 and KEYS[2] then
+            redis.call('lrem', KEYS[2], -1, ARGV[i])
+        end
+    end"""
+    FORGET = """
+    if redis.call('exists', KEYS[2]) + redis.call('exists', KEYS[3]) == 0 then
+        return redis.call('hdel', KEYS[1], ARGV[1])
+    end
+    return 0"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register_key = f"huey.inflight.{self.name}"
+        self._finish = self.conn.register_script(self.FINISH)
+        self._take = self.conn.register_script(self.TAKE)
+        self._rescue = self.conn.register_script(self.RESCUE)
+        self._forget = self.conn.register_script(self.FORGET)
+        self._release = self.conn.register_script(self.RELEASE)
+        self._flag = self.conn.register_script(self.FLAG)
+        self._unflag = self.conn.register_script(self.UNFLAG)
+        self._read_flagged = self.conn.register_script(self.FLAGGED)
+        self._registered: set[str] = set()
+        self.revoked_key = f"huey.revoked.{self.name}"
+        self._revoked_keys = [self.revoked_key, f"huey.revoked.{self.name}.epoch"]
+        self._flagged: tuple[object, frozenset] = (_UNREAD, frozenset())  # epoch, keys
+
+    def _list(self, consumer: str, finished: bool = False) -> str:
+        return f"{self.register_key}.{consumer}" + (".finished" if finished else "")
+
+    def take(self, consumer: str, *, finish=None, release=None, unflag=None):
+        """Dequeue into `consumer`'s register; first (same round trip) mark `finish` finished
+        or `release` it and delete the revoke flag `unflag`: what the previous task of this
+        worker left to do."""
+        if consumer not in self._registered:
+            self.conn.hsetnx(self.register_key, consumer, time.time())
+            self._registered.add(consumer)
+        action, receipt = ("finish", finish) if finish is not None else ("release", release)
+        inflight = self._list(consumer)
+        keys = [self.queue_key, inflight, self._list(consumer, True), self.result_key,
+                *self._revoked_keys]  # fmt: skip
+        args = [action if receipt is not None else "", receipt or "", unflag or ""]
+        data, epoch = self._take(keys=keys, args=args)
+        if data is None and self.blocking:  # the queue is empty: wait for the next task
+            try:
+                data = self.conn.blmove(self.queue_key, inflight, self.read_timeout, "RIGHT",
+                                        "LEFT")  # fmt: skip
+            except TimeoutError:
+                return None
+            epoch = _UNREAD  # flags may have changed while it waited: read them again
+        return None if data is None else (data, data, self._flagged_at(epoch))
+
+    def _flagged_at(self, epoch) -> frozenset:
+        """The revoke keys flagged at `epoch` (read again only when the epoch moved)."""
+        if self._flagged[0] != epoch or epoch is _UNREAD:
+            epoch, members = self._read_flagged(keys=self._revoked_keys)
+            self._flagged = (epoch, frozenset(m.decode() for m in members))
+        return self._flagged[1]
+
+    def put_data(self, key, value, is_result=False):
+        if is_result or not _is_revoke_key(key):
+            return super().put_data(key, value, is_result)
+        return self._flag(keys=[self.result_key, *self._revoked_keys], args=[key, value])
+
+    def delete_data(self, key):
+        if not _is_revoke_key(key):
+            return super().delete_data(key)
+        return self._unflag(keys=[self.result_key, *self._revoked_keys], args=[key]) != 0
+
+    def flush_results(self):
+        super().flush_results()
+        self._forget_flags()
+
+    def _forget_flags(self) -> None:
+        # The epoch only ever grows: a worker's cached epoch can never match a later index.
+        pipe = self.conn.pipeline()
+        pipe.delete(self.revoked_key)
+        pipe.incr(self._revoked_keys[1])
+        pipe.execute()
+
+    def finish(self, consumer: str, receipt) -> None:
+        self._finish(keys=[self._list(consumer), self._list(consumer, True)], args=[receipt])
+
+    def release(self, consumer: str, receipts: list, *, finished: bool) -> None:
+        keys = [self._list(consumer, True), self._list(consumer)] if finished else [
+            self._list(consumer)]  # fmt: skip
+        for start in range(0, len(receipts), 500):  # the oldest entries sit at the tail
+            self._release(keys=keys, args=receipts[start : start + 500])
+
+    def registered(self) -> dict[str, float]:
+        return {k.decode(): float(v) for k, v in self.conn.hgetall(self.register_key).items()}
+
+    def taken_by(self, consumer: str) -> list[tuple[bytes, bytes, bool]]:
+        return [
+            (data, data, finished)
+            for finished in (False, True)
+            for data in self.conn.lrange(self._list(consumer, finished), 0, -1)
+        ]
+
+    def rescue(self, consumer: str, receipt, data: bytes | None, *, finished: bool) -> bool:
+        keys = [self._list(consumer, finished), self.queue_key]
+        return bool(self._rescue(keys=keys, args=[receipt, data or b""]))
+
+    def forget(self, consumer: str) -> None:
+        keys = [self.register_key, self._list(consumer), self._list(consumer, True)]
+        self._forget(keys=keys, args=[consumer])
+
+    def flush_all(self):
+        super().flush_all()
+        consumers = list(self.registered())
+        lists = [self._list(c, f) for c in consumers for f in (False, True)]
+        self.conn.delete(self.register_key, *lists)
+        self._registered.clear()
+        self._forget_flags()
+
+
+_UNREAD = object()  # no epoch read yet
+
+
+def _is_revoke_key(key) -> bool:
+    """huey's revoke flags: "r:<task id>" for one task, "rt:<task name>" for all of a kind."""
+    return isinstance(key, str) and key.startswith(("r:", "rt:"))
