@@ -117,14 +117,16 @@ def huey_consumer(transactional_db, tmp_path):
     HUEY.flush()
 
 
-def wait_until(predicate, timeout: float = 20, interval: float = 0.1, message: str = ""):
-    """Poll until `predicate()` is truthy; return its value or fail saying what never happened."""
+def wait_until(predicate, timeout: float = 20, interval: float = 0.1, message=""):
+    """Poll until `predicate()` is truthy; return its value or fail saying what never happened
+    (`message`, or a callable giving it: the state at the deadline, not at the start)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
+    message = message() if callable(message) else message
     raise AssertionError(message or f"condition not met within {timeout} s")
 
 

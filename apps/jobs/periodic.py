@@ -9,6 +9,7 @@ a finished or failed period (counted and attributed); a run the reaper declared 
 over by its re-enqueued copy.
 """
 
+import contextlib
 import contextvars
 import datetime as dt
 import logging
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -177,7 +179,7 @@ def periodic_run_execute(
         _cancel(task, f"{spec.name} {period.key} already claimed by another run")
         return None
     try:
-        with spec.lock:
+        with _job_lock(spec):
             result = spec.body(JobRun(spec, period, force, requested_by)) or {}
     except TaskLockedException:
         if task is None or not task.retries:
@@ -188,6 +190,29 @@ def periodic_run_execute(
         raise
     _finish(run, PeriodicRun.Status.SUCCEEDED, result=result)
     return result
+
+
+@contextlib.contextmanager
+def _job_lock(spec: JobSpec):
+    """The job's huey lock, waited for up to JOBS_LOCK_WAIT_SECONDS. Runs of several periods
+    of one job (a backfill, retries released at the same second) then take it one after the
+    other instead of each failing and retrying `retry_delay` later, until their retries run
+    out. Held longer (a long run; a killed run's, until the reaper frees it): the run raises
+    TaskLockedException and retries as before."""
+    lock = spec.lock
+    deadline = time.monotonic() + settings.JOBS_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            lock.acquire()
+            break
+        except TaskLockedException:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _paused(name: str) -> bool:

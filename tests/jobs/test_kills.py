@@ -21,6 +21,7 @@ from huey.contrib.djhuey import HUEY
 
 from apps.jobs.adapter import inflight_consumers, inflight_tasks
 from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
+from apps.jobs.periodic import job_spec
 from apps.jobs.reaper import task_runs_reap
 from apps.jobs.services import periodic_job_enqueue
 from apps.jobs.tasks import jobs_canary_task
@@ -127,9 +128,13 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
             assert task is not None and task.state == "lost" and task.attempt == 1, email.pk
 
     jobs = PeriodicRun.objects.filter(job="analytics_hourly", period_key__in=periods)
-    # A run that found the job's lock held by a killed run retries 60 s later.
-    wait_until(lambda: jobs.filter(status="succeeded").count() == len(periods), timeout=150,
-               interval=0.5, message=str([(j.period_key, j.status, list(
+    # Runs of several periods take the job's lock in turn (each waits JOBS_LOCK_WAIT_SECONDS);
+    # one held by a killed run stays held until a reaper pass frees it (once a minute), so a
+    # run may retry `retry_delay` later, up to `retries` times.
+    hourly = job_spec("analytics_hourly").task
+    patience = hourly.retries * hourly.retry_delay + 60 + 60
+    wait_until(lambda: jobs.filter(status="succeeded").count() == len(periods), timeout=patience,
+               interval=0.5, message=lambda: str([(j.period_key, j.status, list(
                    TaskAttempt.objects.filter(task_id=j.task_id).values_list("state", "error")),
                    list(TaskRun.objects.filter(task_id=j.task_id).values_list("state", "note")))
                    for j in jobs if j.status != "succeeded"]))  # fmt: skip

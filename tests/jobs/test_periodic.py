@@ -1,6 +1,7 @@
 """The once-per-period guard, driven in-process with a travelling clock."""
 
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
@@ -118,3 +119,32 @@ def test_jobs_run_rejects_unknown_jobs_and_bad_periods():
         call_command("jobs_run", "nope")
     with pytest.raises(CommandError, match="not a valid hour period"):
         call_command("jobs_run", "analytics_hourly", "--period", "2026-11")
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db
+def test_a_run_waits_for_its_jobs_lock_briefly_then_retries_later(settings):
+    # Another period's run holds the job's lock: a run waits for it instead of failing at once
+    # (runs of a backfill take turns); held past JOBS_LOCK_WAIT_SECONDS, the run is locked and
+    # keeps its period for a retry.
+    spec = job_spec("analytics_hourly")
+    settings.JOBS_LOCK_WAIT_SECONDS = 2
+    spec.lock.acquire()
+    releaser = threading.Timer(0.3, spec.lock.release)
+    releaser.start()
+    spec.task(period="2026-11-25T09")
+    releaser.join()
+    run = PeriodicRun.objects.get(job=spec.name, period_key="2026-11-25T09")
+    assert (run.status, run.runs) == ("succeeded", 1)
+    assert TaskRun.objects.get(task_id=run.task_id).state == "complete"
+
+    settings.JOBS_LOCK_WAIT_SECONDS = 0.2
+    spec.lock.acquire()
+    try:
+        result = spec.task(period="2026-11-25T10")
+    finally:
+        spec.lock.release()
+    run = PeriodicRun.objects.get(job=spec.name, period_key="2026-11-25T10")
+    assert run.status == "running" and run.task_id == result.id  # kept for its retry
+    attempt = TaskAttempt.objects.get(task_id=result.id, number=1)
+    assert attempt.state == "locked"  # and its retry is scheduled
