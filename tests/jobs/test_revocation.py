@@ -66,6 +66,11 @@ def flags(huey: RedisHuey) -> set[str]:
     return {m.decode() for m in huey.storage.conn.smembers(huey.storage.revoked_key)}
 
 
+def huey_reads_revoked(huey: RedisHuey, task) -> bool:
+    """huey's own reading of the flags (a bare RedisHuey on the same queue)."""
+    return BareRedisHuey(huey.name, url=settings.REDIS_URL).is_revoked(task, peek=True)
+
+
 def test_a_revoked_task_is_skipped_and_runs_again_once_restored(queue):
     huey, work, _, _, ran = queue
     worker = Worker(huey)
@@ -103,10 +108,23 @@ def test_a_revoke_once_skips_one_run_and_then_leaves_no_flag(queue):
     result.revoke(revoke_once=True)
     worker.step()
     assert ran == [] and flags(huey) == set()
-    assert not BareRedisHuey(huey.name, url=settings.REDIS_URL).is_revoked(result.task)
+    assert not huey_reads_revoked(huey, result.task)
     huey.enqueue(result.task)
     worker.step()
     assert ran == ["a"]
+
+
+def test_a_worker_on_a_queue_never_revoked_reads_the_flags_once_not_per_task(queue):
+    huey, work, _, _, ran = queue
+    reads = []
+    read = huey.storage._read_flagged
+    huey.storage._read_flagged = lambda **kw: reads.append(1) or read(**kw)
+    for label in "abcde":
+        work(label)
+    worker = Worker(huey)
+    for _ in range(5):
+        worker.step()
+    assert ran == list("abcde") and len(reads) == 1
 
 
 def test_a_revoke_from_another_process_reaches_a_worker_that_already_took_tasks(queue):
@@ -126,7 +144,7 @@ def test_a_task_revoked_while_it_runs_and_failing_is_retried_without_its_flag(qu
     result = revoked_while_running("f", fail=True)
     worker.step()  # huey clears a flag set during the run: cleared before the retry is queued
     assert flags(huey) == set()
-    assert not BareRedisHuey(huey.name, url=settings.REDIS_URL).is_revoked(result.task)
+    assert not huey_reads_revoked(huey, result.task)
     worker.step()
     assert ran == ["f", "f"]
 
@@ -140,7 +158,7 @@ def test_the_flag_a_finished_run_leaves_goes_with_the_workers_next_take(queue):
     assert flags(huey) == {result.task.revoke_id}  # still set: it goes with the next take
     worker.step()
     assert ran == ["r", "a"] and flags(huey) == set()
-    assert not BareRedisHuey(huey.name, url=settings.REDIS_URL).is_revoked(result.task)
+    assert not huey_reads_revoked(huey, result.task)
 
 
 OPS = st.lists(
@@ -164,7 +182,6 @@ def test_every_take_decides_as_huey_would_whatever_the_revokes(queue, ops):
     huey, work, _, _, ran = queue
     huey.flush()
     ran.clear()
-    bare = BareRedisHuey(huey.name, url=settings.REDIS_URL)
     worker = Worker(huey)
     tasks = [work.s(f"t{i}") for i in range(4)]
     expected = []
@@ -184,10 +201,10 @@ def test_every_take_decides_as_huey_would_whatever_the_revokes(queue, ops):
             work.restore()
         elif huey.pending_count():
             head = huey.pending(limit=1)[0]
-            if not bare.is_revoked(head, peek=True):
+            if not huey_reads_revoked(huey, head):
                 expected.append(head.args[0])
             worker.step()
             huey._settle()
     assert ran == expected
-    keys = {key.decode() for key in bare.storage.conn.hkeys(huey.storage.result_key)}
+    keys = {key.decode() for key in huey.storage.conn.hkeys(huey.storage.result_key)}
     assert flags(huey) == {key for key in keys if key.startswith(("r:", "rt:"))}

@@ -20,8 +20,11 @@ class SqliteInflightStorage(SqliteStorage):
     ]
 
     def take(self, consumer: str, *, finish=None, release=None, unflag=None):
-        """Dequeue into the register; the previous task's `finish` or `release` and revoke
-        flag `unflag` ride along in the same transaction."""
+        """Dequeue into the register; the previous task's `finish` or `release` rides along in
+        the same transaction. Its revoke flag `unflag` goes first (a local write: nothing to
+        save by folding it in)."""
+        if unflag is not None:
+            self.delete_data(unflag)
         empty = not self.sql("select 1 from task where queue = ? limit 1", (self.name,),
                              results=True)  # fmt: skip
         if empty:
@@ -29,12 +32,8 @@ class SqliteInflightStorage(SqliteStorage):
                 self.finish(consumer, finish)
             if release is not None:
                 self.release(consumer, [release], finished=False)
-            if unflag is not None:
-                self.delete_data(unflag)
             return None
         with self.db(commit=True) as curs:
-            if unflag is not None:
-                curs.execute("delete from kv where queue = ? and key = ?", (self.name, unflag))
             if finish is not None:
                 curs.execute("update inflight set finished = 1 where id = ?", (finish,))
             if release is not None:

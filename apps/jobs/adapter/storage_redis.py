@@ -36,7 +36,8 @@ class RedisInflightStorage(RedisStorage):
     elseif ARGV[1] == 'release' then
         redis.call('lrem', KEYS[2], -1, ARGV[2])
     end
-    return {redis.call('lmove', KEYS[1], KEYS[2], 'RIGHT', 'LEFT'), redis.call('get', KEYS[6])}"""
+    local epoch = redis.call('get', KEYS[6]) or '0'
+    return {redis.call('lmove', KEYS[1], KEYS[2], 'RIGHT', 'LEFT'), epoch}"""
     # huey's revoke flags live in its results hash; the index (a set of the flagged keys and an
     # epoch counting its changes) is written in the same step as each flag.
     FLAG = """
@@ -46,7 +47,7 @@ class RedisInflightStorage(RedisStorage):
     local deleted = redis.call('hdel', KEYS[1], ARGV[1])
     if redis.call('srem', KEYS[2], ARGV[1]) == 1 then redis.call('incr', KEYS[3]) end
     return deleted"""
-    FLAGGED = """return {redis.call('get', KEYS[2]), redis.call('smembers', KEYS[1])}"""
+    FLAGGED = """return {redis.call('get', KEYS[2]) or '0', redis.call('smembers', KEYS[1])}"""
     RESCUE = """
     if redis.call('lrem', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
     if ARGV[2] ~= '' then redis.call('rpush', KEYS[2], ARGV[2]) end
@@ -79,7 +80,7 @@ class RedisInflightStorage(RedisStorage):
         self._registered: set[str] = set()
         self.revoked_key = f"huey.revoked.{self.name}"
         self._revoked_keys = [self.revoked_key, f"huey.revoked.{self.name}.epoch"]
-        self._flagged: tuple[object, frozenset] = (_UNREAD, frozenset())  # epoch, keys
+        self._flagged: tuple[bytes | None, frozenset] = (None, frozenset())  # epoch, keys
 
     def _list(self, consumer: str, finished: bool = False) -> str:
         return f"{self.register_key}.{consumer}" + (".finished" if finished else "")
@@ -103,12 +104,13 @@ class RedisInflightStorage(RedisStorage):
                                         "LEFT")  # fmt: skip
             except TimeoutError:
                 return None
-            epoch = _UNREAD  # flags may have changed while it waited: read them again
+            epoch = None  # flags may have changed while it waited: read them again
         return None if data is None else (data, data, self._flagged_at(epoch))
 
     def _flagged_at(self, epoch) -> frozenset:
-        """The revoke keys flagged at `epoch` (read again only when the epoch moved)."""
-        if self._flagged[0] != epoch or epoch is _UNREAD:
+        """The revoke keys flagged at `epoch`, read again when the epoch moved or is unknown
+        (None: no take returned it)."""
+        if epoch is None or self._flagged[0] != epoch:
             epoch, members = self._read_flagged(keys=self._revoked_keys)
             self._flagged = (epoch, frozenset(m.decode() for m in members))
         return self._flagged[1]
@@ -168,9 +170,6 @@ class RedisInflightStorage(RedisStorage):
         self.conn.delete(self.register_key, *lists)
         self._registered.clear()
         self._forget_flags()
-
-
-_UNREAD = object()  # no epoch read yet
 
 
 def _is_revoke_key(key) -> bool:
