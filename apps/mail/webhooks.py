@@ -20,10 +20,12 @@ from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from anymail.webhooks.resend import ResendTrackingWebhookView
 from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 logger = logging.getLogger(__name__)
 MAX_DEPTH = 32  # providers' payloads nest a few levels; deeper is not one of theirs
@@ -191,9 +193,19 @@ class ConfirmationFailed(Exception):
 
 
 def _guarded(view_class):
+    """The routed view: a machine route, marked CSRF-exempt here, where the URLconf sees it.
+
+    Providers post without a cookie; basic auth and their signatures authenticate them.
+    anymail marks its own `dispatch` exempt, and `as_view` copies marks from `dispatch` only,
+    so a subclass overriding `dispatch` (as the hardened mixin does) silently lost the mark and
+    every real provider POST answered 403 "CSRF cookie not set". The mark is therefore set on
+    the callable the URLconf routes, whatever the class hierarchy does.
+    """
     view = view_class.as_view()
 
-    @wraps(view)  # keeps anymail's csrf_exempt and login_not_required marks
+    @csrf_exempt
+    @login_not_required
+    @wraps(view)
     def guarded(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)

@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 from svix.webhooks import Webhook
 
 from apps.mail.models import EmailEvent, OutboundEmail, Suppression
@@ -183,6 +184,16 @@ def test_each_providers_documented_hard_bounce_is_stored_and_suppresses(
     bounce = EmailEvent.objects.get(event_type="bounced")
     assert bounce.email == sent_email and bounce.recipient == "john@example.com"
     assert Suppression.objects.get().address == "john@example.com"
+
+
+@pytest.mark.parametrize("provider", payloads.PROVIDERS)
+def test_each_provider_is_accepted_without_a_csrf_cookie_as_providers_post(sent_email, provider):
+    # Providers send no cookie and no CSRF token: the route must not ask for one (it answered
+    # 403 "CSRF cookie not set" to every real provider, which the default test Client hides).
+    strict = Client(enforce_csrf_checks=True)
+    response = payloads.post_json(strict, provider, payloads.DOCUMENTED[provider]())
+    assert response.status_code == 200, (response.status_code, response.content[:200])
+    assert EmailEvent.objects.filter(event_type="bounced", recipient="john@example.com").exists()
 
 
 @pytest.mark.parametrize("provider", payloads.PROVIDERS)
