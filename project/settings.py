@@ -210,6 +210,9 @@ JOBS_CONSUMER_DEAD_AFTER_SECONDS = float(env("JOBS_CONSUMER_DEAD_AFTER_SECONDS",
 # A task declared idempotent that was lost on this attempt is not enqueued again: a task that
 # kills its consumer (out of memory, a crash in C code) must not kill every consumer in turn.
 JOBS_LOST_MAX_ATTEMPTS = int(env("JOBS_LOST_MAX_ATTEMPTS", "5"))
+# The reconciliation (every 5 minutes) looks in the broker for runs the history has shown
+# waiting (enqueued, scheduled, retrying) for longer than this; one the broker lost is `lost`.
+JOBS_RECONCILE_GRACE_SECONDS = float(env("JOBS_RECONCILE_GRACE_SECONDS", "120"))
 # How long a periodic job's run waits for its job's lock (held by another period's run)
 # before it gives up and retries `retry_delay` later.
 JOBS_LOCK_WAIT_SECONDS = float(env("JOBS_LOCK_WAIT_SECONDS", "5"))

@@ -25,6 +25,7 @@ from apps.mail.services import send_email
 from .selectors import consumers_overview, lost_runs_since
 
 logger = logging.getLogger("apps.console")
+ENQUEUED_AGAIN = "enqueued again as attempt"  # how a lost run's note says it runs again
 TEMPLATE_KEY = "ops_alert"
 
 
@@ -133,15 +134,43 @@ def _lost_runs(hour: dt.datetime) -> Alert | None:
     if not lost:
         return None
     consumers = sorted({run.consumer for run in lost})
+    again = sum(ENQUEUED_AGAIN in run.note for run in lost)
     return Alert(
         subject="lost runs", what=f"{len(lost)} run(s) lost with their consumer",
         summary=f"{len(lost)} run(s) were marked lost this hour: their consumer "
         f"({', '.join(consumers)[:300]}) stopped mid-run.",
-        details="Tasks declared idempotent were enqueued again; the others did not run again "
-        f"(each says so in its note). First: {lost[0].short_name} {lost[0].task_id}.",
+        details=f"{_again(again, len(lost))} First: {lost[0].short_name} {lost[0].task_id}.",
         click="Task history, State: Lost (open each one: its note says what happened next)",
         url=_url("admin:jobs_taskrun_changelist", state__exact="lost"),
     )  # fmt: skip
+
+
+def on_broker_lost_runs(sender, *, lost: int, requeued: int, reason: str, task_ids, **kwargs):
+    """The reconciliation found waiting tasks the broker lost: alert at once (once an hour)."""
+    if not settings.OPS_ALERT_RECIPIENTS:
+        return
+    alert = Alert(
+        subject="broker lost tasks", what=f"{lost} waiting task(s) vanished from the broker",
+        summary=f"{lost} task(s) the history showed waiting were no longer in the broker: "
+        f"{reason}.",
+        details=f"{_again(requeued, lost)} Production Redis must run with `appendonly yes` "
+        f"(see the README): without it a restart loses every queued task. First: {task_ids[0]}.",
+        click="Task history, State: Lost (each run's note says whether it was enqueued again)",
+        url=_url("admin:jobs_taskrun_changelist", state__exact="lost"),
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            ops_alert_send(alert=alert, hour=timezone.now())
+    except Exception:  # the runs are settled; an alert that fails must not undo that
+        logger.exception("could not send the broker-lost-tasks alert")
+
+
+def _again(again: int, lost: int) -> str:
+    if again == lost:
+        return "Each was declared idempotent and enqueued again."
+    if not again:
+        return "None was enqueued again (none is declared idempotent, or each ran out of tries)."
+    return f"{again} (declared idempotent) were enqueued again; {lost - again} were not."
 
 
 def _emails_failed(hour: dt.datetime) -> Alert | None:

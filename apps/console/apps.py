@@ -13,9 +13,12 @@ class ConsoleConfig(AppConfig):
         from huey import signals
         from huey.contrib.djhuey import HUEY
 
-        from .alerts import on_task_error
+        from apps.jobs.signals import broker_lost_runs
+
+        from .alerts import on_broker_lost_runs, on_task_error
 
         post_migrate.connect(_sync_roles, sender=self)
+        broker_lost_runs.connect(on_broker_lost_runs, dispatch_uid="console.broker_lost_runs")
         HUEY.signal(signals.SIGNAL_ERROR, signals.SIGNAL_TIMEOUT)(on_task_error)
 
 

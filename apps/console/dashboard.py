@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
-from apps.jobs.selectors import schedules_with_problems
+from apps.jobs.selectors import broker_warnings, schedules_with_problems
 
 from .selectors import (
     FAILED_STATES,
@@ -138,6 +138,7 @@ def dashboard_callback(request, context: dict) -> dict:
             "title": "Dashboard",
             "tasks": _tasks(now),
             "queue": _queue_depth(),
+            "broker_warnings": broker_warnings(),
             "queue_url": task_list_url(state__exact="enqueued"),
             "slowest": _slowest(now),
             "emails": _emails(),

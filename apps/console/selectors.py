@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.analytics.models import DailyRollup
 from apps.billing.models import UsageRecord
 from apps.jobs.models import TaskRun, WorkerHeartbeat
+from apps.jobs.reconcile import MISSING_NOTE
 from apps.mail.models import EmailEvent, OutboundEmail
 
 FAILED_STATES = [
@@ -26,9 +27,12 @@ PERIODIC_COLOURS = {
 
 
 def lost_runs_since(*, since: dt.datetime, limit: int = 100) -> list[TaskRun]:
-    """Runs the reaper marked lost since `since`, newest first."""
+    """Runs the reaper marked lost with their consumer since `since`, newest first (those the
+    broker itself lost are alerted by the reconciliation, at once)."""
     lost = TaskRun.objects.filter(state=TaskRun.State.LOST, updated_at__gte=since)
-    return list(lost.only("task_id", "name", "consumer").order_by("-updated_at")[:limit])
+    lost = lost.exclude(note__startswith=MISSING_NOTE)
+    fields = ("task_id", "name", "consumer", "note")
+    return list(lost.only(*fields).order_by("-updated_at")[:limit])
 
 
 # --- consumers ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from .adapter import (
@@ -28,6 +28,7 @@ from .adapter import (
     inflight_tasks,
     next_attempt,
 )
+from .lost import may_requeue, run_lose, what_next
 from .models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from .periodic import REGISTRY
 from .recorder import record_unfinished
@@ -107,14 +108,12 @@ def _reap(consumer: str, taken: Taken, result: ReapResult) -> None:
                           "the outcome")  # fmt: skip
         result.unrecorded += inflight_rescue(consumer, taken)
         return
-    requeue = getattr(type(task), "idempotent", False) and (
-        attempt < settings.JOBS_LOST_MAX_ATTEMPTS
-    )
     name, args, kwargs = describe(task)
+    requeue = may_requeue(name, attempt)
     with transaction.atomic():
         note = _note(consumer, name, attempt, requeue)
         record_unfinished(task=task, consumer=consumer, state=TaskRun.State.LOST, note=note)
-        _periodic_run_lost(task)
+        _periodic_run_lost(getattr(type(task), "job_name", ""), task.id)
         run_lost.send(
             sender=TaskRun, task_name=name, task_id=task.id, attempt=attempt, args=args,
             kwargs=kwargs, consumer=consumer, requeued=bool(requeue),
@@ -127,27 +126,24 @@ def _reap(consumer: str, taken: Taken, result: ReapResult) -> None:
 
 def _note(consumer: str, name: str, attempt: int, requeue: bool) -> str:
     said = f"consumer {consumer} stopped before attempt {attempt} finished; "
-    if requeue:
-        return said + f"enqueued again as attempt {attempt + 1}"
-    if attempt >= settings.JOBS_LOST_MAX_ATTEMPTS:
-        return said + f"not enqueued again after {attempt} lost attempts"
-    return said + f"not enqueued again: {name} is not declared idempotent"
+    return said + what_next(name, attempt, requeue)
 
 
-def _periodic_run_lost(task) -> None:
-    job = getattr(type(task), "job_name", "")
+def _periodic_run_lost(job: str, task_id: str) -> None:
     if not job:
         return
     running = PeriodicRun.objects.filter(
-        job=job, task_id=task.id, status=PeriodicRun.Status.RUNNING
+        job=job, task_id=task_id, status=PeriodicRun.Status.RUNNING
     )
     if running.update(status=PeriodicRun.Status.LOST, finished_at=timezone.now()):
         REGISTRY[job].lock.clear()  # its holder is dead
 
 
 def _close_attempts_of_dead_consumers(now: dt.datetime) -> None:
-    """History only: an attempt shown running on a dead consumer that holds nothing any more
-    (it put the task back for a retry, then died before writing the outcome) is lost too."""
+    """Runs shown executing on a dead consumer that holds nothing any more: it put the task
+    back for a retry and died before writing the outcome, or the broker restarted empty and
+    took its register with it. Each is lost like a registered one: announced (an email
+    delivery's rows turn `unknown`), an idempotent task enqueued again, once."""
     cutoff = now - dt.timedelta(seconds=settings.JOBS_CONSUMER_DEAD_AFTER_SECONDS)
     dead = WorkerHeartbeat.objects.filter(Q(last_seen__lt=cutoff) | Q(stopped_at__isnull=False))
     names = list(dead.values_list("consumer", flat=True)[:1000])
@@ -157,6 +153,11 @@ def _close_attempts_of_dead_consumers(now: dt.datetime) -> None:
     TaskAttempt.objects.filter(state=TaskRun.State.EXECUTING, consumer__in=names).update(
         state=TaskRun.State.LOST, finished_at=now, error=said
     )
-    TaskRun.objects.filter(state=TaskRun.State.EXECUTING, consumer__in=names).update(
-        state=TaskRun.State.LOST, rank=F("attempt") * 10 + 2, finished_at=now, note=said
-    )
+    running = TaskRun.objects.filter(state=TaskRun.State.EXECUTING, consumer__in=names)
+    fields = ("task_id", "name", "args", "kwargs", "attempt", "consumer", "periodic_job")
+    for run in running.only(*fields)[:1000]:
+        why = f"consumer {run.consumer} stopped before attempt {run.attempt} finished"
+        if run_lose(run=run, seen={"state": TaskRun.State.EXECUTING}, why=why, now=now) is None:
+            continue
+        _periodic_run_lost(run.periodic_job, run.task_id)
+        logger.warning("reaper: run %s (%s) lost, %s", run.task_id, run.name, said)

@@ -18,6 +18,7 @@ import functools
 import json
 import logging
 import os
+import random
 import threading
 import time
 import traceback
@@ -25,9 +26,17 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import close_old_connections, connection, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from huey import signals as S
 from huey.contrib.djhuey import HUEY
+
+from apps.text_input import is_poisoned, scrub
 
 from .adapter import attempt_of, consumer_name, describe
 
@@ -46,6 +55,10 @@ ENDS_ATTEMPT = frozenset(RECORDED) - {
 }  # fmt: skip
 NOTE, RESULT, REAPED = "note", "result", "reaped"  # events that are not huey signals
 MAX_RESULT_CHARS = 20_000
+DEADLOCK_TRIES = 5
+# The database being away (down, restarting, connection lost): a batch is kept and written
+# later. Anything else is about the batch's content.
+UNAVAILABLE = (InterfaceError, OperationalError)
 
 
 class Recorder:
@@ -146,10 +159,23 @@ class Recorder:
             self._receipts[:0] = receipts
 
     def write(self, events: list[tuple]) -> int:
-        batch = merge(events)
-        with transaction.atomic():
+        """Write `events`; a batch the database refuses for its content (not for being away)
+        is split in halves until the one event at fault is found, which is dropped with one
+        logged error: one poisoned event never stops the history."""
+        try:
+            batch = merge(events)
             _write(batch)
-        return len(batch.runs)
+            return len(batch.runs)
+        except UNAVAILABLE:  # the database is away: the caller keeps the batch for later
+            raise
+        except Exception:
+            if len(events) == 1:
+                logger.exception(
+                    "task history: dropped an event it cannot write: %s", events[0][:2]
+                )
+                return 0
+            half = len(events) // 2
+            return self.write(events[:half]) + self.write(events[half:])
 
 
 def record_unfinished(*, task, consumer: str, state: str, note: str) -> None:
@@ -220,16 +246,21 @@ def merge(events: list[tuple]) -> Batch:
 def _write(batch: Batch) -> None:
     """Progress of tasks whose row exists is one UPDATE (no task description, a third of the
     columns: the consumer's hot path); rows enqueued in this batch, or not written yet (their
-    enqueuer's batch is late or lost), are upserted whole."""
+    enqueuer's batch is late or lost), are upserted whole.
+
+    Several processes write the same rows at once (the enqueuer inserts what consumers already
+    update): each statement is its own transaction and touches its rows in task-id order, so
+    two writers never hold locks the other waits for; a deadlock the database still reports
+    is retried. Every statement is an idempotent merge, so writing a batch again is harmless."""
     runs = batch.runs
-    progress = [run for task_id, run in runs.items() if task_id not in batch.whole]
+    progress = [runs[i] for i in sorted(runs) if i not in batch.whole]
     missing = set(batch.whole)
     for chunk in _chunks(progress):
         found = {task_id for (task_id,) in _execute(_progress_sql, chunk)}
         missing.update(run["task_id"] for run in chunk if run["task_id"] not in found)
-    for chunk in _chunks([{**_new_run(*batch.tasks[i]), **runs[i]} for i in missing]):
+    for chunk in _chunks([{**_new_run(*batch.tasks[i]), **runs[i]} for i in sorted(missing)]):
         _execute(_run_sql, chunk)
-    for chunk in _chunks(list(batch.attempts.values())):
+    for chunk in _chunks([batch.attempts[key] for key in sorted(batch.attempts)]):
         _execute(_attempt_sql, chunk)
 
 
@@ -417,12 +448,36 @@ def _attempt_sql(is_pg: bool) -> str:
 
 
 def _execute(statement, rows: list[dict]) -> list[tuple]:
-    """Run one of the statements above over `rows`, passed as one JSON document; what it
-    returns (the progress UPDATE: the task ids it found)."""
-    with connection.cursor() as cursor:
-        sql = statement(connection.vendor == "postgresql")
-        cursor.execute(sql, [json.dumps(rows, cls=DjangoJSONEncoder)])
-        return cursor.fetchall() if cursor.description else []
+    """Run one of the statements above over `rows`, passed as one JSON document, in its own
+    transaction (a savepoint inside a caller's); what it returns (the progress UPDATE: the
+    task ids it found). A deadlock is retried a few times."""
+    document = _document(rows)
+    sql = statement(connection.vendor == "postgresql")
+    for attempt in range(1, DEADLOCK_TRIES + 1):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, [document])
+                return cursor.fetchall() if cursor.description else []
+        except OperationalError as error:
+            if attempt == DEADLOCK_TRIES or not _deadlock(error):
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")
+
+
+def _document(rows: list[dict]) -> str:
+    """`rows` as one JSON text the database accepts: task arguments, results and errors may
+    hold NULs or lone surrogates (valid JSON, refused by PostgreSQL and by UTF-8), cleaned."""
+    text = json.dumps(rows, cls=DjangoJSONEncoder, ensure_ascii=False)
+    if "\\u0000" in text or is_poisoned(text):
+        text = json.dumps(scrub(rows), cls=DjangoJSONEncoder, ensure_ascii=False)
+    return text
+
+
+def _deadlock(error: OperationalError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or a locked database (SQLite)."""
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) in ("40P01", "40001") or "locked" in str(error)
 
 
 def _seconds_between(later: str, earlier: str, is_pg: bool) -> str:

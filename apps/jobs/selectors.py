@@ -12,7 +12,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from . import clock
-from .adapter import django_task, django_task_result
+from .adapter import broker_health, django_task, django_task_result
 from .models import PeriodicJobState, PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from .periodic import REGISTRY
 
@@ -32,6 +32,21 @@ def backing_services_status() -> dict[str, str]:
     except Exception as exc:
         status["broker"] = f"error: {exc.__class__.__name__}: {exc}"
     return status
+
+
+def broker_warnings() -> list[str]:
+    """What an operator must fix about a broker that answers: a Redis that keeps no
+    append-only file loses every queued task when it restarts."""
+    try:
+        health = broker_health()
+    except Exception:  # down: backing_services_status says so
+        return []
+    if health.persistent is False:
+        return [
+            "The broker (Redis) keeps no append-only file: a restart loses every queued task "
+            "(the reconciliation marks them lost). Run it with `appendonly yes`."
+        ]
+    return []
 
 
 RECENT_RUNS = 12

@@ -18,3 +18,12 @@ before the run leaves the broker's in-flight register, so a reaper that dies hal
 again on its next pass. A receiver must therefore be idempotent (a conditional UPDATE is);
 if it raises, the transaction rolls back and the run is reaped again on the next pass.
 """
+
+broker_lost_runs = Signal()
+"""Sent by the reconciliation after a pass that found waiting runs the broker no longer held
+(each is marked ``lost`` and announced through ``run_lost`` too).
+
+Keyword arguments: ``lost`` (how many), ``requeued`` (how many of them were enqueued again),
+``reason`` (the broker's restart in words, e.g. "the broker restarted at 2026-12-05 14:02 UTC
+without persistence (appendonly no)") and ``task_ids`` (the lost runs' ids).
+"""

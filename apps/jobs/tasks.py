@@ -4,6 +4,7 @@ from huey.contrib.djhuey import HUEY, db_task
 
 from .periodic import JobRun, periodic_job
 from .reaper import task_runs_reap
+from .reconcile import task_runs_reconcile
 from .services import task_runs_prune
 
 
@@ -12,6 +13,14 @@ def task_runs_reap_task(run: JobRun) -> dict:
     """Mark what dead consumers held lost and re-enqueue the idempotent ones, once."""
     result = task_runs_reap()
     return {"lost": result.lost, "requeued": result.requeued, "released": result.released}
+
+
+@periodic_job(name="reconciliation", schedule="*/5 * * * *", period="minute")
+def task_runs_reconcile_task(run: JobRun) -> dict:
+    """Mark lost the waiting runs the broker no longer holds (a restart without persistence)
+    and re-enqueue the idempotent ones, once."""
+    result = task_runs_reconcile()
+    return {"checked": result.checked, "lost": result.lost, "requeued": result.requeued}
 
 
 @periodic_job(name="history_retention", schedule="30 3 * * *", period="day")

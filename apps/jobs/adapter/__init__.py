@@ -17,6 +17,7 @@ The attempt number travels with the task (`task.attempt`, 1 for the first): a re
 re-run after loss is the next attempt of the same task id.
 """
 
+import datetime as dt
 import functools
 import logging
 from dataclasses import dataclass
@@ -28,10 +29,13 @@ from ..exceptions import UnknownTaskError
 from .reliable import RedisHuey, SqliteHuey, attempt_of, consumer_name, next_attempt
 
 __all__ = [
+    "BrokerHealth",
     "RedisHuey",
     "SqliteHuey",
     "Taken",
     "attempt_of",
+    "broker_health",
+    "broker_task_ids",
     "consumer_name",
     "describe",
     "django_task",
@@ -44,6 +48,7 @@ __all__ = [
     "task_class",
     "task_name",
     "task_names",
+    "task_rebuild",
 ]
 logger = logging.getLogger("apps.jobs")
 
@@ -167,3 +172,51 @@ def inflight_rescue(consumer: str, taken: Taken, *, requeue: Task | None = None)
 def inflight_forget(consumer: str) -> None:
     """Drop a dead consumer's registration once its register is empty."""
     _huey().storage.forget(consumer)
+
+
+# -- what the broker holds, read by the reconciliation ----------------------------------------
+
+
+def broker_task_ids() -> set[str]:
+    """The id of every task the broker holds: scheduled, queued, or taken by a consumer."""
+    huey_ = _huey()
+    ids = set()
+    for data in huey_.storage.waiting():
+        try:
+            message = huey_.serializer.deserialize(data)
+        except Exception:  # not ours to judge here: the reaper reports unreadable entries
+            continue
+        message = message[0] if isinstance(message, tuple) and len(message) == 2 else message
+        ids.add(message.id)
+    return ids
+
+
+@dataclass(frozen=True)
+class BrokerHealth:
+    """Whether the broker keeps what it holds across a restart, and since when it runs."""
+
+    persistent: bool | None  # None: not applicable (tasks run inline)
+    started: dt.datetime | None
+    run_id: str
+
+
+def broker_health() -> BrokerHealth:
+    """Ask the broker about itself (raises when it does not answer)."""
+    found = _huey().storage.health()
+    started = found["started"]
+    if started is not None:
+        started = dt.datetime.fromtimestamp(started, tz=dt.UTC).replace(microsecond=0)
+    return BrokerHealth(found["persistent"], started, found["run_id"])
+
+
+def task_rebuild(*, name: str, args: list, kwargs: dict, task_id: str, attempt: int) -> Task:
+    """The task a history row describes (its name, arguments and id), as attempt `attempt`:
+    for enqueueing again a task the broker lost. UnknownTaskError when this code has none."""
+    if django_task(name) is not None:  # through huey's django.tasks wrapper, as enqueued
+        cls, args, kwargs = task_class(DJANGO_TASKS), [name, list(args), dict(kwargs)], {}
+    else:
+        cls = task_class(name)
+    task = cls(args=tuple(args), kwargs=dict(kwargs), id=task_id)
+    if attempt > 1:
+        task.attempt = attempt
+    return task

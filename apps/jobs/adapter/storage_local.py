@@ -100,6 +100,17 @@ class SqliteInflightStorage(SqliteStorage):
         super().flush_all()
         self.sql("delete from inflight where queue = ?", (self.name,), commit=True)
 
+    def waiting(self, page: int = 1000):
+        """Every task the broker holds (schedule, queue, in-flight), as serialized data."""
+        yield from self.scheduled_items()
+        yield from self.enqueued_items()
+        rows = self.sql("select data from inflight where queue = ?", (self.name,), results=True)
+        yield from (bytes(data) for (data,) in rows)
+
+    def health(self) -> dict:
+        """A SQLite file keeps what it holds across restarts."""
+        return {"persistent": True, "started": None, "run_id": ""}
+
 
 class MemoryInflightStorage(MemoryStorage):
     """huey's in-memory storage (immediate mode) with the same in-flight register."""
@@ -161,3 +172,13 @@ class MemoryInflightStorage(MemoryStorage):
         super().flush_all()
         self._inflight.clear()
         self._since.clear()
+
+    def waiting(self, page: int = 1000):
+        yield from self.scheduled_items()
+        yield from self.enqueued_items()
+        with self._lock:
+            taken = [data for entries in self._inflight.values() for data, _ in entries.values()]
+        yield from taken
+
+    def health(self) -> dict:
+        return {"persistent": None, "started": None, "run_id": ""}  # tasks run inline

@@ -23,9 +23,12 @@ class RedisInflightStorage(RedisStorage):
     if redis.call('lrem', KEYS[1], -1, ARGV[1]) == 1 then
         redis.call('lpush', KEYS[2], ARGV[1])
     end"""
-    # One command per task: settle the worker's previous task (its in-flight entry, its revoke
-    # flag), then move the next one in.
+    # One command per task: register the consumer (again, if a reaper dropped it while it was
+    # stalled or the broker restarted empty: a consumer holding entries is always registered),
+    # settle the worker's previous task (its in-flight entry, its revoke flag), then move the
+    # next one in.
     TAKE = """
+    redis.call('hsetnx', KEYS[7], ARGV[4], ARGV[5])
     if ARGV[3] ~= '' and redis.call('hdel', KEYS[4], ARGV[3]) == 1 then
         if redis.call('srem', KEYS[5], ARGV[3]) == 1 then redis.call('incr', KEYS[6]) end
     end
@@ -77,7 +80,6 @@ class RedisInflightStorage(RedisStorage):
         self._flag = self.conn.register_script(self.FLAG)
         self._unflag = self.conn.register_script(self.UNFLAG)
         self._read_flagged = self.conn.register_script(self.FLAGGED)
-        self._registered: set[str] = set()
         self.revoked_key = f"huey.revoked.{self.name}"
         self._revoked_keys = [self.revoked_key, f"huey.revoked.{self.name}.epoch"]
         self._flagged: tuple[bytes | None, frozenset] = (None, frozenset())  # epoch, keys
@@ -89,14 +91,12 @@ class RedisInflightStorage(RedisStorage):
         """Dequeue into `consumer`'s register; first (same round trip) mark `finish` finished
         or `release` it and delete the revoke flag `unflag`: what the previous task of this
         worker left to do."""
-        if consumer not in self._registered:
-            self.conn.hsetnx(self.register_key, consumer, time.time())
-            self._registered.add(consumer)
         action, receipt = ("finish", finish) if finish is not None else ("release", release)
         inflight = self._list(consumer)
         keys = [self.queue_key, inflight, self._list(consumer, True), self.result_key,
-                *self._revoked_keys]  # fmt: skip
-        args = [action if receipt is not None else "", receipt or "", unflag or ""]
+                *self._revoked_keys, self.register_key]  # fmt: skip
+        args = [action if receipt is not None else "", receipt or "", unflag or "", consumer,
+                time.time()]  # fmt: skip
         data, epoch = self._take(keys=keys, args=args)
         if data is None and self.blocking:  # the queue is empty: wait for the next task
             try:
@@ -146,7 +146,15 @@ class RedisInflightStorage(RedisStorage):
             self._release(keys=keys, args=receipts[start : start + 500])
 
     def registered(self) -> dict[str, float]:
-        return {k.decode(): float(v) for k, v in self.conn.hgetall(self.register_key).items()}
+        """Registered consumers with when each registered; a consumer whose in-flight list
+        exists without a registration (it was dropped while the consumer held entries) is
+        listed as registered at 0, so the reaper judges it by its heartbeat alone."""
+        found = {k.decode(): float(v) for k, v in self.conn.hgetall(self.register_key).items()}
+        prefix = f"{self.register_key}."
+        for key in self.conn.scan_iter(match=f"{_glob_escape(prefix)}*", count=1000):
+            consumer = key.decode()[len(prefix) :].removesuffix(".finished")
+            found.setdefault(consumer, 0.0)
+        return found
 
     def taken_by(self, consumer: str) -> list[tuple[bytes, bytes, bool]]:
         return [
@@ -168,8 +176,42 @@ class RedisInflightStorage(RedisStorage):
         consumers = list(self.registered())
         lists = [self._list(c, f) for c in consumers for f in (False, True)]
         self.conn.delete(self.register_key, *lists)
-        self._registered.clear()
         self._forget_flags()
+
+    def waiting(self, page: int = 1000):
+        """Every task the broker holds, as serialized data, in pages: the schedule, then the
+        queue, then each consumer's in-flight lists (a task moving between them, always
+        forwards in this order or back into the queue, is seen at least once in two reads)."""
+        yield from _pages(lambda a, b: self.conn.zrange(self.schedule_key, a, b), page)
+        yield from _pages(lambda a, b: self.conn.lrange(self.queue_key, a, b), page)
+        for consumer in self.registered():
+            for finished in (False, True):
+                key = self._list(consumer, finished)
+                yield from _pages(lambda a, b, key=key: self.conn.lrange(key, a, b), page)
+
+    def health(self) -> dict:
+        """What the broker says of itself: whether it keeps an append-only file (without one
+        a restart loses every queued task), and when it started."""
+        info = self.conn.info()
+        return {
+            "persistent": bool(int(info.get("aof_enabled", 0))),
+            "started": time.time() - float(info.get("uptime_in_seconds", 0)),
+            "run_id": str(info.get("run_id", "")),
+        }
+
+
+def _pages(read, page: int):
+    start = 0
+    while True:
+        items = read(start, start + page - 1)
+        yield from items
+        if len(items) < page:
+            return
+        start += page
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 def _is_revoke_key(key) -> bool:

@@ -2,13 +2,15 @@
 
 A batch is a list of outbox ids. Rows are claimed a chunk at a time (`SELECT ... FOR UPDATE
 SKIP LOCKED`, then queued -> sending with the claimer's id), so consumers sharing the work never
-send one row twice, and a crash leaves at most one chunk `sending`. Each chunk also claims a
-few urgent rows (emails sent one by one, such as a password reset) that are due, so those are
-never stuck behind a long batch. Per email: its own attempt row, status, suppression and
-preference checks, version, secrets; suppressions and preferences are read once per chunk,
-active versions once per batch. Retries belong to the huey task: a transient failure puts the
-row back to `queued` and the task raises, huey runs it again after its backoff, and only rows
-still queued are tried again.
+send one row twice. Each email's outcome is written as soon as the transport has answered for
+it, before the next is decided: a crash leaves `sending` only the email in flight and the rest
+of its chunk, in order, so `interrupted` makes the first `unknown` and queues the others
+again. Each chunk also claims a few urgent rows (emails sent one by one, such as a password
+reset) that are due, so those are never stuck behind a long batch. Per email: its own attempt
+row, status, suppression and preference checks, version, secrets; suppressions and preferences
+are read once per chunk, active versions once per batch. Retries belong to the huey task: a
+transient failure puts the row back to `queued` and the task raises, huey runs it again after
+its backoff, and only rows still queued are tried again.
 """
 
 import datetime as dt
@@ -31,7 +33,7 @@ from .transport import Transport, build_message
 logger = logging.getLogger(__name__)
 Status = OutboundEmail.Status
 Outcome = DeliveryAttempt.Outcome
-CHUNK = 25  # rows claimed and recorded together: a crash leaves at most this many `sending`
+CHUNK = 25  # rows claimed together (one lock, one read of suppressions and preferences)
 URGENT_PER_CHUNK = 5
 # Secret values are kept only while a delivery may still need them.
 _WIPE_SECRETS = {Status.SENT, Status.SUPPRESSED, Status.SKIPPED}
@@ -135,7 +137,6 @@ class _Chunk:
 
 def _deliver_chunk(rows, transport, report: BatchReport, versions: dict, translations: dict, *,
                    retry_in, last_try):  # fmt: skip
-    started = timezone.now()
     addresses = [row.to for row in rows]
     first = [row for row in rows if not row.version_id]  # version and language chosen now
     versions.update(versions_for(template_keys={r.template_key for r in first} - versions.keys()))
@@ -146,8 +147,8 @@ def _deliver_chunk(rows, transport, report: BatchReport, versions: dict, transla
         languages=_languages(first),
         translations=translations,
     )
-    attempts = []
-    for email in rows:
+    for email in rows:  # in primary-key order: what `interrupted` relies on
+        started = timezone.now()
         outcome, error = _deliver_one(email, chunk, transport)
         if outcome == Outcome.RETRY:
             if last_try or email.attempts >= settings.MAIL_MAX_ATTEMPTS:
@@ -160,15 +161,21 @@ def _deliver_chunk(rows, transport, report: BatchReport, versions: dict, transla
         if email.status in _WIPE_SECRETS:
             email.sealed_secrets = ""
         email.updated_at = timezone.now()
-        attempts.append(DeliveryAttempt(email=email, number=email.attempts, outcome=outcome,
-                                        error=error, started_at=started))  # fmt: skip
+        _record(email, DeliveryAttempt(email=email, number=email.attempts, outcome=outcome,
+                                       error=error, started_at=started))  # fmt: skip
         report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
         if outcome in (Outcome.RETRY, Outcome.FAILED):
             logger.warning("email %s (%s to %s) attempt %s: %s %s", email.pk, email.template_key,
                            email.to, email.attempts, outcome, error)  # fmt: skip
+
+
+def _record(email: OutboundEmail, attempt: DeliveryAttempt) -> None:
+    """Write one email's outcome before the next email of the chunk is decided: a consumer
+    killed mid-chunk leaves `sending` only the email it was sending and those it had not
+    reached, which `interrupted` tells apart by their order."""
     with transaction.atomic():
-        _save(rows)
-        DeliveryAttempt.objects.bulk_create(attempts)
+        _save([email])
+        DeliveryAttempt.objects.bulk_create([attempt])
 
 
 def _save(rows: list[OutboundEmail]) -> None:

@@ -1,7 +1,8 @@
 """Emails whose delivery was interrupted mid-send: the consumer died while sending them.
 
-Over SMTP (and providers without idempotency keys) the receiver may already have such an
-email, so it becomes `unknown` for an operator to resend or mark sent, never re-sent silently.
+Over SMTP (and providers without idempotency keys) the receiver may already have the email
+that was in flight, so it becomes `unknown` for an operator to resend or mark sent, never
+re-sent silently; the emails of its chunk it had not reached are simply queued again.
 Providers that take an idempotency key (Resend: the key is the outbox id) drop a second copy,
 so there the email is simply queued again.
 """
@@ -11,6 +12,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..models import DeliveryAttempt, OutboundEmail
@@ -26,16 +28,21 @@ IDEMPOTENT_PROVIDERS = {"resend"}
 def emails_interrupted(*, claim_id: str) -> int:
     """Settle the rows a dead delivery had claimed and left `sending`; how many there were.
 
-    Idempotent: rows already settled are left alone (the reaper may announce a run twice).
+    Delivery writes each email's outcome before it decides the next, in primary-key order, so
+    of the rows still `sending` only the first can have reached the transport: it becomes
+    `unknown` (or is queued again where the provider drops a second copy); the others were
+    never handed over and go back to the queue as they were. Idempotent: rows already settled
+    are left alone (the reaper may announce a run twice).
     """
     rows = list(
         OutboundEmail.objects.select_for_update()
         .filter(claim_id=claim_id, status=Status.SENDING)
+        .order_by("pk")
         .values_list("pk", "attempts")
     )
     if not rows:
         return 0
-    now, ids = timezone.now(), [pk for pk, _ in rows]
+    now, (first, attempts), untouched = timezone.now(), rows[0], [pk for pk, _ in rows[1:]]
     safe = settings.EMAIL_PROVIDER in IDEMPOTENT_PROVIDERS
     error = (
         "the consumer died mid-send; sent again with the same idempotency key"
@@ -45,17 +52,24 @@ def emails_interrupted(*, claim_id: str) -> int:
     )
     status, outcome = (Status.QUEUED, DeliveryAttempt.Outcome.RETRY) if safe else (
         Status.UNKNOWN, DeliveryAttempt.Outcome.UNKNOWN)  # fmt: skip
-    OutboundEmail.objects.filter(pk__in=ids).update(
+    OutboundEmail.objects.filter(pk=first).update(
         status=status, last_error=error, next_attempt_at=now, updated_at=now
     )
-    DeliveryAttempt.objects.bulk_create(
-        DeliveryAttempt(email_id=pk, number=attempts, outcome=outcome, error=error, started_at=now)
-        for pk, attempts in rows
+    DeliveryAttempt.objects.create(
+        email_id=first, number=attempts, outcome=outcome, error=error, started_at=now
     )
-    if safe:
-        transaction.on_commit(partial(enqueue_delivery, ids), robust=True)
-    logger.warning("%d email(s) interrupted mid-send are %s", len(ids), status)
-    return len(ids)
+    # Claimed, never tried: the claim's attempt count is given back.
+    OutboundEmail.objects.filter(pk__in=untouched).update(
+        status=Status.QUEUED, attempts=F("attempts") - 1, next_attempt_at=now, updated_at=now
+    )
+    requeue = [first, *untouched] if safe else untouched
+    if requeue:
+        transaction.on_commit(partial(enqueue_delivery, requeue), robust=True)
+    logger.warning(
+        "delivery %s interrupted: email %s is %s, %s never tried are queued again",
+        claim_id[:12], first, status, len(untouched),
+    )  # fmt: skip
+    return len(rows)
 
 
 def email_mark_sent(*, email: OutboundEmail) -> bool:
