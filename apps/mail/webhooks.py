@@ -4,9 +4,12 @@ The one module that reaches into anymail's webhook views. anymail `json.loads` t
 indexes into it, so a malformed or oddly shaped body raises inside the view (a 500). Each route
 here first refuses a body over MAIL_WEBHOOK_MAX_BYTES (413, before reading it) and one that is
 not JSON of the provider's documented shape (400); anymail then checks basic auth and the
-provider's signature on the untouched body; each provider event is cleaned (NUL characters
-removed, metadata of the wrong type emptied) before anymail normalizes it, an event anymail
-still cannot read is refused (400), and the events of one body are stored all or nothing.
+provider's signature on the untouched body; each provider event is cleaned before anymail
+normalizes it (text that cannot be stored scrubbed by `apps.text_input`: NULs removed, lone
+surrogates, which JSON allows and PostgreSQL refuses, replaced by U+FFFD; metadata of the wrong
+type emptied), an event anymail still cannot read is refused (400), and the events of one body
+are stored all or nothing. A provider's event is cleaned rather than refused: a refused bounce
+would be retried for days and never suppress the address.
 """
 
 import json
@@ -27,12 +30,20 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.text_input import scrub_text
+
 logger = logging.getLogger(__name__)
 MAX_DEPTH = 32  # providers' payloads nest a few levels; deeper is not one of theirs
 # What anymail's parsers raise on a payload that is JSON but not shaped as documented.
 UNREADABLE = (
-    AnymailError, LookupError, TypeError, ValueError, AttributeError, OverflowError, RecursionError
-)  # fmt: skip
+    AnymailError,
+    LookupError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+)
 # Keys holding the sender's metadata, which anymail expects to be an object.
 METADATA_KEYS = {"Metadata", "user-variables"}
 
@@ -55,7 +66,7 @@ def depth(value) -> int:
 
 
 def clean(value, key: str = ""):
-    """A copy without NUL characters, and with metadata that is not an object emptied."""
+    """A copy whose text can be stored (`scrub_text`), with metadata not an object emptied."""
     if key in METADATA_KEYS and not isinstance(value, dict):
         return {}
     if isinstance(value, dict):
@@ -63,7 +74,7 @@ def clean(value, key: str = ""):
     if isinstance(value, list):
         return [clean(item) for item in value]
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return scrub_text(value)
     return value
 
 

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from apps.text_input import scrub_text
+
 from ..models import EmailEvent, OutboundEmail, Suppression
 from ..secrets import MASK
 
@@ -37,27 +39,34 @@ def _fingerprint(event, esp_name: str) -> str:
         basis = [esp_name, event.event_type, event.event_id]
     else:
         stamp = event.timestamp.isoformat() if isinstance(event.timestamp, dt.datetime) else ""
-        basis = [esp_name, event.event_type, event.message_id, event.recipient, stamp,
-                 event.click_url]  # fmt: skip
+        basis = [
+            esp_name,
+            event.event_type,
+            event.message_id,
+            event.recipient,
+            stamp,
+            event.click_url,
+        ]
     return hashlib.sha256(json.dumps(basis, default=str).encode()).hexdigest()
 
 
 def _text(value, limit: int | None = None) -> str:
-    """A provider value as text a column takes: no NUL, cut to the column's length."""
+    """A provider value as text a column takes (`scrub_text`: no NUL, no lone surrogate), cut
+    to the column's length."""
     if value is None:
         return ""
     if not isinstance(value, str):
         value = json.dumps(value, default=str) if isinstance(value, dict | list) else str(value)
-    value = value.replace("\x00", "")
+    value = scrub_text(value)
     return value[:limit] if limit else value
 
 
-def _without_nul(value):
-    """A payload a JSON column takes: no NUL characters, no NaN or Infinity."""
+def _storable(value):
+    """A payload a JSON column takes: text scrubbed (keys too), no NaN or Infinity."""
     if isinstance(value, dict):
-        return {_text(key): _without_nul(item) for key, item in value.items()}
+        return {_text(key): _storable(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [_storable(item) for item in value]
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return _text(value) if isinstance(value, str) else value
@@ -111,11 +120,11 @@ def _is_address(value: str) -> bool:
 def tracking_event_record(*, event, esp_name: str) -> EmailEvent | None:
     """Store one normalized anymail event once; suppress hard bounces and complaints.
 
-    Whatever the provider sent is stored: text without NUL characters and cut to its column,
-    metadata of the wrong type ignored. Returns None when the same event was stored before
-    (providers redeliver webhooks).
+    Whatever the provider sent is stored: text scrubbed by `apps.text_input` (no NUL, lone
+    surrogates replaced) and cut to its column, metadata of the wrong type ignored. Returns
+    None when the same event was stored before (providers redeliver webhooks).
     """
-    payload = _without_nul(event.esp_event) if isinstance(event.esp_event, dict) else {}
+    payload = _storable(event.esp_event) if isinstance(event.esp_event, dict) else {}
     message_id = _text(event.message_id, 255)
     email, click_url = _email_for(message_id, event.metadata), _text(event.click_url)
     if email is not None and email.secret_keys and click_url:
