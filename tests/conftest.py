@@ -158,6 +158,26 @@ class PrivateRedis:
             pidfile.unlink(missing_ok=True)
 
 
+def restart_redis_empty(url: str) -> None:
+    """SIGKILL the redis-server at `url` and start it again on the same port, as a crash and a
+    restart without persistence do: it comes back empty (the test servers keep no files)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    config = client.config_get("*")
+    port, pid = int(config["port"]), client.info("server")["process_id"]
+    client.close()
+    os.kill(pid, 9)
+    wait_until(lambda: not _listening(port), timeout=10, message="redis still up")
+    subprocess.run(
+        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port),
+         "--save", "", "--appendonly", "no", "--pidfile", config["pidfile"], "--dir",
+         config["dir"], "--logfile", config["logfile"]],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_for_port(port)
+
+
 def _listening(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()

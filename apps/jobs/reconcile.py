@@ -91,7 +91,9 @@ def _settle(run: TaskRun, said: str, result: ReconcileResult, now: dt.datetime) 
 
 def _restart_words(health: BrokerHealth, *, since: dt.datetime) -> str:
     """Why the broker lost runs waiting since `since`, in words for a note and an alert."""
-    if health.started is None or health.started < since:
+    # The broker gives its uptime in whole seconds: a start within two seconds of the oldest
+    # lost run is its restart.
+    if health.started is None or health.started < since - dt.timedelta(seconds=2):
         return "the broker dropped it without a restart: flushed, or evicted for memory"
     kept = "" if health.persistent else " without persistence (appendonly no)"
     return f"the broker restarted at {health.started:%Y-%m-%d %H:%M} UTC{kept}"
