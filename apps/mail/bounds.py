@@ -7,9 +7,12 @@ whatever width they are given. Each check here is linear in the source and retur
 at their line and column, so the editor can point at the cause.
 """
 
+import json
 import re
 
 from django.template.base import DebugLexer, TokenType
+
+from apps.text_input import is_poisoned, poison_in, poison_message
 
 from .exceptions import Problem
 
@@ -145,34 +148,61 @@ def json_text_problem(text: str, *, field_name: str) -> Problem | None:
     return None
 
 
-def data_depth(value) -> tuple[int, bool]:
-    """How deeply lists and dicts nest in plain data, and whether a string holds a NUL.
+def data_depth(value) -> int:
+    """How deeply lists and dicts nest in plain data.
 
     Iterative, so no depth of data can exhaust the recursion limit.
     """
-    deepest, nul, stack = 0, False, [(value, 1)]
+    deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict):
-            nul = nul or any("\x00" in key for key in item if isinstance(key, str))
             item = list(item.values())
         if isinstance(item, list | tuple):
             deepest = max(deepest, depth)
             if depth <= MAX_JSON_DEPTH:
                 stack.extend((child, depth + 1) for child in item)
-        elif isinstance(item, str):
-            nul = nul or "\x00" in item
-    return deepest, nul
+    return deepest
 
 
-def data_problems(value, *, field_name: str) -> list[Problem]:
-    """Plain data (sample data, a posted context) too deep to render safely, or unstorable."""
-    depth, nul = data_depth(value)
-    if depth > MAX_JSON_DEPTH:
+def data_problems(value, *, field_name: str, text: str = "") -> list[Problem]:
+    """Plain data (sample data, a posted context) too deep to render safely, or unstorable
+    (a NUL or a lone surrogate in a key or a value: PostgreSQL refuses it in JSON). Given the
+    JSON `text` it was parsed from, the problem points at the string that holds it."""
+    if data_depth(value) > MAX_JSON_DEPTH:
         return [Problem(field_name, 1, 1, f"the data nests more than {MAX_JSON_DEPTH} levels")]
-    if nul:
-        return [Problem(field_name, 1, 1, "the data holds a NUL character (\\u0000); remove it")]
-    return []
+    where = poison_in(value, field_name)  # safe: the depth is bounded just above
+    if where is None:
+        return []
+    line, column = _poisoned_string(text)
+    return [Problem(field_name, line, column, poison_message(where))]
+
+
+def _poisoned_string(text: str) -> tuple[int, int]:
+    """Line and column of the first JSON string in `text` that decodes to unstorable text
+    (an escape such as \\u0000 or an unpaired \\ud800); a paired surrogate is fine."""
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group(0)
+        if token.startswith('"') and _decodes_poisoned(token):
+            return line_col(text, match.start())
+    return 1, 1
+
+
+def _decodes_poisoned(token: str) -> bool:
+    try:
+        return is_poisoned(json.loads(token))
+    except ValueError:  # an unterminated string: the parser has refused the text already
+        return False
+
+
+def text_problems(fields: dict[str, str]) -> list[Problem]:
+    """A problem at the first NUL or lone surrogate of each text field (MJML, subject...)."""
+    problems = []
+    for name, text in fields.items():
+        if is_poisoned(text):
+            offset = next(i for i, char in enumerate(text) if is_poisoned(char))
+            problems.append(Problem(name, *line_col(text, offset), poison_message(name)))
+    return problems
 
 
 _NUMBER = re.compile(r"\d+")

@@ -115,7 +115,10 @@ def bound_problems(source: Source) -> list[Problem]:
     problems = bounds.size_problems(fields, _LIMITS)
     if isinstance(source.variables, list) and len(source.variables) > bounds.MAX_VARIABLES:
         problems.append(Problem("variables", 1, 1, f"at most {bounds.MAX_VARIABLES} variables"))
+    problems += bounds.data_problems(source.variables, field_name="variables")
     problems += bounds.data_problems(source.sample_context, field_name="sample_context")
+    # A NUL or lone surrogate cannot be encoded, compiled or stored: refused at its field.
+    problems += bounds.text_problems(fields)
     if problems:
         return problems
     for name in ("layout", "mjml"):

@@ -2,22 +2,29 @@
 
 Generated MJML fragments (known and unknown elements, HTML, nesting up to 20,000 levels),
 template syntax (tags, filters with hostile arguments, numbers past float range), sample
-data JSON (deep, huge, NUL bytes, wrong types) and sizes. Every target asserts: no 500, no
-crash, and nothing half-saved (a version exists only for a template that validates, the
-active version is the latest, a refused save changes nothing).
+data JSON (deep, huge, NUL bytes, lone surrogates in keys and values, wrong types), sizes, and
+`hostile_text` (NULs, lone surrogates, non-BMP characters) in every text field. Forms are
+posted as the bytes a hostile client sends: a lone surrogate as its invalid UTF-8 bytes,
+inside JSON as its escape. Every target asserts: no 500, no crash, nothing half-saved (a
+version exists only for a template that validates, the active version is the latest, a
+refused save changes nothing) and nothing unstorable saved.
 """
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apps.console.roles import TEMPLATE_EDITOR, VIEWER
-from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion
+from apps.console.roles import SENDER, TEMPLATE_EDITOR, VIEWER
+from apps.mail.defaults import read_default
+from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion, OutboundEmail
 from apps.mail.sandbox import ALLOWED_FILTERS
+from apps.text_input import poison_in
 from tests.console.studio_support import editor_data, role_client, shipped  # noqa: F401
+from tests.strategies import hostile_text
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
 
@@ -43,6 +50,7 @@ filter_use = st.builds(
 )
 leaf = st.one_of(
     st.text(max_size=30),
+    hostile_text(max_size=30),
     st.sampled_from(
         [
             "{{ name }}",
@@ -96,10 +104,14 @@ mjml = st.one_of(
         fragment,
     ),
 )
+json_text = st.one_of(st.text(max_size=20), hostile_text(max_size=20))
 json_value = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | json_text,
     lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.one_of(st.text(max_size=8), hostile_text(max_size=8)), inner, max_size=4
+        )
     ),
     max_leaves=20,
 )
@@ -118,34 +130,91 @@ sample_text = st.one_of(
         lambda n: json.dumps({"name": "Ada", "dashboard_url": "x", "items": list(range(n))}),
         st.integers(0, 20_000),
     ),
-    st.sampled_from(["", "[]", "null", '"x"', "{", '{"name": "\\u0000"}', '{"name": 1e999}']),
+    st.builds(lambda name: json.dumps({"name": name, "dashboard_url": "x"}), hostile_text()),
+    st.builds(
+        lambda key: json.dumps({key: 1, "name": "Ada", "dashboard_url": "x"}), hostile_text()
+    ),
+    st.sampled_from(
+        [
+            "",
+            "[]",
+            "null",
+            '"x"',
+            "{",
+            '{"name": "\\u0000"}',
+            '{"name": 1e999}',
+            '{"name": "\\ud800"}',
+            '{"\\udfff": "Ada"}',
+            '{"name": "\\ud83d\\ude00"}',
+        ]
+    ),
     st.text(max_size=50),
+    hostile_text(max_size=50),
 )
 variables_text = st.one_of(
     st.just('["name", "dashboard_url", "items", "deep"]'),
     st.just('["name", "dashboard_url"]'),
     st.builds(json.dumps, st.lists(st.text(max_size=10), max_size=5)),
+    st.builds(lambda name: json.dumps(["name", "dashboard_url", name]), hostile_text()),
     st.text(max_size=20),
+    hostile_text(max_size=20),
 )
 sizes = st.sampled_from([0, 1, 255, 256, 100_001, 300_000])
-edits = st.fixed_dictionaries({
+FIELDS = {
     "mjml": mjml,
-    "subject": st.one_of(st.text(max_size=50), filter_use, sizes.map(lambda n: "s" * n)),
-    "preheader": st.one_of(st.text(max_size=50), filter_use),
-    "text_body": st.one_of(st.just(""), st.text(max_size=50), sizes.map(lambda n: "t " * n)),
+    "subject": st.one_of(
+        st.text(max_size=50), hostile_text(), filter_use, sizes.map(lambda n: "s" * n)
+    ),
+    "preheader": st.one_of(st.text(max_size=50), hostile_text(), filter_use),
+    "text_body": st.one_of(
+        st.just(""), st.text(max_size=50), hostile_text(), sizes.map(lambda n: "t " * n)
+    ),
+    "name": st.one_of(st.just("Welcome"), hostile_text()),
     "variables": variables_text,
     "sample_context": sample_text,
     "layout": st.sampled_from(["", "1", "x", "²", "99999999999999999999", "-1"]),
-})  # fmt: skip
+}
+WELCOME = read_default("welcome")
+# One hostile field in the shipped (valid) welcome template: the rest validates, so the
+# hostile value gets as far as compiling, rendering and storing, where an edit of noise in
+# every field is refused at the first check.
+HOSTILE_ALONE = {
+    "mjml": hostile_text().map(lambda t: WELCOME["mjml"].replace("Welcome aboard", t, 1)),
+    "subject": hostile_text().map(lambda t: t + " {{ name }}"),
+    "preheader": hostile_text(),
+    "text_body": hostile_text().map(lambda t: "Hello {{ name }} " + t),
+    "name": hostile_text(),
+    "variables": hostile_text().map(lambda t: json.dumps(["name", "dashboard_url", t])),
+    "sample_context": st.one_of(
+        hostile_text().map(lambda t: json.dumps({"name": t, "dashboard_url": "x"})),
+        hostile_text().map(lambda t: json.dumps({"name": "Ada", "dashboard_url": "x", t: 1})),
+        st.builds(
+            lambda deep: json.dumps({"name": "Ada", "dashboard_url": "x", "deep": deep}), json_value
+        ),
+    ),
+}
+every_field = st.fixed_dictionaries(FIELDS)
+one_hostile_field = st.sampled_from(sorted(HOSTILE_ALONE)).flatmap(
+    lambda name: st.fixed_dictionaries({name: HOSTILE_ALONE[name]})
+)
+edits = st.one_of(every_field, one_hostile_field)
 
 
 EXAMPLES: dict[str, int] = {}
 
 
 def post(client: Client, url: str, data: dict):
-    response = client.post(url, data)
+    """POST the form as a hostile client's bytes: lone surrogates as invalid UTF-8."""
+    body = urlencode(data, encoding="utf-8", errors="surrogatepass")
+    response = client.post(url, body, content_type="application/x-www-form-urlencoded")
     assert response.status_code < 500, response.content[:800]
     return response
+
+
+def received(text: str) -> str:
+    """What the server reads of a posted field (invalid UTF-8 becomes U+FFFD), newlines LF."""
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def count(target: str) -> None:
@@ -156,8 +225,22 @@ def done(target: str) -> None:
     print(f"\nfuzz target {target}: {EXAMPLES.get(target, 0)} examples, no response >= 500")
 
 
+STORED_FIELDS = [
+    "key",
+    "name",
+    "subject",
+    "preheader",
+    "mjml",
+    "text_body",
+    "variables",
+    "sample_context",
+]
+
+
 def assert_nothing_half_saved() -> None:
     for template in EmailTemplate.objects.all():
+        stored = {f: getattr(template, f) for f in STORED_FIELDS}
+        assert poison_in(stored) is None, f"{template.key}: {poison_in(stored)} stored"
         versions = list(template.versions.filter(language="en").order_by("-number"))
         assert versions, f"{template.key} has no version"
         assert template.active_version_id == versions[0].pk
@@ -181,6 +264,7 @@ def test_the_preview_as_a_viewer_never_fails():
         count("preview_viewer")
         body = post(client, url, editor_data(template, **changes)).json()
         assert body["ok"] or body["problems"]
+        assert poison_in(body) is None, "the preview accepted text that cannot be saved"
         assert EmailTemplateVersion.objects.count() == versions
 
     attempt()
@@ -199,6 +283,7 @@ def test_the_preview_of_a_new_template_as_an_editor_never_fails():
                            **changes)  # fmt: skip
         body = post(client, "/admin/mail/emailtemplate/preview/", data).json()
         assert body["ok"] or body["problems"]
+        assert poison_in(body) is None, "the preview accepted text that cannot be saved"
         assert not EmailTemplate.objects.filter(key="new").exists()
 
     attempt()
@@ -219,6 +304,7 @@ def test_the_layout_preview_as_a_viewer_never_fails():
         body = post(client, url, {"key": layout.key, "name": layout.name, "mjml": source,
                                   "preview_template": template_key}).json()  # fmt: skip
         assert body["ok"] or "problems" in body
+        assert poison_in(body) is None, "the preview accepted text that cannot be saved"
         assert EmailLayout.objects.get(pk=layout.pk).mjml == layout.mjml
 
     attempt()
@@ -240,7 +326,11 @@ def test_saving_as_an_editor_never_fails_and_never_half_saves():
         after = EmailTemplate.objects.get(pk=template.pk)
         if response.status_code == 302:
             assert after.versions.count() == saved + 1
-            assert after.active_version.mjml == after.mjml == changes["mjml"].replace("\r\n", "\n")
+            assert (
+                after.active_version.mjml
+                == after.mjml
+                == received(changes.get("mjml", before.mjml)).strip()
+            )
         else:
             assert response.status_code == 200 and after.versions.count() == saved
             assert (after.mjml, after.subject, after.sample_context) == (
@@ -262,10 +352,43 @@ def test_adding_a_template_as_an_editor_never_half_saves_and_a_viewer_cannot():
     @given(edits, st.sampled_from(["fuzzed", "", "x" * 60, "../x", "new key", "\x00"]))
     def attempt(changes, key):
         count("add_editor_and_viewer")
-        data = editor_data(EmailTemplate(key=key, name="Fuzzed", category="alerts"), **changes)
+        fields = {f: WELCOME[f] for f in ("mjml", "subject", "variables", "sample_context")}
+        new = EmailTemplate(key=key, name="Fuzzed", category="alerts", **fields)
+        data = editor_data(new, **changes)
         assert post(viewer, "/admin/mail/emailtemplate/add/", data).status_code == 403
         post(editor, "/admin/mail/emailtemplate/add/", data)
         assert_nothing_half_saved()
 
     attempt()
     done("add_editor_and_viewer")
+
+
+context_text = st.one_of(
+    st.builds(lambda value: json.dumps({"name": value}), hostile_text()),
+    st.builds(lambda key: json.dumps({key: "Grace"}), hostile_text()),
+    st.builds(json.dumps, json_value),
+    hostile_text(),
+)
+
+
+def test_a_test_send_with_hostile_data_never_fails_and_never_stores_poison(settings):
+    settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
+    settings.MAIL_TEST_SENDS_PER_HOUR = 100_000
+    client = role_client(SENDER)
+    client.raise_request_exception = False
+    template = EmailTemplate.objects.get(key="welcome")
+    url = f"/admin/mail/emailtemplate/{template.pk}/test_send/"
+
+    @given(context_text, st.one_of(st.just(client.user.email), hostile_text()))
+    def attempt(context, to):
+        count("test_send_sender")
+        sent = OutboundEmail.objects.count()
+        data = {"_form_submitted": "on", "to": to, "context": context}
+        response = post(client, url, data)
+        if "HX-Redirect" not in response.headers:
+            assert OutboundEmail.objects.count() == sent
+        for email in OutboundEmail.objects.all():
+            assert poison_in({"to": email.to, "context": email.context}) is None
+
+    attempt()
+    done("test_send_sender")

@@ -59,7 +59,7 @@ def parse_json(field: str, text: str, kind: type):
     if not isinstance(value, kind):
         name = "a list of names" if kind is list else "an object"
         raise TemplateInvalidError([Problem(field, 1, 1, f"must be {name}")])
-    if problems := data_problems(value, field_name=field):
+    if problems := data_problems(value, field_name=field, text=text):
         raise TemplateInvalidError(problems)
     return value
 

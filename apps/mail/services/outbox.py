@@ -10,6 +10,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.text_input import is_poisoned, poison_message, scrub, scrub_text
+
 from ..exceptions import ContextError, SecretsGoneError
 from ..models import EmailTemplate, OutboundEmail
 from ..secrets import dedupe_digest, masked, seal, unseal
@@ -20,15 +22,23 @@ Status = OutboundEmail.Status
 
 
 def plain_data(value, path: str = "context"):
-    """Check that a context holds only JSON-like plain data, and return it."""
+    """Check that a context holds only JSON-like plain data that can be stored, and return it.
+
+    A NUL or a lone surrogate (which `json.loads` accepts) is refused here, by its path:
+    PostgreSQL would refuse the row's JSON, and the caller's transaction with it.
+    """
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ContextError(f"{path} has a non-string key {key!r}.")
+            if is_poisoned(key):
+                raise ContextError(poison_message(scrub_text(f"{path}.{key}")))
             plain_data(item, f"{path}.{key}")
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            plain_data(item, f"{path}.{index}")
+            plain_data(item, f"{path}[{index}]")
+    elif isinstance(value, str) and is_poisoned(value):
+        raise ContextError(poison_message(path))
     elif not (value is None or isinstance(value, str | int | float | bool)):
         raise ContextError(
             f"{path} is a {type(value).__name__}; email contexts take plain data only "
@@ -96,10 +106,12 @@ def row_fields(
     """The checked field values of a new outbox row (the context as it will be stored)."""
     plain_data(context)
     secrets = _checked_secrets(secrets or {})
+    if isinstance(dedupe_key, str) and is_poisoned(dedupe_key):
+        raise ContextError(poison_message("dedupe_key"))
     if secrets and dedupe_key is not None:
         dedupe_key = dedupe_digest(dedupe_key)
-    if not isinstance(to, str):
-        raise ContextError(f"{to!r} is not an email address.")
+    if not isinstance(to, str) or is_poisoned(to):
+        raise ContextError(f"{scrub(to)!r} is not an email address.")
     try:
         validate_email(to)
     except ValidationError as error:
@@ -122,7 +134,9 @@ def row_fields(
 def _checked_secrets(secrets: dict) -> dict[str, str]:
     for key, value in secrets.items():
         if not isinstance(key, str) or not isinstance(value, str):
-            raise ContextError(f"secrets[{key!r}] must be a string named by a string.")
+            raise ContextError(f"secrets[{scrub(key)!r}] must be a string named by a string.")
+        if is_poisoned(key) or is_poisoned(value):
+            raise ContextError(poison_message(scrub_text(f"secrets.{key}")))
     return dict(secrets)
 
 

@@ -14,7 +14,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.paginator import InfinitePaginator
 
-from apps.mail.exceptions import TemplateInvalidError, TemplateNotFoundError
+from apps.mail.exceptions import ContextError, TemplateInvalidError, TemplateNotFoundError
 from apps.mail.models import (
     EmailLayout,
     EmailTemplate,
@@ -196,7 +196,7 @@ class EmailTemplateAdmin(StudioAdmin):
                 to=form.cleaned_data["to"],
                 context=form.cleaned_data["context"],
             )
-        except (services.SendRefusedError, TemplateNotFoundError) as error:
+        except (services.SendRefusedError, TemplateNotFoundError, ContextError) as error:
             messages.error(request, str(error))
             return hx_redirect(back)
         messages.success(
