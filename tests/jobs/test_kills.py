@@ -152,7 +152,7 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
     # lock held by a killed run) and was killed before writing that; it runs when it is due.
     stuck = TaskRun.objects.filter(
         state__in=["enqueued", "executing"], created_at__lt=reaped_at
-    ).exclude(periodic_job__in=["reaper", "outbox_sweep", "ops_alerts"])
+    ).exclude(periodic_job__in=["reaper", "reconciliation", "outbox_sweep", "ops_alerts"])
     rows = lambda: list(stuck.values_list("task_id", "name", "state", "attempt"))  # noqa: E731
     wait_until(lambda: not stuck.exists(), timeout=90, interval=0.5, message=str(rows()))
 

@@ -14,7 +14,13 @@ from apps.jobs.reaper import task_runs_reap
 from apps.mail.backends import ResendBackend
 from apps.mail.models import DeliveryAttempt, OutboundEmail
 from apps.mail.selectors import emails_unknown
-from apps.mail.services import emails_deliver, emails_interrupted, outbox_sweep, send_email
+from apps.mail.services import (
+    emails_deliver,
+    emails_interrupted,
+    outbox_sweep,
+    send_email,
+    send_email_many,
+)
 from tests.conftest import subprocess_env, wait_until
 from tests.console.studio_support import role_client
 from tests.mail.test_delivery import ALERT_CONTEXT
@@ -99,3 +105,37 @@ def test_resend_gets_the_outbox_idempotency_key_as_its_header():
     message.idempotency_key = "summasaas-outbox-42"
     payload = backend.build_message_payload(message, backend.send_defaults)
     assert payload.headers["Idempotency-Key"] == "summasaas-outbox-42"
+
+
+@pytest.mark.real_queue
+@pytest.mark.django_db(transaction=True)
+def test_each_kill_mid_batch_leaves_at_most_the_email_in_flight_unknown(
+    templates, smtp_sink, huey_consumer, settings
+):
+    sink, port = smtp_sink(delay=0.01)
+    env = subprocess_env(EMAIL_PROVIDER="smtp", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
+    addresses = [f"kill-{i}@example.com" for i in range(200)]
+    send_email_many(
+        template_key="quota_alert_80",
+        recipients=[{"to": a, "context": ALERT_CONTEXT, "dedupe_key": a} for a in addresses],
+    )
+    emails, kills = OutboundEmail.objects.filter(to__in=addresses), 3
+    for kill in range(kills):
+        consumer = huey_consumer("--workers", "1", env=env)
+        outbox_sweep(older_than_seconds=0)  # what the interrupted ones wait for: the sweeper
+        target = len(sink.messages) + 20
+        wait_until(lambda t=target: len(sink.messages) >= t, timeout=60, message=consumer.output)
+        consumer.stop(signal.SIGKILL)
+        WorkerHeartbeat.objects.update(last_seen=timezone.now() - dt.timedelta(hours=1))
+        task_runs_reap()
+        assert not emails.filter(status="sending").exists()
+        assert emails.filter(status="unknown").count() <= kill + 1  # one per kill at most
+    huey_consumer("--workers", "1", env=env)
+    outbox_sweep(older_than_seconds=0)
+    wait_until(lambda: not emails.exclude(status__in=["sent", "unknown"]).exists(), timeout=120)
+    for email in emails:
+        copies = sum(f"<{email.to}>".encode() in m or email.to.encode() in m for m in sink.messages)
+        assert copies <= 1, (email.to, copies)
+        assert copies == 1 or email.status == "unknown", (email.to, email.status)
+    unknown = emails.filter(status="unknown").count()
+    print(f"{kills} kills mid-batch: {unknown} unknown of {len(addresses)}")
