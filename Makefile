@@ -36,10 +36,14 @@ run: venv
 system-deps:
 	@bash .ci/system-deps
 
+# Reproducible property-based tests: Hypothesis's `ci` profile (tests/fuzz/profiles.py) for
+# every test, derandomized and without an example database.
+HYPOTHESIS_CI := -p tests.fuzz.profiles
+
 test: venv system-deps
 	@rm -f .coverage .coverage.*
-	$(PY) -m pytest -n $(TEST_WORKERS) --cov --cov-report= $(PYTEST_ARGS)
-	SUMMASAAS_TEST_PROFILE=embedded $(PY) -m pytest -m embedded -n $(TEST_WORKERS) --cov --cov-append --cov-report= $(PYTEST_ARGS)
+	$(PY) -m pytest $(HYPOTHESIS_CI) -n $(TEST_WORKERS) --cov --cov-report= $(PYTEST_ARGS)
+	SUMMASAAS_TEST_PROFILE=embedded $(PY) -m pytest $(HYPOTHESIS_CI) -m embedded -n $(TEST_WORKERS) --cov --cov-append --cov-report= $(PYTEST_ARGS)
 	$(BIN)/coverage report --fail-under=$(COVERAGE_MIN)
 	$(BIN)/ruff check .
 
@@ -47,9 +51,18 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The property-based tests again, with many more examples per target (HYPOTHESIS_PROFILE=deep).
+# The property-based tests again, random and deeper (HYPOTHESIS_PROFILE=deep: FUZZ_EXAMPLES
+# examples per target, 1,000). The seed is drawn here (or HYPOTHESIS_SEED), printed before and
+# after the run, so a failure is replayed with `make fuzz HYPOTHESIS_SEED=<seed>`.
 fuzz: venv system-deps
-	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -m fuzz -n $(TEST_WORKERS) --no-cov -p no:cacheprovider $(PYTEST_ARGS)
+	@seed=$${HYPOTHESIS_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "make fuzz: Hypothesis seed $$seed"; \
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -p tests.fuzz.profiles -m fuzz -n $(TEST_WORKERS) \
+	  --no-cov -p no:cacheprovider --hypothesis-seed=$$seed $(PYTEST_ARGS) \
+	  || { echo "make fuzz failed with Hypothesis seed $$seed: replay it with" \
+	       "make fuzz HYPOTHESIS_SEED=$$seed (each failure above prints its @reproduce_failure blob)"; \
+	       exit 1; }; \
+	echo "make fuzz: passed with Hypothesis seed $$seed"
 
 # Benchmarks against the peers (the `bench` extra; node's mjml into var/bench-cache/node when
 # npm is on the machine), with PostgreSQL at production durability; one table at the end,

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.jobs.exceptions import JobsError
 from apps.mail.exceptions import MailError
+from apps.text_input import poison_in, poison_message
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class OperatorCommand(BaseCommand):
         parser.add_argument("--by", default="", help="your staff email, for the audit trail")
 
     def execute(self, *args, **options):
+        # A byte that is not UTF-8 on the command line arrives as a lone surrogate (Python's
+        # surrogateescape): refused by name before any query, as NUL is.
+        if (where := poison_in({"arguments": list(args), **options})) is not None:
+            raise CommandError(poison_message(where))
         self.actor = CliActor(os_user=getpass.getuser(), email=options.get("by") or "")
         try:
             return super().execute(*args, **options)

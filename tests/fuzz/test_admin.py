@@ -12,7 +12,7 @@ every custom page x 2 roles. TARGETS below records each target and its examples 
 
 import re
 from collections import Counter
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.contrib import admin
@@ -30,6 +30,7 @@ from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion, O
 from tests.console.admin_walk import (
     ODD_VALUES,
     PAGE_PARAMETERS,
+    PARAMETER,
     changelist_url,
     console_rows,
     filter_parameters,
@@ -37,24 +38,39 @@ from tests.console.admin_walk import (
     page_routes,
 )
 from tests.console.conftest import staff_client
+from tests.strategies import hostile_text
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
 EXAMPLES = hypothesis_settings.default.max_examples
 PAGE_EXAMPLES = max(5, EXAMPLES // 4)  # a whole rendered list costs ten times an id's 404
 TARGETS: Counter = Counter()  # target -> examples run (printed by the last test)
-CHANGING = re.compile(r"retry|revoke|_run$|pause|clear|resend|test_send|restore|mark_paid|"
-                      r"password_change")  # fmt: skip
+CHANGING = re.compile(
+    r"retry|revoke|_run$|pause|clear|resend|test_send|restore|mark_paid|"
+    r"password_change"
+)
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 hostile = st.one_of(
-    st.text(max_size=80),
+    hostile_text(max_size=80),
     st.sampled_from(ODD_VALUES),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.dates().map(str),
 )
-form_keys = st.sampled_from(["to", "context", "paused", "confirm", "mjml", "subject", "layout",
-                             "preview_template", "variables", "sample_context"])  # fmt: skip
+form_keys = st.sampled_from(
+    [
+        "to",
+        "context",
+        "paused",
+        "confirm",
+        "mjml",
+        "subject",
+        "layout",
+        "preview_template",
+        "variables",
+        "sample_context",
+    ]
+)
 
 
 @pytest.fixture
@@ -69,16 +85,42 @@ def clients(admin_user) -> dict[str, Client]:
 
 def known_ids() -> list[str]:
     """Ids and names that exist, so generated requests also reach real objects."""
-    ids = [str(pk) for model in (TaskRun, PeriodicRun, OutboundEmail, EmailTemplate,
-                                 EmailTemplateVersion, EmailLayout)
-           for pk in model.objects.values_list("pk", flat=True)[:3]]  # fmt: skip
+    ids = [
+        str(pk)
+        for model in (
+            TaskRun,
+            PeriodicRun,
+            OutboundEmail,
+            EmailTemplate,
+            EmailTemplateVersion,
+            EmailLayout,
+        )
+        for pk in model.objects.values_list("pk", flat=True)[:3]
+    ]
     return ids + sorted(REGISTRY)
 
 
+def wire(text: str) -> str:
+    """`text` percent-encoded as a client sends it: a lone surrogate, which UTF-8 cannot hold,
+    goes as the bytes a careless encoder writes for it (Django reads them as U+FFFD)."""
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
+def object_url(route, value: str) -> str:
+    return PARAMETER.sub(wire(value), route.route)
+
+
 def request(client: Client, method: str, url: str, data=None):
-    """The response and the SQL statements that wrote something."""
+    """The response and the SQL statements that wrote something (`data` as a query string or a
+    form body, encoded as on the wire)."""
+    encoded = urlencode(data or {}, doseq=True, encoding="utf-8", errors="surrogatepass")
     with CaptureQueriesContext(connection) as queries:
-        response = getattr(client, method)(url, data or {})
+        if method == "get":
+            response = client.get(f"{url}?{encoded}" if encoded else url)
+        else:
+            response = getattr(client, method)(
+                url, encoded, content_type="application/x-www-form-urlencoded"
+            )
     writes = [q["sql"] for q in queries.captured_queries if WRITE.match(q["sql"])]
     return response, [sql for sql in writes if "django_session" not in sql]
 
@@ -114,18 +156,22 @@ def test_every_custom_object_url_answers_generated_ids_without_a_500(clients, ro
 
 
 def fuzz_object_route(client: Client, role: str, route, existing: list[str]) -> None:
-    @fuzz(f"{role} {route.name}", EXAMPLES,
-          st.one_of(hostile, st.sampled_from(existing)), st.sampled_from(["get", "post"]),
-          st.dictionaries(form_keys, hostile, max_size=4))  # fmt: skip
+    @fuzz(
+        f"{role} {route.name}",
+        EXAMPLES,
+        st.one_of(hostile, st.sampled_from(existing)),
+        st.sampled_from(["get", "post"]),
+        st.dictionaries(form_keys, hostile, max_size=4),
+    )
     def attempt(value, method, data):
-        response, writes = request(client, method, route.url(value), data)
+        response, writes = request(client, method, object_url(route, value), data)
         checked(role, response, writes)
 
     attempt()
     if role == "viewer" and CHANGING.search(route.name):  # real objects: refused, any method
         for value in existing:
             for method in ("get", "post"):
-                response, writes = request(client, method, route.url(value))
+                response, writes = request(client, method, object_url(route, value))
                 if response.status_code != 404:  # 404: the id is another model's
                     checked(role, response, writes, changing=True)
 
@@ -142,7 +188,7 @@ def test_every_list_answers_generated_filters_and_queries_without_a_500(clients,
 
 
 def fuzz_list_query(client: Client, role: str, url: str, names: list[str]) -> None:
-    keys = st.one_of(st.sampled_from(names), st.text(min_size=1, max_size=20))
+    keys = st.one_of(st.sampled_from(names), hostile_text(min_size=1, max_size=20))
 
     @fuzz(f"{role} {url} query", PAGE_EXAMPLES, st.dictionaries(keys, hostile, max_size=5))
     def attempt(query):
@@ -160,13 +206,21 @@ def test_a_viewer_posting_any_admin_action_on_any_list_changes_nothing(clients, 
 
 
 def fuzz_list_actions(client: Client, url: str, actions: list[str], ids: list[str]) -> None:
-    @fuzz(f"viewer {url} actions", PAGE_EXAMPLES,
-          st.one_of(st.sampled_from(actions), st.text(max_size=20)),
-          st.lists(st.one_of(st.sampled_from(ids), hostile), max_size=4),
-          st.sampled_from(["0", "1", "", "x"]))  # fmt: skip
+    @fuzz(
+        f"viewer {url} actions",
+        PAGE_EXAMPLES,
+        st.one_of(st.sampled_from(actions), hostile_text(max_size=20)),
+        st.lists(st.one_of(st.sampled_from(ids), hostile), max_size=4),
+        st.sampled_from(["0", "1", "", "x"]),
+    )
     def attempt(action, selected, across):
-        data = {"action": action, "_selected_action": selected, "select_across": across,
-                "index": "0", "post": "yes"}  # fmt: skip
+        data = {
+            "action": action,
+            "_selected_action": selected,
+            "select_across": across,
+            "index": "0",
+            "post": "yes",
+        }
         response, writes = request(client, "post", url, data)
         checked("viewer", response, writes)
 
@@ -182,16 +236,19 @@ def test_every_custom_page_answers_generated_queries_without_a_500(clients, role
 
 
 def fuzz_page(client: Client, role: str, page) -> None:
-    keys = st.one_of(st.sampled_from(PAGE_PARAMETERS), st.text(min_size=1, max_size=20))
+    keys = st.one_of(st.sampled_from(PAGE_PARAMETERS), hostile_text(min_size=1, max_size=20))
     changing = role == "viewer" and bool(CHANGING.search(page.name))
 
-    @fuzz(f"{role} {page.url()}", PAGE_EXAMPLES, st.sampled_from(["get", "post"]),
-          st.dictionaries(keys, hostile, max_size=5))  # fmt: skip
+    @fuzz(
+        f"{role} {page.url()}",
+        PAGE_EXAMPLES,
+        st.sampled_from(["get", "post"]),
+        st.dictionaries(keys, hostile, max_size=5),
+    )
     def attempt(method, query):
         url = page.url()
         if method == "post" and query:  # the query string too, as the list's form sends it
-            url += "?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}"
-                                  for k, v in query.items())  # fmt: skip
+            url += "?" + "&".join(f"{wire(k)}={wire(v)}" for k, v in query.items())
         response, writes = request(client, method, url, query)
         checked(role, response, writes, changing=changing)
 
