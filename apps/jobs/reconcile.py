@@ -50,7 +50,7 @@ def task_runs_reconcile(*, now: dt.datetime | None = None) -> ReconcileResult:
     candidates = dict(
         TaskRun.objects.filter(state__in=WAITING, updated_at__lt=cutoff)
         .order_by("updated_at")
-        .values_list("task_id", "updated_at")[:MAX_RUNS_PER_PASS]
+        .values_list("task_id", "rank")[:MAX_RUNS_PER_PASS]
     )
     result = ReconcileResult(checked=len(candidates))
     if not candidates:
@@ -60,13 +60,15 @@ def task_runs_reconcile(*, now: dt.datetime | None = None) -> ReconcileResult:
         missing -= broker_task_ids()
     if not missing:
         return result
-    said = _restart_words(broker_health(), since=min(candidates[i] for i in missing))
     runs = TaskRun.objects.filter(task_id__in=missing, state__in=WAITING).only(
-        "task_id", "name", "args", "kwargs", "attempt", "state", "updated_at", "consumer"
+        "task_id", "name", "args", "kwargs", "attempt", "state", "rank", "updated_at", "consumer"
     )
+    runs = [run for run in runs if run.rank == candidates[run.task_id]]  # no progress since
+    if not runs:
+        return result
+    said = _restart_words(broker_health(), since=min(run.updated_at for run in runs))
     for run in runs:
-        if run.updated_at == candidates[run.task_id]:  # unchanged since the broker was read
-            _settle(run, said, result, now)
+        _settle(run, said, result, now)
     if result.lost:
         logger.error(
             "reconciliation: %s waiting run(s) %s (%s); %s enqueued again",
@@ -80,7 +82,7 @@ def task_runs_reconcile(*, now: dt.datetime | None = None) -> ReconcileResult:
 
 
 def _settle(run: TaskRun, said: str, result: ReconcileResult, now: dt.datetime) -> None:
-    seen = {"state": run.state, "updated_at": run.updated_at}
+    seen = {"state": run.state, "rank": run.rank}  # any progress changes one of them
     requeued = run_lose(run=run, seen=seen, why=f"{MISSING_NOTE} ({said})", now=now)
     if requeued is None:  # another pass, or the task's own progress, got there first
         return
