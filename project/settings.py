@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 from django.urls import reverse_lazy
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -91,6 +92,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP on every response
+    "project.csp.ConsolePolicyMiddleware",  # ... and SECURE_CSP_CONSOLE on the console's
     "apps.api.middleware.InteractionLogMiddleware",  # times /api/v1/ calls for the log
     "apps.api.middleware.UploadSizeLimitMiddleware",  # 413 before reading a huge body
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,6 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",  # {{ csp_nonce }}, {% csp_nonce_attr %}
             ],
         },
     },
@@ -404,6 +408,39 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Content-Security-Policy (Django's core CSP: django.middleware.csp) ---------------------
+# Every page: scripts and styles from our own origin, or inline only with this response's
+# nonce (`{% csp_nonce_attr %}`): no inline event handler, no `javascript:` URL, no eval.
+# Nothing is framed by another site, no plugin runs, forms post only to us.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# The console (/admin/, project/csp.py) weakens three directives, each for a reason it cannot
+# avoid; scripts still need our origin or the nonce, so an injected <script> or onclick= is
+# refused there too.
+SECURE_CSP_CONSOLE = {
+    **SECURE_CSP,
+    # django-unfold's Alpine.js compiles its x-data/x-on/x-bind attributes with `new Function`
+    # (Alpine's CSP build cannot run unfold's expressions), and htmx's hx-on likewise.
+    "script-src": [CSP.SELF, CSP.NONCE, CSP.UNSAFE_EVAL],
+    # Inline styles, and so no nonce (a nonce switches 'unsafe-inline' off): unfold writes its
+    # theme colours in a <style> element and sizes panels with style attributes and Alpine's
+    # x-bind:style; the studio's previews are srcdoc iframes, which inherit this policy, and
+    # an email is built from inline styles. (A preview also has its own stricter policy.)
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    # A previewed email shows its images from wherever the template links them.
+    "img-src": [CSP.SELF, "data:", "https:"],
+}
 
 # The Python docs' logging optimisations: no record asks where it was logged from (a stack
 # walk) nor which thread, process or asyncio task logged it; the "plain" format shows none of
