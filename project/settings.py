@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
     "anymail",
+    "ninja",  # serves /api/docs from its bundled Swagger UI files, not a CDN
     "apps.accounts",
     "apps.billing",
     "apps.summaries",
@@ -241,6 +242,9 @@ SUMMARY_INLINE_MAX_CHARS = int(env("SUMMARY_INLINE_MAX_CHARS", "4000"))  # longe
 SUMMARY_SYNC_MAX_CHARS = int(env("SUMMARY_SYNC_MAX_CHARS", "20000"))  # longer: run as a task
 SUMMARY_MAX_INPUT_CHARS = int(env("SUMMARY_MAX_INPUT_CHARS", "500000"))
 SUMMARIES_ARCHIVE_AFTER_DAYS = int(env("SUMMARIES_ARCHIVE_AFTER_DAYS", "90"))
+# A pending summary queued longer ago than this whose task is nowhere (the broker lost it) is
+# queued again by the `summaries_requeue` job (every 5 minutes; failed and refunded after 3).
+SUMMARY_REQUEUE_AFTER_SECONDS = int(env("SUMMARY_REQUEUE_AFTER_SECONDS", "300"))
 # API calls are logged in memory and written in batches this often (0: only when flushed).
 ANALYTICS_FLUSH_SECONDS = float(env("ANALYTICS_FLUSH_SECONDS", "1"))
 ANALYTICS_RAW_RETENTION_DAYS = int(env("ANALYTICS_RAW_RETENTION_DAYS", "90"))

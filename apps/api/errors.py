@@ -2,11 +2,18 @@
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from apps.billing.exceptions import NoPlanError, QuotaExceededError
-from apps.summaries.exceptions import DocumentUnreadableError, UploadRejectedError
+from apps.summaries.exceptions import (
+    DocumentUnreadableError,
+    QueueUnavailableError,
+    UploadRejectedError,
+)
+
+from .parser import UnstorableTextError
 
 UPLOAD_STATUS = {"too_large": 413, "unsupported_type": 415}
 
@@ -48,9 +55,35 @@ def register(api: NinjaAPI) -> None:
         ]
         return answer(request, 422, "invalid_request", "The request is not valid.", errors=errors)
 
+    @api.exception_handler(UnstorableTextError)
+    def unstorable(request, error: UnstorableTextError):
+        errors = [{"loc": error.loc, "msg": str(error)}]
+        return answer(request, 422, "invalid_request", str(error), errors=errors)
+
     @api.exception_handler(HttpError)
     def http_error(request, error: HttpError):
+        # ninja wraps whatever the body parser raised in a 400 "Cannot parse request body".
+        if isinstance(error.__cause__, UnstorableTextError):
+            return unstorable(request, error.__cause__)
         return answer(request, error.status_code, "http_error", str(error))
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_upload(request, error):
+        message = f"The upload could not be read as multipart/form-data: {error}"
+        if "header size" in str(error):  # Django's 1,024-byte limit on a part's headers
+            message += " A part's headers, its file name included, must fit in 1,024 bytes: "
+            message += "give the file a shorter name."
+        return answer(request, 400, "malformed_upload", message)
+
+    @api.exception_handler(QueueUnavailableError)
+    def queue_down(request, error: QueueUnavailableError):
+        return answer(
+            request,
+            503,
+            "queue_unavailable",
+            str(error),
+            {"Retry-After": str(error.retry_after)},
+        )
 
     @api.exception_handler(QuotaExceededError)
     def over_quota(request, error):

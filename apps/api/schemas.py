@@ -21,7 +21,7 @@ class SummaryIn(Schema):
 
 class SummaryOut(Schema):
     id: int
-    status: Literal["pending", "completed", "failed"]
+    status: Literal["pending", "running", "completed", "failed"]
     mode: Mode
     input_characters: int
     output_characters: int

@@ -15,7 +15,7 @@ from .files import signed_file_url
 from .schemas import MAX_ID, DocumentOut, ErrorOut, SummaryIn, SummaryOut, UsageOut
 
 router = Router(tags=["v1"])
-ERRORS = {code: ErrorOut for code in (400, 401, 402, 403, 404, 413, 415, 422, 429)}
+ERRORS = {code: ErrorOut for code in (400, 401, 402, 403, 404, 413, 415, 422, 429, 503)}
 PK = Path(..., ge=1, le=MAX_ID)
 REQUIRED_FILE = File(...)
 
@@ -63,13 +63,15 @@ def _document(request: HttpRequest, pk: int) -> Document:
 @router.post("/summaries", response={201: SummaryOut, 202: SummaryOut, **ERRORS})
 def summary_create(request: HttpRequest, body: SummaryIn):
     """Summarize a text or an uploaded document. Short texts answer at once (201, completed);
-    long texts and documents run as a task (202, pending): poll GET /summaries/{id}."""
+    long texts and documents run as a task (202, pending): poll GET /summaries/{id}. A request
+    is charged only once it can run: refused (4xx) or not queued (503 while the task queue is
+    unavailable, with Retry-After), it is not charged."""
     _note(request, mode=body.mode)
     if (body.text is None) == (body.document_id is None):
         raise ApiError(422, "invalid_request", "Send either 'text' or 'document_id', not both.")
     document = _document(request, body.document_id) if body.document_id else None
     key = request.auth
-    # Not in a transaction of ours: the quota charge commits on its own (billing's rule).
+    # Not in a transaction of ours: the charge commits with its row, before the task is queued.
     try:
         item = summary_request(
             organization=key.organization, user=key.created_by, mode=body.mode,
@@ -81,7 +83,11 @@ def summary_create(request: HttpRequest, body: SummaryIn):
         raise ApiError(422, "invalid_request", str(error)) from error
     _note(request, input_characters=item.input_characters,
           output_characters=item.output_characters)  # fmt: skip
-    return (202 if item.status == "pending" else 201), _summary_out(item)
+    queued = item.status in (
+        SummarizationRequest.Status.PENDING,
+        SummarizationRequest.Status.RUNNING,
+    )
+    return (202 if queued else 201), _summary_out(item)
 
 
 @router.get("/summaries/{summary_id}", response={200: SummaryOut, **ERRORS})

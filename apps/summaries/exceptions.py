@@ -12,3 +12,9 @@ class UploadRejectedError(SummariesError, ValueError):
 
 class DocumentUnreadableError(SummariesError, ValueError):
     """A stored document whose text cannot be extracted (damaged, or no text in it)."""
+
+
+class QueueUnavailableError(SummariesError):
+    """The broker did not take a request's task: the request was failed and not charged."""
+
+    retry_after = 30  # seconds a client should wait before sending it again

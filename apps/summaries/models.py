@@ -11,7 +11,21 @@ def summary_path(instance: "SummarizationRequest", filename: str) -> str:
 
 
 class SummarizationRequest(models.Model):
-    """One call to summarize a text: who asked, in which mode, for how many characters."""
+    """One call to summarize a text: who asked, in which mode, for how many characters.
+
+    The row is the truth about a queued request, as the outbox row is for an email: it holds
+    the text until a task has claimed and finished it, so a task the broker lost is queued
+    again from the row (`requeue.py`), and a charged request always ends `completed`, or
+    `failed` with its characters given back.
+
+    | status    | charged | who moves it on                                            |
+    | --------- | ------- | ---------------------------------------------------------- |
+    | pending   | yes     | a task's claim (-> running); the requeue sweep             |
+    | running   | yes     | the claiming task (-> completed / failed); the sweep fails |
+    |           |         | it once no live task holds it                              |
+    | completed | yes     | nobody                                                     |
+    | failed    | no      | nobody (refunded in the transaction that failed it)        |
+    """
 
     class Mode(models.TextChoices):
         BRIEF = "brief", _("Brief")
@@ -21,6 +35,7 @@ class SummarizationRequest(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
         COMPLETED = "completed", _("Completed")
         FAILED = "failed", _("Failed")
 
@@ -47,12 +62,30 @@ class SummarizationRequest(models.Model):
         "Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
     )
     error = models.CharField(max_length=200, blank=True, default="")
+    # A queued request's text (a long text, or a document's as extracted when it was charged):
+    # kept until the request ends, then emptied. Not in the task's arguments, so the broker and
+    # the task history never carry customer text.
+    input_text = models.TextField(blank=True, default="")
+    queued_at = models.DateTimeField(null=True, blank=True, help_text=_("last put in the queue"))
+    requeues = models.PositiveSmallIntegerField(
+        default=0, help_text=_("times the sweep queued it again after its task was lost")
+    )
+    task_id = models.CharField(
+        max_length=64, blank=True, default="", help_text=_("the task that claimed it")
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["created_at"]),
             models.Index(fields=["organization", "created_at"]),
+            # The requeue sweep's look at unfinished requests (few rows: a partial index).
+            models.Index(
+                fields=["status", "queued_at"],
+                name="summary_unfinished",
+                condition=models.Q(status__in=["pending", "running"]),
+            ),
         ]
 
     def __str__(self) -> str:

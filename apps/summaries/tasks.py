@@ -6,16 +6,32 @@ from huey.contrib.djhuey import db_task
 from apps.jobs.periodic import JobRun, periodic_job
 
 from .archive import summarization_requests_archive
-from .models import SummarizationRequest
-from .services import summarization_request_process
+from .lifecycle import summarization_request_execute
+from .requeue import summarization_requests_requeue
 from .uploads import document_orphans_delete
 
 
-@db_task(retries=3, retry_delay=10, idempotent=True)
-def summarization_request_process_task(request_id: int, text: str) -> dict:
-    request = SummarizationRequest.objects.get(pk=request_id)
-    summarization_request_process(request=request, text=text)
-    return {"request": request.pk, "status": request.status}  # not the summary: results stay small
+# Idempotent: the task claims its row first (pending -> running, one conditional UPDATE), so a
+# copy enqueued again (the reaper after a dead consumer, the reconciliation after a broker
+# restart, the requeue sweep) runs the request at most once; the loser does nothing.
+@db_task(retries=3, retry_delay=10, idempotent=True, context=True)
+def summarization_request_process_task(request_id: int, text: str | None = None, task=None) -> dict:
+    """Summarize a queued request. Its text is in the row, not in the arguments (`text` is
+    read only from tasks queued before it moved there)."""
+    status = summarization_request_execute(
+        request_id=request_id,
+        task_id=task.id if task else "",
+        text=text,
+        last_try=task is None or task.retries <= 0,
+    )
+    return {"request": request_id, "status": status}  # not the summary: results stay small
+
+
+@periodic_job(name="summaries_requeue", schedule="*/5 * * * *", period="minute")
+def summarization_requests_requeue_task(run: JobRun) -> dict:
+    """Queue again the pending summaries whose task is nowhere (the broker lost it, or the web
+    process died before queueing it); fail and refund those that cannot go on."""
+    return summarization_requests_requeue()
 
 
 @periodic_job(name="summaries_archive", schedule="0 4 * * 0", period="week")

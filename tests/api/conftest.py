@@ -1,10 +1,18 @@
+import json
+import subprocess
+import sys
+
 import pytest
+import requests
 from django.test import Client
 from django.utils import timezone
 
 from apps.analytics.buffer import interaction_buffer
 from apps.api.keys import api_key_create
+from apps.billing.models import UsageRecord
+from tests.conftest import ROOT, subprocess_env, wait_until
 from tests.factories import make_organization, make_plan, make_user
+from tests.servers import free_port
 from tests.storage import s3_files, seaweedfs, stored_files  # noqa: F401 (fixtures)
 
 
@@ -50,3 +58,96 @@ def customer(db):
     organization = make_organization("Acme", plan=make_plan("pro", 100_000, "29"), owner=user)
     row, key = api_key_create(organization=organization, name="tests", user=user)
     return {"user": user, "organization": organization, "key": key, "row": row, "api": Api(key)}
+
+
+class Gunicorn:
+    """gunicorn serving the project as a deployment does (DEBUG=0), on the test's database
+    and the given Redis."""
+
+    def __init__(self, tmp_path, redis_url: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp_path / "gunicorn.log"
+        env = subprocess_env(
+            DEBUG="0",
+            SECRET_KEY="http-test-" * 6,
+            ALLOWED_HOSTS="127.0.0.1",
+            SITE_URL=self.url,
+            WEBHOOK_SECRET="u:p",
+            STRIPE_WEBHOOK_SECRET="whsec_test",
+            SECURE_SSL_REDIRECT="0",
+            EMAIL_PROVIDER="file",
+            REDIS_URL=redis_url,
+            SUMMARY_SYNC_MAX_CHARS="200",
+            VAR_DIR=str(tmp_path / "var"),
+        )
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "project.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--threads",
+                "2",
+                "--timeout",
+                "60",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log_path.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self._up, timeout=60, message=lambda: f"gunicorn did not start:\n{self.log()}")
+
+    def _up(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=5).status_code in (200, 503)
+        except requests.RequestException:
+            return False
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+
+
+@pytest.fixture
+def web(private_redis, tmp_path, transactional_db):
+    server = Gunicorn(tmp_path, private_redis.url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def http_key(transactional_db) -> str:
+    """A verified customer's key, committed for a server process to see."""
+    user = make_user("http@example.com", email_verified_at=timezone.now())
+    organization = make_organization("Http", plan=make_plan("pro", 100_000, "29"), owner=user)
+    return api_key_create(organization=organization, name="http", user=user)[1]
+
+
+@pytest.fixture
+def http() -> Client:
+    """A client that enforces CSRF, as a browser-less API client meets the site."""
+    return Client(enforce_csrf_checks=True, raise_request_exception=False)
+
+
+def call(http: Client, key: str, method: str, path: str, body=None):
+    """One API call with a key; a body is sent as JSON (a lone surrogate as valid JSON)."""
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    if body is None:
+        return getattr(http, method)(path, **headers)
+    payload = json.dumps(body)  # ensure_ascii: "\ud800" travels as the JSON escape \ud800
+    return getattr(http, method)(path, payload, content_type="application/json", **headers)
+
+
+def charged(organization) -> int:
+    """Characters charged to the organization this month."""
+    record = UsageRecord.objects.filter(organization=organization).first()
+    return record.characters_used if record else 0

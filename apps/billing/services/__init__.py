@@ -7,8 +7,10 @@ from .usage import (
     FREE_PLAN_CODE,
     organization_plan,
     quota_alert_raise,
+    usage_charge,
     usage_record,
     usage_record_for_month,
+    usage_refusal_alert,
     usage_release,
     usage_reserve,
 )
@@ -24,8 +26,10 @@ __all__ = [
     "quota_alert_raise",
     "subscription_cancel",
     "subscription_start",
+    "usage_charge",
     "usage_record",
     "usage_record_for_month",
+    "usage_refusal_alert",
     "usage_release",
     "usage_reserve",
 ]

@@ -73,21 +73,32 @@ def usage_reserve(*, organization: Organization, characters: int) -> UsageRecord
     - Its own transaction (`durable`): it commits before returning or raising, so that the
       refusal's alert is not rolled back with the caller's work. Calling it inside another
       `transaction.atomic()` is a RuntimeError; reserve first, then do the work, and give the
-      characters back with `usage_release` if the work cannot be done.
+      characters back with `usage_release` if the work cannot be done. A caller whose work
+      row must commit with the charge uses `usage_charge` in its own durable transaction.
     The returned record carries `previous_characters_used`, the value before this charge.
     """
+    try:
+        with transaction.atomic(durable=True):
+            return usage_charge(organization=organization, characters=characters)
+    except QuotaExceededError:
+        usage_refusal_alert(organization=organization)
+        raise
+
+
+def usage_charge(*, organization: Organization, characters: int) -> UsageRecord:
+    """`usage_reserve`'s charge inside the caller's transaction: the charge commits with the
+    caller's row (a request and its characters are one unit) and its rollback gives the
+    characters back. Over the limit it raises `QuotaExceededError` having counted nothing;
+    the caller then calls `usage_refusal_alert` once its transaction is over, so that the
+    100 % alert is not rolled back with it."""
     _check(characters)
-    with transaction.atomic(durable=True):
-        record = usage_record_for_month(organization=organization)
-        fits = UsageRecord.objects.filter(
-            pk=record.pk, characters_used__lte=F("characters_limit") - characters
-        )
-        if fits.update(
-            characters_used=F("characters_used") + characters, updated_at=timezone.now()
-        ):
-            return _counted(record, characters)
+    record = usage_record_for_month(organization=organization)
+    fits = UsageRecord.objects.filter(
+        pk=record.pk, characters_used__lte=F("characters_limit") - characters
+    )
+    if fits.update(characters_used=F("characters_used") + characters, updated_at=timezone.now()):
+        return _counted(record, characters)
     record.refresh_from_db()
-    quota_alert_raise(record=record, threshold=QuotaAlert.Threshold.EXHAUSTED)
     raise QuotaExceededError(
         f"{organization} has not enough characters left this month for {characters:,} "
         f"({record.remaining:,} of {record.characters_limit:,} left); upgrade the plan or "
@@ -97,6 +108,12 @@ def usage_reserve(*, organization: Organization, characters: int) -> UsageRecord
         limit=record.characters_limit,
         month=f"{record.period_start:%Y-%m}",
     )
+
+
+def usage_refusal_alert(*, organization: Organization) -> None:
+    """A request was refused for want of characters: the 100 % alert, once a month."""
+    record = usage_record_for_month(organization=organization)
+    quota_alert_raise(record=record, threshold=QuotaAlert.Threshold.EXHAUSTED)
 
 
 @transaction.atomic
