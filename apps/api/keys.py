@@ -3,16 +3,22 @@
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.accounts.models import Organization, User
+from apps.accounts.models import Membership, Organization, User
 
 from .models import ApiKey
 
 KEY_PREFIX = "ss_"
+# ss_<prefix>_<secret>: hex prefix, URL-safe secret. Anything else (a NUL, a space, 10 KB) is no
+# key, and never reaches a query.
+KEY_SHAPE = re.compile(r"ss_([0-9a-f]{1,16})_[A-Za-z0-9_-]{1,80}")
 LAST_USE_PRECISION = dt.timedelta(minutes=1)  # at most one write a minute per key
 MAX_KEYS_PER_ORGANIZATION = 20
 
@@ -50,13 +56,25 @@ def api_key_create(
 
 
 def api_key_authenticate(*, key: str) -> ApiKey | None:
-    """The active key this string is, or None; notes its last use (once a minute at most)."""
-    if not key.startswith(KEY_PREFIX) or len(key) > 100:
+    """The active key this string is, or None; notes its last use (once a minute at most).
+
+    A key works only while the user it acts for (its creator; the organization's owner for a
+    key made by no one) is active and still a member of the key's organization: deactivating
+    a user or removing them from the organization stops their keys at once, with no revoking
+    step to forget. The check is part of the one query that finds the key.
+    """
+    shape = KEY_SHAPE.fullmatch(key)
+    if shape is None:
         return None
-    prefix = key[len(KEY_PREFIX) :].split("_", 1)[0]
+    acting_member = Membership.objects.filter(
+        organization=OuterRef("organization"),
+        user=Coalesce(OuterRef("created_by"), OuterRef("organization__owner")),
+        user__is_active=True,
+    )
     row = (
-        ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True)
-        .select_related("organization", "created_by")
+        ApiKey.objects.filter(prefix=shape.group(1), revoked_at__isnull=True)
+        .filter(Exists(acting_member))
+        .select_related("organization__owner", "created_by")
         .first()
     )
     if row is None or not hmac.compare_digest(row.hashed_key, _hash(key)):
