@@ -5,7 +5,6 @@ defaults (SQLite, SqliteHuey, local files, `.eml` files in an outbox folder); ea
 service is switched on by its variable (see the README's table).
 """
 
-import logging
 import os
 from pathlib import Path
 
@@ -446,13 +445,10 @@ SECURE_CSP_CONSOLE = {
     "img-src": [CSP.SELF, "data:", "https:"],
 }
 
-# The Python docs' logging optimisations: no record asks where it was logged from (a stack
-# walk) nor which thread, process or asyncio task logged it; the "plain" format shows none of
-# them. A consumer logs two lines per task (huey's "Executing" and "executed in"): this
-# roughly halves their cost.
-logging._srcfile = None
-logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-logging.logAsyncioTasks = False
+# project/logs.py applies LOGGING, then spares each record the lookups (caller, thread,
+# process, task) that no formatter of the process prints: all of them in a consumer (the
+# "plain" format shows none), not the process id in gunicorn, whose error log shows it.
+LOGGING_CONFIG = "project.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
