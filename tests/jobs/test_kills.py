@@ -1,11 +1,15 @@
 """SIGKILL a real consumer at random moments while batches run, and start another each time.
 
 Each batch is 200 idempotent canaries (each counts its own executions), a few email deliveries
-and a few periodic-job periods. After the kills, one reaper pass must leave nothing of the
-killed consumers running or registered (every interrupted run `lost`), the survivors must
-finish everything (0 tasks lost), a canary may run again only after a lost attempt, and the
-product's own tasks never take effect twice (one email per recipient, one successful run per
-period). `make test` kills 5 times (10 on the embedded default); `make soak` SOAK_KILLS times.
+and a few periodic-job periods. Kills come in three kinds, in turn (on Redis): a plain SIGKILL; a stall
+(SIGSTOP past the dead-after time, a reaper pass that drops the stalled consumer, SIGCONT so it
+takes tasks again, then SIGKILL); and, on Redis, a broker restart without persistence (the
+consumer frozen, Redis restarted empty, then SIGKILL). After the kills, one reaper pass must
+leave nothing of the killed consumers running or registered, the reconciliation finds what
+the restarts dropped, the survivors finish everything (0 tasks lost), a canary runs again only
+as a later attempt (after a loss), and the product's own tasks never take effect twice (one
+email per recipient, none left `sending`, one successful run per period). `make test` kills 5
+times (10 on the embedded default); `make soak` SOAK_KILLS times.
 """
 
 import os
@@ -23,12 +27,13 @@ from apps.jobs.adapter import inflight_consumers, inflight_tasks
 from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from apps.jobs.periodic import job_spec
 from apps.jobs.reaper import task_runs_reap
+from apps.jobs.reconcile import task_runs_reconcile
 from apps.jobs.services import periodic_job_enqueue
 from apps.jobs.tasks import jobs_canary_task
 from apps.mail.defaults import sync_email_templates
 from apps.mail.models import OutboundEmail
-from apps.mail.services import send_email
-from tests.conftest import subprocess_env, wait_until
+from apps.mail.services import outbox_sweep, send_email
+from tests.conftest import restart_redis_empty, subprocess_env, wait_until
 from tests.servers import PROFILE
 
 BATCH = 200
@@ -40,6 +45,9 @@ CONTEXT = {
     "limit": "10,000", "remaining": "2,000", "percent": "80", "upgrade_url": "https://x.example/",
 }  # fmt: skip
 KILLS = int(os.environ.get("SOAK_KILLS") or (5 if PROFILE == "production" else 10))
+# Stalls and restarts on Redis only: SqliteHuey's file survives any restart, and a consumer
+# frozen mid-transaction holds its SQLite lock, so nothing else can write until it dies.
+KINDS = ("kill", "stall", "restart") if PROFILE == "production" else ("kill",)
 pytestmark = [pytest.mark.soak, pytest.mark.embedded]
 
 
@@ -66,27 +74,38 @@ def enqueue_batch(run: str, k: int, rng: random.Random) -> tuple[list, list, lis
     return canaries, emails, periods
 
 
-def lost_attempts(task_id: str) -> int:
-    return TaskAttempt.objects.filter(task_id=task_id, state="lost").count()
-
-
 def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice(
     huey_consumer, settings
 ):
     settings.JOBS_CONSUMER_DEAD_AFTER_SECONDS = DEAD_AFTER  # for the reaper pass run here
+    settings.JOBS_RECONCILE_GRACE_SECONDS = 0
     seed = int(os.environ.get("KILL_SEED") or time.time())
     rng, run = random.Random(seed), uuid.uuid4().hex[:8]
-    print(f"kill test: {KILLS} kills, seed {seed}")
+    print(f"kill test: {KILLS} kills ({', '.join(KINDS)} in turn), seed {seed}")
     sync_email_templates()
     env = subprocess_env(**ENV)
     consumer, killed = huey_consumer("--workers", "4", env=env), []
     canaries, emails, periods = [], [], []
+    counted: dict[str, int] = {}  # canary runs counted in Redis before each restart emptied it
     for k in range(KILLS):
         batch = enqueue_batch(run, k, rng)
         canaries += batch[0]
         emails += batch[1]
         periods += batch[2]
-        time.sleep(rng.uniform(0.05, 0.8))  # somewhere in the batch: dequeue, run, write...
+        kind = KINDS[k % len(KINDS)]
+        # Somewhere in the batch (dequeue, run, write...); a restart early, while it queues.
+        time.sleep(rng.uniform(0.01, 0.1) if kind == "restart" else rng.uniform(0.05, 0.8))
+        if kind == "stall":  # reaped while stalled; it resumes, takes tasks, then dies
+            consumer.process.send_signal(signal.SIGSTOP)
+            time.sleep(DEAD_AFTER + 0.5)
+            task_runs_reap()
+            consumer.process.send_signal(signal.SIGCONT)
+            time.sleep(rng.uniform(0.1, 0.5))
+        elif kind == "restart":  # frozen (no count in flight), then Redis comes back empty
+            consumer.process.send_signal(signal.SIGSTOP)
+            for task in canaries:
+                counted[task.id] = counted.get(task.id, 0) + canary_runs(task)
+            restart_redis_empty(settings.REDIS_URL)
         consumer.stop(signal.SIGKILL)
         killed.append(consumer)
         consumer = huey_consumer("--workers", "4", env=env)
@@ -99,27 +118,33 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
     for model in (TaskRun, TaskAttempt):
         running = model.objects.filter(consumer__in=names, state="executing")
         assert not running.exists(), list(running.values("task_id", "state", "consumer"))
+    found = task_runs_reconcile()  # what the restarts dropped from the queue
+    swept = outbox_sweep(older_than_seconds=0)  # emails whose delivery task was dropped
+    print(f"kill test: reconciliation found {found.lost} lost, {swept} emails queued again")
 
     ids = [c.id for c in canaries]
     runs = TaskRun.objects.filter(task_id__in=ids)
     # Finished: complete, or finished on a killed consumer before its outcome was written.
     ended = lambda: runs.filter(state__in=["complete", "unrecorded"]).count()  # noqa: E731
     wait_until(lambda: ended() == len(ids), timeout=120, interval=0.5,
-               message=str(runs.values("state").annotate(n=Count("id"))))  # fmt: skip
-    lost = 0
+               message=lambda: str(runs.values("state").annotate(n=Count("id"))))  # fmt: skip
+    again = 0
+    attempts = dict(runs.values_list("task_id", "attempt"))
     for task in canaries:
-        runs = HUEY.storage.incr(f"jobs.canary.{task.task.kwargs['token']}", 0)
-        again = lost_attempts(task.id)
-        lost += again
-        assert 1 <= runs <= 1 + again, (task.id, runs, again)  # ran again only after a loss
-    print(f"kill test: {lost} lost attempts re-run among {len(ids)} canaries")
+        ran = counted.get(task.id, 0) + canary_runs(task)
+        again += ran - 1
+        # It ran again only as a later attempt: after a loss (reaper, reconciliation).
+        assert 1 <= ran <= attempts[task.id], (task.id, ran, attempts[task.id])
+    print(f"kill test: {again} re-runs after losses among {len(ids)} canaries")
 
     email_tasks = TaskRun.objects.filter(name="apps.mail.tasks.email_deliver_task")
-    wait_until(lambda: not email_tasks.filter(state__in=["enqueued", "executing"]).exists(),
-               timeout=60, interval=0.5)  # fmt: skip
+    ours = OutboundEmail.objects.filter(pk__in=[e.pk for e in emails])
+    waiting = ours.filter(status__in=["queued", "sending"])
+    wait_until(lambda: not waiting.exists(), timeout=90, interval=0.5,
+               message=lambda: str(list(waiting.values_list("pk", "status"))))  # fmt: skip
     outbox = settings.EMAIL_OUTBOX_DIR
     files = [p.read_bytes() for p in outbox.glob("*.eml")] if outbox.exists() else []
-    for email in OutboundEmail.objects.filter(pk__in=[e.pk for e in emails]):
+    for email in ours:
         sent = sum(email.to.encode() in body for body in files)
         assert sent <= 1, f"{email.to} received {sent} copies"
         if email.status != "sent":  # interrupted mid-send: unknown, its task lost, never re-sent
@@ -154,7 +179,11 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
         state__in=["enqueued", "executing"], created_at__lt=reaped_at
     ).exclude(periodic_job__in=["reaper", "reconciliation", "outbox_sweep", "ops_alerts"])
     rows = lambda: list(stuck.values_list("task_id", "name", "state", "attempt"))  # noqa: E731
-    wait_until(lambda: not stuck.exists(), timeout=90, interval=0.5, message=str(rows()))
+    wait_until(lambda: not stuck.exists(), timeout=90, interval=0.5, message=rows)
+
+
+def canary_runs(task) -> int:
+    return HUEY.storage.incr(f"jobs.canary.{task.task.kwargs['token']}", 0)
 
 
 def killed_names(killed: list) -> list[str]:
