@@ -1,9 +1,9 @@
 """SIGKILL a real consumer at random moments while batches run, and start another each time.
 
 Each batch is 200 idempotent canaries (each counts its own executions), a few email deliveries
-and a few periodic-job periods. Kills come in three kinds, in turn (on Redis): a plain SIGKILL; a stall
-(SIGSTOP past the dead-after time, a reaper pass that drops the stalled consumer, SIGCONT so it
-takes tasks again, then SIGKILL); and, on Redis, a broker restart without persistence (the
+and a few periodic-job periods. On Redis, kills come in three kinds, in turn: a plain SIGKILL;
+a stall (SIGSTOP past the dead-after time, a reaper pass that drops the stalled consumer,
+SIGCONT so it takes tasks again, then SIGKILL); and a broker restart without persistence (the
 consumer frozen, Redis restarted empty, then SIGKILL). After the kills, one reaper pass must
 leave nothing of the killed consumers running or registered, the reconciliation finds what
 the restarts dropped, the survivors finish everything (0 tasks lost), a canary runs again only
