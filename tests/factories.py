@@ -17,7 +17,9 @@ def make_user(email: str | None = None, **fields) -> User:
 
 
 def make_plan(code: str = "free", characters: int = 10_000, price: str = "0") -> Plan:
-    plan, _ = Plan.objects.get_or_create(
+    """The plan `code` with these figures: the migration's starting plans (free, pro, business)
+    are set to them, so a test reads the figures it asked for."""
+    plan, _ = Plan.objects.update_or_create(
         code=code,
         defaults={"name": code.title(), "monthly_characters": characters, "price": Decimal(price)},
     )
