@@ -15,10 +15,14 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from apps.text_input import scrub_text
+
 from .models import InteractionLog
 
 logger = logging.getLogger(__name__)
 MAX_PENDING = 50_000  # past this (database away for long), the oldest calls are dropped
+TEXT_FIELDS = ("endpoint", "mode", "error_kind")
+MAX_LENGTH = {name: InteractionLog._meta.get_field(name).max_length for name in TEXT_FIELDS}
 
 
 class InteractionBuffer:
@@ -31,6 +35,8 @@ class InteractionBuffer:
         self.dropped = 0
 
     def add(self, row: InteractionLog) -> None:
+        for name in TEXT_FIELDS:  # what a request sent may hold what PostgreSQL refuses
+            setattr(row, name, scrub_text(getattr(row, name))[: MAX_LENGTH[name]])
         with self._lock:
             self._rows.append(row)
             if len(self._rows) > MAX_PENDING:
@@ -48,7 +54,7 @@ class InteractionBuffer:
         try:
             InteractionLog.objects.bulk_create(rows, batch_size=1000)
             return len(rows)
-        except DatabaseError:  # one bad row (its organization deleted meanwhile) or no database
+        except (DatabaseError, ValueError):  # a bad row (its organization deleted) or no database
             logger.exception(
                 "interaction log batch failed; writing its %s rows one by one", len(rows)
             )
@@ -65,7 +71,7 @@ class InteractionBuffer:
             try:
                 row.save(force_insert=True)
                 written += 1
-            except DatabaseError:
+            except (DatabaseError, ValueError):
                 self.dropped += 1
         return written
 

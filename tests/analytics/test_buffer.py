@@ -65,3 +65,17 @@ def test_the_digest_reports_the_days_api_calls():
         {"title": "API calls", "detail": "4 calls, 75 % succeeded"}
     ]
     assert _api_calls(organization.pk, day + dt.timedelta(days=1)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_carrying_nul_or_a_lone_surrogate_is_written_cleaned(settings):
+    settings.ANALYTICS_FLUSH_SECONDS = 0
+    organization = make_organization()
+    buffer = InteractionBuffer()
+    buffer.add(InteractionLog(**call(organization.pk, mode="br\x00ief\ud800",
+                                     endpoint="POST api/v1/\udfff" + "x" * 200)))  # fmt: skip
+    buffer.add(InteractionLog(**call(organization.pk)))
+    assert buffer.flush() == 2
+    modes = set(InteractionLog.objects.values_list("mode", flat=True))
+    assert modes == {"brief\ufffd", "brief"}
+    assert len(InteractionLog.objects.exclude(mode="brief").get().endpoint) == 80
