@@ -35,8 +35,15 @@ def email_deliver_task(email_ids: list[int] | int, task=None) -> dict:
 # Periodic jobs (declared through the jobs app: one run per period across all consumers).
 @periodic_job(name="outbox_sweep", schedule="* * * * *", period="minute")
 def outbox_sweep_task(run: JobRun) -> dict:
-    """Re-enqueue outbox rows left queued (e.g. the broker was down); wipe expired secrets."""
-    return {"requeued": services.outbox_sweep(), "secrets_wiped": services.secrets_expire()}
+    """Re-enqueue outbox rows left queued (e.g. the broker was down); settle rows left sending
+    by a delivery nothing else settled; wipe expired secrets."""
+    return {
+        "requeued": services.outbox_sweep(),
+        "settled": services.emails_stale_sending_settle(
+            older_than_seconds=settings.MAIL_SENDING_STALE_SECONDS
+        ),
+        "secrets_wiped": services.secrets_expire(),
+    }
 
 
 @periodic_job(name="email_log_retention", schedule="50 3 * * *", period="day")

@@ -17,6 +17,7 @@ from apps.mail.selectors import emails_unknown
 from apps.mail.services import (
     emails_deliver,
     emails_interrupted,
+    emails_stale_sending_settle,
     outbox_sweep,
     send_email,
     send_email_many,
@@ -139,3 +140,29 @@ def test_each_kill_mid_batch_leaves_at_most_the_email_in_flight_unknown(
         assert copies == 1 or email.status == "unknown", (email.to, email.status)
     unknown = emails.filter(status="unknown").count()
     print(f"{kills} kills mid-batch: {unknown} unknown of {len(addresses)}")
+
+
+@pytest.mark.django_db
+def test_a_retry_of_a_delivery_that_raised_mid_chunk_settles_what_it_left(templates, provider):
+    rows = [queue_one(f"left-{i}@example.com") for i in range(3)]
+    OutboundEmail.objects.filter(pk__in=[r.pk for r in rows]).update(
+        status=Status.SENDING, claim_id="task-7", attempts=1
+    )  # attempt 1 raised (its database went away) after handing the first to the transport
+    emails_deliver(email_ids=[r.pk for r in rows], claim_id="task-7")
+    statuses = [OutboundEmail.objects.get(pk=r.pk).status for r in rows]
+    assert statuses == [Status.UNKNOWN, Status.SENT, Status.SENT]
+    assert [m.to for m in provider] == [["left-1@example.com"], ["left-2@example.com"]]
+    assert OutboundEmail.objects.get(pk=rows[1].pk).attempts == 1  # the claim's try given back
+
+
+@pytest.mark.django_db
+def test_rows_left_sending_for_longer_than_any_delivery_are_settled_by_the_sweep(templates):
+    stale, fresh = queue_one("stale@example.com"), queue_one("fresh@example.com")
+    OutboundEmail.objects.filter(pk=stale.pk).update(status=Status.SENDING, claim_id="gone")
+    OutboundEmail.objects.filter(pk=fresh.pk).update(status=Status.SENDING, claim_id="busy")
+    OutboundEmail.objects.filter(pk=stale.pk).update(
+        updated_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    assert emails_stale_sending_settle(older_than_seconds=3600) == 1
+    assert OutboundEmail.objects.get(pk=stale.pk).status == Status.UNKNOWN
+    assert OutboundEmail.objects.get(pk=fresh.pk).status == Status.SENDING

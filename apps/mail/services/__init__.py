@@ -8,7 +8,7 @@ from ..selectors import preferences_for, template_active_version
 from .bulk import send_email_many
 from .delivery import email_deliver, emails_deliver
 from .events import suppression_add, suppression_remove, tracking_event_record
-from .interrupted import email_mark_sent, emails_interrupted
+from .interrupted import email_mark_sent, emails_interrupted, emails_stale_sending_settle
 from .outbox import (
     email_resend,
     email_retry,
@@ -52,6 +52,7 @@ __all__ = [
     "email_retry",
     "emails_deliver",
     "emails_interrupted",
+    "emails_stale_sending_settle",
     "is_transient",
     "layout_default",
     "layout_save",

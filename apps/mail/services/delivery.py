@@ -27,6 +27,7 @@ from ..exceptions import PermanentDeliveryError, TransientDeliveryError
 from ..models import ESSENTIAL_CATEGORIES, DeliveryAttempt, OutboundEmail
 from ..secrets import SecretsUnreadableError, unseal
 from ..selectors import languages_of, preferences_for_many, suppressed_among, versions_for
+from .interrupted import emails_interrupted
 from .personalize import localized, render_for, supported_language
 from .transport import Transport, build_message
 
@@ -61,6 +62,8 @@ def emails_deliver(
     `retry_in` is when the caller (huey's retry policy) will try again, recorded on rows put
     back to `queued`; on the `last_try` a transient error fails the row for good.
     """
+    if claim_id:  # an earlier attempt of this task raised mid-chunk: settle what it left
+        emails_interrupted(claim_id=claim_id)
     claim_id = claim_id or uuid.uuid4().hex
     report, pending, tried = BatchReport(), list(dict.fromkeys(email_ids)), set()
     versions: dict = {}  # active version per template key, read once per batch

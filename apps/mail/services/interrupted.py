@@ -7,6 +7,7 @@ Providers that take an idempotency key (Resend: the key is the outbox id) drop a
 so there the email is simply queued again.
 """
 
+import datetime as dt
 import logging
 from functools import partial
 
@@ -70,6 +71,16 @@ def emails_interrupted(*, claim_id: str) -> int:
         claim_id[:12], first, status, len(untouched),
     )  # fmt: skip
     return len(rows)
+
+
+def emails_stale_sending_settle(*, older_than_seconds: int) -> int:
+    """Settle claims whose rows have sat `sending` for longer than any delivery takes: what
+    neither the reaper nor a retry of their task settled (its last attempt raised mid-chunk,
+    or the database lost the latest outcomes in a crash). How many emails were settled."""
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    stale = OutboundEmail.objects.filter(status=Status.SENDING, updated_at__lt=cutoff)
+    claims = list(stale.values_list("claim_id", flat=True).distinct()[:100])
+    return sum(emails_interrupted(claim_id=claim) for claim in claims)
 
 
 def email_mark_sent(*, email: OutboundEmail) -> bool:
