@@ -249,6 +249,9 @@ ANALYTICS_FLUSH_SECONDS = float(env("ANALYTICS_FLUSH_SECONDS", "1"))
 ANALYTICS_RAW_RETENTION_DAYS = int(env("ANALYTICS_RAW_RETENTION_DAYS", "90"))
 MAIL_LOG_RETENTION_DAYS = int(env("MAIL_LOG_RETENTION_DAYS", "180"))
 MAIL_EVENT_RETENTION_DAYS = int(env("MAIL_EVENT_RETENTION_DAYS", "180"))
+# Rows `sending` this long belong to a delivery that ended without settling them (a chunk of 25
+# takes seconds): the outbox sweep settles them as interrupted.
+MAIL_SENDING_STALE_SECONDS = int(env("MAIL_SENDING_STALE_SECONDS", "3600"))
 REPORT_LINK_MAX_AGE_SECONDS = int(env("REPORT_LINK_MAX_AGE_SECONDS", str(14 * 24 * 3600)))
 
 # --- files ---------------------------------------------------------------------------------
