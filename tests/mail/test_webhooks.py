@@ -394,3 +394,48 @@ def test_a_sendgrid_batch_with_one_poisoned_event_is_stored_whole(client, sent_e
     assert payloads.post_json(client, "sendgrid", [clean, poisoned]).status_code == 200
     assert EmailEvent.objects.count() == 2
     assert all(storable(event) for event in EmailEvent.objects.all())
+
+
+@pytest.mark.parametrize(
+    ("provider", "payload"),
+    [
+        (
+            "amazon_ses",
+            lambda: payloads.ses_bounce(
+                bounce={
+                    **json.loads(payloads.ses_bounce()["Message"])["bounce"],
+                    "bounceType": "Transient",
+                    "bounceSubType": "MailboxFull",
+                }
+            ),
+        ),
+        (
+            "amazon_ses",
+            lambda: payloads.ses_bounce(
+                bounce={
+                    **json.loads(payloads.ses_bounce()["Message"])["bounce"],
+                    "bounceType": "Undetermined",
+                    "bounceSubType": "Undetermined",
+                }
+            ),
+        ),
+        (
+            "resend",
+            lambda: payloads.resend_event(
+                bounce={
+                    "message": "The recipient's email provider sent a bounce message because the "
+                    "recipient's inbox was full.",
+                    "subType": "MailboxFull",
+                    "type": "Transient",
+                }
+            ),
+        ),
+    ],
+)
+def test_a_bounce_the_provider_calls_transient_is_stored_but_does_not_suppress(
+    client, sent_email, provider, payload
+):
+    # A full mailbox takes mail again later: suppressing it would silence the address for good.
+    assert payloads.post_json(client, provider, payload()).status_code == 200
+    assert EmailEvent.objects.get().event_type == "bounced"
+    assert not Suppression.objects.exists()

@@ -93,7 +93,26 @@ def _is_hard_bounce(event, esp_name: str, payload: dict) -> bool:
     if event.reject_reason not in HARD_BOUNCE_REASONS:
         return False
     # Postmark reports soft bounces as bounces too; only its HardBounce is permanent.
-    return esp_name != "Postmark" or _text(payload.get("Type")) in {"HardBounce", "BadEmailAddress"}
+    if esp_name == "Postmark":
+        return _text(payload.get("Type")) in {"HardBounce", "BadEmailAddress"}
+    declared = _declared_bounce_type(esp_name, payload)
+    return declared is None or declared == "Permanent"
+
+
+def _declared_bounce_type(esp_name: str, payload: dict) -> str | None:
+    """SES's and Resend's own word on a bounce ("Permanent", "Transient", "Undetermined"):
+    anymail calls them all bounced, but a full mailbox or a greylisting server bounces
+    "Transient" and takes mail again later, so only "Permanent" suppresses."""
+    if esp_name == "Amazon SES":
+        bounce, key = payload.get("bounce"), "bounceType"
+    elif esp_name == "Resend":
+        data = payload.get("data")
+        bounce, key = (data.get("bounce") if isinstance(data, dict) else None), "type"
+    else:
+        return None
+    if not isinstance(bounce, dict) or key not in bounce:
+        return None
+    return _text(bounce[key])
 
 
 def _scrubbed(value, secret: str):
