@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP on every response
     "project.csp.ConsolePolicyMiddleware",  # ... and SECURE_CSP_CONSOLE on the console's
+    "apps.api.middleware.ApiJsonErrorsMiddleware",  # every /api/ error answers JSON
     "apps.api.middleware.InteractionLogMiddleware",  # times /api/v1/ calls for the log
     "apps.api.middleware.UploadSizeLimitMiddleware",  # 413 before reading a huge body
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -6,6 +6,7 @@ On S3 the link is the storage's own presigned URL; on local files it is a signed
 
 from django.conf import settings
 from django.core import signing
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
@@ -27,15 +28,25 @@ def file_download(request: HttpRequest, token: str):
     """Serve a stored file to whoever holds its signed link, for an hour."""
     try:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
+        name, filename, content_type = data["n"], data["f"], data["t"]
     except signing.BadSignature as error:  # SignatureExpired included
         raise Http404(
             "This link is not valid or has expired; ask the API for a new one."
         ) from error
-    if not default_storage.exists(data["n"]):
-        raise Http404("This file no longer exists.")
-    response = FileResponse(
-        default_storage.open(data["n"], "rb"), as_attachment=True, filename=data["f"]
-    )
-    response["Content-Type"] = data["t"]
+    except (TypeError, KeyError) as error:  # signed by us, but not a file link's shape
+        raise Http404("This link is not valid.") from error
+    response = FileResponse(stored_file_open(name), as_attachment=True, filename=filename)
+    response["Content-Type"] = content_type
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def stored_file_open(name) -> File:
+    """The stored file a signed link names, open for reading, or Http404: a name that is not a
+    file (gone, a directory, an empty name) is "no such file", never a 500."""
+    if not isinstance(name, str) or not name.strip("/"):
+        raise Http404("This file no longer exists.")
+    try:
+        return default_storage.open(name, "rb")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as error:
+        raise Http404("This file no longer exists.") from error

@@ -1,8 +1,11 @@
-"""Times every /api/v1/ call and hands it to the interaction log (buffered: no query here)."""
+"""The API's middleware: JSON errors for every /api/ answer, the interaction log (buffered:
+no query here), and the upload size limit before a body is read."""
 
 import time
+from http import HTTPStatus
 
 from django.conf import settings
+from django.http import JsonResponse
 
 from apps.analytics.services import interaction_log_buffer
 
@@ -69,3 +72,56 @@ def _too_large(request):
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "too_large", "message": message}, status=413)
     return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+class ApiJsonErrorsMiddleware:
+    """Every /api/ error is JSON `{"code", "message"}`, whoever answered it: Django's URL
+    resolver (404 for an unknown path), ninja's method check (405, with its Allow header), the
+    multipart parser (400), an uncaught exception (500). Answers already JSON pass unchanged,
+    as do successes (the docs page, file downloads)."""
+
+    CODES = {
+        400: "bad_request",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        500: "server_error",
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith("/api/")
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        status = response.status_code
+        json_response = JsonResponse(
+            {
+                "code": self.CODES.get(status, f"http_{status}"),
+                "message": _message(request, status),
+            },
+            status=status,
+        )
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in response:
+                json_response[header] = response[header]
+        return json_response
+
+
+def _message(request, status: int) -> str:
+    if status == 404:
+        return f"There is no {request.path} in the API; see /api/docs for its routes."
+    if status == 405:
+        return f"{request.method} is not allowed on {request.path}."
+    if status >= 500:
+        return "Something went wrong on our side; it has been logged. Try again later."
+    try:
+        return f"{HTTPStatus(status).phrase}."
+    except ValueError:  # a status the standard library does not name
+        return f"HTTP {status}."

@@ -49,7 +49,10 @@ def report_link(*, path: str) -> str:
 def report_path_from_token(token: str) -> str:
     """The report path a link names; BadSignature/SignatureExpired when forged or stale."""
     data = signing.loads(token, salt=REPORT_SALT, max_age=settings.REPORT_LINK_MAX_AGE_SECONDS)
-    return data["path"]
+    path = data.get("path") if isinstance(data, dict) else None
+    if not isinstance(path, str):  # signed with our key, but not a report link
+        raise signing.BadSignature("This is not a report link.")
+    return path
 
 
 def usage_reports_send(*, month: dt.date, batch_size: int = 500, progress: Progress = None) -> dict:

@@ -24,12 +24,15 @@ def usage_report_download(request, token: str):
         raise Http404("This download link has expired; ask for the report again.") from exc
     except signing.BadSignature as exc:
         raise Http404("This download link is not valid.") from exc
-    if not default_storage.exists(path):
+    if not isinstance(path, str) or not path.strip("/") or not default_storage.exists(path):
         raise Http404("This report no longer exists.")
     if settings.AWS_STORAGE_BUCKET_NAME:
         return HttpResponseRedirect(default_storage.url(path))
-    name = path.rsplit("/", 1)[-1]
-    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=name)
+    try:  # a path that names a directory is no report either (not a 500)
+        handle = default_storage.open(path, "rb")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+        raise Http404("This report no longer exists.") from exc
+    return FileResponse(handle, as_attachment=True, filename=path.rsplit("/", 1)[-1])
 
 
 # Stripe's events are a few kilobytes; anything this big is not one, and is refused unread.

@@ -22,6 +22,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from apps.accounts.models import Organization, User
+from apps.text_input import is_poisoned
 
 from .exceptions import UploadRejectedError
 from .models import Document
@@ -75,9 +76,10 @@ def upload_check(*, uploaded_file: UploadedFile) -> CheckedUpload:
 
 def display_name(raw: str) -> str:
     """The name to show: its last path part, without control characters, at most 255 long."""
-    if "\x00" in raw:
+    if is_poisoned(raw):
         raise UploadRejectedError(
-            "The file name contains a NUL character; rename the file and upload it again.",
+            "The file name contains a NUL character or an unpaired surrogate; rename the file "
+            "and upload it again.",
             code="bad_name",
         )
     base = raw.replace("\\", "/").rsplit("/", 1)[-1]
