@@ -46,7 +46,13 @@ class SummarizationRequestAdmin(ModelAdmin):
         "output_characters",
         "created_at",
         "completed_at",
+        "queued_at",
+        "requeues",
+        "task_id",
+        "started_at",
     ]
+    # A queued request's text is the customer's, kept only until the request ends: not shown.
+    exclude = ["input_text"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     paginator = InfinitePaginator  # no COUNT(*), and no "0 results (Show all)"
@@ -62,7 +68,7 @@ class SummarizationRequestAdmin(ModelAdmin):
     @display(
         description=_("Status"),
         ordering="status",
-        label={"pending": "warning", "completed": "success", "failed": "danger"},
+        label={"pending": "warning", "running": "info", "completed": "success", "failed": "danger"},
     )
     def status_badge(self, obj: SummarizationRequest) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
