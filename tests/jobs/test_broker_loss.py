@@ -64,6 +64,18 @@ def complete(tasks) -> bool:
     return list(states(tasks).values()).count("complete") == len(tasks)
 
 
+def kill_and_recover(consumer, tasks: list, huey_consumer) -> None:
+    """SIGKILL `consumer` while it runs `tasks`: one reaper pass loses and re-enqueues each,
+    and a new consumer runs each once (they were killed before counting themselves)."""
+    consumer.stop(signal.SIGKILL)
+    time.sleep(DEAD_AFTER + 0.5)
+    reaped = task_runs_reap()
+    assert (reaped.lost, reaped.requeued) == (len(tasks), len(tasks))
+    huey_consumer("--workers", "2", env=subprocess_env(**ENV))
+    wait_until(lambda: complete(tasks), timeout=90, message=lambda: str(states(tasks)))
+    assert [runs_of(t) for t in tasks] == [1] * len(tasks)
+
+
 def test_a_consumer_reaped_while_stalled_registers_again_and_a_later_kill_strands_nothing(
     huey_consumer,
 ):
@@ -84,13 +96,7 @@ def test_a_consumer_reaped_while_stalled_registers_again_and_a_later_kill_strand
     wait_until(lambda: executing(tasks), timeout=30, message=lambda: str(states(tasks)))
     assert name in inflight_consumers(), "a consumer holding tasks is not registered"
 
-    consumer.stop(signal.SIGKILL)
-    time.sleep(DEAD_AFTER + 0.5)
-    reaped = task_runs_reap()
-    assert (reaped.lost, reaped.requeued) == (2, 2)
-    huey_consumer("--workers", "2", env=subprocess_env(**ENV))
-    wait_until(lambda: complete(tasks), timeout=90, message=lambda: str(states(tasks)))
-    assert [runs_of(t) for t in tasks] == [1, 1]  # killed before counting: once each
+    kill_and_recover(consumer, tasks, huey_consumer)
 
 
 def test_after_redis_restarts_empty_the_lost_queue_is_found_and_consumers_register_again(
@@ -121,13 +127,7 @@ def test_after_redis_restarts_empty_the_lost_queue_is_found_and_consumers_regist
     tasks = canaries(f"{run}-k", 2, seconds=30)
     wait_until(lambda: executing(tasks), timeout=60, message=lambda: str(states(tasks)))
     assert name_of(consumer) in inflight_consumers()
-    consumer.stop(signal.SIGKILL)
-    time.sleep(DEAD_AFTER + 0.5)
-    reaped = task_runs_reap()
-    assert (reaped.lost, reaped.requeued) == (2, 2)
-    huey_consumer("--workers", "2", env=subprocess_env(**ENV))
-    wait_until(lambda: complete(tasks), timeout=90, message=lambda: str(states(tasks)))
-    assert [runs_of(t) for t in tasks] == [1, 1]
+    kill_and_recover(consumer, tasks, huey_consumer)
 
 
 def test_a_delivery_whose_register_entry_vanished_is_settled_when_its_consumer_dies(
