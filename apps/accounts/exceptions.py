@@ -8,3 +8,7 @@ class EmailTakenError(AccountsError, ValueError):
 
 class VerificationError(AccountsError, ValueError):
     """A verification link that does not match the account (any more)."""
+
+
+class QueueUnavailableError(AccountsError, ConnectionError):
+    """The task queue did not take a request (signup, password reset): nothing was done."""

@@ -14,18 +14,26 @@ from .tokens import VERIFY_DAYS, make_verification_token
 
 @transaction.atomic
 def user_register(
-    *, email: str, password: str | None, full_name: str = "", language: str = "en"
+    *,
+    email: str,
+    password: str | None = None,
+    full_name: str = "",
+    language: str = "en",
+    password_hash: str | None = None,
 ) -> User:
-    """Create a customer login; the address must be new."""
+    """Create a customer login; the address must be new. The password is given as typed, or
+    already hashed (`password_hash`, as a queued signup carries it)."""
     email = User.objects.normalize_email(email).lower()
     taken = EmailTakenError(f"{email} already has an account; log in or reset the password.")
     if User.objects.filter(email__iexact=email).exists():
         raise taken
+    fields = {"email": email, "full_name": full_name, "language": language}
     try:
         with transaction.atomic():
-            user = User.objects.create_user(
-                email=email, password=password, full_name=full_name, language=language
-            )
+            if password_hash is None:
+                user = User.objects.create_user(password=password, **fields)
+            else:
+                user = User.objects.create(password=password_hash, **fields)
     except IntegrityError as error:  # the same address signed up at the same moment
         raise taken from error
     _send_signup_emails(user)
@@ -34,27 +42,37 @@ def user_register(
 
 @transaction.atomic
 def customer_signup(
-    *, email: str, password: str, organization_name: str, language: str = "en"
+    *,
+    email: str,
+    organization_name: str,
+    password: str | None = None,
+    password_hash: str | None = None,
+    language: str = "en",
 ) -> User:
     """A new customer: the login, and an organization they own (on the Free plan until they
     subscribe); the welcome and verification emails leave once this commits."""
-    user = user_register(email=email, password=password, language=language)
+    user = user_register(
+        email=email, password=password, password_hash=password_hash, language=language
+    )
     organization_create(name=organization_name.strip(), owner=user)
     return user
 
 
-def verification_email_resend(*, email: str) -> bool:
+def verification_email_resend(*, email: str, request_id: str = "") -> bool:
     """Send a fresh verification link to an unverified account; False when there is none.
 
-    Callers answer the same either way, so the form does not tell who has an account.
+    Callers answer the same either way, so the form does not tell who has an account (the
+    form queues this: apps/accounts/anonymous.py).
     """
     user = User.objects.filter(
         email__iexact=email.strip(), is_active=True, email_verified_at__isnull=True
     ).first()
     if user is None:
         return False
-    # A new dedupe key per resend: the outbox sends each request once (the form is rate-limited).
-    _send_verification_email(user, attempt=timezone.now().strftime("%Y%m%dT%H%M%S.%f"))
+    # A new dedupe key per request: the outbox sends each request once, even from a task run
+    # twice (the form is rate-limited).
+    attempt = request_id or timezone.now().strftime("%Y%m%dT%H%M%S.%f")
+    _send_verification_email(user, attempt=attempt)
     return True
 
 

@@ -5,6 +5,7 @@ from . import views
 
 urlpatterns = [
     path("accounts/signup/", views.signup_view, name="signup"),
+    path("accounts/signup/done/", views.signup_done, name="signup_done"),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", views.CustomerLogoutView.as_view(), name="logout"),
     path("accounts/verify/resend/", views.verification_resend_view, name="verification_resend"),

@@ -1,7 +1,6 @@
 """The customer's way in: signup, sign in and out, address verification, password reset."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
@@ -9,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .exceptions import AccountsError, EmailTakenError
-from .forms import EmailPasswordResetForm, LoginForm, SignupForm, VerificationResendForm
+from .anonymous import password_reset_request, signup_request, verification_resend_request
+from .exceptions import AccountsError, QueueUnavailableError
+from .forms import LoginForm, PasswordResetRequestForm, SignupForm, VerificationResendForm
 from .ratelimits import auth_rate_limited
-from .services import customer_signup, user_email_verify, verification_email_resend
+from .services import user_email_verify
 from .tokens import read_verification_token
 
 HOME = reverse_lazy("account")
@@ -44,24 +44,52 @@ def _form_page(request, form, title: str, submit: str, intro: str = "", status: 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """A new customer: login, organization on the Free plan, welcome and verification emails."""
+    """A new customer. The answer is "check your email" whether or not the address has an
+    account (the work is queued: apps/accounts/anonymous.py): a new address gets its login,
+    organization and verification link; one with an account gets "you already have one"."""
     if request.user.is_authenticated:
         return redirect(HOME)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = customer_signup(**form.cleaned_data)
-        except EmailTakenError as error:
-            form.add_error("email", str(error))
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request, f"Welcome! We sent a verification link to {user.email}: open it to "
-                "activate API access.",
-            )  # fmt: skip
-            return redirect(HOME)
+            signup_request(**form.cleaned_data)
+        except QueueUnavailableError as error:
+            return queue_unavailable(request, error)
+        request.session[SIGNUP_EMAIL] = form.cleaned_data["email"]
+        return redirect("signup_done")
     intro = "Start on the Free plan: no card needed."
     return _form_page(request, form, "Create your account", "Sign up", intro)
+
+
+SIGNUP_EMAIL = "accounts.signup_email"
+
+
+@require_GET
+def signup_done(request: HttpRequest) -> HttpResponse:
+    address = request.session.get(SIGNUP_EMAIL) or "your address"
+    return render(
+        request,
+        "accounts/message.html",
+        {
+            "title": "Check your email",
+            "text": f"We sent a message to {address}: open it and follow its link to carry "
+            "on. Nothing there in a few minutes? Look in your spam folder.",
+            "link": reverse_lazy("login"),
+            "link_text": "Sign in",
+        },
+    )
+
+
+def queue_unavailable(request: HttpRequest, error: QueueUnavailableError) -> HttpResponse:
+    """The same 503 page for every address: the request was not taken."""
+    response = render(
+        request,
+        "accounts/message.html",
+        {"title": "Please try again", "text": str(error)},
+        status=503,
+    )
+    response["Retry-After"] = "60"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,11 +98,15 @@ def verification_resend(request: HttpRequest) -> HttpResponse:
     initial = {"email": request.user.email} if request.user.is_authenticated else None
     form = VerificationResendForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        verification_email_resend(email=form.cleaned_data["email"])
+        try:
+            verification_resend_request(email=form.cleaned_data["email"])
+        except QueueUnavailableError as error:
+            return queue_unavailable(request, error)
         messages.info(
-            request, "If that address has an account waiting for verification, a new link is "
+            request,
+            "If that address has an account waiting for verification, a new link is "
             "on its way. It works for 7 days.",
-        )  # fmt: skip
+        )
         return redirect(HOME if request.user.is_authenticated else "login")
     return _form_page(request, form, "Send a new verification link", "Send the link")
 
@@ -91,8 +123,21 @@ class CustomerLogoutView(auth_views.LogoutView):
     next_page = reverse_lazy("login")
 
 
-class CustomerPasswordResetView(auth_views.PasswordResetView):
-    form_class = EmailPasswordResetForm
+class QueuedPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, answered the same for every address: the lookup and the email
+    are a queued task's (apps/accounts/anonymous.py), never this request's."""
+
+    form_class = PasswordResetRequestForm
+
+    def form_valid(self, form):
+        try:
+            password_reset_request(email=form.cleaned_data["email"])
+        except QueueUnavailableError as error:
+            return queue_unavailable(self.request, error)
+        return redirect(self.get_success_url())
+
+
+class CustomerPasswordResetView(QueuedPasswordResetView):
     template_name = "accounts/password_reset_form.html"
     extra_context = {
         "title": "Reset your password",
@@ -106,7 +151,7 @@ password_reset = auth_rate_limited(
     CustomerPasswordResetView.as_view(), group="password_reset", field="email"
 )
 admin_password_reset = auth_rate_limited(
-    auth_views.PasswordResetView.as_view(form_class=EmailPasswordResetForm),
+    QueuedPasswordResetView.as_view(),
     group="password_reset",
     field="email",
 )
@@ -117,14 +162,25 @@ verification_resend_view = auth_rate_limited(
 
 
 def password_reset_done(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/message.html", {
-        "title": "Check your inbox",
-        "text": "If that address has an account, a link to choose a new password is on its way.",
-    })  # fmt: skip
+    return render(
+        request,
+        "accounts/message.html",
+        {
+            "title": "Check your inbox",
+            "text": "If that address has an account, a link to choose a new password is on its "
+            "way.",
+        },
+    )
 
 
 def password_reset_complete(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/message.html", {
-        "title": "Password changed", "text": "Your new password is set.",
-        "link": reverse_lazy("login"), "link_text": "Sign in",
-    })  # fmt: skip
+    return render(
+        request,
+        "accounts/message.html",
+        {
+            "title": "Password changed",
+            "text": "Your new password is set.",
+            "link": reverse_lazy("login"),
+            "link_text": "Sign in",
+        },
+    )

@@ -22,6 +22,7 @@ TEMPLATE_KEYS = [
     "welcome", "email_verification", "password_reset", "invoice", "quota_alert_80",
     "quota_alert_100", "subscription_confirmed", "subscription_cancelled", "renewal_reminder",
     "usage_report", "daily_digest", "ops_alert", "payment_failed", "subscription_ended",
+    "account_exists",
 ]  # fmt: skip
 FIELDS = ["name", "category", "subject", "preheader", "mjml", "text_body", "variables",
           "sample_context"]  # fmt: skip

@@ -24,13 +24,16 @@ def templates():
 
 def test_signup_creates_the_login_an_owned_organization_and_both_emails(client):
     response = client.post("/accounts/signup/", SIGNUP)
-    assert response.status_code == 302 and response["Location"] == "/accounts/"
+    assert response.status_code == 302 and response["Location"] == "/accounts/signup/done/"
+    done = client.get("/accounts/signup/done/").content.decode()
+    assert "Check your email" in done and "We sent a message to ada@example.com" in done
     user = User.objects.get()
     assert user.email == "ada@example.com" and user.email_verified_at is None
     membership = Membership.objects.get(user=user)
     assert (membership.organization.name, membership.role) == ("Acme Writers", "owner")
     sent = set(OutboundEmail.objects.values_list("template_key", flat=True))
     assert sent == {"welcome", "email_verification"}
+    client.post("/accounts/login/", {"username": "ada@example.com", "password": SIGNUP["password"]})
     page = client.get("/accounts/").content.decode()
     assert "Acme Writers" in page and "not verified yet" in page
 
@@ -54,16 +57,17 @@ def test_a_bad_signup_shows_the_form_again_with_the_reason_and_stores_nothing(
     assert not User.objects.exists() and not OutboundEmail.objects.exists()
 
 
-def test_signing_up_with_a_taken_address_says_so_on_the_form(client):
+def test_signing_up_with_a_taken_address_never_says_so_and_tells_the_owner_instead(client):
     make_user("ada@example.com")
-    response = client.post("/accounts/signup/", SIGNUP)
-    assert "already has an account" in response.content.decode()
+    response = client.post("/accounts/signup/", SIGNUP, follow=True)
+    assert "Check your email" in response.content.decode()
+    assert "already has an account" not in response.content.decode()
     assert User.objects.count() == 1
+    assert list(OutboundEmail.objects.values_list("template_key", flat=True)) == ["account_exists"]
 
 
 def test_a_new_verification_link_goes_only_to_an_unverified_account(client):
     client.post("/accounts/signup/", SIGNUP)
-    client.logout()
     make_user("verified@example.com").__class__.objects.filter(email="verified@example.com").update(
         email_verified_at="2026-01-01T00:00Z"
     )

@@ -120,6 +120,8 @@ def test_on_a_fresh_install_signup_verify_key_and_the_first_summary_work(
     body = "\n".join(m.body for m in mail.outbox)
     link = re.search(r"https?://[^/\s]+(/accounts/verify/[^/\s]+/)", body).group(1)
     assert "verified" in browser.get(link).content.decode()
+    # Signup answers "check your email" (it never tells whether the address had an account).
+    post("/accounts/login/", {"username": "first@example.com", "password": "a-long-password-1"})
     page = post("/accounts/keys/", {"name": "first key"})
     key = re.search(r'id="new-key">(ss_[^<]+)<', page.content.decode()).group(1)
 

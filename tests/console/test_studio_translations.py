@@ -17,12 +17,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
 SHIPPED_IN_FRENCH = [
     "welcome", "email_verification", "password_reset", "invoice", "quota_alert_80",
     "quota_alert_100", "subscription_confirmed", "subscription_cancelled", "renewal_reminder",
-    "usage_report", "daily_digest",
+    "usage_report", "daily_digest", "account_exists",
 ]  # fmt: skip
 
 
-def test_the_eleven_customer_templates_ship_in_french_each_with_its_own_history():
-    assert len(SHIPPED_IN_FRENCH) == 11 and set(SHIPPED_IN_FRENCH) <= set(TEMPLATE_KEYS)
+def test_the_twelve_customer_templates_ship_in_french_each_with_its_own_history():
+    assert len(SHIPPED_IN_FRENCH) == 12 and set(SHIPPED_IN_FRENCH) <= set(TEMPLATE_KEYS)
     for key in SHIPPED_IN_FRENCH:
         template = EmailTemplate.objects.get(key=key)
         french = template.translations.get(language="fr").active_version
