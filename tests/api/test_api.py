@@ -8,6 +8,8 @@ from apps.analytics.buffer import interaction_buffer
 from apps.analytics.models import InteractionLog
 from apps.api.keys import api_key_create
 from apps.billing.models import Plan, UsageRecord
+from apps.jobs.models import TaskRun
+from apps.jobs.recorder import recorder
 from apps.summaries.models import Document, SummarizationRequest
 from apps.summaries.tasks import summarization_request_process_task
 from tests.api.conftest import Api
@@ -79,6 +81,9 @@ def test_a_long_text_runs_as_a_task_with_a_status_to_poll(customer, settings):
     polled = customer["api"].get(f"/summaries/{summary_id}").json()
     assert polled["status"] == "completed" and polled["summary"]
     assert used(customer["organization"]) == len(TEXT)
+    recorder.flush()  # the task history, in this test's transaction: no customer text in it
+    assert TaskRun.objects.get(task_id=task.id).args == [summary_id]
+    HUEY.flush()
 
 
 @pytest.mark.embedded

@@ -12,6 +12,7 @@ from apps.billing.models import UsageRecord
 from apps.jobs.adapter import task_name
 from apps.jobs.models import TaskRun
 from apps.jobs.periodic import job_spec
+from apps.jobs.recorder import recorder
 from apps.summaries.lifecycle import summarization_request_claim, summarization_request_create
 from apps.summaries.models import SummarizationRequest
 from apps.summaries.requeue import summarization_requests_requeue
@@ -128,6 +129,7 @@ def test_while_the_broker_is_down_the_sweep_changes_nothing_and_the_next_one_que
     assert summarization_requests_requeue() == {"requeued": 1, "failed": 0}
     [task] = [HUEY.deserialize_task(d) for d in HUEY.storage.enqueued_items()]
     assert task.args == (request.pk,)
+    recorder.flush()  # its history row, in this test's transaction
     HUEY.flush()
 
 
@@ -140,6 +142,9 @@ def test_the_sweep_is_a_periodic_job_every_five_minutes():
 def test_a_real_consumer_completes_a_request_the_sweep_queued_again(organization, huey_consumer):
     """The web process died between the commit and the enqueue: nothing in the broker, nothing
     in the history. The sweep queues it; a real `run_huey` consumer runs it."""
+    # History rows other tests' writer thread committed outside their transactions (SQLite
+    # reuses ids after a rollback) must not pass for this request's task.
+    TaskRun.objects.filter(name=TASK).delete()
     request = stranded(organization)
     consumer = huey_consumer("--workers", "1")
     # The consumer's scheduler may have run the sweep already (every 5 minutes): either queues.
