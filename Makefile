@@ -39,10 +39,12 @@ system-deps:
 # Reproducible property-based tests: Hypothesis's `ci` profile (tests/fuzz/profiles.py) for
 # every test, derandomized and without an example database.
 HYPOTHESIS_CI := -p tests.fuzz.profiles
+# `--dist loadgroup`: the deployment smoke suite (tests/smoke, xdist_group "smoke": gunicorn
+# DEBUG=0, a consumer, an SMTP sink) runs on one worker, which starts one deployment for it.
 
 test: venv system-deps
 	@rm -f .coverage .coverage.*
-	$(PY) -m pytest $(HYPOTHESIS_CI) -n $(TEST_WORKERS) --cov --cov-report= $(PYTEST_ARGS)
+	$(PY) -m pytest $(HYPOTHESIS_CI) -n $(TEST_WORKERS) --dist loadgroup --cov --cov-report= $(PYTEST_ARGS)
 	SUMMASAAS_TEST_PROFILE=embedded $(PY) -m pytest $(HYPOTHESIS_CI) -m embedded -n $(TEST_WORKERS) --cov --cov-append --cov-report= $(PYTEST_ARGS)
 	$(BIN)/coverage report --fail-under=$(COVERAGE_MIN)
 	$(BIN)/ruff check .

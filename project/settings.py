@@ -260,7 +260,8 @@ AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes and the web process serves from (a deployment may keep it apart).
+STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")
 _static_backend = (
     "django.contrib.staticfiles.storage.StaticFilesStorage"
     if DEBUG

@@ -60,7 +60,10 @@ class Route:
         return bool(getattr(self.callback, "csrf_exempt", False))
 
     def matches(self, declared: str) -> bool:
-        return declared == self.name or fnmatchcase(self.pattern, declared)
+        """Whether a declaration names this route: its name, or a pattern (fnmatch) over its
+        name or over the route as written."""
+        named = bool(self.name) and fnmatchcase(self.name, declared)
+        return named or fnmatchcase(self.pattern, declared)
 
     def url(self, **values: str) -> str:
         """The route's path with `values` in place of its parameters (samples otherwise)."""
