@@ -45,7 +45,8 @@ def test_outbox_sweep_and_email_log_retention_run_as_periodic_jobs():
     with time_machine.travel(dt.datetime(2026, 11, 25, 3, 50, tzinfo=UTC), tick=False):
         job_spec("outbox_sweep").task()
         job_spec("email_log_retention").task()
-    assert PeriodicRun.objects.get(job="outbox_sweep").result == {"requeued": 0, "secrets_wiped": 0}
+    swept = PeriodicRun.objects.get(job="outbox_sweep").result
+    assert swept == {"requeued": 0, "settled": 0, "secrets_wiped": 0}
     assert PeriodicRun.objects.get(job="email_log_retention").result == {"events": 0, "emails": 1}
     assert not OutboundEmail.objects.filter(pk=old.pk).exists()
 
