@@ -7,13 +7,12 @@ import re
 import secrets
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.accounts.models import Membership, Organization, User
+from apps.accounts.models import Organization, User
 
 from .models import ApiKey
+from .selectors import holder_active
 
 KEY_PREFIX = "ss_"
 # ss_<prefix>_<secret>: hex prefix, URL-safe secret. Anything else (a NUL, a space, 10 KB) is no
@@ -66,14 +65,9 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     shape = KEY_SHAPE.fullmatch(key)
     if shape is None:
         return None
-    acting_member = Membership.objects.filter(
-        organization=OuterRef("organization"),
-        user=Coalesce(OuterRef("created_by"), OuterRef("organization__owner")),
-        user__is_active=True,
-    )
     row = (
         ApiKey.objects.filter(prefix=shape.group(1), revoked_at__isnull=True)
-        .filter(Exists(acting_member))
+        .filter(holder_active())
         .select_related("organization__owner", "created_by")
         .first()
     )

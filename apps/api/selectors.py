@@ -1,5 +1,7 @@
 """Reads for the account pages and the API."""
 
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from apps.accounts.models import Membership, Organization, User
@@ -22,6 +24,18 @@ def organization_for(*, user: User) -> Organization | None:
     return membership.organization if membership else None
 
 
+def holder_active() -> Exists:
+    """True for a key whose acting user (its creator, else the organization's owner) is active
+    and still a member of the key's organization: the condition for the key to work."""
+    return Exists(
+        Membership.objects.filter(
+            organization=OuterRef("organization"),
+            user=Coalesce(OuterRef("created_by"), OuterRef("organization__owner")),
+            user__is_active=True,
+        )
+    )
+
+
 def account_overview(*, user: User) -> dict:
     organization = organization_for(user=user)
     overview = {
@@ -33,7 +47,8 @@ def account_overview(*, user: User) -> dict:
     }
     if organization is None:
         return overview
-    overview["keys"] = list(organization.api_keys.filter(revoked_at__isnull=True))
+    keys = organization.api_keys.filter(revoked_at__isnull=True).annotate(working=holder_active())
+    overview["keys"] = list(keys.select_related("created_by"))
     documents = Document.objects.filter(organization=organization).order_by("-id")[:20]
     overview["documents"] = [
         {"row": d, "url": signed_file_url(name=d.file.name, filename=d.original_name,

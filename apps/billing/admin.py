@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -83,10 +84,18 @@ class InvoiceAdmin(ModelAdmin):
     def status_badge(self, obj: Invoice) -> str:
         return obj.status, obj.get_status_display()
 
-    @action(description=_("Mark paid"), url_path="mark-paid", permissions=["change"])
-    def mark_paid(self, request, object_id):
-        from django.shortcuts import redirect
-
+    @action(
+        description=_("Mark paid"),
+        url_path="mark-paid",
+        permissions=["change"],
+        # A dialog: the change happens only on its POST (CSRF-checked), never on a GET.
+        dialog={
+            "title": _("Mark this invoice paid?"),
+            "description": _("Record a payment made outside Stripe; the receipt email is sent."),
+            "form_submit_text": _("Mark paid"),
+        },
+    )
+    def mark_paid(self, request, form, object_id):
         invoice = self.get_object(request, object_id)
         if invoice is None:
             raise Http404("No invoice with this id.")
@@ -96,7 +105,8 @@ class InvoiceAdmin(ModelAdmin):
             self.message_user(request, str(exc), messages.ERROR)
         else:
             self.message_user(request, _("Invoice %s is paid.") % invoice.number)
-        return redirect("admin:billing_invoice_change", object_id)
+        url = reverse("admin:billing_invoice_change", args=[object_id])
+        return HttpResponse(headers={"HX-Redirect": url})
 
 
 @admin.register(UsageRecord)

@@ -57,3 +57,14 @@ def test_a_key_made_by_no_one_acts_for_the_owner_and_stops_with_the_owner(http, 
     customer["user"].is_active = False
     customer["user"].save(update_fields=["is_active"])
     assert call(http, key, "get", "/api/v1/usage").status_code == 401
+
+
+@pytest.mark.embedded
+def test_the_account_page_says_which_keys_stopped_with_their_holder(customer, client):
+    member = make_user("gone@example.com", email_verified_at=timezone.now())
+    key_for(customer, member)
+    Membership.objects.filter(user=member).delete()
+    client.force_login(customer["user"])
+    page = client.get("/accounts/").content.decode()
+    assert page.count("(stopped: gone@example.com left the organization or was deactivated") == 1
+    assert "stopped: owner@example.com" not in page  # the owner's own key works

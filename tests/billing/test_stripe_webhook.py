@@ -165,9 +165,13 @@ def test_only_post_is_accepted(client):
     assert client.get(URL).status_code == 405
 
 
-def test_staff_can_still_mark_an_invoice_paid(admin_client, invoice):
-    answer = admin_client.post(f"/admin/billing/invoice/{invoice.pk}/mark-paid/")
-    assert answer.status_code == 302
+def test_staff_can_still_mark_an_invoice_paid_and_only_by_a_post(admin_client, invoice):
+    url = f"/admin/billing/invoice/{invoice.pk}/mark-paid/"
+    asked = admin_client.get(url)  # the confirmation dialog: nothing changes on a GET
+    assert asked.status_code == 200 and "Mark this invoice paid?" in asked.content.decode()
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.OPEN
+    answer = admin_client.post(url, {"_form_submitted": "on"})
+    assert answer.status_code == 200 and answer.headers["HX-Redirect"].endswith("/change/")
     assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.PAID
 
 
