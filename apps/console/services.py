@@ -2,6 +2,7 @@ from typing import Any
 
 from django.db import models
 
+from apps.jobs.exceptions import TaskRunStateError
 from apps.jobs.models import PeriodicJobState, TaskRun
 from apps.jobs.services import (
     locks_clear,
@@ -11,6 +12,7 @@ from apps.jobs.services import (
     task_run_revoke,
 )
 
+from .jobs.subjects import Subject, subject_kind, subjects_of
 from .models import AuditEntry
 
 
@@ -46,7 +48,16 @@ def _who(actor) -> str:
 
 
 def operator_task_retry(*, actor, run: TaskRun) -> TaskRun:
-    """Run a finished task again with its exact arguments, recorded in the audit trail."""
+    """Run a finished task again with its exact arguments, recorded in the audit trail.
+
+    A task whose work is a domain object (an email delivery) is refused: run again, it would
+    do nothing; `operator_task_subjects_retry` retries its objects with their own action."""
+    kind = subject_kind(run)
+    if kind is not None:
+        raise TaskRunStateError(
+            f"Retrying {run.label.lower()} {run.task_id[:8]} would do nothing: {kind.why}. "
+            f"Retry its {kind.plural} instead."
+        )
     copy = task_run_retry(run=run, requested_by=_who(actor))
     audit_record(
         actor=actor,
@@ -56,6 +67,26 @@ def operator_task_retry(*, actor, run: TaskRun) -> TaskRun:
         after={"task_id": copy.task_id},
     )
     return copy
+
+
+def operator_task_subjects_retry(*, actor, run: TaskRun) -> list[Subject]:
+    """Retry, with their own action, the objects of `run` that can be retried (its failed or
+    interrupted emails); the ones queued again. Each is audited, and the task's entry names
+    them."""
+    retried = [
+        subject
+        for subject in subjects_of(run)
+        if subject.retryable and subject_kind(run).retry(actor=actor, pk=subject.pk)
+    ]
+    if retried:
+        audit_record(
+            actor=actor,
+            action="task.retry_subjects",
+            target=run,
+            before={"task_id": run.task_id, "state": run.state},
+            after={subject_kind(run).plural: [subject.pk for subject in retried]},
+        )
+    return retried
 
 
 def operator_task_revoke(*, actor, run: TaskRun) -> TaskRun:

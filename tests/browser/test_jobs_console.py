@@ -33,7 +33,7 @@ def test_an_operator_retries_a_failed_task_and_sees_it_complete(admin_page, live
     shoot(admin_page, "jobs-failed-runs.png")
     admin_page.click("text=Retry all matching")  # carries the filter to its confirmation
     count = admin_page.locator("[data-testid=matching-count]").inner_text()
-    assert "1 finished run matches" in count
+    assert "1 failed run matches" in count
     shoot(admin_page, "retry-matching.png")
     admin_page.go_back()
     admin_page.click("#result_list a:has-text('Flaky')")  # the task in words

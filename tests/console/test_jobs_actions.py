@@ -55,7 +55,7 @@ def test_retrying_everything_matching_the_filter_confirms_the_count_then_retries
     TaskRun.objects.create(task_id="ok-1", name=failed_runs[0].name, state="complete")
     url = f"{LIST}retry-matching/?state__exact=error"
     page = operator_client.get(url)
-    assert "3 finished runs match" in page.content.decode()
+    assert "3 failed runs match" in page.content.decode()
     assert "State:</span> error" in page.content.decode()
     operator_client.post(url)
     assert TaskRun.objects.filter(retry_of__in=[r.task_id for r in failed_runs]).count() == 3

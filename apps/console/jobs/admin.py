@@ -31,6 +31,7 @@ from .filters import (
     QueueFilter,
     TaskNameFilter,
 )
+from .subjects import nothing_to_retry, subject_kind, subjects_of
 from .task_actions import TaskRunActions
 from .timeline import attempt_timeline
 
@@ -40,6 +41,8 @@ STATE_COLOURS = {
     "expired": "info", "interrupted": "danger", "canceled": "info", "timeout": "danger",
     "rate-limited": "warning", "lost": "danger",
 }  # fmt: skip
+SUBJECT_COLOURS = {"sent": "success", "failed": "danger", "unknown": "danger", "queued": "info",
+                   "sending": "warning", "suppressed": "warning", "skipped": "info"}  # fmt: skip
 
 
 @admin.register(TaskRun)
@@ -72,12 +75,11 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     change_list_template = "console/live_change_list.html"  # rows update in place
     actions = ["retry_selected"]
     actions_list = ["retry_matching"]
-    actions_row = ["retry_row"]
-    actions_detail = ["retry_detail", "revoke_detail"]
+    actions_detail = ["retry_detail", "retry_subjects_detail", "revoke_detail"]
     fieldsets = [
         (None, {"fields": [
-            "failure", "task_display", "task_id", "state_label", "attempt", "queue", "consumer",
-            "periodic_job", "period_key", "requested_by", "note"]}),
+            "failure", "worked_on", "task_display", "task_id", "state_label", "attempt", "queue",
+            "consumer", "periodic_job", "period_key", "requested_by", "note"]}),
         (_("Timing"), {"fields": [
             "created_at", "enqueued_at", "started_at", "finished_at", "duration_display"]}),
         (_("Attempts"), {"fields": ["attempts"], "classes": ["tab"]}),
@@ -86,10 +88,10 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         (_("Runs of this task"), {"fields": ["timeline"], "classes": ["tab"]}),
     ]  # fmt: skip
     readonly_fields = [
-        "failure", "task_display", "task_id", "state_label", "attempt", "queue", "consumer",
-        "periodic_job", "period_key", "requested_by", "note", "created_at", "enqueued_at",
-        "started_at",
-        "finished_at", "duration_display", "arguments", "result_display", "timeline", "attempts",
+        "failure", "worked_on", "task_display", "task_id", "state_label", "attempt", "queue",
+        "consumer", "periodic_job", "period_key", "requested_by", "note", "created_at",
+        "enqueued_at", "started_at", "finished_at", "duration_display", "arguments",
+        "result_display", "timeline", "attempts",
     ]  # fmt: skip
 
     def get_queryset(self, request):
@@ -98,6 +100,13 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
             queryset = queryset.defer("args", "kwargs", "result", "note")
         return queryset
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and subject_kind(obj) is not None:
+            return fieldsets
+        first = [f for f in fieldsets[0][1]["fields"] if f != "worked_on"]  # ordinary task
+        return [(fieldsets[0][0], {**fieldsets[0][1], "fields": first}), *fieldsets[1:]]
 
     def get_search_results(self, request, queryset, search_term):
         return task_runs_search(queryset, term=search_term), False
@@ -135,6 +144,20 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         if not obj.error:
             return "—"
         return render_to_string("console/jobs/failure.html", {"run": obj})
+
+    @display(description=_("What it worked on"))
+    def worked_on(self, obj: TaskRun) -> str:
+        """A delivery task's emails, each with its state and a link to its own actions."""
+        kind = subject_kind(obj)
+        if kind is None:
+            return "—"
+        subjects = subjects_of(obj)
+        return render_to_string(
+            "console/jobs/subjects.html",
+            {"kind": kind, "rows": [(s, SUBJECT_COLOURS.get(s.status, "")) for s in subjects],
+             "nothing": "" if any(s.retryable for s in subjects)
+             else nothing_to_retry(kind, subjects)},
+        )  # fmt: skip
 
     @display(description=_("Task"))
     def task_display(self, obj: TaskRun) -> str:

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold import admin as unfold_admin
@@ -109,7 +109,7 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
                     "subject",
                     ("status_label", "attempts"),
                     ("provider_name", "message_id"),
-                    "last_error",
+                    "problem_display",
                     ("created_at", "sent_at"),
                     "dedupe_key",
                 ],
@@ -122,7 +122,7 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     ]
     readonly_fields = ["template_key", "version_link", "to", "user", "category", "is_test",
                        "subject", "status_label", "attempts", "provider_name", "message_id",
-                       "last_error", "created_at", "sent_at", "dedupe_key", "rendered",
+                       "problem_display", "created_at", "sent_at", "dedupe_key", "rendered",
                        "timeline", "context_pretty"]  # fmt: skip
 
     def lookup_allowed(self, lookup, value, request=None):
@@ -201,10 +201,74 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
             raise PermissionDenied
         return admin_object_or_404(self, request, object_id)
 
+    # Each action is offered (and allowed by URL) only on the emails where it can work: Retry
+    # on a failed or interrupted one, Mark sent on an interrupted one, Resend on any email that
+    # is not on its way and whose address is not suppressed (the copy would be suppressed too).
+    def has_retry_email_permission(self, request, object_id=None) -> bool:
+        return self._may(request, object_id, lambda email: email.status in RETRYABLE_EMAIL)
+
+    def has_mark_sent_email_permission(self, request, object_id=None) -> bool:
+        return self._may(request, object_id, lambda email: email.status == Status.UNKNOWN)
+
+    def has_resend_email_permission(self, request, object_id=None) -> bool:
+        return self._may(
+            request,
+            object_id,
+            lambda email: (
+                email.status not in (Status.QUEUED, Status.SENDING)
+                and _suppression(email.to) is None
+            ),
+        )
+
+    def _may(self, request, object_id, rule) -> bool:
+        if not self.has_operate_permission(request):
+            return False
+        if object_id is None:
+            return True
+        email = _email_of(self, request, object_id)
+        return email is not None and rule(email)
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        return [*shown, "retry_button"] if self.has_operate_permission(request) else shown
+
+    @display(description="")
+    def retry_button(self, obj):
+        """Retry on the rows where it works, opening the same confirmation as the email page."""
+        if obj.status not in RETRYABLE_EMAIL:
+            return ""
+        url = reverse("admin:mail_outboundemail_retry", args=[obj.pk])
+        return format_html(_retry_markup(), url=url)
+
+    @display(description=_("What went wrong"))
+    def problem_display(self, obj):
+        """The reason, on the first tab: the delivery error, a bounce or complaint from the
+        provider, or the suppression that stops every send to this address."""
+        parts = [obj.last_error] if obj.last_error else []
+        event = obj.events.filter(event_type__in=PROBLEMS).order_by("id").first()
+        if event is not None:
+            why = " ".join(filter(None, [event.reject_reason, event.description,
+                                         event.mta_response])) or _("no reason given")  # fmt: skip
+            parts.append(_("%(event)s: %(why)s") % {"event": event.event_type.capitalize(),
+                                                       "why": why})  # fmt: skip
+        suppression = _suppression(obj.to)
+        if suppression is not None:
+            url = reverse("admin:mail_suppression_change", args=[suppression.pk])
+            parts.append(format_html(
+                '{} <a class="studio-link" href="{}">{}</a>',
+                _("%(to)s is suppressed (%(reason)s): nothing is sent to it until the "
+                  "suppression is removed.") % {"to": obj.to,
+                                                "reason": suppression.get_reason_display()},
+                url, _("See the suppression"),
+            ))  # fmt: skip
+        if not parts:
+            return _("Nothing: no error, bounce or complaint.")
+        return format_html_join("", "<div data-testid='problem'>{}</div>", ((p,) for p in parts))
+
     @action(
         description=_("Retry"),
         icon="replay",
-        permissions=["operate"],
+        permissions=["retry_email"],
         dialog={
             "title": _("Retry this email?"),
             "description": _(
@@ -227,7 +291,7 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     @action(
         description=_("Resend"),
         icon="forward_to_inbox",
-        permissions=["operate"],
+        permissions=["resend_email"],
         dialog={
             "title": _("Send this email again?"),
             "description": _(
@@ -247,7 +311,7 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     @action(
         description=_("Mark sent"),
         icon="mark_email_read",
-        permissions=["operate"],
+        permissions=["mark_sent_email"],
         dialog={
             "title": _("Mark this email sent?"),
             "description": _(
@@ -292,6 +356,37 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
         messages.success(request, _("%(n)s email(s) queued again.") % {"n": sent})
 
 
+Status = OutboundEmail.Status
+RETRYABLE_EMAIL = (Status.FAILED, Status.UNKNOWN)
+
+
+def _email_of(model_admin, request, object_id):
+    """The email a permission check is about, read once per request."""
+    cache = request.__dict__.setdefault("_console_emails", {})
+    key = str(object_id)
+    if key not in cache:
+        cache[key] = model_admin.get_object(request, key)
+    return cache[key]
+
+
+def _suppression(address: str):
+    return Suppression.objects.filter(address=address.lower()).first()
+
+
+@lru_cache(maxsize=1)
+def _retry_markup() -> str:
+    """unfold's small button opening the retry dialog in the page's modal (as unfold's own
+    row actions do), rendered once with a URL slot."""
+    html = render_to_string(
+        "unfold/components/button.html",
+        {"href": "__url__", "size": "xs", "variant": "default", "icon": "replay",
+         "children": _("Retry"), "class": "self-center lg:-my-2",
+         "extra_attrs": 'hx-get="__url__" hx-target="#modal-content" hx-select="#dialog" '
+                        'x-on:htmx:after-on-load="openModal = true"'},
+    )  # fmt: skip
+    return html.replace("{", "{{").replace("}", "}}").replace("__url__", "{url}")
+
+
 @lru_cache(maxsize=32)
 def _badge(status: str) -> str:
     return display_for_label(status, "-", STATUS_COLOURS)
@@ -305,11 +400,14 @@ def _checkbox_markup() -> str:
 def email_timeline(email: OutboundEmail) -> list[dict]:
     """Queued, every attempt and every provider event, in time order."""
     items = [_item(email.created_at, _("Queued"), email.dedupe_key or "", "info")]
-    for attempt in email.attempt_log.all():
-        title = _("Attempt %(n)s: %(o)s") % {
-            "n": attempt.number,
-            "o": attempt.get_outcome_display(),
-        }
+    attempts = list(email.attempt_log.all())
+    for attempt in attempts:
+        outcome = attempt.get_outcome_display()
+        if attempt is attempts[-1] and attempt.outcome == "retry" and email.status != "queued":
+            # Its last attempt: nothing retried it (no try left, or settled since).
+            outcome = _("Transient error, not retried (%(status)s)") % {
+                "status": email.get_status_display().lower()}  # fmt: skip
+        title = _("Attempt %(n)s: %(o)s") % {"n": attempt.number, "o": outcome}
         colour = STATUS_COLOURS.get(attempt.outcome, "warning")
         items.append(_item(attempt.finished_at, title, attempt.error, colour))
     for event in email.events.all():
@@ -345,13 +443,15 @@ class EventTypeFilter(DropdownFilter):
 @admin.register(EmailEvent)
 class EmailEventAdmin(ReadOnlyAdminMixin, StudioAdmin):
     list_display = ["received_at", "event_badge", "recipient", "provider", "email_link"]
+    # In the order they arrived, by the time shown (ids follow arrival only for webhooks, not
+    # for imported or back-dated rows).
     list_filter = [EventTypeFilter, ("received_at", AwareRangeDateTimeFilter)]
     list_filter_submit = True
     list_select_related = ["email"]
     search_fields = ["recipient", "message_id"]
     show_full_result_count = False
     paginator = InfinitePaginator
-    ordering = ["-id"]
+    ordering = ["-received_at", "-id"]
     fields = ["event_badge", "provider", "recipient", "email_link", "occurred_at", "received_at",
               "message_id", "event_id", "reject_reason", "server_response", "description",
               "click_url", "payload"]  # fmt: skip
