@@ -4,6 +4,7 @@ where it can work, on tasks and on emails, and refused by URL elsewhere."""
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 
 from apps.console.models import AuditEntry
 from apps.console.roles import OPERATOR
@@ -164,3 +165,15 @@ def test_each_email_offers_the_actions_that_work_on_it(provider):
     listing = operator.get(OUTBOX).content.decode()
     assert f"{OUTBOX}{failed.pk}/retry/" in listing and f"{OUTBOX}{unknown.pk}/retry/" in listing
     assert f"{OUTBOX}{queued.pk}/retry/" not in listing
+
+
+def test_jobs_retry_retries_a_delivery_tasks_email_instead_of_the_task(
+    provider, django_capture_on_commit_callbacks, capsys
+):
+    email, run = failed_delivery(django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("jobs_retry", run.task_id, "--by", "ops@summasaas.example")
+    assert f"emails #{email.pk} queued again (not re-run)" in capsys.readouterr().out
+    email.refresh_from_db()
+    assert email.status == "sent" and not TaskRun.objects.filter(retry_of=run.task_id).exists()
+    assert AuditEntry.objects.get(action="email.retry").actor_email == "ops@summasaas.example"

@@ -3,7 +3,8 @@ from django.core.management.base import CommandError
 from django.utils.dateparse import parse_datetime
 
 from apps.console.cli import OperatorCommand
-from apps.console.services import operator_task_retry
+from apps.console.jobs.subjects import subject_kind
+from apps.console.services import operator_task_retry, operator_task_subjects_retry
 from apps.jobs.models import TaskRun
 from apps.jobs.selectors import task_runs_matching
 from apps.jobs.services import FINISHED
@@ -48,6 +49,13 @@ class Command(OperatorCommand):
             self.stdout.write(f"{len(todo)} finished runs match; add --yes to retry them.")
             return
         for run in todo:
+            kind = subject_kind(run)
+            if kind is not None:  # run again it would do nothing: retry its own objects
+                done = operator_task_subjects_retry(actor=self.actor, run=run)
+                ids = ", ".join(f"#{subject.pk}" for subject in done)
+                said = f"{kind.plural} {ids} queued again" if done else "nothing to retry"
+                self.stdout.write(f"{run.short_name} {run.task_id}: {said} (not re-run)")
+                continue
             copy = operator_task_retry(actor=self.actor, run=run)
             self.stdout.write(f"re-enqueued {run.short_name} {run.task_id} as {copy.task_id}")
         self.stdout.write(f"{len(todo)} runs enqueued again ({len(already)} already retried).")
