@@ -7,6 +7,7 @@ from apps.jobs.periodic import JobRun, periodic_job
 
 from . import services
 from .exceptions import TransientDeliveryError
+from .qa.tasks import spam_score_task  # noqa: F401  (the consumer runs the studio's spam score)
 from .retention import email_log_prune
 
 

@@ -3,9 +3,11 @@
 import pytest
 
 from apps.console.roles import VIEWER
-from apps.console.studio.checks import FAIL, PASS, WARN, link_problem, run_checks
+from apps.console.studio.checks import FAIL, PASS, PENDING, WARN
 from apps.console.studio.preview import PREVIEW_CSP, forced_dark, own_dark, parse_colour
 from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion
+from apps.mail.qa.check import SKIP, Email, check_email
+from apps.mail.services import personalize
 from tests.console.studio_support import editor_data, role_client, shipped  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
@@ -76,40 +78,76 @@ def test_a_viewer_may_preview_and_a_stranger_may_not():
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_checks_beside_the_preview_pass_for_a_shipped_template(admin_client):
+@pytest.fixture
+def deployed(settings):
+    """Links in emails point at a deployed site, not at this test's 127.0.0.1."""
+    settings.SITE_URL = "https://app.summasaas.example"
+    personalize._url.cache_clear()
+    yield
+    personalize._url.cache_clear()
+
+
+def test_checks_beside_the_preview_pass_for_a_shipped_template(admin_client, deployed):
     data = preview(admin_client, EmailTemplate.objects.get(key="daily_digest"))
     statuses = {check["key"]: check["status"] for check in data["checks"]}
     assert statuses == {
-        "links": PASS, "alt": PASS, "size": PASS, "dark": PASS, "unsubscribe": PASS
-    }  # fmt: skip
+        "clients": WARN,
+        "links": PASS,
+        "contrast": PASS,
+        "accessibility": PASS,
+        "spam": PENDING,
+        "size": PASS,
+    }
 
 
-def test_a_digest_without_its_unsubscribe_link_fails_the_check(admin_client):
+def test_a_digest_without_its_unsubscribe_link_fails_the_check(admin_client, deployed):
     template = EmailTemplate.objects.get(key="daily_digest")
     layout = template.layout or EmailLayout.objects.get(is_default=True)
     layout.mjml = layout.mjml.replace("{{ unsubscribe_url }}", "https://example.com/unsubscribe")
     layout.save()
     data = preview(admin_client, template)
-    [unsubscribe] = [c for c in data["checks"] if c["key"] == "unsubscribe"]
-    assert unsubscribe["status"] == FAIL
+    [links] = [c for c in data["checks"] if c["key"] == "links"]
+    assert links["status"] == FAIL
+    assert any("need an unsubscribe link" in f["message"] for f in links["findings"])
 
 
-def test_links_images_size_and_dark_mode_are_checked():
+def test_links_images_size_and_dark_mode_are_checked(deployed):
     html = (
-        "<html><head></head><body><a href=''>a</a><a href='#'>b</a><a href='http://x.example/'>"
-        "c</a><a href='https://ok.example/'>d</a><a href='http://[bad'>e</a>"
-        "<a href='mailto:hi@example.com'>f</a><img src='https://i.example/a.png'>"
-        "<img src='https://i.example/b.png' alt='B'></body></html>"
+        "<html lang='en' dir='ltr'><head></head><body><a href=''>a</a><a href='#'>b</a>"
+        "<a href='http://x.example/'>c</a><a href='https://ok.example/'>d</a>"
+        "<a href='http://[bad'>e</a><a href='mailto:hi@example.com'>f</a>"
+        "<img src='https://i.example/a.png'><img src='https://i.example/b.png' alt='B'>"
+        "</body></html>"
     )
-    checks = {c.key: c for c in run_checks(html=html, category="transactional", unsubscribe_url="")}
-    assert checks["links"].status == FAIL and len(checks["links"].items) == 4
-    assert checks["alt"].status == WARN and checks["alt"].items == ["https://i.example/a.png"]
-    assert checks["dark"].status == WARN
-    assert checks["unsubscribe"].status == PASS
-    assert checks["size"].status == PASS
-    big = run_checks(html="x" * 110_000, category="transactional", unsubscribe_url="")
-    assert {c.key: c.status for c in big}["size"] == FAIL
-    assert link_problem("https://example.com/{{ url }}") is not None
+    email = Email(
+        key="t",
+        language="en",
+        category="transactional",
+        subject="Hi",
+        preheader="",
+        html=html,
+        text="a b c d e f",
+    )
+    areas = check_email(email, spam_score=SKIP).areas
+    broken = [f for f in areas["links"].findings if f.severity == "error"]
+    assert areas["links"].status == FAIL and len(broken) == 4
+    missing_alt = [f.message for f in areas["accessibility"].findings if "alt" in f.message]
+    assert missing_alt == [
+        'The image https://i.example/a.png has no alt text: describe it, or write alt="" if '
+        "it is decoration"
+    ]
+    assert areas["contrast"].status == WARN  # no dark-mode styles
+    assert areas["size"].status == PASS
+    big = Email(
+        key="t",
+        language="en",
+        category="transactional",
+        subject="Hi",
+        preheader="",
+        html="x" * 110_000,
+        text="x",
+    )
+    assert check_email(big, spam_score=SKIP).areas["size"].status == FAIL
 
 
 def test_forced_dark_darkens_light_backgrounds_and_lightens_dark_text():

@@ -1,145 +1,86 @@
-"""Checks shown beside the preview: links, alt text, size, dark mode, unsubscribe."""
+"""The checks panel beside the preview: the email QA's six areas for the edit on screen.
 
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from urllib.parse import urlsplit
+The QA itself is the mail app's (`apps.mail.qa`); this module turns its result into what the
+panel shows: per area a status, a one-line summary and its findings (client support grouped
+per client), and for the spam score, which a consumer computes, where to ask for it.
+"""
 
-from django.conf import settings
+from apps.mail.qa.caniemail import CLIENTS
+from apps.mail.qa.findings import ACCEPTED, AREAS, ERROR, WARNING, AreaResult
 
-from apps.mail.models import ESSENTIAL_CATEGORIES
-from apps.mail.validation import MAX_HTML_BYTES
-
-PASS, WARN, FAIL = "pass", "warn", "fail"
-
-
-@dataclass
-class Check:
-    """One finding: a status, a one-line summary and the items it is about."""
-
-    key: str
-    status: str
-    title: str
-    items: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"key": self.key, "status": self.status, "title": self.title, "items": self.items}
+PASS, WARN, FAIL, PENDING = "pass", "warn", "fail", "pending"
 
 
-class _Collector(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self.images: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "a" and "href" in attrs:
-            self.links.append((attrs["href"] or "").strip())
-        elif tag == "img":
-            self.images.append(attrs)
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def run_checks(*, html: str, category: str, unsubscribe_url: str) -> list[Check]:
-    """Every check, on the HTML as rendered for one recipient."""
-    collector = _Collector()
-    collector.feed(html)
-    collector.close()
-    return [
-        check_links(collector.links),
-        check_images(collector.images),
-        check_size(html),
-        check_dark_mode(html),
-        check_unsubscribe(collector.links, category, unsubscribe_url),
-    ]
+def _summary(result: AreaResult) -> str:
+    errors, warnings = result.count(ERROR), result.count(WARNING)
+    accepted = result.count(ACCEPTED)
+    if result.area == "spam":
+        return _spam_summary(result)
+    if result.area == "size":
+        return result.findings[0].message if result.findings else ""
+    if errors:
+        return {
+            "clients": f"{_plural(errors, 'gap')} a client cannot show, with nothing to make "
+            "up for it",
+            "links": f"{_plural(errors, 'link problem')}",
+            "contrast": f"{_plural(errors, 'text run')} below WCAG AA",
+            "accessibility": _plural(errors, "problem"),
+        }[result.area]
+    return {
+        "clients": f"No gap left open: {_plural(warnings, 'partial or degrading feature')}, "
+        f"{accepted} accepted",
+        "links": "Every link lands where it should",
+        "contrast": "Every text run meets WCAG AA in light, own dark and forced dark",
+        "accessibility": "Language, tables, alt text, headings, link text and text part are fine",
+    }[result.area]
 
 
-def link_problem(href: str) -> str | None:
-    """Why a link is broken or not HTTPS, or None when it is fine."""
-    if not href or href.startswith("#"):
-        return "empty or a placeholder (#)"
-    if "{{" in href or "{%" in href:
-        return "holds template code that was not filled in"
-    try:
-        parts = urlsplit(href)
-    except ValueError:
-        return "cannot be parsed"
-    if parts.scheme in ("mailto", "tel"):
-        return None if parts.path else "has no address"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "is not an absolute web address"
-    if parts.scheme == "http" and not _own_site(href):
-        return "is not HTTPS"
-    return None
+def _spam_summary(result: AreaResult) -> str:
+    if result.pending:
+        return "SpamAssassin is scoring the message…"
+    total = next((f for f in result.findings if f.where == "SpamAssassin"), None)
+    if total is None or total.points is None:
+        return result.findings[0].message if result.findings else "Not scored"
+    fired = result.count(ERROR)
+    score = f"{total.points:.1f}".replace("-0.0", "0.0")
+    if fired:
+        return f"SpamAssassin scores {score}: {_plural(fired, 'rule')} with points"
+    return f"SpamAssassin scores {score}: no rule with points"
 
 
-def _own_site(href: str) -> bool:
-    # The site's own links (unsubscribe, preferences) use SITE_URL's scheme, plain HTTP only
-    # in development; the deployed SITE_URL is HTTPS.
-    return href.startswith(settings.SITE_URL + "/")
+def area_panel(result: AreaResult) -> dict:
+    """One area as the panel shows it."""
+    panel = result.as_dict()
+    status = panel["status"]
+    panel.update(key=result.area, status=status, summary=_summary(result))
+    if result.area == "clients":
+        panel["groups"] = _groups(panel["findings"])
+    return panel
 
 
-def check_links(links: list[str]) -> Check:
-    bad = [f"{href or '(empty)'}: {why}" for href in links if (why := link_problem(href))]
-    if bad:
-        return Check("links", FAIL, f"{len(bad)} of {len(links)} links broken or not HTTPS", bad)
-    if not links:
-        return Check("links", PASS, "No links")
-    if len(links) == 1:
-        return Check("links", PASS, "The link is HTTPS and well formed")
-    return Check("links", PASS, f"All {len(links)} links are HTTPS and well formed")
+def _groups(findings: list[dict]) -> list[dict]:
+    groups = []
+    for client in CLIENTS:
+        own = [f for f in findings if f["where"] == client.name]
+        if not own:
+            continue
+        severities = {f["severity"] for f in own}
+        status = FAIL if ERROR in severities else WARN if WARNING in severities else PASS
+        groups.append({"client": client.name, "status": status, "findings": own})
+    return groups
 
 
-def check_images(images: list[dict]) -> Check:
-    missing = [
-        attrs.get("src") or "(no src)"
-        for attrs in images
-        if not (attrs.get("alt") or "").strip() and not _pixel(attrs)
-    ]
-    if missing:
-        return Check("alt", WARN, f"{len(missing)} image(s) without alt text", missing)
-    if not images:
-        return Check("alt", PASS, "No images")
-    if len(images) == 1:
-        return Check("alt", PASS, "The image has alt text")
-    return Check("alt", PASS, f"All {len(images)} images have alt text")
-
-
-def _pixel(attrs: dict) -> bool:
-    return attrs.get("width") in ("0", "1") and attrs.get("height") in ("0", "1")
-
-
-def check_size(html: str) -> Check:
-    size = len(html.encode())
-    title = f"{size / 1024:.1f} KB of HTML; Gmail clips at {MAX_HTML_BYTES // 1024} KB"
-    if size > MAX_HTML_BYTES:
-        return Check("size", FAIL, title)
-    return Check("size", WARN if size > 0.8 * MAX_HTML_BYTES else PASS, title)
-
-
-def check_dark_mode(html: str) -> Check:
-    compact = html.lower().replace(" ", "")
-    media = "prefers-color-scheme:dark" in compact
-    meta = 'name="color-scheme"' in html.lower()
-    if media and meta:
-        return Check("dark", PASS, "Dark-mode styles and the color-scheme meta are present")
-    missing = [
-        what
-        for what, present in [
-            ("@media (prefers-color-scheme: dark) styles", media),
-            ('<meta name="color-scheme" content="light dark">', meta),
-        ]
-        if not present
-    ]
-    return Check("dark", WARN, "Dark-mode styles are missing", missing)
-
-
-def check_unsubscribe(links: list[str], category: str, unsubscribe_url: str) -> Check:
-    if category in ESSENTIAL_CATEGORIES:
-        return Check("unsubscribe", PASS, f"No unsubscribe link needed ({category} email)")
-    if unsubscribe_url and unsubscribe_url in links:
-        return Check("unsubscribe", PASS, "The unsubscribe link is present")
-    return Check(
-        "unsubscribe",
-        FAIL,
-        f"{category.title()} emails need an unsubscribe link ({{{{ unsubscribe_url }}}})",
-    )
+def panel(areas: dict[str, AreaResult], *, spam_url: str = "") -> list[dict]:
+    """Every area, in the order the panel shows them."""
+    shown = []
+    for area in AREAS:
+        if area in areas:
+            item = area_panel(areas[area])
+            if area == "spam" and areas[area].pending:
+                item["url"] = spam_url
+            shown.append(item)
+    return shown

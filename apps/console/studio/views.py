@@ -1,6 +1,6 @@
-"""The studio's own pages: live preview, version diff, delivery by template."""
+"""The studio's preview endpoints: live preview of templates, translations and layouts (with
+the email QA's checks), and the spam score the checks panel waits for."""
 
-import datetime as dt
 import re
 from email.utils import parseaddr
 
@@ -8,24 +8,22 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django.views.generic import TemplateView
-from unfold.views import UnfoldModelAdminViewMixin
 
 from apps.mail.exceptions import Problem, TemplateInvalidError, folded
 from apps.mail.models import (
     EmailLayout,
     EmailTemplate,
     EmailTemplateTranslation,
-    EmailTemplateVersion,
 )
-from apps.mail.selectors import template_delivery_stats
-from apps.mail.services import render_for, system_context, template_preview
+from apps.mail.qa.background import spam_request, spam_status
+from apps.mail.qa.check import BACKGROUND, check_email
+from apps.mail.qa.emails import email_from_rendered
+from apps.mail.qa.tasks import spam_score_task
+from apps.mail.services import default_language, layout_default, render_for, template_preview
 
-from .checks import run_checks
-from .diff import version_diff
+from .checks import area_panel, panel
 from .forms import parse_json, unix_newlines
 from .preview import forced_dark, light, own_dark, sandboxed
 
@@ -53,17 +51,30 @@ def template_from_post(data, template: EmailTemplate) -> tuple[EmailTemplate, li
     return template, problems
 
 
-def preview_payload(template: EmailTemplate) -> dict:
-    """Everything the preview pane shows, or the problems that stop it."""
+def preview_payload(template) -> dict:
+    """Everything the preview pane shows, or the problems that stop it (a template or a
+    translation, as edited)."""
     rendered = template_preview(template=template, address=PREVIEW_ADDRESS)
-    return rendered_payload(rendered, category=template.category)
-
-
-def rendered_payload(rendered, *, category: str) -> dict:
-    system = system_context(address=PREVIEW_ADDRESS, category=category)
-    checks = run_checks(
-        html=rendered.html, category=category, unsubscribe_url=system["unsubscribe_url"]
+    layout = template.layout or layout_default()
+    key = template.template.key if isinstance(template, EmailTemplateTranslation) else template.key
+    language = getattr(template, "language", "") or default_language()
+    return rendered_payload(
+        rendered,
+        key=key or "draft",
+        category=template.category,
+        language=language,
+        sources=(layout.mjml, template.mjml),
     )
+
+
+def rendered_payload(rendered, *, key: str, category: str, language: str, sources) -> dict:
+    """The preview of one rendered email, with every QA check but the spam score, which a
+    consumer computes while the panel waits (`spam_status_view`)."""
+    email = email_from_rendered(
+        rendered, key=key, language=language, category=category, sources=tuple(sources)
+    )
+    qa = check_email(email, spam_score=BACKGROUND)
+    spam_url = reverse("admin:mail_emailtemplate_spam", args=[spam_request(email)])
     sender_name, sender_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return {
         "ok": True,
@@ -78,7 +89,7 @@ def rendered_payload(rendered, *, category: str) -> dict:
         },
         "text": rendered.text,
         "size": len(rendered.html.encode()),
-        "checks": [check.as_dict() for check in checks],
+        "checks": panel(qa.areas, spam_url=spam_url),
     }
 
 
@@ -89,9 +100,31 @@ def saved_payload(template) -> dict | None:
     version = template.active_version if template.pk else None
     if version is None:
         return None
-    rendered = render_for(version=version, address=PREVIEW_ADDRESS,
-                          context=version.sample_context)  # fmt: skip
-    return {**rendered_payload(rendered, category=version.category), "version": version.number}
+    rendered = render_for(version=version, address=PREVIEW_ADDRESS, context=version.sample_context)
+    payload = rendered_payload(
+        rendered,
+        key=version.template.key,
+        category=version.category,
+        language=version.language,
+        sources=(version.layout_mjml, version.mjml),
+    )
+    return {**payload, "version": version.number}
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def spam_status_view(request: HttpRequest, model_admin, digest: str):
+    """The spam score of a preview: pending (the first ask enqueues it), done, or gone."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    if not _DIGEST.fullmatch(digest):
+        raise Http404("No such preview.")
+    state, result = spam_status(digest=digest, enqueue=spam_score_task)
+    answer = {"state": state}
+    if result is not None:
+        answer["check"] = area_panel(result)
+    return JsonResponse(answer)
 
 
 def problem_dicts(problems: list[Problem]) -> list[dict]:
@@ -99,8 +132,13 @@ def problem_dicts(problems: list[Problem]) -> list[dict]:
 
     def one(p: Problem, cause: Problem | None = None) -> dict:
         where = [cause.line, cause.column] if cause else None
-        return {"field": p.field, "line": p.line, "column": p.column, "message": p.message,
-                "cause": where}  # fmt: skip
+        return {
+            "field": p.field,
+            "line": p.line,
+            "column": p.column,
+            "message": p.message,
+            "cause": where,
+        }
 
     return [
         item
@@ -154,8 +192,15 @@ def translation_preview_view(request: HttpRequest, model_admin, object_id: str |
     if template_id.isascii() and template_id.isdigit():
         translation.template = EmailTemplate.objects.filter(pk=template_id).first()
     if translation.template_id is None or translation.template is None:
-        return JsonResponse({"ok": False, "fallback": None, "problems": problem_dicts(
-            [Problem("template", 1, 1, "choose the template this translates")])})  # fmt: skip
+        return JsonResponse(
+            {
+                "ok": False,
+                "fallback": None,
+                "problems": problem_dicts(
+                    [Problem("template", 1, 1, "choose the template this translates")]
+                ),
+            }
+        )
     for name in TRANSLATION_FIELDS:
         if name in request.POST:
             setattr(translation, name, unix_newlines(request.POST[name]))
@@ -194,104 +239,12 @@ def layout_preview_view(request: HttpRequest, model_admin, object_id: str | None
     except TemplateInvalidError as error:
         # The layout's own problems belong in its editor; a template's are named after it.
         problems = [
-            Problem("mjml" if p.field == "layout" else f"{template.key} {p.field}",
-                    p.line, p.column, p.message)
+            Problem(
+                "mjml" if p.field == "layout" else f"{template.key} {p.field}",
+                p.line,
+                p.column,
+                p.message,
+            )
             for p in error.problems
-        ]  # fmt: skip
-        return JsonResponse({"ok": False, "problems": problem_dicts(problems)})
-
-
-class VersionDiffView(UnfoldModelAdminViewMixin, TemplateView):
-    """Two versions of a template side by side, field by field."""
-
-    title = _("Compare versions")
-    permission_required = ("mail.view_emailtemplateversion",)
-    template_name = "console/studio/version_diff.html"
-
-    def get_context_data(self, **kwargs):
-        new = get_object_or_404(
-            EmailTemplateVersion.objects.select_related("template", "author"),
-            pk=self.kwargs["object_id"],
-        )
-        versions = list(  # a version is compared within its own language's history
-            new.template.versions.filter(language=new.language)
-            .select_related("author")
-            .order_by("-number")
-        )
-        old_id = self.request.GET.get("against")
-        old = next((v for v in versions if str(v.pk) == old_id), None)
-        if old is None:
-            old = next((v for v in versions if v.number < new.number), new)
-        diffs = version_diff(old=old, new=new)
-        return super().get_context_data(
-            **kwargs,
-            new=new,
-            old=old,
-            versions=versions,
-            diffs=diffs,
-            changed=[d for d in diffs if d.changed],
-            unchanged=[d for d in diffs if not d.changed],
-            template=new.template,
-        )
-
-
-PERIODS = [(1, _("24 hours")), (7, _("7 days")), (30, _("30 days")), (90, _("90 days"))]
-
-
-class DeliveryView(UnfoldModelAdminViewMixin, TemplateView):
-    """Per template, the share of emails delivered, bounced, opened and clicked."""
-
-    title = _("Delivery by template")
-    permission_required = ("mail.view_outboundemail",)
-    template_name = "console/studio/delivery.html"
-
-    def get_context_data(self, **kwargs):
-        days = self.request.GET.get("days", "7")
-        days = int(days) if days in {str(d) for d, _label in PERIODS} else 7
-        until = timezone.now()
-        since = until - dt.timedelta(days=days)
-        chosen = _day(self.request.GET.get("since")), _day(self.request.GET.get("until"))
-        if chosen[0]:  # a chosen range of whole days (UTC), the end day included
-            since, until, days = chosen[0], (chosen[1] or chosen[0]) + dt.timedelta(days=1), None
-        template_key = self.request.GET.get("template") or None
-        stats = template_delivery_stats(since=since, until=until, template_key=template_key)
-        rows = [
-            {
-                "stats": s,
-                "shares": [
-                    (label, getattr(s, outcome), s.share(outcome), colour)
-                    for outcome, label, colour in OUTCOME_COLUMNS
-                ],
-            }
-            for s in stats
         ]
-        return super().get_context_data(
-            **kwargs,
-            rows=rows,
-            periods=PERIODS,
-            days=days,
-            since=since,
-            until=until,
-            last_day=until - dt.timedelta(days=1),
-            template_key=template_key,
-            columns=[label for _o, label, _c in OUTCOME_COLUMNS],
-            template_keys=list(EmailTemplate.objects.values_list("key", flat=True)),
-        )
-
-
-def _day(value: str | None) -> dt.datetime | None:
-    try:
-        day = dt.date.fromisoformat(value or "")
-    except ValueError:
-        return None
-    if day == dt.date.max:  # a range ends the day after its last day: there is none
-        return None
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-
-
-OUTCOME_COLUMNS = [
-    ("delivered", _("Delivered"), "green"),
-    ("bounced", _("Bounced"), "red"),
-    ("opened", _("Opened"), "blue"),
-    ("clicked", _("Clicked"), "primary"),
-]
+        return JsonResponse({"ok": False, "problems": problem_dicts(problems)})

@@ -11,6 +11,7 @@ text (at least 24 px, or 18.66 px bold).
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import css_inline
 from tinycss2.color3 import parse_color
@@ -80,6 +81,7 @@ class Styles:
 
     def __init__(self):
         self._cache: dict[int, dict[str, str]] = {}
+        self.sizes: dict[int, float] = {}
 
     def of(self, node: Node) -> dict[str, str]:
         key = id(node)
@@ -88,8 +90,9 @@ class Styles:
         return self._cache[key]
 
 
+@lru_cache(maxsize=4096)  # an MJML email repeats the same few inline styles many times
 def _effective(style: str) -> dict[str, str]:
-    """Property -> value: `!important` wins, else the last declaration."""
+    """Property -> value: `!important` wins, else the last declaration (read, never changed)."""
     values: dict[str, tuple[str, bool]] = {}
     for d in css.inline_declarations(style) if style else []:
         current = values.get(d.name)
@@ -161,11 +164,14 @@ def colour_of(node: Node, styles: Styles, ua: dict) -> tuple[int, int, int]:
 
 
 def font_size(node: Node, styles: Styles) -> float:
-    chain = [e for e in reversed([node, *node.ancestors()]) if not e.tag.startswith("#")]
-    size = 16.0
-    for element in chain:
-        size = _size(styles.of(element).get("font-size"), size, element.tag)
-    return size
+    """The computed font size in px (each element's, computed once from its parent's)."""
+    if node.tag.startswith("#"):
+        return 16.0 if node.parent is None else font_size(node.parent, styles)
+    key = id(node)
+    if key not in styles.sizes:
+        parent = font_size(node.parent, styles) if node.parent is not None else 16.0
+        styles.sizes[key] = _size(styles.of(node).get("font-size"), parent, node.tag)
+    return styles.sizes[key]
 
 
 def _size(value: str | None, parent: float, tag: str) -> float:

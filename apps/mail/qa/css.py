@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import tinycss2
 
@@ -42,14 +43,16 @@ def _declarations(nodes) -> list[Declaration]:
     return found
 
 
-def inline_declarations(style: str) -> list[Declaration]:
-    """The declarations of a `style` attribute."""
-    return _declarations(tinycss2.parse_blocks_contents(style, skip_whitespace=True))
+@lru_cache(maxsize=4096)
+def inline_declarations(style: str) -> tuple[Declaration, ...]:
+    """The declarations of a `style` attribute (cached: emails repeat their inline styles)."""
+    return tuple(_declarations(tinycss2.parse_blocks_contents(style, skip_whitespace=True)))
 
 
-def stylesheet(css: str) -> list[Rule]:
-    """A `<style>` block's rules, at-rules holding their own rules."""
-    return _rules(tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=False))
+@lru_cache(maxsize=64)
+def stylesheet(css: str) -> tuple[Rule, ...]:
+    """A `<style>` block's rules, at-rules holding their own rules (cached; never changed)."""
+    return tuple(_rules(tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=False)))
 
 
 def _rules(nodes) -> list[Rule]:

@@ -92,9 +92,17 @@ def _local(host: str) -> str:
     return "a private network address" if address.is_private else ""
 
 
+def _host(url: str) -> str:
+    """The URL's host in lower case; empty when it has none or cannot be read."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def own_site(href: str) -> bool:
-    host = (urlsplit(href).hostname or "").lower()
-    return host == (urlsplit(settings.SITE_URL).hostname or "").lower() or host in STAND_IN_HOSTS
+    host = _host(href)
+    return bool(host) and (host == _host(settings.SITE_URL) or host in STAND_IN_HOSTS)
 
 
 def check_links(document: Document, *, recipient: str = landing.CUSTOMER) -> list[Finding]:
@@ -103,10 +111,12 @@ def check_links(document: Document, *, recipient: str = landing.CUSTOMER) -> lis
     links = list(dict.fromkeys(href for _node, href in hrefs(document)))
     for href in links:
         if why := sight_problem(href):
-            findings.append(Finding("links", ERROR, f"{_short(href) or '(empty)'} {why}", href))
+            findings.append(
+                Finding("links", _severity(href), f"{_short(href) or '(empty)'} {why}", href)
+            )
             if _TEMPLATE_CODE.search(href) or not href or href == "#":
                 continue
-        if href.startswith(("http://", "https://")) and own_site(href):
+        if href.startswith(("http://", "https://")) and own_site(href) and _host(href):
             follow.append(href)
         elif href.startswith(("http://", "https://")) and not sight_problem(href):
             findings.append(
@@ -125,6 +135,15 @@ def check_links(document: Document, *, recipient: str = landing.CUSTOMER) -> lis
     if not links:
         findings.append(Finding("links", INFO, "The email has no links"))
     return findings
+
+
+def _severity(href: str) -> str:
+    """A development server's own SITE_URL (127.0.0.1 with DEBUG on) is expected while
+    developing: a warning there; anywhere else, or deployed, an error."""
+    host = _host(href) if href.startswith("http") else ""
+    if settings.DEBUG and host and host == _host(settings.SITE_URL) and _local(host):
+        return WARNING
+    return ERROR
 
 
 def _landing_finding(href, out: landing.Visit, signed_in: landing.Visit, recipient) -> Finding:
@@ -148,6 +167,9 @@ def _visit_problem(visit: landing.Visit, recipient: str) -> str | None:
         return f"fails on its page ({visit.error})"
     if visit.off_site:
         return None
+    stand_in = visit.signed_link and visit.route not in landing.OWN_SIGNED_ROUTES
+    if stand_in and 400 <= visit.status < 500:
+        return None  # the sample's stand-in token is refused; the route exists
     if visit.status == 404:
         return f"goes to a page that does not exist ({visit.path} answers 404)"
     if visit.status >= 500:
@@ -155,8 +177,6 @@ def _visit_problem(visit: landing.Visit, recipient: str) -> str | None:
     if visit.staff_only and recipient != landing.STAFF:
         return f"lands on the staff console ({visit.path}), which customers cannot use"
     if visit.status >= 400:
-        if visit.signed_link and visit.route not in landing.OWN_SIGNED_ROUTES:
-            return None  # a stand-in token in sample data; the route exists
         return f"is refused by its page ({visit.path} answers {visit.status})"
     return None
 

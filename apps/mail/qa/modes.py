@@ -65,7 +65,11 @@ _COLOUR = re.compile(
 _NAMED = {"white": (255, 255, 255), "black": (0, 0, 0)}
 # Relative luminance above which a background counts as light, below which text counts as dark.
 LIGHT_BACKGROUND, DARK_TEXT = 0.35, 0.25
-FORCED_BASE = "html, body { background-color: #121212 !important; color: #e3e3e3 !important; }"
+# The canvas and text the apps force, and the light link colour they give links without one.
+FORCED_BASE = (
+    "html, body { background-color: #121212 !important; color: #e3e3e3 !important; } "
+    "a { color: #8ab4f8; }"
+)
 
 
 def forced_dark(html: str) -> str:

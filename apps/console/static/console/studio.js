@@ -258,36 +258,118 @@
     cm.scrollIntoView(null, 120);
   };
 
-  var ICONS = { pass: "check_circle", warn: "warning", fail: "error" };
+  var ICONS = { pass: "check_circle", warn: "warning", fail: "error", pending: "hourglass_top" };
+  var SPAM_POLL_MS = 1000, SPAM_POLL_TRIES = 90;
 
+  /* The email QA's areas: a summary line each, then its findings (client support grouped
+     per client, open where a client has an error; notes folded). */
   Studio.prototype.showChecks = function (checks) {
     var list = this.el("studio-checks");
+    var self = this;
     list.innerHTML = "";
     checks.forEach(function (check) {
-      var item = document.createElement("li");
-      item.className = "studio-check is-" + check.status;
-      item.dataset.check = check.key;
-      item.dataset.status = check.status;
-      var icon = document.createElement("span");
-      icon.className = "material-symbols-outlined";
-      icon.textContent = ICONS[check.status];
-      var body = document.createElement("div");
-      var title = document.createElement("div");
-      title.textContent = check.title;
-      body.appendChild(title);
-      if (check.items.length) {
-        var items = document.createElement("ul");
-        check.items.slice(0, 8).forEach(function (text) {
-          var li = document.createElement("li");
-          li.textContent = text;
-          items.appendChild(li);
-        });
-        body.appendChild(items);
-      }
-      item.appendChild(icon);
-      item.appendChild(body);
-      list.appendChild(item);
+      list.appendChild(self.checkItem(check));
+      if (check.status === "pending" && check.url) self.pollSpam(check.url, self.sequence, 0);
     });
+  };
+
+  Studio.prototype.checkItem = function (check) {
+    var item = document.createElement("li");
+    item.className = "studio-check is-" + check.status;
+    item.dataset.check = check.key;
+    item.dataset.status = check.status;
+    var icon = document.createElement("span");
+    icon.className = "material-symbols-outlined";
+    icon.textContent = ICONS[check.status] || "help";
+    var body = document.createElement("div");
+    body.className = "studio-check-body";
+    var title = document.createElement("div");
+    var strong = document.createElement("strong");
+    strong.textContent = check.title;
+    title.appendChild(strong);
+    title.appendChild(document.createTextNode(" · " + check.summary));
+    body.appendChild(title);
+    if (check.groups) {
+      check.groups.forEach(function (group) {
+        var details = document.createElement("details");
+        details.className = "studio-client is-" + group.status;
+        details.dataset.client = group.client;
+        details.open = group.status === "fail";
+        var summary = document.createElement("summary");
+        summary.textContent = format(ngettext("%(client)s: %(n)s feature", "%(client)s: %(n)s features",
+          group.findings.length), { client: group.client, n: group.findings.length });
+        details.appendChild(summary);
+        details.appendChild(findingList(group.findings, false));
+        body.appendChild(details);
+      });
+    } else if (check.findings.length) {
+      body.appendChild(findingList(check.findings, true));
+    }
+    item.appendChild(icon);
+    item.appendChild(body);
+    return item;
+  };
+
+  function findingList(findings, foldNotes) {
+    var wrapper = document.createElement("div");
+    var shown = document.createElement("ul");
+    shown.className = "studio-findings";
+    var notes = document.createElement("ul");
+    notes.className = "studio-findings";
+    findings.forEach(function (finding) {
+      var li = document.createElement("li");
+      li.dataset.severity = finding.severity;
+      li.className = "is-" + finding.severity;
+      var where = finding.where && finding.where !== finding.message ? finding.where + ": " : "";
+      li.textContent = where + finding.message;
+      if (finding.detail) {
+        var detail = document.createElement("div");
+        detail.className = "studio-finding-detail";
+        detail.textContent = finding.detail;
+        li.appendChild(detail);
+      }
+      (foldNotes && finding.severity === "info" ? notes : shown).appendChild(li);
+    });
+    wrapper.appendChild(shown);
+    if (notes.children.length) {
+      var details = document.createElement("details");
+      var summary = document.createElement("summary");
+      summary.textContent = format(ngettext("%(n)s note", "%(n)s notes", notes.children.length),
+        { n: notes.children.length });
+      details.appendChild(summary);
+      details.appendChild(notes);
+      wrapper.appendChild(details);
+    }
+    return wrapper;
+  }
+
+  /* SpamAssassin runs on a consumer: ask until the score is there (for this render only). */
+  Studio.prototype.pollSpam = function (url, sequence, tries) {
+    var self = this;
+    if (sequence !== this.sequence) return;
+    fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "XMLHttpRequest" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(format(_("The spam score answered %(status)s"), { status: response.status }));
+        return response.json();
+      })
+      .then(function (answer) {
+        if (sequence !== self.sequence) return;
+        var current = self.el("studio-checks").querySelector('[data-check="spam"]');
+        if (answer.state === "done" && current) {
+          current.replaceWith(self.checkItem(answer.check));
+        } else if (answer.state === "pending" && tries < SPAM_POLL_TRIES) {
+          setTimeout(function () { self.pollSpam(url, sequence, tries + 1); }, SPAM_POLL_MS);
+        } else if (current) {
+          current.querySelector(".studio-check-body div").textContent = answer.state === "gone"
+            ? _("Spam score: the preview expired; render again")
+            : _("Spam score: no consumer has scored it yet; is one running?");
+        }
+      })
+      .catch(function (error) {
+        if (sequence !== self.sequence) return;
+        var current = self.el("studio-checks").querySelector('[data-check="spam"]');
+        if (current) current.querySelector(".studio-check-body div").textContent = error.message;
+      });
   };
 
   /* Frames keep the email's real width (600, 375 or the pane's) and are zoomed to fit. */

@@ -96,6 +96,7 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     list_before_template = "console/live_list_before.html"
     change_list_template = "console/live_change_list.html"  # rows update in place
     actions = ["retry_selected", "resend_selected"]
+    action_limit = 1000  # emails one bulk action takes (the list is never counted)
     # Unknown (interrupted mid-send) emails: "Retry" sends the row again, "Mark sent" settles it.
     actions_detail = ["retry", "resend", "mark_sent"]
     fieldsets = [
@@ -343,14 +344,15 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
     def retry_selected(self, request, queryset):
         retried = sum(
             bool(self._try(request, services.studio_email_retry, email))
-            for email in queryset.filter(status__in=["failed", "unknown"])[:1000]
+            for email in queryset.filter(status__in=["failed", "unknown"])[: self.action_limit]
         )
         messages.success(request, _("%(n)s email(s) queued again.") % {"n": retried})
 
     @admin.action(description=_("Resend selected emails"), permissions=["operate"])
     def resend_selected(self, request, queryset):
         copies = [
-            self._try(request, services.studio_email_resend, email) for email in queryset[:1000]
+            self._try(request, services.studio_email_resend, email)
+            for email in queryset[: self.action_limit]
         ]
         sent = sum(copy is not None for copy in copies)
         messages.success(request, _("%(n)s email(s) queued again.") % {"n": sent})

@@ -31,7 +31,8 @@ from ..forms import (
     TestSendForm,
     templates_in,
 )
-from ..views import DeliveryView, VersionDiffView, layout_preview_view, template_preview_view
+from ..pages import DeliveryView, VersionDiffView
+from ..views import layout_preview_view, spam_status_view, template_preview_view
 from .common import CATEGORY_COLOURS, StudioAdmin, hx_redirect, sandboxed_iframe
 
 
@@ -121,6 +122,12 @@ class EmailTemplateAdmin(StudioAdmin):
                 "delivery/",
                 self.admin_site.admin_view(DeliveryView.as_view(model_admin=self)),
                 name="console_studio_delivery",
+            ),
+            path(
+                "qa/spam/<str:digest>/",
+                self.admin_site.admin_view(spam_status_view),
+                {"model_admin": self},
+                name="mail_emailtemplate_spam",
             ),
         ]
 
