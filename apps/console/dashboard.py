@@ -32,37 +32,75 @@ def task_list_url(**filters) -> str:
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
-def created_since(start: dt.datetime) -> dict[str, str]:
-    return {"created_at_from_0": f"{start:%Y-%m-%d}", "created_at_from_1": f"{start:%H:%M:%S}"}
+def created_since(start: dt.datetime, field: str = "created_at") -> dict[str, str]:
+    """The list's date filter from `start`, written in the operator's time zone (the filter
+    reads it in that zone)."""
+    start = timezone.localtime(start)
+    return {f"{field}_from_0": f"{start:%Y-%m-%d}", f"{field}_from_1": f"{start:%H:%M:%S}"}
+
+
+PEEK = 1000  # queued tasks read to find those due later (a longer queue is counted, not read)
 
 
 def _queue_depth() -> dict:
+    """What the broker holds: tasks ready to run now, and tasks due later (the schedule, and
+    tasks enqueued with a later time that no consumer has moved to the schedule yet, which huey
+    counts as pending)."""
     try:
-        return {"pending": HUEY.pending_count(), "scheduled": HUEY.scheduled_count(), "ok": True}
+        pending, scheduled = HUEY.pending_count(), HUEY.scheduled_count()
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None) if HUEY.utc else dt.datetime.now()
+        later = sum(1 for task in HUEY.pending(limit=PEEK) if task.eta and task.eta > now)
     except Exception as exc:  # the broker being down is itself the figure to show
         return {"pending": "?", "scheduled": "?", "ok": False, "error": str(exc)}
+    return {"pending": pending - later, "scheduled": scheduled + later, "ok": True,
+            "partial": pending > PEEK}  # fmt: skip
 
 
 def _tasks(now: dt.datetime) -> dict:
     series = task_runs_per_hour(now=now)
     start = series[0]["hour"]
+    failed = [r["failed"] for r in series]
     chart = {
-        "labels": [f"{row['hour']:%H:00}" for row in series],
+        "labels": [f"{timezone.localtime(row['hour']):%H:00}" for row in series],
         "datasets": [
-            # Drawn over each other (unfold's bars are not grouped): failures in front.
-            {"label": "Failures", "data": [r["failed"] for r in series], "backgroundColor": RED},
-            {"label": "Tasks", "data": [r["total"] for r in series], "backgroundColor": PRIMARY},
+            {"label": "Tasks", "data": [r["total"] for r in series], "backgroundColor": PRIMARY,
+             "yAxisID": "y"},
+            # Failures on their own axis (right, red): 3 among 500 tasks are a full bar, not
+            # a sliver under the tasks'.
+            {"label": "Failures", "data": failed, "backgroundColor": RED,
+             "yAxisID": "failures"},
         ],
-    }
+    }  # fmt: skip
     window = created_since(start)
     return {
         "chart": json.dumps(chart),
+        "options": json.dumps(_two_axes(max(failed, default=0))),
         "total": sum(r["total"] for r in series),
         "failed": sum(r["failed"] for r in series),
         "url": task_list_url(**window),
         # Every failed state the count includes, so the list shows exactly what was counted.
         "failed_url": task_list_url(state__in=",".join(FAILED_STATES), **window),
     }
+
+
+def _two_axes(failures_max: int) -> dict:
+    """Chart.js options for tasks (left axis) and failures (right axis, its own scale)."""
+    grey = "#9ca3af"
+    return {
+        "animation": False,
+        "responsive": True,
+        "maintainAspectRatio": False,
+        "datasets": {"bar": {"borderRadius": 4, "maxBarThickness": 8, "categoryPercentage": 0.7}},
+        "plugins": {"legend": {"display": False}, "tooltip": {"enabled": True}},
+        "scales": {
+            "x": {"grid": {"display": False}, "ticks": {"color": grey, "maxTicksLimit": 12}},
+            "y": {"beginAtZero": True, "ticks": {"color": grey, "precision": 0},
+                  "grid": {"color": "rgba(156,163,175,0.2)"}},
+            "failures": {"position": "right", "beginAtZero": True,
+                         "suggestedMax": max(failures_max, 1), "grid": {"display": False},
+                         "ticks": {"color": RED, "precision": 0}},
+        },
+    }  # fmt: skip
 
 
 def _slowest(now: dt.datetime) -> list[dict]:
@@ -79,6 +117,7 @@ def _slowest(now: dt.datetime) -> list[dict]:
 
 def _emails() -> dict:
     days = emails_per_day()
+    since = days[0]["start"]
     chart = {
         "labels": [f"{d['day']:%d %b}" for d in days],
         "datasets": [
@@ -88,17 +127,25 @@ def _emails() -> dict:
             {"label": "Sent", "data": [d["sent"] for d in days], "backgroundColor": PRIMARY},
         ],
     }  # fmt: skip
+    # Each figure links to its list filtered to exactly what it counts: the same window on
+    # the same column (emails by when they were queued, events by when they arrived).
     outbox = reverse("admin:mail_outboundemail_changelist")
     events = reverse("admin:mail_emailevent_changelist")
+    emails_since, events_since = created_since(since), created_since(since, "received_at")
+
+    def link(base: str, window: dict, **filters) -> str:
+        return f"{base}?{urlencode({**filters, **window})}"
+
     return {
         "chart": json.dumps(chart),
-        "sent": sum(d["sent"] for d in days),
-        "bounced": sum(d["bounced"] for d in days),
-        "complained": sum(d["complained"] for d in days),
-        "sent_url": f"{outbox}?status__exact=sent",
-        "bounced_url": f"{events}?event_type__exact=bounced",
-        "complained_url": f"{events}?event_type__exact=complained",
-    }
+        **{key: sum(d[key] for d in days) for key in ("sent", "bounced", "complained",
+                                                       "failed", "unknown")},
+        "sent_url": link(outbox, emails_since, status__exact="sent"),
+        "failed_url": link(outbox, emails_since, status__exact="failed"),
+        "unknown_url": link(outbox, emails_since, status__exact="unknown"),
+        "bounced_url": link(events, events_since, event_type="bounced"),
+        "complained_url": link(events, events_since, event_type="complained"),
+    }  # fmt: skip
 
 
 def _api() -> dict:
@@ -140,6 +187,7 @@ def dashboard_callback(request, context: dict) -> dict:
             "queue": _queue_depth(),
             "broker_warnings": broker_warnings(),
             "queue_url": task_list_url(state__exact="enqueued"),
+            "scheduled_url": task_list_url(state__in="scheduled,retrying"),
             "slowest": _slowest(now),
             "emails": _emails(),
             "api": _api(),

@@ -101,25 +101,32 @@ def slowest_tasks(*, now: dt.datetime | None = None, hours: int = 24, limit: int
     )
 
 
+EMAIL_OUTCOMES = ("sent", "failed", "unknown")
+
+
 def emails_per_day(*, today: dt.date | None = None, days: int = 14) -> list[dict]:
-    """Emails sent, bounced and complained about on each of the last `days` days."""
-    today = today or timezone.now().date()
+    """For each of the last `days` days (in the active time zone): emails queued that day and
+    sent, failed or left unknown since, and bounces and complaints received that day.
+
+    Each figure is counted on the column its list filters on (the outbox by `created_at`, the
+    events by `received_at`), so a link shows exactly the rows counted."""
+    today = today or timezone.localdate()
     start = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
-    sent = dict(
-        OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT, sent_at__gte=since)
-        .annotate(day=TruncDate("sent_at"))
-        .values("day")
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    emails = {
+        (row["day"], row["status"]): row["n"]
+        for row in OutboundEmail.objects.filter(status__in=EMAIL_OUTCOMES, created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "status")
         .annotate(n=Count("pk"))
-        .values_list("day", "n")
         .order_by()
-    )
+    }
     events: dict[tuple, int] = {
         (row["day"], row["event_type"]): row["n"]
         for row in EmailEvent.objects.filter(
-            event_type__in=["bounced", "complained"], occurred_at__gte=since
+            event_type__in=["bounced", "complained"], received_at__gte=since
         )
-        .annotate(day=TruncDate("occurred_at"))
+        .annotate(day=TruncDate("received_at"))
         .values("day", "event_type")
         .annotate(n=Count("pk"))
         .order_by()
@@ -127,7 +134,8 @@ def emails_per_day(*, today: dt.date | None = None, days: int = 14) -> list[dict
     return [
         {
             "day": day,
-            "sent": sent.get(day, 0),
+            "start": timezone.make_aware(dt.datetime.combine(day, dt.time.min)),
+            **{status: emails.get((day, status), 0) for status in EMAIL_OUTCOMES},
             "bounced": events.get((day, "bounced"), 0),
             "complained": events.get((day, "complained"), 0),
         }

@@ -2,8 +2,11 @@
 
 import datetime as dt
 
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import capfirst
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext as _
 
 from apps.jobs.exceptions import PeriodError
 from apps.jobs.models import TaskRun
@@ -29,6 +32,39 @@ def period_label(kind: str, key: str) -> str:
         end = start + dt.timedelta(days=6)
         return f"week {start.isocalendar()[1]}, {start.day} {start:%b}{DASH}{end.day} {end:%b %Y}"
     return f"{start:%B %Y}"
+
+
+def local_time(moment: dt.datetime, fmt: str = "%a %d %b, %H:%M") -> str:
+    """A moment in the operator's time zone (the one the request activated), e.g.
+    'Wed 25 Nov, 19:10'."""
+    return f"{timezone.localtime(moment):{fmt}}"
+
+
+def ago(moment: dt.datetime, now: dt.datetime | None = None) -> str:
+    """'3 minutes ago', or 'just now' under a minute (never '0 minutes ago')."""
+    now = now or timezone.now()
+    if abs((now - moment).total_seconds()) < 60:
+        return _("just now")
+    return _("%s ago") % timesince(moment, now)
+
+
+def in_words(moment: dt.datetime, now: dt.datetime | None = None) -> str:
+    """'in 3 minutes', or 'in under a minute' (never 'in 0 minutes')."""
+    now = now or timezone.now()
+    if (moment - now).total_seconds() < 60:
+        return _("in under a minute")
+    return _("in %s") % timeuntil(moment, now)
+
+
+def seconds_words(seconds: float) -> str:
+    """0.6 -> '0.60 s', 125 -> '2 min 5 s', 7300 -> '2 h 1 min'."""
+    if seconds < 60:
+        return f"{seconds:.2f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
 
 
 def task_label(name: str) -> str:

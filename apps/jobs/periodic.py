@@ -94,6 +94,14 @@ class JobSpec:
         """The period a run triggered at this moment covers (e.g. the previous hour)."""
         return period_containing(self.period, moment).shift(self.covers)
 
+    def latest_due_period(self, moment: dt.datetime) -> Period:
+        """The period of the latest trigger at or before `moment`: what "run now" covers.
+
+        Never the period a later trigger will cover (the one containing `moment` may be it: a
+        daily 18:10 run covers its own day, so a run at 17:30 claiming today would make the
+        18:10 run find its period taken and skip)."""
+        return self.period_for(self.previous_run(moment))
+
     def parse_period(self, key: str) -> Period:
         return period_parse(self.period, key)
 
@@ -169,7 +177,7 @@ def periodic_run_execute(
     *, spec: JobSpec, period_key: str | None, force: bool, requested_by: str, task=None
 ) -> dict | None:
     """Claim (job, period), take the job's lock, run the body, record the outcome."""
-    period = spec.parse_period(period_key) if period_key else spec.period_for(clock.now())
+    period = spec.parse_period(period_key) if period_key else spec.latest_due_period(clock.now())
     task_id = task.id if task is not None else ""
     if not force and _paused(spec.name):
         _record_skipped(spec, period, task_id, requested_by)

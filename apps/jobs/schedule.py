@@ -35,6 +35,13 @@ def previous_run(schedule: str, at_or_before: dt.datetime) -> dt.datetime:
     return _walk(schedule, moment).get_prev(dt.datetime)
 
 
+def runs_after(schedule: str, start: dt.datetime) -> Iterator[dt.datetime]:
+    """Every run strictly after `start`, in order, without end (one croniter walk)."""
+    walk = _walk(schedule, start)
+    while True:
+        yield walk.get_next(dt.datetime)
+
+
 def runs_between(schedule: str, start: dt.datetime, end: dt.datetime) -> Iterator[dt.datetime]:
     """Every run after `start` and before `end`, in order (one croniter walk)."""
     walk = _walk(schedule, start)

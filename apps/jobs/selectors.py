@@ -1,5 +1,6 @@
 import datetime as dt
 import functools
+import itertools
 import operator
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from . import clock
 from .adapter import broker_health, django_task, django_task_result
 from .models import PeriodicJobState, PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from .periodic import REGISTRY
+from .schedule import runs_after
 
 
 def backing_services_status() -> dict[str, str]:
@@ -50,6 +52,21 @@ def broker_warnings() -> list[str]:
 
 
 RECENT_RUNS = 12
+UPCOMING = 5
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """One trigger to come: when, the period it covers, and whether that period already has
+    its run (then the scheduled copy finds it claimed and does nothing)."""
+
+    trigger: dt.datetime
+    period: str
+    taken_by: PeriodicRun | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return self.taken_by is not None
 
 
 @dataclass
@@ -67,6 +84,7 @@ class Schedule:
     problem: str = ""  # "", "missed" or "failed": the last period it should have covered
     expected_period: str = ""
     expected_trigger: dt.datetime | None = None
+    upcoming: list[Upcoming] = field(default_factory=list)  # the next triggers, in order
 
     @property
     def last_run(self) -> PeriodicRun | None:
@@ -112,7 +130,34 @@ def schedules_overview(*, now: dt.datetime | None = None) -> list[Schedule]:
             row.problem = "missed"
         elif run.status in (PeriodicRun.Status.FAILED, PeriodicRun.Status.LOST):
             row.problem = "failed"
+    _add_upcoming(rows, now)
     return rows
+
+
+def _add_upcoming(rows: list[Schedule], now: dt.datetime) -> None:
+    """Each job's next UPCOMING triggers, and which of them will find their period already run
+    (only a lost run's period is taken over by its scheduled copy); `next_run` is the first
+    trigger that will run. One query for every job."""
+    triggers = {
+        row.name: list(itertools.islice(runs_after(REGISTRY[row.name].schedule, now), UPCOMING))
+        for row in rows
+    }
+    periods = {
+        name: [REGISTRY[name].period_for(moment).key for moment in moments]
+        for name, moments in triggers.items()
+    }
+    taken = {
+        (run.job, run.period_key): run
+        for run in PeriodicRun.objects.filter(
+            job__in=list(periods), period_key__in={key for keys in periods.values() for key in keys}
+        ).exclude(status=PeriodicRun.Status.LOST)
+    }
+    for row in rows:
+        row.upcoming = [
+            Upcoming(moment, key, taken.get((row.name, key)))
+            for moment, key in zip(triggers[row.name], periods[row.name], strict=True)
+        ]
+        row.next_run = next((u.trigger for u in row.upcoming if not u.skipped), row.next_run)
 
 
 def _runs_for(wanted: dict[str, str]) -> dict[tuple[str, str], PeriodicRun]:

@@ -83,14 +83,35 @@ def _fields(run: TaskRun) -> dict:
     return {f.attname: getattr(run, f.attname) for f in TaskRun._meta.concrete_fields}
 
 
+WAITING = (TaskRun.State.ENQUEUED, TaskRun.State.SCHEDULED, TaskRun.State.RETRYING)
+
+
 def task_run_revoke(*, run: TaskRun, requested_by: str) -> TaskRun:
-    """Stop a queued or scheduled task from running (a running one finishes its attempt)."""
-    if run.state in FINISHED:
-        raise TaskRunStateError(f"Task {run.task_id} already finished ({run.state}).")
-    HUEY.revoke_by_id(run.task_id)
-    TaskRun.objects.filter(pk=run.pk).update(
-        note=f"revoke requested by {requested_by}", requested_by=requested_by
-    )
+    """Stop a waiting (queued, scheduled or retrying) task from running; it shows `revoked` at
+    once, since it will not run.
+
+    The row turns revoked by a conditional UPDATE (still waiting), so a second revoke, or one
+    racing a consumer that took the task, changes nothing and says why. The history keeps the
+    highest-ranked event (recorder.py): the revoke ranks as the end of the attempt that would
+    have run, so huey's own `revoked` signal, when a consumer drops the task, agrees with it,
+    and a consumer that took the task just before keeps the last word with its outcome."""
+    now = timezone.now()
+    with transaction.atomic():
+        attempt = run.attempt + (run.state == TaskRun.State.RETRYING)  # the next one waits
+        won = TaskRun.objects.filter(pk=run.pk, state__in=WAITING).update(
+            state=TaskRun.State.REVOKED,
+            rank=attempt * 10 + 2,
+            finished_at=now,
+            updated_at=now,
+            note=f"revoke requested by {requested_by}: it will not run",
+            requested_by=requested_by,
+        )
+        if not won:
+            state = TaskRun.objects.filter(pk=run.pk).values_list("state", flat=True).first()
+            raise TaskRunStateError(
+                f"Task {run.task_id} is {state or 'gone'}: only a waiting task can be revoked."
+            )
+        HUEY.revoke_by_id(run.task_id)  # the broker refusing undoes the row's change
     run.refresh_from_db()
     return run
 
@@ -98,12 +119,13 @@ def task_run_revoke(*, run: TaskRun, requested_by: str) -> TaskRun:
 def periodic_job_enqueue(
     *, name: str, requested_by: str, period_key: str | None = None, force: bool = False
 ):
-    """Hand a periodic job to the consumers now, for a period (default: the current one)."""
+    """Hand a periodic job to the consumers now, for a period (default: the latest one its
+    schedule has triggered, so the next scheduled run keeps its own period)."""
     spec = job_spec(name)
     if period_key:
         spec.parse_period(period_key)  # fail here, not in a consumer
     else:  # pinned now: a queue backlog cannot move it
-        period_key = spec.period_for(clock.now()).key
+        period_key = spec.latest_due_period(clock.now()).key
     return spec.task(period=period_key, force=force, requested_by=requested_by)
 
 

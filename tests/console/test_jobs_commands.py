@@ -67,9 +67,13 @@ def test_retry_refuses_what_it_cannot_do(failed_runs, args, message):
 
 def test_revoke_is_audited_and_unknown_ids_are_refused():
     queued = TaskRun.objects.create(task_id="q-1", name="x.y", state="enqueued")
-    assert "revoke requested for q-1" in run("jobs_revoke", "q-1")
+    assert "revoked q-1: it will not run" in run("jobs_revoke", "q-1")
     [entry] = audited("task.revoke")
     assert (entry.os_user, entry.target_id) == (ME, str(queued.pk))
+    assert TaskRun.objects.get(task_id="q-1").state == "revoked"
+    with pytest.raises(CommandError, match="q-1 is revoked: only a waiting task"):
+        run("jobs_revoke", "q-1")  # once: no second audit entry
+    assert len(audited("task.revoke")) == 1
     with pytest.raises(CommandError, match="No task run nope"):
         run("jobs_revoke", "nope")
 

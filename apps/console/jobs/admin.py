@@ -24,7 +24,7 @@ from apps.console.objects import ObjectUrlsMixin
 from apps.jobs.models import TaskRun
 from apps.jobs.selectors import redacted, task_attempts, task_run_result, task_runs_search
 
-from ..words import task_label
+from ..words import local_time, seconds_words, task_label
 from .filters import (
     ConsumerFilter,
     PeriodicJobFilter,
@@ -81,7 +81,7 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
             "failure", "worked_on", "task_display", "task_id", "state_label", "attempt", "queue",
             "consumer", "periodic_job", "period_key", "requested_by", "note"]}),
         (_("Timing"), {"fields": [
-            "created_at", "enqueued_at", "started_at", "finished_at", "duration_display"]}),
+            "created_at", "enqueued_at", "started_display", "finished_at", "duration_display"]}),
         (_("Attempts"), {"fields": ["attempts"], "classes": ["tab"]}),
         (_("Arguments and result"), {"fields": ["arguments", "result_display"],
                                      "classes": ["tab"]}),
@@ -90,7 +90,7 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     readonly_fields = [
         "failure", "worked_on", "task_display", "task_id", "state_label", "attempt", "queue",
         "consumer", "periodic_job", "period_key", "requested_by", "note", "created_at",
-        "enqueued_at", "started_at", "finished_at", "duration_display", "arguments",
+        "enqueued_at", "started_display", "finished_at", "duration_display", "arguments",
         "result_display", "timeline", "attempts",
     ]  # fmt: skip
 
@@ -175,9 +175,42 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
             {"text": obj.get_state_display(), "variant": STATE_COLOURS.get(obj.state, "")},
         )
 
-    @display(description=_("Duration"), ordering="duration")
+    @display(description=_("Run time"), ordering="duration")
     def duration_display(self, obj: TaskRun) -> str:
-        return "—" if obj.duration is None else f"{obj.duration:.2f} s"
+        """How long its last attempt ran; on the task's page, with the time from its first
+        attempt's start to its end when it took several (a retry waits between attempts)."""
+        if obj.duration is None:
+            return "—"
+        shown = f"{obj.duration:.2f} s"
+        if obj.attempt <= 1 or not self._is_detail(obj):
+            return shown
+        first = _attempt_of(obj, 1)
+        text = _("%(time)s, attempt %(n)s") % {"time": shown, "n": obj.attempt}
+        if first is not None and first.started_at and obj.finished_at:
+            text += _("; %(span)s from the first attempt's start (%(at)s) to the end") % {
+                "span": seconds_words((obj.finished_at - first.started_at).total_seconds()),
+                "at": local_time(first.started_at, "%H:%M:%S")}  # fmt: skip
+        return text
+
+    @display(description=_("Started"))
+    def started_display(self, obj: TaskRun) -> str:
+        """When its last attempt started (each attempt's times are under Attempts)."""
+        attempt = _attempt_of(obj, obj.attempt)
+        started = (attempt.started_at if attempt else None) or obj.started_at
+        if started is None:
+            return "—"
+        text = local_time(started, "%Y-%m-%d %H:%M:%S")
+        return text if obj.attempt <= 1 else _("%(at)s (attempt %(n)s)") % {
+            "at": text, "n": obj.attempt}  # fmt: skip
+
+    def _is_detail(self, obj: TaskRun) -> bool:
+        return getattr(obj, "_detail", False)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._detail = True  # the task's own page: its attempts may be read
+        return obj
 
     @display(description=_("Arguments (sensitive values hidden)"))
     def arguments(self, obj: TaskRun) -> str:
@@ -224,7 +257,7 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
                     reverse("admin:jobs_taskrun_change", args=[step.run.pk]),
                     step.run.task_id[:8],
                     step.label,
-                    step.run.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    local_time(step.run.created_at, "%Y-%m-%d %H:%M:%S"),
                     step.run.get_state_display(),
                     step.attempts,
                     "—" if step.run.duration is None else f"{step.run.duration:.2f} s",
@@ -237,10 +270,17 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
             "<table class='w-full text-sm' data-testid='timeline'><thead><tr class='text-left'>"
             "<th class='px-2 py-1'>Run</th><th class='px-2 py-1'>How</th>"
             "<th class='px-2 py-1'>Created</th><th class='px-2 py-1'>State</th>"
-            "<th class='px-2 py-1'>Attempts</th><th class='px-2 py-1'>Duration</th>"
+            "<th class='px-2 py-1'>Attempts</th><th class='px-2 py-1'>Run time</th>"
             "<th class='px-2 py-1'>Error or note</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
+
+
+def _attempt_of(run: TaskRun, number: int):
+    """One of the run's attempts (read once per page)."""
+    attempts = run.__dict__.setdefault("_attempts", {a.number: a for a in task_attempts(
+        task_id=run.task_id)})  # fmt: skip
+    return attempts.get(number)
 
 
 from . import periodic_admin  # noqa: E402, F401  (periodic runs, schedules, consumers, locks)

@@ -2,16 +2,15 @@
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
+from apps.jobs import clock
 from apps.jobs.periodic import REGISTRY
 from apps.jobs.selectors import LockInfo, Schedule
 
 from ..selectors import PERIODIC_COLOURS, Consumer
-from ..words import period_label, result_words, task_label
+from ..words import ago, in_words, local_time, period_label, result_words, task_label
 
 TRACKER_COLOURS = {"succeeded": "bg-green-500", "running": "bg-orange-400",
                    "skipped": "bg-base-300", "failed": "bg-red-600",
@@ -50,7 +49,8 @@ def _schedule_row(job: Schedule, can_operate: bool, request) -> dict:
                              {"data": _tracker(job), "size": "sm", "class": "w-36"}),
             _state(job),
             render_to_string("console/jobs/schedule_actions.html",
-                             {"job": job, "can_operate": can_operate}, request=request),
+                             {"job": job, "can_operate": can_operate,
+                              "run_now_title": _run_now_title(job)}, request=request),
         ],
     }  # fmt: skip
 
@@ -65,14 +65,38 @@ def schedule_words(job: Schedule) -> str:
     return job.words
 
 
+def _run_now_title(job: Schedule) -> str:
+    """What Run now does: the latest period its schedule triggered, again (never the period of
+    the next scheduled run, which still happens)."""
+    spec = REGISTRY.get(job.name)
+    if spec is None:
+        return ""
+    period = spec.latest_due_period(clock.now())
+    return _("Run %(period)s now, even if it already ran; the next scheduled run still "
+             "happens") % {"period": period_label(job.period, period.key)}  # fmt: skip
+
+
 def _next_run(job: Schedule) -> str:
+    """The next run that will do something, the period it covers, and any trigger before it
+    that will find its period already run (and do nothing)."""
     if job.paused:
         return format_html('<span class="text-subtle">{}</span>', _("paused"))
     if job.next_run is None:
         return "—"
-    return format_html('<div class="whitespace-nowrap">{}</div><div class="text-xs text-subtle">'
-                       "{}</div>", f"{job.next_run:%a %d %b, %H:%M}",
-                       _("in %s") % timesince(timezone.now(), job.next_run))  # fmt: skip
+    runs = next((u for u in job.upcoming if u.trigger == job.next_run), None)
+    covers = period_label(job.period, runs.period) if runs else ""
+    skipped = format_html_join(
+        "", '<div class="text-xs text-orange-700 dark:text-orange-400" data-testid="skipped">'
+        "{}</div>",
+        ((_("%(when)s skipped: %(period)s already ran") % {
+            "when": local_time(u.trigger), "period": period_label(job.period, u.period)},)
+         for u in job.upcoming if u.skipped and u.trigger < job.next_run),
+    )  # fmt: skip
+    return format_html(
+        '<div class="whitespace-nowrap" data-testid="next-run">{}</div>'
+        '<div class="text-xs text-subtle">{} · {}</div>{}',
+        local_time(job.next_run), in_words(job.next_run), covers, skipped,
+    )  # fmt: skip
 
 
 def _last_run(job: Schedule) -> str:
@@ -80,7 +104,7 @@ def _last_run(job: Schedule) -> str:
     if run is None:
         return format_html('<span class="text-subtle">{}</span>', _("never"))
     href = reverse("admin:jobs_periodicrun_change", args=[run.pk])
-    when = _("%s ago") % timesince(run.started_at)
+    when = ago(run.started_at)
     duration = "" if run.duration is None else f" · {run.duration:.1f} s"
     return format_html(
         '<a href="{}" data-testid="last-run">{}</a>'
@@ -164,10 +188,10 @@ def _consumer_row(consumer: Consumer) -> dict:
                         '<div class="text-xs text-subtle">{} · pid {}</div>',
                         history, beat.consumer, beat.host, beat.pid),
             label(_(text), variant),
-            _("%s ago") % timesince(beat.last_seen),
+            ago(beat.last_seen),
             beat.workers,
             _running(consumer),
-            f"{beat.started_at:%a %d %b, %H:%M}",
+            local_time(beat.started_at),
         ],
     }  # fmt: skip
 
@@ -179,5 +203,5 @@ def _running(consumer: Consumer) -> str:
         "", '<div><a class="text-primary-600" href="{}">{}</a> '
         '<span class="text-xs text-subtle">{}</span></div>',
         ((reverse("admin:jobs_taskrun_change", args=[run.pk]), task_label(run.name),
-          timesince(run.started_at) if run.started_at else "") for run in consumer.running),
+          ago(run.started_at) if run.started_at else "") for run in consumer.running),
     )  # fmt: skip

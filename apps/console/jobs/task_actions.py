@@ -56,6 +56,11 @@ def not_retried(queryset):
 class TaskRunActions:
     """The task history admin's retry and revoke actions."""
 
+    @property
+    def action_limit(self) -> int:
+        """Runs one bulk action takes (the list is never counted)."""
+        return settings.OPS_RETRY_MAX
+
     def has_retry_permission(self, request, object_id=None) -> bool:
         """Retry with the same arguments: a failed run of an ordinary task."""
         if not self.has_operate_permission(request):

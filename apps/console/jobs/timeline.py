@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Count
+
 from apps.jobs.adapter import task_class
 from apps.jobs.exceptions import UnknownTaskError
-from apps.jobs.models import TaskRun
+from apps.jobs.models import TaskAttempt, TaskRun
 
 MAX_STEPS = 25
 
@@ -32,7 +34,15 @@ def attempt_timeline(*, run: TaskRun) -> list[Step]:
         chain.extend(children)
         level = [child.task_id for child in children]
     chain.sort(key=lambda r: r.created_at)
-    return [Step(r, _label(r), _attempts(r)) for r in chain[:MAX_STEPS]]
+    chain = chain[:MAX_STEPS]
+    lost = dict(
+        TaskAttempt.objects.filter(task_id__in=[r.task_id for r in chain], state="lost")
+        .values("task_id")
+        .annotate(n=Count("number"))
+        .values_list("task_id", "n")
+        .order_by()
+    )
+    return [Step(r, _label(r), _attempts(r, lost.get(r.task_id, 0))) for r in chain]
 
 
 def _label(run: TaskRun) -> str:
@@ -41,9 +51,15 @@ def _label(run: TaskRun) -> str:
     return f"retry by {run.requested_by or 'someone'}"
 
 
-def _attempts(run: TaskRun) -> str:
+def _attempts(run: TaskRun, lost: int) -> str:
+    """'2 of 4' (huey's tries: the first and its retries); an attempt lost with its consumer
+    and run again is not one of them ('1 of 1, plus 1 lost with its consumer')."""
     try:
-        retries = task_class(run.name).default_retries
+        allowed = task_class(run.name).default_retries + 1
     except UnknownTaskError:  # a task this code base no longer defines
-        return str(run.attempt)
-    return f"{run.attempt} of {retries + 1}"
+        allowed = None
+    tries = run.attempt - lost
+    if tries <= 0:
+        return f"{lost} lost with its consumer"
+    text = f"{tries} of {allowed}" if allowed else str(tries)
+    return text + (f", plus {lost} lost with its consumer" if lost else "")

@@ -3,6 +3,7 @@
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
+from unfold.paginator import InfinitePaginator
 
 register = template.Library()
 
@@ -18,6 +19,12 @@ def live_region(context, name: str) -> str:
         url=context["request"].get_full_path(),
         seconds=settings.CONSOLE_LIVE_SECONDS,
     )
+
+
+@register.filter
+def uncounted(changelist) -> bool:
+    """Whether a change list never counts its rows (unfold's InfinitePaginator)."""
+    return isinstance(getattr(changelist, "paginator", None), InfinitePaginator)
 
 
 @register.inclusion_tag("console/live.html")

@@ -6,7 +6,7 @@ from apps.jobs.models import TaskRun
 
 
 class Command(OperatorCommand):
-    help = "Stop queued or scheduled tasks from running (a running one finishes its attempt)."
+    help = "Stop waiting (queued, scheduled or retrying) tasks from running; they show revoked."
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -22,4 +22,4 @@ class Command(OperatorCommand):
             )
         for task_id in task_ids:
             operator_task_revoke(actor=self.actor, run=runs[task_id])
-            self.stdout.write(f"revoke requested for {task_id}")
+            self.stdout.write(f"revoked {task_id}: it will not run")
