@@ -21,11 +21,31 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def huey_immediate(request):
-    """Tasks run inline unless a test asks for a real consumer (then the queue is real)."""
+    """Tasks run inline unless a test asks for a real consumer (then the queue is real).
+
+    With a real queue, the task history of what this process enqueues is buffered: the
+    writer thread writes it only in a transactional test (its rows are wiped with the test's);
+    elsewhere only an explicit `recorder.flush()` writes it, inside the test's transaction, and
+    what is left is dropped, so no row outlives the test that made it."""
+    from apps.jobs.recorder import recorder
+
     real = "huey_consumer" in request.fixturenames or request.node.get_closest_marker("real_queue")
     HUEY.immediate = not real
+    transactional = _transactional(request)
+    recorder.held = not transactional
     yield
+    if transactional:
+        with contextlib.suppress(Exception):  # what the test left: wiped with its rows
+            recorder.flush()
+    recorder.discard()
+    recorder.held = False
     HUEY.immediate = False
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    wanted = {"transactional_db", "live_server", "huey_consumer"} & set(request.fixturenames)
+    return bool(wanted) or bool(marker and marker.kwargs.get("transaction"))
 
 
 @pytest.fixture(autouse=True)

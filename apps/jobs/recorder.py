@@ -72,6 +72,9 @@ class Recorder:
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
         self._pid = None
+        # While set, the writer thread leaves events buffered for an explicit `flush` (tests
+        # whose rows must stay inside their own transaction).
+        self.held = False
 
     # -- the hot path: runs inside huey's worker, keep it tiny -----------------------------
     def on_signal(self, signal: str, task, exc: BaseException | None = None) -> None:
@@ -120,7 +123,7 @@ class Recorder:
         while True:
             self._wake.wait(settings.JOBS_HISTORY_FLUSH_SECONDS)
             self._wake.clear()
-            if not self._events and not self._receipts:
+            if self.held or (not self._events and not self._receipts):
                 if connected:  # idle: give the connection back (web processes mostly idle)
                     connection.close()
                     connected = False
@@ -152,6 +155,12 @@ class Recorder:
                 self._keep([], receipts)
                 raise
             return written
+
+    def discard(self) -> None:
+        """Forget what is buffered, after any write in progress (tests: events of a test
+        whose transaction is rolled back)."""
+        with self._flush_lock, self._lock:
+            self._events, self._receipts = [], []
 
     def _keep(self, events: list, receipts: list) -> None:
         with self._lock:  # for the next attempt, in order
