@@ -1,6 +1,7 @@
 """What the console shows instead of internals: periods, schedules, task names, results."""
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -74,16 +75,47 @@ def task_label(name: str) -> str:
 
 
 def result_words(result) -> str:
-    """A job's returned figures in words: {'alerts': 3, 'sent': 1200} -> '3 alerts, 1,200 sent'."""
+    """A job's returned figures in words: {'alerts': 3, 'sent': 1200} -> '3 alerts, 1,200 sent';
+    a list is counted ({'alerted': []} -> 'none alerted', not '[] alerted')."""
     if not result:
         return "—"
     if not isinstance(result, dict):
         return str(result)
-    parts = []
-    for key, value in result.items():
-        shown = number_format(value, force_grouping=True) if isinstance(value, int) else value
-        parts.append(f"{shown} {str(key).replace('_', ' ')}")
-    return ", ".join(parts)
+    return ", ".join(_figure(str(key).replace("_", " "), value) for key, value in result.items())
+
+
+def _figure(key: str, value) -> str:
+    if isinstance(value, bool):
+        return key if value else f"not {key}"
+    if isinstance(value, list | tuple | set | dict):  # who or what: how many
+        return f"{number_format(len(value), force_grouping=True)} {key}" if value else f"none {key}"
+    if value is None:
+        return f"{key}: none"
+    if isinstance(value, int):
+        return f"{number_format(value, force_grouping=True)} {key}"
+    return f"{value} {key}"
+
+
+SETTING_NAME = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+UNITS = {"_DAYS": "days", "_HOURS": "hours", "_MINUTES": "minutes", "_SECONDS": "seconds"}
+
+
+def description_words(text: str) -> str:
+    """A job's description for operators: one paragraph, with each setting's value instead of
+    its name ('older than ANALYTICS_RAW_RETENTION_DAYS' -> 'older than 90 days')."""
+    return SETTING_NAME.sub(_setting_value, " ".join(text.split()))
+
+
+def _setting_value(match: re.Match) -> str:
+    from django.conf import settings
+
+    name = match.group(0)
+    if not hasattr(settings, name):
+        return name
+    value = getattr(settings, name)
+    unit = next((unit for end, unit in UNITS.items() if name.endswith(end)), "")
+    shown = number_format(value, force_grouping=True) if isinstance(value, int) else str(value)
+    return f"{shown} {unit}".strip() if unit else shown
 
 
 PROVIDERS = {"backends": "Local .eml files", "smtp": "SMTP server", "console": "Console (log)",

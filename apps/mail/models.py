@@ -226,7 +226,7 @@ class OutboundEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.template_key} to {self.to}"
+        return f"{self.template_key.replace('_', ' ')} to {self.to}"  # words, not a key
 
 
 class DeliveryAttempt(models.Model):

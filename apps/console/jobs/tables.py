@@ -10,7 +10,15 @@ from apps.jobs.periodic import REGISTRY
 from apps.jobs.selectors import LockInfo, Schedule
 
 from ..selectors import PERIODIC_COLOURS, Consumer
-from ..words import ago, in_words, local_time, period_label, result_words, task_label
+from ..words import (
+    ago,
+    description_words,
+    in_words,
+    local_time,
+    period_label,
+    result_words,
+    task_label,
+)
 
 TRACKER_COLOURS = {"succeeded": "bg-green-500", "running": "bg-orange-400",
                    "skipped": "bg-base-300", "failed": "bg-red-600",
@@ -40,7 +48,7 @@ def _schedule_row(job: Schedule, can_operate: bool, request) -> dict:
         "cols": [
             format_html('<div class="font-semibold text-important">{}</div>'
                         '<div class="text-xs text-subtle max-w-64 whitespace-normal">{}</div>',
-                        job.name, job.description),
+                        job.name, description_words(job.description)),
             format_html('<div>{}</div><div class="text-xs text-subtle">{}</div>',
                         schedule_words(job), job.crontab),
             _next_run(job),

@@ -27,6 +27,15 @@ def uncounted(changelist) -> bool:
     return isinstance(getattr(changelist, "paginator", None), InfinitePaginator)
 
 
+ONE_AT_A_TIME = {"mail.emailtemplate", "mail.emailtemplatetranslation", "mail.emaillayout"}
+
+
+@register.filter
+def add_another_fits(shown: bool, opts) -> bool:
+    """Whether "Save and add another" belongs on this form (not on versioned email content)."""
+    return bool(shown) and getattr(opts, "label_lower", "") not in ONE_AT_A_TIME
+
+
 @register.inclusion_tag("console/live.html")
 def live_controls() -> dict:
     """The switch that pauses and resumes the page's live updates."""
