@@ -88,8 +88,13 @@ def test_the_last_attempt_of_a_failed_email_does_not_say_it_will_retry(admin_cli
                                          status="failed", attempts=6)  # fmt: skip
     now = timezone.now()
     for number in range(1, 7):
-        DeliveryAttempt.objects.create(email=email, number=number, outcome="retry",
-                                       error="503 Service Unavailable", started_at=now)
+        DeliveryAttempt.objects.create(
+            email=email,
+            number=number,
+            outcome="retry",
+            error="503 Service Unavailable",
+            started_at=now,
+        )
     page = text(admin_client.get(f"/admin/mail/outboundemail/{email.pk}/change/"))
     assert "Attempt 5: Transient error, will retry" in page
     assert "Attempt 6: Transient error, not retried (failed)" in page
