@@ -1,6 +1,7 @@
 """The studio's preview endpoints: live preview of templates, translations and layouts (with
 the email QA's checks), and the spam score the checks panel waits for."""
 
+import logging
 import re
 from email.utils import parseaddr
 
@@ -27,6 +28,7 @@ from .checks import area_panel, panel
 from .forms import parse_json, unix_newlines
 from .preview import forced_dark, light, own_dark, sandboxed
 
+logger = logging.getLogger(__name__)
 PREVIEW_ADDRESS = "ada@example.com"
 _SLUG = re.compile(r"[-\w]{1,50}", re.ASCII)
 TEXT_FIELDS = ["key", "name", "category", "subject", "preheader", "mjml", "text_body"]
@@ -73,8 +75,6 @@ def rendered_payload(rendered, *, key: str, category: str, language: str, source
     email = email_from_rendered(
         rendered, key=key, language=language, category=category, sources=tuple(sources)
     )
-    qa = check_email(email, spam_score=BACKGROUND)
-    spam_url = reverse("admin:mail_emailtemplate_spam", args=[spam_request(email)])
     sender_name, sender_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return {
         "ok": True,
@@ -89,8 +89,23 @@ def rendered_payload(rendered, *, key: str, category: str, language: str, source
         },
         "text": rendered.text,
         "size": len(rendered.html.encode()),
-        "checks": panel(qa.areas, spam_url=spam_url),
+        "checks": _checks(email),
     }
+
+
+def _checks(email) -> list[dict]:
+    """The checks panel; a check that breaks on an odd email says so instead of the preview
+    failing (and the error is logged with its traceback for us to fix)."""
+    try:
+        qa = check_email(email, spam_score=BACKGROUND)
+        spam_url = reverse("admin:mail_emailtemplate_spam", args=[spam_request(email.cleaned())])
+    except Exception as error:
+        logger.exception("email QA failed on %s (%s)", email.key, email.language)
+        summary = f"The checks could not run on this email: {type(error).__name__}"
+        return [
+            {"key": "qa", "title": "Checks", "status": "fail", "summary": summary, "findings": []}
+        ]
+    return panel(qa.areas, spam_url=spam_url)
 
 
 def saved_payload(template) -> dict | None:

@@ -1,5 +1,6 @@
 """Every QA check on one rendered email: the one entry point the studio and `email_qa` call."""
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -36,6 +37,14 @@ class Email:
     sources: tuple[str, ...] = ()  # the MJML (layout, template) the QA directives are read from
     unsubscribe_url: str = ""
     address: str = QA_ADDRESS
+
+    def cleaned(self) -> "Email":
+        """The same email with lone surrogates (text no encoder accepts) as U+FFFD."""
+        fields = {
+            name: _no_lone_surrogates(getattr(self, name))
+            for name in ("subject", "preheader", "html", "text", "unsubscribe_url", "address")
+        }
+        return dataclasses.replace(self, **fields)
 
     def message(self) -> bytes:
         """The whole message as the outbox sends it (headers, text and HTML parts)."""
@@ -74,8 +83,13 @@ class EmailQa:
         }
 
 
+def _no_lone_surrogates(text: str) -> str:
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def check_email(email: Email, *, spam_score: str = RUN) -> EmailQa:
     """All six areas; the spam score run now, skipped, or left pending for the background."""
+    email = email.cleaned()
     document = parse(email.html)
     directives = read_directives(*email.sources)
     contrast = check_contrast(email.html)

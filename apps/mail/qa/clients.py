@@ -82,6 +82,9 @@ FALLBACKS: dict[str, Fallback] = {
         "it only removes outlines, which the email's images do not have",
         lambda f: f.only("css-outline", "none", "0"),
     ),
+    "css-height": Fallback(
+        "it only restates the default (auto)", lambda f: f.only("css-height", "auto")
+    ),
     "css-text-transform": Fallback(
         "it only restates the default (none)", lambda f: f.only("css-text-transform", "none")
     ),

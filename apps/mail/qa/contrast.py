@@ -164,14 +164,18 @@ def colour_of(node: Node, styles: Styles, ua: dict) -> tuple[int, int, int]:
 
 
 def font_size(node: Node, styles: Styles) -> float:
-    """The computed font size in px (each element's, computed once from its parent's)."""
-    if node.tag.startswith("#"):
-        return 16.0 if node.parent is None else font_size(node.parent, styles)
-    key = id(node)
-    if key not in styles.sizes:
-        parent = font_size(node.parent, styles) if node.parent is not None else 16.0
-        styles.sizes[key] = _size(styles.of(node).get("font-size"), parent, node.tag)
-    return styles.sizes[key]
+    """The computed font size in px (each element's computed once, from its parent's)."""
+    chain = []  # the ancestors not computed yet, nearest first (a loop: no deep recursion)
+    current: Node | None = node
+    while current is not None and id(current) not in styles.sizes:
+        chain.append(current)
+        current = current.parent
+    size = styles.sizes[id(current)] if current is not None else 16.0
+    for element in reversed(chain):
+        if not element.tag.startswith("#"):
+            size = _size(styles.of(element).get("font-size"), size, element.tag)
+        styles.sizes[id(element)] = size
+    return size
 
 
 def _size(value: str | None, parent: float, tag: str) -> float:
@@ -226,6 +230,7 @@ def _zero(value: str | None) -> bool:
 
 def inlined(html: str, *, keep_style_blocks: bool = True) -> str:
     """The document with its applicable `<style>` rules inlined, at 600 px."""
+    html = html.replace("\x00", "\ufffd")  # as browsers read a NUL (css-inline stops at one)
     blocks = _STYLE_BLOCK.findall(html) if keep_style_blocks else []
     stripped = _STYLE_BLOCK.sub("", html)
     extra = css.applicable_css(blocks, width=WIDTH)
@@ -237,7 +242,10 @@ def inlined(html: str, *, keep_style_blocks: bool = True) -> str:
         keep_style_tags=False,
         load_remote_stylesheets=False,
     )
-    return inliner.inline(stripped)
+    try:
+        return inliner.inline(stripped)
+    except css_inline.InlineError:  # CSS it cannot read is dropped, as a mail client drops it
+        return stripped
 
 
 def runs(html: str, *, scheme: str, keep_style_blocks: bool = True) -> list[Run]:

@@ -45,16 +45,16 @@ class Node:
 
     def elements(self) -> Iterator["Node"]:
         """Every element below this one, in document order."""
-        for child in self.children:
-            if child.tag[0] != "#":
-                yield child
-                yield from child.elements()
+        return (node for node in self.walk() if node.tag[0] != "#")
 
     def walk(self) -> Iterator["Node"]:
-        """Every node below this one (elements, text, comments), in document order."""
-        for child in self.children:
-            yield child
-            yield from child.walk()
+        """Every node below this one (elements, text, comments), in document order; without
+        recursion, so markup nested thousands deep cannot exhaust the stack."""
+        stack = list(reversed(self.children))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
     def ancestors(self) -> Iterator["Node"]:
         node = self.parent

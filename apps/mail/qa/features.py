@@ -410,6 +410,15 @@ def _selectors(text: str, uses: Uses) -> None:
             uses.add(slug, example)
 
 
+CHAINABLE = {
+    "css-selector-type",
+    "css-selector-class",
+    "css-selector-id",
+    "css-selector-attribute",
+    "css-selector-universal",
+}
+
+
 def selector_features(selector: str) -> set[str]:
     """The selector features one complex selector uses (class, child combinator, :hover...)."""
     found: set[str] = set()
@@ -430,10 +439,11 @@ def selector_features(selector: str) -> set[str]:
             found.add(kind)
             simple_in_compound = 0
         elif kind:
-            simple_in_compound += 1
             found.add(kind)
-            if simple_in_compound > 1:
-                found.add("css-selector-chaining")
+            if kind in CHAINABLE:  # pseudo-classes do not make a chain (a:hover)
+                simple_in_compound += 1
+                if simple_in_compound > 1:
+                    found.add("css-selector-chaining")
         if token.type != "whitespace":
             previous = token
     return found - {"pseudo"}

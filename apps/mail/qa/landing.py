@@ -41,6 +41,11 @@ class Visit:
     def signed_link(self) -> bool:
         return self.route in SIGNED_ROUTES
 
+    @property
+    def sign_in_page(self) -> bool:
+        """Whether it ended on a sign-in page (the customers' or the console's)."""
+        return self.status == 200 and self.path in (reverse("login"), reverse("admin:login"))
+
 
 # Routes whose link carries a signature the view checks (the token is the credential).
 SIGNED_ROUTES = {

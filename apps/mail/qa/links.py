@@ -153,7 +153,7 @@ def _landing_finding(href, out: landing.Visit, signed_in: landing.Visit, recipie
             return Finding(
                 "links", ERROR, f"{short} {problem} ({who})", href, _trail(out, signed_in)
             )
-    if out.route == "login" and signed_in.path != out.path:
+    if out.sign_in_page and signed_in.path != out.path:
         how = f"a signed-out recipient signs in first, then lands on {signed_in.path}"
     else:
         how = f"lands on {signed_in.path}"

@@ -17,6 +17,8 @@ from pathlib import Path
 from .findings import ERROR, INFO, Finding
 
 TIMEOUT_SECONDS = 120
+_SENDER = "qa-{}@summasaas.invalid"
+_SEPARATOR = re.compile(r"^From qa-(\d+)@summasaas\.invalid .*$", re.M)
 _RULE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]+)\s+(.*)$")
 _SCORE = re.compile(r"Content analysis details:\s*\((-?[\d.]+) points?, (-?[\d.]+) required\)")
 MISSING = (
@@ -66,8 +68,10 @@ def score_messages(messages: list[bytes]) -> list[SpamReport]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "messages.mbox"
         box = mailbox.mbox(path)
-        for message in messages:
-            box.add(mailbox.mboxMessage(message))
+        for index, message in enumerate(messages):
+            entry = mailbox.mboxMessage(message)
+            entry.set_from(f"{_SENDER.format(index)} Thu Jan  1 00:00:00 1970")
+            box.add(entry)
         box.flush()
         box.close()
         try:
@@ -79,7 +83,7 @@ def score_messages(messages: list[bytes]) -> list[SpamReport]:
             )
         except subprocess.TimeoutExpired as error:
             raise SpamAssassinFailed(f"SpamAssassin took over {TIMEOUT_SECONDS} s") from error
-    reports = parse(done.stdout.decode("utf-8", "replace"))
+    reports = _by_message(done.stdout.decode("utf-8", "replace"), len(messages))
     if len(reports) != len(messages):
         why = done.stderr.decode("utf-8", "replace").strip()[-300:]
         raise SpamAssassinFailed(
@@ -87,6 +91,18 @@ def score_messages(messages: list[bytes]) -> list[SpamReport]:
             f"messages (exit {done.returncode}): {why}"
         )
     return reports
+
+
+def _by_message(output: str, count: int) -> list[SpamReport]:
+    """The reports in input order. SpamAssassin may take an mbox's messages in another order;
+    each keeps the mbox separator line we wrote for it, which names its index."""
+    found: dict[int, SpamReport] = {}
+    parts = _SEPARATOR.split(output)
+    for index, chunk in zip(parts[1::2], parts[2::2], strict=False):
+        reports = parse(chunk)
+        if len(reports) == 1 and int(index) < count:
+            found[int(index)] = reports[0]
+    return [found[i] for i in range(count) if i in found]
 
 
 def parse(output: str) -> list[SpamReport]:
@@ -99,11 +115,13 @@ def parse(output: str) -> list[SpamReport]:
             if not line.strip():
                 break
             if found := _RULE.match(line):
-                rules.append(Rule(float(found.group(1)), found.group(2), found.group(3).strip()))
+                points = float(found.group(1)) + 0.0  # SpamAssassin prints -0.0: no sign
+                rules.append(Rule(points, found.group(2), found.group(3).strip()))
             elif rules and line.startswith(" "):  # a description continued on the next line
                 last = rules[-1]
                 rules[-1] = Rule(last.points, last.name, f"{last.description} {line.strip()}")
-        reports.append(SpamReport(float(match.group(1)), float(match.group(2)), tuple(rules)))
+        score = float(match.group(1)) + 0.0
+        reports.append(SpamReport(score, float(match.group(2)), tuple(rules)))
     return reports
 
 

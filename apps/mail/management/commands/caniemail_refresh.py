@@ -14,13 +14,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument("--version", default="", help="the package version, for a bare .json")
+        parser.add_argument(
+            "--package-version", default="", help="the package version, for a bare .json file"
+        )
 
-    def handle(self, *args, file: Path, version: str, **options):
+    def handle(self, *args, file: Path, package_version: str, **options):
         if not file.is_file():
             raise CommandError(f"{file} is not a file")
         try:
-            record = caniemail_refresh(source=file, version=version)
+            record = caniemail_refresh(source=file, version=package_version)
         except (ValueError, OSError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
