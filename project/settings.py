@@ -327,6 +327,10 @@ if EMAIL_PROVIDER not in _EMAIL_PROVIDERS:
     )
 _backend, _provider_keys = _EMAIL_PROVIDERS[EMAIL_PROVIDER]
 ANYMAIL = {key: required(key, f"EMAIL_PROVIDER is {EMAIL_PROVIDER}") for key in _provider_keys}
+# Where the provider's API lives (a staging or test server), read by anymail and the batch senders.
+_api_url = env(f"{EMAIL_PROVIDER.upper()}_API_URL")
+if _api_url:
+    ANYMAIL[f"{EMAIL_PROVIDER.upper()}_API_URL"] = _api_url
 _mailer_options = {
     "smtp": {
         "host": env("EMAIL_HOST", "localhost"),

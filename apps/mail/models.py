@@ -204,6 +204,9 @@ class OutboundEmail(models.Model):
     bulk = models.BooleanField(default=False)
     # Which delivery claimed the row (a huey task id): a crashed consumer's rows are found by it.
     claim_id = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Set (durably) before the row is handed to the transport, cleared with its outcome: of a
+    # dead delivery's `sending` rows, only these may have reached the receiver.
+    handed_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -16,7 +16,7 @@ from django.db import connections
 from apps.mail import services
 from apps.mail.exceptions import ContextError, TransientDeliveryError
 from apps.mail.models import DeliveryAttempt, EmailPreference, OutboundEmail, Suppression
-from apps.mail.services import delivery, email_deliver, outbox_sweep, send_email
+from apps.mail.services import compose, email_deliver, outbox_sweep, send_email
 from tests.conftest import wait_until
 
 Status = OutboundEmail.Status
@@ -193,7 +193,7 @@ def test_a_permanent_error_fails_at_once(templates, settings):
     row = queue()
     original = api_error(422, "Invalid sender signature")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(delivery, "build_message", _with_response(delivery.build_message, original))
+        patch.setattr(compose, "build_message", _with_response(compose.build_message, original))
         row = email_deliver(email_id=row.pk)
     assert row.status == Status.FAILED and row.attempts == 1 and "422" in row.last_error
 
@@ -303,7 +303,7 @@ def test_send_test_email_command_sends_sample_data_marked_as_test(templates, pro
 def test_an_unexpected_error_fails_the_row_instead_of_leaving_it_sending(templates, provider):
     row = queue()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(delivery, "render_for", lambda **kwargs: 1 / 0)
+        patch.setattr(compose, "render_for", lambda **kwargs: 1 / 0)
         row = email_deliver(email_id=row.pk)
     assert row.status == Status.FAILED and row.last_error == "ZeroDivisionError: division by zero"
     assert provider == []

@@ -91,7 +91,8 @@ def test_with_an_idempotent_provider_the_interrupted_email_is_queued_again(templ
     settings.EMAIL_PROVIDER = "resend"
     row = OutboundEmail.objects.create(template_key="quota_alert_80", to="ada@example.com",
                                        context=ALERT_CONTEXT, status=Status.SENDING,
-                                       claim_id="task-1", attempts=1)  # fmt: skip
+                                       claim_id="task-1", attempts=1,
+                                       handed_at=timezone.now())  # fmt: skip
     assert emails_interrupted(claim_id="task-1") == 1
     row.refresh_from_db()
     assert row.status == Status.QUEUED and "idempotency key" in row.last_error
@@ -148,6 +149,7 @@ def test_a_retry_of_a_delivery_that_raised_mid_chunk_settles_what_it_left(templa
     OutboundEmail.objects.filter(pk__in=[r.pk for r in rows]).update(
         status=Status.SENDING, claim_id="task-7", attempts=1
     )  # attempt 1 raised (its database went away) after handing the first to the transport
+    OutboundEmail.objects.filter(pk=rows[0].pk).update(handed_at=timezone.now())
     emails_deliver(email_ids=[r.pk for r in rows], claim_id="task-7")
     statuses = [OutboundEmail.objects.get(pk=r.pk).status for r in rows]
     assert statuses == [Status.UNKNOWN, Status.SENT, Status.SENT]
@@ -158,7 +160,9 @@ def test_a_retry_of_a_delivery_that_raised_mid_chunk_settles_what_it_left(templa
 @pytest.mark.django_db
 def test_rows_left_sending_for_longer_than_any_delivery_are_settled_by_the_sweep(templates):
     stale, fresh = queue_one("stale@example.com"), queue_one("fresh@example.com")
-    OutboundEmail.objects.filter(pk=stale.pk).update(status=Status.SENDING, claim_id="gone")
+    OutboundEmail.objects.filter(pk=stale.pk).update(
+        status=Status.SENDING, claim_id="gone", handed_at=timezone.now()
+    )
     OutboundEmail.objects.filter(pk=fresh.pk).update(status=Status.SENDING, claim_id="busy")
     OutboundEmail.objects.filter(pk=stale.pk).update(
         updated_at=timezone.now() - dt.timedelta(hours=2)

@@ -114,12 +114,17 @@ def _facts(document: Document, contrast, html: str) -> Facts:
     words = re.findall(r"\S+", _visible_text(document))
     return Facts(
         uses=used_features(document),
-        reads_without_style=not unstyled_failures(html),
-        dark_checked=not contrast.failing["light"] and not contrast.failing["forced"],
+        reads_without_style=not _worse_without_style(html, contrast),
         mso_tables=any("[if mso" in c and "<table" in c for c in document.comments()),
         longest_word=max((len(w) for w in words), default=0),
         body_background_repeated=_body_background_repeated(document),
     )
+
+
+def _worse_without_style(html: str, contrast) -> list:
+    """The text runs that only fail once a client drops the <style> blocks."""
+    failing = {run.text for run in contrast.failing["light"]}
+    return [run for run in unstyled_failures(html) if run.text not in failing]
 
 
 def _visible_text(document: Document) -> str:

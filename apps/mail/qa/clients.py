@@ -23,8 +23,9 @@ class Facts:
     """What the fallbacks' conditions look at, measured on this email by the other checks."""
 
     uses: Uses
-    reads_without_style: bool = True  # light-mode contrast holds with every <style> dropped
-    dark_checked: bool = True  # contrast holds in light and forced dark
+    # Dropping every <style> block makes no text unreadable that is readable with them (text
+    # that fails either way is the Contrast area's to report, not a client's).
+    reads_without_style: bool = True
     mso_tables: bool = False  # conditional comments give Outlook fixed-width tables
     longest_word: int = 0
     body_background_repeated: bool = False
@@ -41,8 +42,8 @@ STYLE_ONLY = (
     "light mode without them)"
 )
 DARK = (
-    "the client shows the light design, or recolours it itself (checked: the contrast holds "
-    "in light and in forced dark)"
+    "the client shows the light design, or recolours it itself: both are measured under "
+    "Contrast (light, and forced dark)"
 )
 SCREEN_READERS = "nothing changes on screen; only screen readers in this client miss the hint"
 
@@ -93,9 +94,9 @@ FALLBACKS: dict[str, Fallback] = {
         "conditional comments",
         lambda f: f.mso_tables,
     ),
-    "css-at-media-prefers-color-scheme": Fallback(DARK, lambda f: f.dark_checked),
-    "css-color-scheme": Fallback(DARK, lambda f: f.dark_checked),
-    "html-meta-color-scheme": Fallback(DARK, lambda f: f.dark_checked),
+    "css-at-media-prefers-color-scheme": _always(DARK),
+    "css-color-scheme": _always(DARK),
+    "html-meta-color-scheme": _always(DARK),
     "css-word-break": Fallback(
         "no word in this email is long enough to need breaking",
         lambda f: f.longest_word <= 30,

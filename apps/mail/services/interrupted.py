@@ -1,8 +1,9 @@
 """Emails whose delivery was interrupted mid-send: the consumer died while sending them.
 
-Over SMTP (and providers without idempotency keys) the receiver may already have the email
-that was in flight, so it becomes `unknown` for an operator to resend or mark sent, never
-re-sent silently; the emails of its chunk it had not reached are simply queued again.
+Over SMTP (and providers without idempotency keys) the receiver may already have what was in
+flight (one email, or one batch call's), so it becomes `unknown` for an operator to resend or
+mark sent, never re-sent silently; the emails of its chunk never handed over are simply queued
+again.
 Providers that take an idempotency key (Resend: the key is the outbox id) drop a second copy,
 so there the email is simply queued again.
 """
@@ -29,48 +30,63 @@ IDEMPOTENT_PROVIDERS = {"resend"}
 def emails_interrupted(*, claim_id: str) -> int:
     """Settle the rows a dead delivery had claimed and left `sending`; how many there were.
 
-    Delivery writes each email's outcome before it decides the next, in primary-key order, so
-    of the rows still `sending` only the first can have reached the transport: it becomes
-    `unknown` (or is queued again where the provider drops a second copy); the others were
-    never handed over and go back to the queue as they were. Idempotent: rows already settled
-    are left alone (the reaper may announce a run twice).
+    A delivery marks an email handed (durably) before the transport gets it (ledger.py), so
+    the rows marked handed may have reached the receiver: they become `unknown`, or are queued
+    again when the provider drops a second copy of a single send (its idempotency key); the
+    other rows were never handed over and go back to the queue as they were. Idempotent: rows
+    already settled are left alone (the reaper may announce a run twice).
     """
     rows = list(
         OutboundEmail.objects.select_for_update()
         .filter(claim_id=claim_id, status=Status.SENDING)
         .order_by("pk")
-        .values_list("pk", "attempts")
+        .values_list("pk", "attempts", "handed_at")
     )
     if not rows:
         return 0
-    now, (first, attempts), untouched = timezone.now(), rows[0], [pk for pk, _ in rows[1:]]
-    safe = settings.EMAIL_PROVIDER in IDEMPOTENT_PROVIDERS
+    now = timezone.now()
+    handed = [(pk, attempts) for pk, attempts, at in rows if at is not None]
+    untouched = [pk for pk, _, at in rows if at is None]
+    # One email alone carries its own idempotency key; a batch call's key covers its set.
+    safe = settings.EMAIL_PROVIDER in IDEMPOTENT_PROVIDERS and len(handed) == 1
+    _settle_handed(handed, safe=safe, now=now)
+    # Claimed, never handed: the claim's attempt count is given back.
+    OutboundEmail.objects.filter(pk__in=untouched).update(
+        status=Status.QUEUED, attempts=F("attempts") - 1, next_attempt_at=now, updated_at=now
+    )
+    requeue = [*(pk for pk, _ in handed if safe), *untouched]
+    if requeue:
+        transaction.on_commit(partial(enqueue_delivery, requeue), robust=True)
+    logger.warning(
+        "delivery %s interrupted: %s email(s) handed over are %s, %s never handed are queued",
+        claim_id[:12],
+        len(handed),
+        "queued again" if safe else "unknown",
+        len(untouched),
+    )
+    return len(rows)
+
+
+def _settle_handed(handed: list[tuple[int, int]], *, safe: bool, now) -> None:
     error = (
         "the consumer died mid-send; sent again with the same idempotency key"
         if safe
         else "the consumer died mid-send: the recipient may or may not have it. Resend it, "
         "or mark it sent if it arrived."
     )
-    status, outcome = (Status.QUEUED, DeliveryAttempt.Outcome.RETRY) if safe else (
-        Status.UNKNOWN, DeliveryAttempt.Outcome.UNKNOWN)  # fmt: skip
-    OutboundEmail.objects.filter(pk=first).update(
-        status=status, last_error=error, next_attempt_at=now, updated_at=now
+    status, outcome = (
+        (Status.QUEUED, DeliveryAttempt.Outcome.RETRY)
+        if safe
+        else (Status.UNKNOWN, DeliveryAttempt.Outcome.UNKNOWN)
     )
-    DeliveryAttempt.objects.create(
-        email_id=first, number=attempts, outcome=outcome, error=error, started_at=now
+    ids = [pk for pk, _ in handed]
+    OutboundEmail.objects.filter(pk__in=ids).update(
+        status=status, last_error=error, next_attempt_at=now, updated_at=now, handed_at=None
     )
-    # Claimed, never tried: the claim's attempt count is given back.
-    OutboundEmail.objects.filter(pk__in=untouched).update(
-        status=Status.QUEUED, attempts=F("attempts") - 1, next_attempt_at=now, updated_at=now
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(email_id=pk, number=attempts, outcome=outcome, error=error, started_at=now)
+        for pk, attempts in handed
     )
-    requeue = [first, *untouched] if safe else untouched
-    if requeue:
-        transaction.on_commit(partial(enqueue_delivery, requeue), robust=True)
-    logger.warning(
-        "delivery %s interrupted: email %s is %s, %s never tried are queued again",
-        claim_id[:12], first, status, len(untouched),
-    )  # fmt: skip
-    return len(rows)
 
 
 def emails_stale_sending_settle(*, older_than_seconds: int) -> int:

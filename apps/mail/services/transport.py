@@ -15,6 +15,7 @@ from requests import RequestException
 from ..exceptions import PermanentDeliveryError, TransientDeliveryError
 from ..message import OutboxMessage
 from ..models import ESSENTIAL_CATEGORIES, OutboundEmail
+from ..providers import Answer, batch_sender_for
 from ..rendering import Rendered
 from ..tokens import make_unsubscribe_token
 from .personalize import unsubscribe_url
@@ -29,6 +30,7 @@ class Transport:
             getattr(self.backend, "esp_name", None) or type(self.backend).__module__.split(".")[-1]
         )
         self.is_anymail = type(self.backend).__module__.startswith("anymail.")
+        self.batch = batch_sender_for(self.backend)  # None: one message per call
         self.opened = False
 
     def __enter__(self) -> "Transport":
@@ -61,6 +63,18 @@ class Transport:
         if status is not None and status.message_id is not None:
             return str(status.message_id)
         return message.extra_headers.get("Message-ID", "")
+
+    def send_batch(self, messages: list[OutboxMessage]) -> list[Answer]:
+        """Send messages in one call of the provider's batch endpoint; each one's answer.
+        Raises TransientDeliveryError when none was sent, ResponseLost when the answer was
+        lost, PermanentDeliveryError when anymail cannot build one of them."""
+        if not self.opened:
+            self.backend.open()
+            self.opened = True
+        try:
+            return self.batch.send(messages)
+        except AnymailError as error:  # a message anymail cannot express for this provider
+            raise PermanentDeliveryError(f"{self.provider}: {error}") from error
 
 
 def build_message(
