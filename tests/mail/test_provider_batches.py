@@ -2,11 +2,18 @@
 each email keeps its own row and attempt, and ends in the right state whatever the call meets
 (a refused address, 429, 5xx, an answer lost), none delivered twice."""
 
+import datetime as dt
+import signal
+
 import pytest
 from django.core.mail import mailers
+from django.utils import timezone
 
+from apps.jobs.models import WorkerHeartbeat
+from apps.jobs.reaper import task_runs_reap
 from apps.mail.models import OutboundEmail
-from apps.mail.services import emails_deliver, send_email_many
+from apps.mail.services import emails_deliver, outbox_sweep, send_email_many
+from tests.conftest import subprocess_env, wait_until
 from tests.mail.test_delivery import ALERT_CONTEXT
 from tests.providers.servers import TOKENS, ProviderServer
 
@@ -121,3 +128,36 @@ def test_sendgrid_goes_one_message_per_call_through_anymail(provider):
     rows = queue(3)
     assert emails_deliver(email_ids=[r.pk for r in rows]).outcomes == {"sent": 3}
     assert server.requests == [("/v3/mail/send", 1)] * 3
+
+
+@pytest.mark.real_queue
+@pytest.mark.django_db(transaction=True)
+def test_a_consumer_killed_mid_call_leaves_that_calls_emails_unknown_and_sends_none_twice(
+    provider, huey_consumer, settings
+):
+    server = provider("postmark")
+    server.faults.latency = 3.0  # the call is in flight when the consumer dies
+    env = subprocess_env(
+        EMAIL_PROVIDER="postmark",
+        POSTMARK_SERVER_TOKEN=TOKENS["postmark"],
+        POSTMARK_API_URL=server.api_url,
+        MAIL_BATCH_SIZE="40",
+    )
+    consumer = huey_consumer("--workers", "1", env=env)
+    settings.MAIL_BATCH_SIZE = 40
+    rows = queue(60, prefix="killed")  # two delivery tasks of 40 and 20
+    assert server.received.wait(60), consumer.output()
+    consumer.stop(signal.SIGKILL)
+    wait_until(lambda: len(server.delivered) == 40, timeout=10)  # the provider took that call
+    WorkerHeartbeat.objects.update(last_seen=timezone.now() - dt.timedelta(hours=1))
+    task_runs_reap()
+    unknown = set(OutboundEmail.objects.filter(status=Status.UNKNOWN).values_list("to", flat=True))
+    assert unknown == {m["to"] for m in server.delivered}  # exactly the call in flight
+    assert not OutboundEmail.objects.filter(status=Status.SENDING).exists()
+
+    server.faults.latency = 0
+    huey_consumer("--workers", "1", env=env)
+    outbox_sweep(older_than_seconds=0)
+    rest = OutboundEmail.objects.filter(pk__in=[r.pk for r in rows]).exclude(to__in=unknown)
+    wait_until(lambda: set(rest.values_list("status", flat=True)) == {Status.SENT}, timeout=60)
+    assert all(len(server.to(r.to)) == 1 for r in rows)  # none delivered twice

@@ -53,6 +53,7 @@ class ProviderServer:
         self.faults = Faults(latency=latency)
         self.delivered: list[dict] = []
         self.requests: list[tuple[str, int]] = []  # (path, messages in it)
+        self.received = threading.Event()  # set when a request arrives, before its latency
         self._idempotent: dict[str, tuple[int, dict, bytes]] = {}
         self.lock = threading.Lock()
         self.port = free_port()
@@ -92,6 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         state = self.server_state
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        state.received.set()
         if state.faults.latency:
             time.sleep(state.faults.latency)
         route = ROUTES.get((state.provider, self.path.split("?")[0]))
