@@ -203,3 +203,26 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.consumer
+
+
+class TaskRunSearch(models.Model):
+    """A run's arguments as one text, for the console's search in arguments.
+
+    Written once per run by a database trigger when its TaskRun row is inserted (migration
+    0007: statement-level on PostgreSQL, row-level on SQLite), and deleted with it (a database
+    cascade), so every writer of the history (the recorder's batched upserts, a retry's copy)
+    feeds it without knowing. It lives apart from TaskRun on purpose: a TaskRun row is
+    rewritten at every state change and each rewrite writes every one of its indexes again;
+    the trigram index here (PostgreSQL's pg_trgm, which makes `ILIKE '%org-4242%'` an index
+    lookup instead of a scan of the history) is written once per run.
+    """
+
+    run = models.OneToOneField(
+        TaskRun, primary_key=True, on_delete=models.DB_CASCADE, related_name="+"
+    )
+    # In lower case: a plain LIKE then finds any case, through the trigram index (Django's
+    # icontains wraps the column in UPPER(), which no index here serves).
+    arguments = models.TextField(help_text=_("args and kwargs as JSON text, in lower case"))
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.arguments[:60]}"

@@ -7,7 +7,7 @@ call the jobs services and write the audit trail.
 
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -21,8 +21,15 @@ from unfold.paginator import InfinitePaginator
 from apps.console.filters import AwareRangeDateTimeFilter
 from apps.console.mixins import OperatorMixin
 from apps.console.objects import ObjectUrlsMixin
+from apps.jobs import selectors as jobs_selectors
 from apps.jobs.models import TaskRun
-from apps.jobs.selectors import redacted, task_attempts, task_run_result, task_runs_search
+from apps.jobs.selectors import (
+    redacted,
+    search_is_bounded,
+    task_attempts,
+    task_run_result,
+    task_runs_search,
+)
 
 from ..words import local_time, seconds_words, task_label
 from .filters import (
@@ -112,6 +119,13 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         return task_runs_search(queryset, term=search_term), False
 
     def changelist_view(self, request, extra_context=None):
+        term = request.GET.get("q", "")
+        if search_is_bounded(term):
+            self.message_user(request, _(
+                "Searched the newest %(n)s runs for “%(term)s”: type 3 characters or more to "
+                "search them all.") % {"n": f"{jobs_selectors.SHORT_TERM_RUNS:,}",
+                                       "term": term.strip()},
+                messages.INFO)  # fmt: skip
         response = super().changelist_view(request, extra_context)
         query = request.GET.urlencode()
         context = getattr(response, "context_data", None) or {}
