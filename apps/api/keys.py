@@ -1,18 +1,19 @@
-"""API keys: made, shown once, kept as a hash, found by prefix, revoked."""
+"""API keys: made, shown once, kept as a hash, found by prefix (cached), revoked."""
 
 import datetime as dt
 import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import replace
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Organization, User
 
+from .callers import Caller, caller_for, caller_remember
 from .models import ApiKey
-from .selectors import holder_active
 
 KEY_PREFIX = "ss_"
 # ss_<prefix>_<secret>: hex prefix, URL-safe secret. Anything else (a NUL, a space, 10 KB) is no
@@ -54,30 +55,28 @@ def api_key_create(
     raise ApiKeyError("Could not make a unique key; try again.")
 
 
-def api_key_authenticate(*, key: str) -> ApiKey | None:
-    """The active key this string is, or None; notes its last use (once a minute at most).
+def api_key_authenticate(*, key: str) -> Caller | None:
+    """The working key this string is, as its caller, or None; notes its last use (once a
+    minute at most).
 
     A key works only while the user it acts for (its creator; the organization's owner for a
     key made by no one) is active and still a member of the key's organization: deactivating
-    a user or removing them from the organization stops their keys at once, with no revoking
-    step to forget. The check is part of the one query that finds the key.
+    a user or removing them from the organization stops their keys, with no revoking step to
+    forget. The check is part of the one query that finds the key, whose answer is cached a
+    second and dropped when any of it changes (`callers.py`).
     """
     shape = KEY_SHAPE.fullmatch(key)
     if shape is None:
         return None
-    row = (
-        ApiKey.objects.filter(prefix=shape.group(1), revoked_at__isnull=True)
-        .filter(holder_active())
-        .select_related("organization__owner", "created_by")
-        .first()
-    )
-    if row is None or not hmac.compare_digest(row.hashed_key, _hash(key)):
+    caller = caller_for(prefix=shape.group(1))
+    if caller is None or not hmac.compare_digest(caller.hashed_key, _hash(key)):
         return None
     now = timezone.now()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USE_PRECISION:
-        ApiKey.objects.filter(pk=row.pk).update(last_used_at=now)
-        row.last_used_at = now
-    return row
+    if caller.last_used_at is None or now - caller.last_used_at > LAST_USE_PRECISION:
+        ApiKey.objects.filter(pk=caller.key_id).update(last_used_at=now)
+        caller = replace(caller, last_used_at=now)
+        caller_remember(caller=caller)  # the minute's other calls see it: no write each
+    return caller
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:

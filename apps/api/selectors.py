@@ -1,16 +1,18 @@
 """Reads for the account pages and the API."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, F, OuterRef, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from apps.accounts.models import Membership, Organization, User
 from apps.billing.exceptions import NoPlanError
+from apps.billing.selectors import live_plan_code
 from apps.billing.services import organization_plan, usage_record_for_month
 from apps.mail.tokens import make_preferences_token
 from apps.summaries.models import Document, SummarizationRequest
 
 from .files import signed_file_url
+from .models import ApiKey
 
 
 def organization_for(*, user: User) -> Organization | None:
@@ -34,6 +36,40 @@ def holder_active() -> Exists:
             user__is_active=True,
         )
     )
+
+
+def _holder(field: str) -> Case:
+    """A field of the user the key acts for: its creator's, else the organization owner's."""
+    return Case(
+        When(created_by__isnull=False, then=F(f"created_by__{field}")),
+        default=F(f"organization__owner__{field}"),
+    )
+
+
+def api_caller_row(*, prefix: str) -> dict | None:
+    """The working key with this prefix and what every API call needs to know about it, in
+    one query (joins and subqueries, no second round trip): its hash, its organization, the
+    user it acts for (their address and whether it is verified) and the plan's code. None
+    when there is no such key, it is revoked or its holder stopped (`holder_active`)."""
+    rows = (
+        ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True)
+        .filter(holder_active())
+        .order_by()
+        .values(
+            "prefix",
+            "hashed_key",
+            "last_used_at",
+            "organization_id",
+            "created_by_id",
+            key_id=F("id"),
+            organization_name=F("organization__name"),
+            owner_id=F("organization__owner_id"),
+            holder_email=_holder("email"),
+            holder_verified_at=_holder("email_verified_at"),
+            plan_code=live_plan_code(organization=OuterRef("organization")),
+        )[:1]
+    )
+    return next(iter(rows), None)
 
 
 def account_overview(*, user: User) -> dict:

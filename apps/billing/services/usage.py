@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -90,16 +90,26 @@ def usage_charge(*, organization: Organization, characters: int) -> UsageRecord:
     caller's row (a request and its characters are one unit) and its rollback gives the
     characters back. Over the limit it raises `QuotaExceededError` having counted nothing;
     the caller then calls `usage_refusal_alert` once its transaction is over, so that the
-    100 % alert is not rolled back with it."""
+    100 % alert is not rolled back with it.
+
+    One statement when it fits (the conditional UPDATE reads the record back with RETURNING);
+    the month's first charge creates the record, a refusal reads it for its figures.
+    """
     _check(characters)
-    record = usage_record_for_month(organization=organization)
-    fits = UsageRecord.objects.filter(
-        pk=record.pk, characters_used__lte=F("characters_limit") - characters
-    )
-    if fits.update(characters_used=F("characters_used") + characters, updated_at=timezone.now()):
-        return _counted(record, characters)
-    record.refresh_from_db()
-    raise QuotaExceededError(
+    month = UsageRecord.month_of(timezone.now())
+    record = _add(organization_id=organization.pk, month=month, characters=characters)
+    if record is None:  # no record yet this month, or not enough characters left
+        current = usage_record_for_month(organization=organization, month=month)
+        if current.characters_used <= current.characters_limit - characters:
+            record = _add(organization_id=organization.pk, month=month, characters=characters)
+        if record is None:  # refused (or the last characters went to a concurrent request)
+            current.refresh_from_db()
+            raise _refusal(organization, current, characters)
+    return _counted(record, characters)
+
+
+def _refusal(organization: Organization, record: UsageRecord, characters: int):
+    return QuotaExceededError(
         f"{organization} has not enough characters left this month for {characters:,} "
         f"({record.remaining:,} of {record.characters_limit:,} left); upgrade the plan or "
         "wait for the monthly reset.",
@@ -108,6 +118,40 @@ def usage_charge(*, organization: Organization, characters: int) -> UsageRecord:
         limit=record.characters_limit,
         month=f"{record.period_start:%Y-%m}",
     )
+
+
+# `UPDATE ... RETURNING` (PostgreSQL, and SQLite >= 3.35): the charge and the figures the
+# alerts need in one round trip. Django's QuerySet.update() returns only a row count.
+ADD_SQL = (
+    "UPDATE {table} SET characters_used = characters_used + %s, updated_at = %s "
+    "WHERE organization_id = %s AND period_start = %s{fits} "
+    "RETURNING id, characters_used, characters_limit"
+)
+FITS_SQL = " AND characters_used <= characters_limit - %s"
+
+
+def _add(
+    *, organization_id: int, month: dt.date, characters: int, within_limit: bool = True
+) -> UsageRecord | None:
+    """Add `characters` to the month's record, only if they fit when `within_limit`; the
+    record as it is now (the row stays locked until the caller commits, so the figures are
+    exact), or None when there is no record or they did not fit."""
+    ops, now = connection.ops, timezone.now()
+    sql = ADD_SQL.format(
+        table=ops.quote_name(UsageRecord._meta.db_table), fits=FITS_SQL if within_limit else ""
+    )
+    params = [characters, ops.adapt_datetimefield_value(now), organization_id]
+    params += [ops.adapt_datefield_value(month), *([characters] if within_limit else [])]
+    with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = {"id": row[0], "organization_id": organization_id, "period_start": month}
+    values |= {"characters_used": row[1], "characters_limit": row[2], "updated_at": now}
+    names = [f.attname for f in UsageRecord._meta.concrete_fields if f.attname in values]
+    # The other fields (closed_at) stay deferred: read only if someone asks for them.
+    return UsageRecord.from_db(connection.alias, names, [values[name] for name in names])
 
 
 def usage_refusal_alert(*, organization: Organization) -> None:
@@ -124,10 +168,12 @@ def usage_record(*, organization: Organization, characters: int) -> UsageRecord:
     single `UPDATE ... SET used = used + n`; alerts as in `usage_reserve`.
     """
     _check(characters)
-    record = usage_record_for_month(organization=organization)
-    UsageRecord.objects.filter(pk=record.pk).update(
-        characters_used=F("characters_used") + characters, updated_at=timezone.now()
-    )
+    month = UsageRecord.month_of(timezone.now())
+    add = {"organization_id": organization.pk, "month": month, "characters": characters}
+    record = _add(**add, within_limit=False)
+    if record is None:  # the month's first: create its record
+        usage_record_for_month(organization=organization, month=month)
+        record = _add(**add, within_limit=False)
     return _counted(record, characters)
 
 
@@ -142,8 +188,7 @@ def usage_release(*, organization: Organization, characters: int, month: dt.date
 
 
 def _counted(record: UsageRecord, characters: int) -> UsageRecord:
-    # Exact: our UPDATE keeps the row locked until commit, so nobody moved it in between.
-    record.refresh_from_db()
+    # Exact: our UPDATE read it back and keeps the row locked until commit.
     record.previous_characters_used = record.characters_used - characters
     crossed = [t for t in THRESHOLDS if _crossed(record, t)]
     if crossed:
