@@ -137,15 +137,14 @@ def test_a_feature_degrades_well_only_when_its_condition_holds():
         "error"
         in by_client(check_clients(facts_of(wide), read_directives()), "word-spacing").values()
     )
-    # Dark-mode styles are fine where unsupported only if light and forced dark read well.
-    dark = page(
-        "<p>x</p>", head="<style>@media (prefers-color-scheme: dark) { p { color: #fff; } }</style>"
+    # Rules in <style> are fine where unsupported only if the email reads without them.
+    styled = page("<p>x</p>", head="<style>p > b { color: #777; }</style>").replace(
+        "<p>x</p>", "<p><b>x</b></p>"
     )
-    ok = check_clients(facts_of(dark, dark_checked=True), read_directives())
-    broken = check_clients(facts_of(dark, dark_checked=False), read_directives())
-    title = "@media (prefers-color-scheme)"
-    assert "error" not in by_client(ok, title).values()
-    assert by_client(broken, title)["Gmail (web)"] == "error"
+    ok = check_clients(facts_of(styled, reads_without_style=True), read_directives())
+    broken = check_clients(facts_of(styled, reads_without_style=False), read_directives())
+    assert by_client(ok, "Child combinator")["Outlook (Windows)"] == "warning"
+    assert by_client(broken, "Child combinator")["Outlook (Windows)"] == "error"
 
 
 def test_staff_emails_say_so_in_a_directive():

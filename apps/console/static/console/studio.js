@@ -266,10 +266,11 @@
   Studio.prototype.showChecks = function (checks) {
     var list = this.el("studio-checks");
     var self = this;
+    var shown = this.paints = (this.paints || 0) + 1;  // polls stop once newer checks show
     list.innerHTML = "";
     checks.forEach(function (check) {
       list.appendChild(self.checkItem(check));
-      if (check.status === "pending" && check.url) self.pollSpam(check.url, self.sequence, 0);
+      if (check.status === "pending" && check.url) self.pollSpam(check.url, shown, 0);
     });
   };
 
@@ -343,22 +344,28 @@
     return wrapper;
   }
 
-  /* SpamAssassin runs on a consumer: ask until the score is there (for this render only). */
-  Studio.prototype.pollSpam = function (url, sequence, tries) {
+  /* SpamAssassin runs on a consumer: ask until the score is there, while these checks show.
+     data-spam-asking counts the asks in flight (tests wait for none before leaving). */
+  Studio.prototype.pollSpam = function (url, shown, tries) {
     var self = this;
-    if (sequence !== this.sequence) return;
+    if (shown !== this.paints) return;
+    var root = this.root;
+    root.dataset.spamAsking = String((+root.dataset.spamAsking || 0) + 1);
+    function done() { root.dataset.spamAsking = String(+root.dataset.spamAsking - 1); }
+    function spamItem() { return self.el("studio-checks").querySelector('[data-check="spam"]'); }
     fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "XMLHttpRequest" } })
       .then(function (response) {
         if (!response.ok) throw new Error(format(_("The spam score answered %(status)s"), { status: response.status }));
         return response.json();
       })
       .then(function (answer) {
-        if (sequence !== self.sequence) return;
-        var current = self.el("studio-checks").querySelector('[data-check="spam"]');
+        done();
+        if (shown !== self.paints) return;
+        var current = spamItem();
         if (answer.state === "done" && current) {
           current.replaceWith(self.checkItem(answer.check));
         } else if (answer.state === "pending" && tries < SPAM_POLL_TRIES) {
-          setTimeout(function () { self.pollSpam(url, sequence, tries + 1); }, SPAM_POLL_MS);
+          setTimeout(function () { self.pollSpam(url, shown, tries + 1); }, SPAM_POLL_MS);
         } else if (current) {
           current.querySelector(".studio-check-body div").textContent = answer.state === "gone"
             ? _("Spam score: the preview expired; render again")
@@ -366,9 +373,11 @@
         }
       })
       .catch(function (error) {
-        if (sequence !== self.sequence) return;
-        var current = self.el("studio-checks").querySelector('[data-check="spam"]');
-        if (current) current.querySelector(".studio-check-body div").textContent = error.message;
+        done();
+        var current = spamItem();
+        if (shown === self.paints && current) {
+          current.querySelector(".studio-check-body div").textContent = error.message;
+        }
       });
   };
 
