@@ -1,7 +1,7 @@
 """A summarization request from its charge to its outcome: charged only once it can run.
 
-    create: charge + row, one transaction ──> short text: claim, run inline
-                                          └─> long text or document: enqueue ──> task: claim, run
+    short text (services._summarize_now): summarize ──> row `completed` + charge, one transaction
+    long text or document: create: charge + row, one transaction ──> enqueue ──> task: claim, run
     cannot be queued (broker down) ──> failed, characters given back, QueueUnavailableError
 
 Each step that ends a request is a conditional UPDATE on its status, so two copies of one task
