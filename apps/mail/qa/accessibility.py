@@ -8,9 +8,9 @@ goes; and the plain-text part reads on its own: no markup, no template code, eve
 
 import re
 
-from .contrast import Styles, bold, font_size
 from .document import NOT_SHOWN, Document, Node
 from .findings import ERROR, WARNING, Finding
+from .styles import Styles, bold, font_size
 
 # Link texts that do not say where the link goes, in the languages we send.
 VAGUE_LINK_TEXT = {

@@ -8,7 +8,7 @@ import tarfile
 from pathlib import Path
 
 from . import caniemail
-from .features import FEATURE_SLUGS
+from .feature_map import FEATURE_SLUGS
 
 PACKAGE_DATA = "package/data/caniemail.json"
 PACKAGE_JSON = "package/package.json"

@@ -6,7 +6,8 @@ from apps.mail.qa.caniemail import CLIENTS, DATA_FILE, features, plain, source
 from apps.mail.qa.clients import Facts, check_clients
 from apps.mail.qa.directives import read_directives
 from apps.mail.qa.document import parse
-from apps.mail.qa.features import FEATURE_SLUGS, selector_features, used_features
+from apps.mail.qa.feature_map import FEATURE_SLUGS
+from apps.mail.qa.features import selector_features, used_features
 from tests.mail.qa.conftest import page
 
 

@@ -154,6 +154,7 @@ def test_without_spamassassin_the_run_fails_and_says_why(deployed, tmp_path, mon
     assert "spam score by not installed" in (tmp_path / "r.html").read_text()
 
 
+@pytest.mark.embedded  # the embedded default too: SQLite, the database cache
 @pytest.mark.django_db
 def test_skipping_the_spam_score_is_said_in_the_report(deployed, tmp_path, capsys):
     sync_email_templates()
