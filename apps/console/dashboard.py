@@ -9,15 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from apps.jobs.latency.figures import latency_overview
 from apps.jobs.selectors import broker_warnings, schedules_with_problems
 
+from .jobs.latency import dashboard_latency, duration_words, latency_url
 from .selectors import (
     FAILED_STATES,
     api_requests_per_day,
     consumers_overview,
     emails_per_day,
     organizations_near_quota,
-    slowest_tasks,
     task_runs_per_hour,
 )
 from .words import task_label
@@ -61,7 +62,7 @@ def _tasks(now: dt.datetime) -> dict:
     start = series[0]["hour"]
     failed = [r["failed"] for r in series]
     chart = {
-        "labels": [f"{timezone.localtime(row['hour']):%H:00}" for row in series],
+        "labels": [f"{timezone.localtime(row['hour']):%H:%M}" for row in series],
         "datasets": [
             {"label": "Tasks", "data": [r["total"] for r in series], "backgroundColor": PRIMARY,
              "yAxisID": "y"},
@@ -103,15 +104,22 @@ def _two_axes(failures_max: int) -> dict:
     }  # fmt: skip
 
 
-def _slowest(now: dt.datetime) -> list[dict]:
-    window = created_since(now - dt.timedelta(hours=24))
+def _slowest(overview, limit: int = 5) -> list[dict]:
+    """The tasks whose runs took longest over the last 24 hours, by p95 (from the latency
+    summary, not a day of history), each linked to its percentiles and slowest runs."""
+    day = overview.windows["day"]
+    ranked = sorted(day.values(), key=lambda latency: -(latency.run("p95") or 0))[:limit]
     return [
         {
-            **row,
-            "short": task_label(row["name"]),
-            "url": task_list_url(task=row["name"], **window),
+            "name": latency.name,
+            "short": task_label(latency.name),
+            "runs": latency.runs,
+            "p50": duration_words(latency.run("p50")),
+            "p95": duration_words(latency.run("p95")),
+            "url": latency_url(latency.name),
         }
-        for row in slowest_tasks(now=now)
+        for latency in ranked
+        if latency.runs
     ]
 
 
@@ -178,6 +186,7 @@ def _quota() -> list[dict]:
 def dashboard_callback(request, context: dict) -> dict:
     """Add the dashboard's figures to the admin index context."""
     now = timezone.now()
+    overview = latency_overview(now=now)
     consumers = consumers_overview(now=now)
     problems = schedules_with_problems()
     context.update(
@@ -188,7 +197,8 @@ def dashboard_callback(request, context: dict) -> dict:
             "broker_warnings": broker_warnings(),
             "queue_url": task_list_url(state__exact="enqueued"),
             "scheduled_url": task_list_url(state__in="scheduled,retrying"),
-            "slowest": _slowest(now),
+            "slowest": _slowest(overview),
+            "latency": dashboard_latency(now, overview=overview),
             "emails": _emails(),
             "api": _api(),
             "quota": _quota(),

@@ -4,12 +4,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Max, Q, Sum
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Sum
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from apps.analytics.models import DailyRollup
 from apps.billing.models import UsageRecord
+from apps.jobs.latency.figures import runs_created_per_hour
 from apps.jobs.models import TaskRun, WorkerHeartbeat
 from apps.jobs.reconcile import MISSING_NOTE
 from apps.mail.models import EmailEvent, OutboundEmail
@@ -71,34 +72,29 @@ def consumers_overview(*, now: dt.datetime | None = None, limit: int = 100) -> l
 
 
 def task_runs_per_hour(*, now: dt.datetime | None = None, hours: int = 24) -> list[dict]:
-    """Runs created and runs failed in each of the last `hours` hours (oldest first)."""
+    """Runs created and runs failed in each of the last `hours` hours (oldest first).
+
+    The totals come from the latency summary (the history only for hours it lacks, and this
+    one); the failures from the history through its (state, created_at) index: exactly the
+    runs the failures link lists."""
     now = now or timezone.now()
-    start = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=hours - 1)
-    counts = {
-        row["hour"]: row
-        for row in TaskRun.objects.filter(created_at__gte=start)
-        .annotate(hour=TruncHour("created_at"))
+    start = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0) - dt.timedelta(
+        hours=hours - 1
+    )
+    totals = runs_created_per_hour(start=start, now=now)
+    failed = dict(
+        TaskRun.objects.filter(created_at__gte=start, state__in=FAILED_STATES)
+        .annotate(hour=TruncHour("created_at", tzinfo=dt.UTC))
         .values("hour")
-        .annotate(total=Count("pk"), failed=Count("pk", filter=Q(state__in=FAILED_STATES)))
+        .annotate(n=Count("pk"))
+        .values_list("hour", "n")
         .order_by()
-    }
+    )
     series = []
     for i in range(hours):
         hour = start + dt.timedelta(hours=i)
-        row = counts.get(hour, {})
-        series.append({"hour": hour, "total": row.get("total", 0), "failed": row.get("failed", 0)})
+        series.append({"hour": hour, "total": totals.get(hour, 0), "failed": failed.get(hour, 0)})
     return series
-
-
-def slowest_tasks(*, now: dt.datetime | None = None, hours: int = 24, limit: int = 5) -> list:
-    """The tasks with the longest average duration over the last `hours` hours."""
-    now = now or timezone.now()
-    return list(
-        TaskRun.objects.filter(created_at__gte=now - dt.timedelta(hours=hours), duration__gt=0)
-        .values("name")
-        .annotate(avg=Avg("duration"), longest=Max("duration"), runs=Count("pk"))
-        .order_by("-avg")[:limit]
-    )
 
 
 EMAIL_OUTCOMES = ("sent", "failed", "unknown")

@@ -226,3 +226,31 @@ class TaskRunSearch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}: {self.arguments[:60]}"
+
+
+class TaskLatency(models.Model):
+    """Run time and queue wait of one task's runs created in one hour (or one day), as
+    histograms (apps/jobs/latency/): the latency percentiles read these, not the history."""
+
+    class Span(models.TextChoices):
+        HOUR = "hour", _("Hour")
+        DAY = "day", _("Day")
+
+    name = models.CharField(max_length=200)
+    span = models.CharField(max_length=4, choices=Span.choices)
+    start = models.DateTimeField()
+    created = models.PositiveIntegerField(default=0, help_text=_("runs created, in any state"))
+    runs = models.PositiveIntegerField(default=0, help_text=_("finished runs with a run time"))
+    run_time = models.JSONField(default=dict, help_text=_("histogram: bucket -> runs"))
+    queue_wait = models.JSONField(default=dict, help_text=_("histogram of first attempts"))
+    slowest = models.JSONField(default=list, help_text=_("[[seconds, run id], ...] longest"))
+    slowest_waits = models.JSONField(default=list, help_text=_("[[seconds, run id], ...]"))
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["span", "start", "name"], name="one_latency_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.span} {self.start:%Y-%m-%d %H:00}"

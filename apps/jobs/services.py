@@ -12,7 +12,14 @@ from huey.contrib.djhuey import HUEY
 from . import clock
 from .adapter import django_task, task_class
 from .exceptions import TaskRunStateError, UnknownTaskError
-from .models import PeriodicJobState, PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
+from .models import (
+    PeriodicJobState,
+    PeriodicRun,
+    TaskAttempt,
+    TaskLatency,
+    TaskRun,
+    WorkerHeartbeat,
+)
 from .periodic import REGISTRY, job_spec
 from .recorder import recorder
 
@@ -193,6 +200,7 @@ def task_runs_prune(
     delete_in_batches(finished, batch_size=batch_size)
     stale = timezone.now() - dt.timedelta(days=1)
     WorkerHeartbeat.objects.filter(last_seen__lt=stale).delete()
+    TaskLatency.objects.filter(start__lt=cutoff).delete()  # summaries of pruned history
     return deleted
 
 

@@ -2,6 +2,7 @@ import time
 
 from huey.contrib.djhuey import HUEY, db_task
 
+from .latency.summary import task_latency_summarize
 from .periodic import JobRun, periodic_job
 from .reaper import task_runs_reap
 from .reconcile import task_runs_reconcile
@@ -27,6 +28,13 @@ def task_runs_reconcile_task(run: JobRun) -> dict:
 def task_runs_prune_task(run: JobRun) -> dict:
     """Delete task history older than JOBS_HISTORY_RETENTION_DAYS."""
     return {"deleted": task_runs_prune(progress=lambda n: run.progress(n))}
+
+
+@periodic_job(name="latency_summary", schedule="*/5 * * * *", period="minute")
+def task_latency_summarize_task(run: JobRun) -> dict:
+    """Summarize the task history's run times and queue waits by hour and day, for the latency
+    percentiles of the dashboard."""
+    return task_latency_summarize(now=run.period.end)
 
 
 @db_task(idempotent=True)

@@ -9,7 +9,7 @@ import json
 
 from django.contrib import admin, messages
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +38,7 @@ from .filters import (
     QueueFilter,
     TaskNameFilter,
 )
+from .latency import LatencyView, TaskLatencyView
 from .subjects import nothing_to_retry, subject_kind, subjects_of
 from .task_actions import TaskRunActions
 from .timeline import attempt_timeline
@@ -108,6 +109,22 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
             queryset = queryset.defer("args", "kwargs", "result", "note")
         return queryset
 
+    def get_extra_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "latency/",
+                view(LatencyView.as_view(admin_site=self.admin_site)),
+                name="jobs_latency",
+            ),
+            path(
+                "latency/<str:name>/",
+                view(TaskLatencyView.as_view(admin_site=self.admin_site)),
+                name="jobs_latency_task",
+            ),
+            *super().get_extra_urls(),
+        ]
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and subject_kind(obj) is not None:
@@ -175,8 +192,16 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
 
     @display(description=_("Task"))
     def task_display(self, obj: TaskRun) -> str:
-        return format_html('{} <span class="text-xs text-subtle">{}</span>', task_label(obj.name),
-                           obj.name)  # fmt: skip
+        shown = format_html(
+            '{} <span class="text-xs text-subtle">{}</span>', task_label(obj.name), obj.name
+        )
+        if not obj.name or "/" in obj.name:  # no latency page can be named for it
+            return shown
+        url = reverse("admin:jobs_latency_task", args=[obj.name])
+        return format_html(
+            '{} · <a class="text-primary-600 text-xs" href="{}">{}</a>',
+            shown, url, _("its latency percentiles"),
+        )  # fmt: skip
 
     @display(description=_("State"), ordering="state", label=STATE_COLOURS)
     def state_badge(self, obj: TaskRun) -> str:
