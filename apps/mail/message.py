@@ -52,7 +52,18 @@ def with_reused_header_classes(policy: Policy) -> Policy:
 class OutboxMessage(EmailMultiAlternatives):
     """An email of the outbox; anymail's HTTP providers read `extra_headers` as before."""
 
+    _prebuilt: tuple[Policy, "_Prebuilt"] | None = None
+
+    def prebuild(self, policy: Policy) -> None:
+        """Build the message and its bytes for `policy` now (SMTP's: Django's SMTP backend
+        asks `message(policy=SMTP).as_bytes()`), so that sending only writes them. The delivery
+        builds while the previous email's outcome is being committed."""
+        built = self.message(policy=policy)
+        self._prebuilt = (policy, _Prebuilt(built, built.as_bytes()))
+
     def message(self, *, policy=None):
+        if self._prebuilt is not None and self._prebuilt[0] is policy:
+            return self._prebuilt[1]
         # Kept out of Django's build: parsing the long header there, only to replace it, cost
         # as much as building the rest of the headers.
         raw = self.extra_headers.pop(LIST_UNSUBSCRIBE, None)
@@ -68,3 +79,16 @@ class OutboxMessage(EmailMultiAlternatives):
             msg.set_raw(LIST_UNSUBSCRIBE, ",\n ".join(uris))
             msg.policy = msg.policy.clone(refold_source="none")
         return msg
+
+
+class _Prebuilt:
+    """A built message whose bytes were serialized once, ahead of its sending."""
+
+    def __init__(self, message, data: bytes):
+        self._message, self._data = message, data
+
+    def as_bytes(self, *args, **kwargs) -> bytes:
+        return self._data if not args and not kwargs else self._message.as_bytes(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._message, name)

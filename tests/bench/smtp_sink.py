@@ -1,47 +1,77 @@
 """An SMTP sink in its own process: accepts every message and counts it (and its bytes) in
-Redis, so the benchmark can see when the last email of a run has been written.
+memory, and answers the counts over HTTP, so the benchmark can see when the last email of a
+run has arrived. Nothing is done per message beyond the count: a sink that made a round trip
+per message (it kept its counts in Redis) held back the one-connection peer more than us.
 
-    python -m tests.bench.smtp_sink PORT REDIS_URL KEY_PREFIX
+    python -m tests.bench.smtp_sink SMTP_PORT STATS_PORT
 
+`GET /` on the stats port answers "count bytes"; `POST /reset` zeroes both.
 Its own process, so a sender in the benchmark's process does not share a GIL with it.
 """
 
 import signal
 import sys
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import redis
 from aiosmtpd.controller import Controller
 
 
+class Counts:
+    def __init__(self):
+        self.count = self.bytes = 0
+        self.lock = threading.Lock()
+
+
 class CountingHandler:
-    def __init__(self, client: redis.Redis, prefix: str):
-        self.client = client
-        self.count_key = f"{prefix}:count"
-        self.bytes_key = f"{prefix}:bytes"
+    def __init__(self, counts: Counts):
+        self.counts = counts
 
     async def handle_DATA(self, server, session, envelope):
-        pipe = self.client.pipeline(transaction=False)
-        pipe.incr(self.count_key)
-        pipe.incrby(self.bytes_key, len(envelope.content))
-        pipe.execute()
+        with self.counts.lock:
+            self.counts.count += 1
+            self.counts.bytes += len(envelope.content)
         return "250 OK"
 
 
+def stats_handler(counts: Counts) -> type:
+    class Stats(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self._answer(f"{counts.count} {counts.bytes}")
+
+        def do_POST(self) -> None:
+            with counts.lock:
+                counts.count = counts.bytes = 0
+            self._answer("0 0")
+
+        def _answer(self, text: str) -> None:
+            data = text.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Stats
+
+
 def main() -> None:
-    port, url, prefix = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    port, stats_port = int(sys.argv[1]), int(sys.argv[2])
+    counts = Counts()
     controller = Controller(
-        CountingHandler(redis.Redis.from_url(url), prefix),
-        hostname="127.0.0.1",
-        port=port,
-        data_size_limit=0,
+        CountingHandler(counts), hostname="127.0.0.1", port=port, data_size_limit=0
     )
+    stats = ThreadingHTTPServer(("127.0.0.1", stats_port), stats_handler(counts))
+    threading.Thread(target=stats.serve_forever, daemon=True).start()
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     controller.start()
-    print(f"sink listening on 127.0.0.1:{port}", flush=True)
+    print(f"sink listening on 127.0.0.1:{port}, stats on {stats_port}", flush=True)
     stopped.wait()
     controller.stop()
+    stats.shutdown()
 
 
 if __name__ == "__main__":

@@ -153,6 +153,7 @@ def _deliver_chunk(rows: list[OutboundEmail], run: _Run) -> None:
 
 def _send_one(email: OutboundEmail, chunk, run: _Run) -> None:
     message = message_for(email, chunk, run.transport)
+    run.transport.prepare(message)  # while the ledger commits what came before
     run.ledger.settled()  # what came before, and this email's hand-off mark, are durable
     email.message_id = run.transport.send(message)
 

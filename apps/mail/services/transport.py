@@ -5,11 +5,13 @@ email gets its own outcome; a connection that broke is reopened for the next mes
 """
 
 import contextlib
+import email.policy
 import smtplib
 
 from anymail.exceptions import AnymailAPIError, AnymailError
 from django.conf import settings
 from django.core.mail import mailers, make_msgid
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from requests import RequestException
 
 from ..exceptions import PermanentDeliveryError, TransientDeliveryError
@@ -45,6 +47,11 @@ class Transport:
             # A broken connection cannot be closed politely; it is gone either way.
             with contextlib.suppress(Exception):
                 self.backend.close()
+
+    def prepare(self, message: OutboxMessage) -> None:
+        """Do ahead what sending can: over SMTP, build the MIME message and its bytes."""
+        if isinstance(self.backend, SMTPBackend):
+            message.prebuild(email.policy.SMTP)
 
     def send(self, message: OutboxMessage) -> str:
         """Send one message; its provider message id, or a typed error."""
