@@ -27,10 +27,10 @@ def connect() -> None:
     post_save.connect(_key_changed, sender=ApiKey, dispatch_uid="api-callers-key")
     post_delete.connect(_key_changed, sender=ApiKey, dispatch_uid="api-callers-key-gone")
     post_save.connect(_user_changed, sender=User, dispatch_uid="api-callers-user")
-    for model in (Membership, Subscription):
-        uid = f"api-callers-{model._meta.model_name}"
-        post_save.connect(_organization_changed, sender=model, dispatch_uid=uid)
-        post_delete.connect(_organization_changed, sender=model, dispatch_uid=f"{uid}-gone")
+    post_save.connect(_membership_saved, sender=Membership, dispatch_uid="api-callers-member")
+    post_delete.connect(_organization_changed, sender=Membership, dispatch_uid="api-callers-left")
+    post_save.connect(_organization_changed, sender=Subscription, dispatch_uid="api-callers-plan")
+    post_delete.connect(_organization_changed, sender=Subscription, dispatch_uid="api-callers-sub")
     post_save.connect(_organization_saved, sender=Organization, dispatch_uid="api-callers-org")
 
 
@@ -46,6 +46,14 @@ def _user_changed(sender, instance: User, created: bool, update_fields=None, **k
         Q(created_by=instance) | Q(created_by__isnull=True, organization__owner=instance)
     )
     callers_forget(prefixes=keys.values_list("prefix", flat=True))
+
+
+def _membership_saved(sender, instance: Membership, created: bool, **kwargs) -> None:
+    # A new membership stops no key (a stopped key is not cached: it works again at once).
+    # An edited one (moved to another user or organization) may: its organization's entries
+    # go now, the organization it left waits out the second.
+    if not created:
+        _forget_organization(instance.organization_id)
 
 
 def _organization_changed(sender, instance: Membership | Subscription, **kwargs) -> None:
