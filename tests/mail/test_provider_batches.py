@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.jobs.models import WorkerHeartbeat
 from apps.jobs.reaper import task_runs_reap
 from apps.mail.models import OutboundEmail
+from apps.mail.providers.sendgrid import skeleton
 from apps.mail.services import emails_deliver, outbox_sweep, send_email_many
 from tests.conftest import subprocess_env, wait_until
 from tests.mail.test_delivery import ALERT_CONTEXT
@@ -123,11 +124,37 @@ def test_resends_all_or_nothing_validation_sends_the_rest_alone(provider):
     assert len(keys) == 4 and all(k.startswith("summasaas-outbox-") for k in keys)
 
 
-def test_sendgrid_goes_one_message_per_call_through_anymail(provider):
+def test_sendgrid_sends_personalized_emails_as_one_call_of_personalizations(provider):
     server = provider("sendgrid")
-    rows = queue(3)
-    assert emails_deliver(email_ids=[r.pk for r in rows]).outcomes == {"sent": 3}
-    assert server.requests == [("/v3/mail/send", 1)] * 3
+    rows = queue(12)
+    assert emails_deliver(email_ids=[r.pk for r in rows]).outcomes == {"sent": 12}
+    assert server.requests == [("/v3/mail/send", 12)]
+    for row in OutboundEmail.objects.filter(pk__in=[r.pk for r in rows]):
+        (got,) = server.to(row.to)  # the server applied this personalization's substitutions
+        assert "-sg" not in got["body"] and "email/unsubscribe/" in got["body"]
+        assert row.to in got["body"] or row.message_id  # its own links and id
+        others = [r.to for r in rows if r.to != row.to]
+        assert not any(other in got["body"] for other in others)
+    ids = set(
+        OutboundEmail.objects.filter(pk__in=[r.pk for r in rows]).values_list(
+            "message_id", flat=True
+        )
+    )
+    assert len(ids) == 12 and "" not in ids  # anymail's per-recipient id, for the events
+
+
+def test_the_shared_skeleton_gives_back_every_text_exactly():
+    texts = [
+        f"<p>Hi {name}</p>" + "<td>same</td>" * 300 + f"<a href='/u/{name}'>x</a>"
+        for name in ("Ada", "Bob", "Cy")
+    ]
+    shared, values = skeleton(texts, tag="-t")
+    assert shared.count("-t") == 2 and len(shared) < len(texts[0])
+    for text, own in zip(texts, values, strict=True):
+        rebuilt = shared
+        for tag, value in own.items():
+            rebuilt = rebuilt.replace(tag, value)
+        assert rebuilt == text
 
 
 @pytest.mark.real_queue

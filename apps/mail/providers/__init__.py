@@ -6,18 +6,18 @@ a known limit). Here anymail still builds each message's JSON exactly as it woul
 (`build_message_payload`, with its settings, session, auth and API URL: `POSTMARK_API_URL`,
 `RESEND_API_URL` in `ANYMAIL`), and one module per provider posts them together and reads the
 provider's documented batch answer: this package is the only code that reaches into anymail's
-backends. Single sends, tracking webhooks and every provider without a batch module (SendGrid:
-its batch shares one content among recipients, which personalized emails do not) stay
-anymail's as they are.
+backends. Tracking webhooks and every provider without a batch module (Mailgun, Amazon SES)
+stay anymail's as they are.
 """
 
 from .base import Answer, BatchSender, ResponseLost
 from .postmark import PostmarkBatch
 from .resend import ResendBatch
+from .sendgrid import SendGridBatch
 
 __all__ = ["Answer", "BatchSender", "ResponseLost", "batch_sender_for"]
 
-_SENDERS = {"postmark": PostmarkBatch, "resend": ResendBatch}
+_SENDERS = {"postmark": PostmarkBatch, "resend": ResendBatch, "sendgrid": SendGridBatch}
 
 
 def batch_sender_for(backend) -> BatchSender | None:
