@@ -4,10 +4,12 @@ from django.db import models
 
 from apps.jobs.exceptions import TaskRunStateError
 from apps.jobs.models import PeriodicJobState, TaskRun
+from apps.jobs.selectors import redacted
 from apps.jobs.services import (
     locks_clear,
     periodic_job_enqueue,
     periodic_job_pause,
+    task_run_rerun,
     task_run_retry,
     task_run_revoke,
 )
@@ -65,6 +67,30 @@ def operator_task_retry(*, actor, run: TaskRun) -> TaskRun:
         target=run,
         before={"task_id": run.task_id, "state": run.state},
         after={"task_id": copy.task_id},
+    )
+    return copy
+
+
+def operator_task_rerun(*, actor, run: TaskRun, args: list, kwargs: dict) -> TaskRun:
+    """Run a finished task again with edited arguments (checked against its signature),
+    recorded in the audit trail with both sets (sensitive values hidden)."""
+    if subject_kind(run) is not None:
+        kind = subject_kind(run)
+        raise TaskRunStateError(
+            f"{run.label} works on {kind.plural}: {kind.why}. Use each {kind.noun}'s own "
+            "actions instead."
+        )
+    copy = task_run_rerun(run=run, args=args, kwargs=kwargs, requested_by=_who(actor))
+    audit_record(
+        actor=actor,
+        action="task.rerun",
+        target=run,
+        before={"task_id": run.task_id, "args": redacted(run.args), "kwargs": redacted(run.kwargs)},
+        after={
+            "task_id": copy.task_id,
+            "args": redacted(copy.args),
+            "kwargs": redacted(copy.kwargs),
+        },
     )
     return copy
 

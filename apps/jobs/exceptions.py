@@ -20,3 +20,7 @@ class UnknownTaskError(JobsError, LookupError):
 
 class ScheduleError(JobsError, ValueError):
     """A crontab that is not five fields the schedule engine and huey both read."""
+
+
+class ArgumentsError(JobsError, ValueError):
+    """Arguments that do not fit the task's signature (the message says which and why)."""

@@ -11,6 +11,7 @@ from huey.contrib.djhuey import HUEY
 
 from . import clock
 from .adapter import django_task, task_class
+from .arguments import arguments_check
 from .exceptions import TaskRunStateError, UnknownTaskError
 from .models import (
     PeriodicJobState,
@@ -84,6 +85,30 @@ def task_run_retry(*, run: TaskRun, requested_by: str) -> TaskRun:
         kwargs.update(force=True, requested_by=requested_by)
         run = TaskRun(**{**_fields(run), "kwargs": kwargs})
     return _enqueue_copy(run, requested_by=requested_by, note=f"retry of {run.task_id}")
+
+
+RERUN_NOTE = "re-run with edited arguments of"
+
+
+@transaction.atomic
+def task_run_rerun(*, run: TaskRun, args: list, kwargs: dict, requested_by: str) -> TaskRun:
+    """Run a finished task again with other arguments, checked against its signature first;
+    returns the new run, linked to `run` (its `retry_of`)."""
+    if run.state not in FINISHED:
+        raise TaskRunStateError(
+            f"Task {run.task_id} is {run.state}; only a finished run can be run again."
+        )
+    arguments_check(name=run.name, args=args, kwargs=kwargs)
+    if run.periodic_job:  # its own period (checked), forced: the period may have run
+        job = job_spec(run.periodic_job)
+        if kwargs.get("period"):
+            job.parse_period(str(kwargs["period"]))
+        kwargs = {**kwargs, "force": True, "requested_by": requested_by}
+    period_key = str(kwargs.get("period") or run.period_key) if run.periodic_job else ""
+    fields = {**_fields(run), "args": list(args), "kwargs": dict(kwargs), "period_key": period_key}
+    edited = TaskRun(**fields)
+    note = f"{RERUN_NOTE} {run.task_id}"
+    return _enqueue_copy(edited, requested_by=requested_by, note=note)
 
 
 def _fields(run: TaskRun) -> dict:

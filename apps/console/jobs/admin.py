@@ -83,7 +83,7 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     change_list_template = "console/live_change_list.html"  # rows update in place
     actions = ["retry_selected"]
     actions_list = ["retry_matching"]
-    actions_detail = ["retry_detail", "retry_subjects_detail", "revoke_detail"]
+    actions_detail = ["retry_detail", "retry_subjects_detail", "rerun_detail", "revoke_detail"]
     fieldsets = [
         (None, {"fields": [
             "failure", "worked_on", "task_display", "task_id", "state_label", "attempt", "queue",

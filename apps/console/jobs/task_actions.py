@@ -8,6 +8,7 @@ started yet. Each needs `console.operate_tasks` and goes through `apps.console.s
 (audited).
 """
 
+import inspect
 import json
 from functools import lru_cache
 
@@ -27,13 +28,20 @@ from django.utils.translation import ngettext
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
+from apps.jobs.arguments import task_function
 from apps.jobs.exceptions import JobsError
 from apps.jobs.models import TaskRun
 from apps.jobs.selectors import redacted
 from apps.jobs.services import FINISHED
 
 from ..objects import admin_object_or_404
-from ..services import operator_task_retry, operator_task_revoke, operator_task_subjects_retry
+from ..services import (
+    operator_task_rerun,
+    operator_task_retry,
+    operator_task_revoke,
+    operator_task_subjects_retry,
+)
+from .rerun import RerunForm, arguments_text
 from .subjects import KINDS, nothing_to_retry, subject_kind, subjects_of
 
 # What the console offers: a retry for runs that ended without success (a completed run is run
@@ -41,11 +49,19 @@ from .subjects import KINDS, nothing_to_retry, subject_kind, subjects_of
 RETRYABLE = frozenset(s for s in FINISHED if s != TaskRun.State.COMPLETE)
 REVOCABLE = frozenset({TaskRun.State.ENQUEUED, TaskRun.State.SCHEDULED, TaskRun.State.RETRYING})
 FILTER_LABELS = {
-    "state__exact": _("State"), "state__in": _("States"), "task": _("Task"),
-    "job": _("Periodic job"), "queue": _("Queue"), "consumer": _("Consumer"), "q": _("Search"),
-    "o": _("Order"), "created_at_from_0": _("From day"), "created_at_from_1": _("From time"),
-    "created_at_to_0": _("To day"), "created_at_to_1": _("To time"),
-}  # fmt: skip
+    "state__exact": _("State"),
+    "state__in": _("States"),
+    "task": _("Task"),
+    "job": _("Periodic job"),
+    "queue": _("Queue"),
+    "consumer": _("Consumer"),
+    "q": _("Search"),
+    "o": _("Order"),
+    "created_at_from_0": _("From day"),
+    "created_at_from_1": _("From time"),
+    "created_at_to_0": _("To day"),
+    "created_at_to_1": _("To time"),
+}
 
 
 def not_retried(queryset):
@@ -78,6 +94,16 @@ class TaskRunActions:
             return True
         run = _run(self, request, object_id)
         return run is not None and any(s.retryable for s in subjects_of(run))
+
+    def has_rerun_permission(self, request, object_id=None) -> bool:
+        """Run again with edited arguments: a finished run of a task this code defines (not a
+        delivery task, whose emails have their own actions)."""
+        if not self.has_operate_permission(request):
+            return False
+        if object_id is None:
+            return True
+        run = _run(self, request, object_id)
+        return run is not None and run.state in FINISHED and _reruns(run)
 
     def has_revoke_permission(self, request, object_id=None) -> bool:
         if not self.has_operate_permission(request):
@@ -137,8 +163,10 @@ class TaskRunActions:
                 skipped += not done
             else:
                 retried += self._retry(request, run) is not None
-        text = _("%(n)s runs enqueued again; %(s)s skipped (still waiting or running, "
-                 "completed, already retried, or nothing left to retry).")  # fmt: skip
+        text = _(
+            "%(n)s runs enqueued again; %(s)s skipped (still waiting or running, "
+            "completed, already retried, or nothing left to retry)."
+        )
         if objects:
             text = _("%(o)s emails queued again (their own retry); ") % {"o": objects} + text
         self.message_user(
@@ -232,14 +260,19 @@ class TaskRunActions:
         retryable = [s for s in subjects if s.retryable]
         if request.method != "POST" or not retryable:
             title = ngettext("Retry its %(noun)s?", "Retry its %(plural)s?", len(retryable)) % {
-                "noun": kind.noun, "plural": kind.plural}  # fmt: skip
+                "noun": kind.noun,
+                "plural": kind.plural,
+            }
             return self._confirm(
-                request, run, title,
+                request,
+                run,
+                title,
                 ngettext("Retry %(n)s %(noun)s", "Retry %(n)s %(plural)s", len(retryable))
                 % {"n": len(retryable), "noun": kind.noun, "plural": kind.plural},
-                subjects=subjects, kind=kind,
+                subjects=subjects,
+                kind=kind,
                 nothing="" if retryable else nothing_to_retry(kind, subjects),
-            )  # fmt: skip
+            )
         done = operator_task_subjects_retry(actor=request.user, run=run)
         if not done:
             self.message_user(request, nothing_to_retry(kind, subjects_of(run)), messages.WARNING)
@@ -251,8 +284,47 @@ class TaskRunActions:
             messages.SUCCESS,
         )
         # Where the operator sees the outcome: the email itself (or the task's list of them).
-        return redirect(done[0].url if len(done) == 1 else reverse(
-            "admin:jobs_taskrun_change", args=[run.pk]))  # fmt: skip
+        return redirect(
+            done[0].url if len(done) == 1 else reverse("admin:jobs_taskrun_change", args=[run.pk])
+        )
+
+    @action(
+        description=_("Run again with edited arguments"),
+        permissions=["rerun"],
+        icon="edit_note",
+        url_path="rerun",
+    )
+    def rerun_detail(self, request, object_id):
+        run = admin_object_or_404(self, request, object_id)
+        form = RerunForm(request.POST or None, run=run, initial={"arguments": arguments_text(run)})
+        if request.method == "POST" and form.is_valid():
+            args, kwargs = form.cleaned_data["arguments"]
+            try:
+                copy = operator_task_rerun(actor=request.user, run=run, args=args, kwargs=kwargs)
+            except JobsError as exc:
+                form.add_error("arguments", str(exc))
+            else:
+                self.message_user(
+                    request,
+                    _("Enqueued with the edited arguments as %s.") % copy.task_id,
+                    messages.SUCCESS,
+                )
+                return redirect("admin:jobs_taskrun_change", copy.pk)
+        title = _("Run %(task)s again with edited arguments") % {"task": run.label}
+        return TemplateResponse(
+            request,
+            "console/jobs/rerun.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "content_title": title,
+                "run": run,
+                "form": form,
+                "signature": _signature(run),
+                "back": reverse("admin:jobs_taskrun_change", args=[run.pk]),
+            },
+            status=400 if form.errors else 200,
+        )
 
     @action(description=_("Revoke"), permissions=["revoke"], icon="block", url_path="revoke")
     def revoke_detail(self, request, object_id):
@@ -290,10 +362,37 @@ def _button_markup(label: str) -> str:
     """unfold's small button, rendered once per label (50 rows a page) with a URL slot."""
     html = render_to_string(
         "unfold/components/button.html",
-        {"href": "__url__", "size": "xs", "variant": "default", "icon": "replay",
-         "children": label, "class": "self-center lg:-my-2"},
-    )  # fmt: skip
+        {
+            "href": "__url__",
+            "size": "xs",
+            "variant": "default",
+            "icon": "replay",
+            "children": label,
+            "class": "self-center lg:-my-2",
+        },
+    )
     return html.replace("{", "{{").replace("}", "}}").replace("__url__", "{url}")
+
+
+def _reruns(run: TaskRun) -> bool:
+    """Whether `run`'s task can be run again with other arguments from here."""
+    if subject_kind(run) is not None:
+        return False
+    try:
+        task_function(run.name)
+    except JobsError:  # a task this code no longer defines
+        return False
+    return True
+
+
+def _signature(run: TaskRun) -> str:
+    """The task's parameters, as the form says what it checks against."""
+    func, context = task_function(run.name)
+    signature = inspect.signature(func)
+    if context:
+        params = [p for name, p in signature.parameters.items() if name != "task"]
+        signature = signature.replace(parameters=params, return_annotation=inspect.Signature.empty)
+    return f"{run.short_name}{signature.replace(return_annotation=inspect.Signature.empty)}"
 
 
 def _run(model_admin, request, object_id) -> TaskRun | None:

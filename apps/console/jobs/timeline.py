@@ -7,6 +7,7 @@ from django.db.models import Count
 from apps.jobs.adapter import task_class
 from apps.jobs.exceptions import UnknownTaskError
 from apps.jobs.models import TaskAttempt, TaskRun
+from apps.jobs.services import RERUN_NOTE
 
 MAX_STEPS = 25
 
@@ -48,6 +49,8 @@ def attempt_timeline(*, run: TaskRun) -> list[Step]:
 def _label(run: TaskRun) -> str:
     if not run.retry_of:
         return "first run"
+    if run.note.startswith(RERUN_NOTE):
+        return f"re-run with edited arguments by {run.requested_by or 'someone'}"
     return f"retry by {run.requested_by or 'someone'}"
 
 
