@@ -5,6 +5,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
     DJANGO_SETTINGS_MODULE=project.settings
 WORKDIR /app
 
+# The studio's spam check runs SpamAssassin's own rules locally (no network tests).
+RUN apt-get update && apt-get install -y --no-install-recommends spamassassin \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .
 COPY . .
