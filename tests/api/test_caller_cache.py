@@ -35,6 +35,15 @@ def usage(http, key: str) -> int:
     return call(http, key, "get", "/api/v1/usage").status_code
 
 
+def first_call(http, key: str) -> int:
+    """The call that caches the caller, made at the start of a second: the database cache
+    keeps expiry times to the whole second, so an entry written late in a second lives only
+    what is left of it (never longer than a second: the promise holds, but the test could not
+    see the entry)."""
+    time.sleep(1.01 - time.time() % 1)
+    return usage(http, key)
+
+
 @pytest.fixture
 def member_key(customer):
     """A key made by a member (not the owner) of the customer's organization, in use."""
@@ -46,7 +55,7 @@ def member_key(customer):
 
 @pytest.mark.embedded
 def test_a_revoked_key_stops_at_once_though_its_caller_was_cached(http, customer):
-    assert usage(http, customer["key"]) == 200 and cached(customer["key"])
+    assert first_call(http, customer["key"]) == 200 and cached(customer["key"])
     api_key_revoke(api_key=customer["row"])  # the account page's revoke
     assert usage(http, customer["key"]) == 401
     refused = call(
@@ -58,7 +67,7 @@ def test_a_revoked_key_stops_at_once_though_its_caller_was_cached(http, customer
 @pytest.mark.embedded
 @pytest.mark.parametrize("fields", [None, ["is_active"]])
 def test_a_holder_deactivated_in_the_console_stops_their_keys_at_once(http, member_key, fields):
-    assert usage(http, member_key["key"]) == 200 and cached(member_key["key"])
+    assert first_call(http, member_key["key"]) == 200 and cached(member_key["key"])
     user = User.objects.get(pk=member_key["user"].pk)  # as the console's user form saves it
     user.is_active = False
     user.save(update_fields=fields)
@@ -69,7 +78,7 @@ def test_a_holder_deactivated_in_the_console_stops_their_keys_at_once(http, memb
 def test_a_holder_who_leaves_stops_at_once_and_works_again_at_once_when_back(
     http, customer, member_key
 ):
-    assert usage(http, member_key["key"]) == 200 and cached(member_key["key"])
+    assert first_call(http, member_key["key"]) == 200 and cached(member_key["key"])
     Membership.objects.get(user=member_key["user"]).delete()  # the organization's member row
     assert usage(http, member_key["key"]) == 401
     Membership.objects.create(user=member_key["user"], organization=customer["organization"])
@@ -79,7 +88,7 @@ def test_a_holder_who_leaves_stops_at_once_and_works_again_at_once_when_back(
 
 @pytest.mark.embedded
 def test_a_login_does_not_drop_the_cached_callers(http, customer):
-    assert usage(http, customer["key"]) == 200
+    assert first_call(http, customer["key"]) == 200
     customer["user"].last_login = timezone.now()
     customer["user"].save(update_fields=["last_login"])  # what every sign-in writes
     assert cached(customer["key"])
@@ -94,15 +103,15 @@ def test_a_new_plan_changes_the_rate_at_once(http, customer, settings):
     assert [usage(http, key) for _ in range(6)] == [200] * 5 + [429]  # Business: 5 a minute
 
 
-def effect_after(change, *, http, key: str, expected: int, path: str = "/api/v1/usage") -> float:
+def effect_after(change, *, http, key: str, expected: int) -> float:
     """Seconds from `change()` until a call answers `expected`, calling every 20 ms."""
-    assert call(http, key, "get", path).status_code == 200 and cached(key)
+    assert first_call(http, key) == 200 and cached(key)
     changed = time.monotonic()
     change()
     assert cached(key)  # the entry outlives the change: only its lifetime ends it
     while True:
         started = time.monotonic()
-        if call(http, key, "get", path).status_code == expected:
+        if usage(http, key) == expected:
             return started - changed
         assert started - changed < 5, "the change never took effect"
         time.sleep(0.02)
