@@ -47,3 +47,20 @@ class ConsoleAccess(models.Model):
 
     def __str__(self) -> str:
         return "console access"
+
+
+class StaffSettings(models.Model):
+    """A staff member's own console settings: the time zone the console shows times in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="An IANA zone, e.g. Europe/Paris; empty: UTC."
+    )
+
+    class Meta:
+        verbose_name_plural = "staff settings"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.time_zone or 'UTC'}"

@@ -15,7 +15,7 @@ from apps.jobs.services import (
 )
 
 from .jobs.subjects import Subject, subject_kind, subjects_of
-from .models import AuditEntry
+from .models import AuditEntry, StaffSettings
 
 
 def audit_record(
@@ -159,3 +159,17 @@ def operator_locks_clear(*, actor, names: list[str]) -> list[str]:
         note=", ".join(cleared) or "nothing was stale",
     )
     return cleared
+
+
+def staff_time_zone_set(*, user, name: str, session=None) -> str:
+    """Show this staff member's console in the zone `name` (an IANA name; "" for UTC); the
+    zone kept. Raises ValueError for a name that is no zone."""
+    from .timezones import SESSION_KEY, zone_of
+
+    name = name.strip()
+    if name and zone_of(name) is None:
+        raise ValueError(f"{name[:64]!r} is not a time zone; pick one from the list.")
+    StaffSettings.objects.update_or_create(user_id=user.pk, defaults={"time_zone": name})
+    if session is not None:
+        session[SESSION_KEY] = name
+    return name

@@ -25,6 +25,7 @@ from .views import (
     job_pause_view,
     job_run_view,
     lock_clear_view,
+    time_zone_view,
 )
 
 
@@ -81,6 +82,11 @@ class PeriodicRunAdmin(OperatorMixin, ModelAdmin):
                 "schedules/",
                 self.admin_site.admin_view(SchedulesView.as_view(admin_site=self.admin_site)),
                 name="jobs_schedules",
+            ),
+            path(
+                "schedules/time-zone/",
+                self.admin_site.admin_view(time_zone_view),
+                name="jobs_schedules_time_zone",
             ),
             path(
                 "schedules/<str:name>/run/",

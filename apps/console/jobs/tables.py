@@ -2,6 +2,7 @@
 
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
@@ -85,8 +86,8 @@ def _run_now_title(job: Schedule) -> str:
 
 
 def _next_run(job: Schedule) -> str:
-    """The next run that will do something, the period it covers, and any trigger before it
-    that will find its period already run (and do nothing)."""
+    """The next run that will do something, the period it covers, any trigger before it that
+    will find its period already run, and the next five runs (local time, clock changes)."""
     if job.paused:
         return format_html('<span class="text-subtle">{}</span>', _("paused"))
     if job.next_run is None:
@@ -102,9 +103,29 @@ def _next_run(job: Schedule) -> str:
     )  # fmt: skip
     return format_html(
         '<div class="whitespace-nowrap" data-testid="next-run">{}</div>'
-        '<div class="text-xs text-subtle">{} · {}</div>{}',
-        local_time(job.next_run), in_words(job.next_run), covers, skipped,
+        '<div class="text-xs text-subtle">{} · {}</div>{}{}',
+        local_time(job.next_run), in_words(job.next_run), covers, skipped, _upcoming(job),
     )  # fmt: skip
+
+
+def _upcoming(job: Schedule) -> str:
+    """The next five triggers in local time; one after a clock change says its new offset."""
+    now_offset = timezone.localtime().utcoffset()
+    items = []
+    for upcoming in job.upcoming:
+        local = timezone.localtime(upcoming.trigger)
+        note = ""
+        if local.utcoffset() != now_offset:
+            note = _(" (after the clock change, UTC%(offset)s)") % {"offset": f"{local:%z}"}
+        if upcoming.skipped:
+            note += _(" — skipped: its period already ran")
+        items.append((local_time(upcoming.trigger), note))
+    return format_html(
+        '<details class="text-xs" data-testid="next-five"><summary class="cursor-pointer '
+        'text-primary-600">{}</summary><ol class="mt-1">{}</ol></details>',
+        _("next %(n)s runs") % {"n": len(items)},
+        format_html_join("", "<li>{}{}</li>", items),
+    )
 
 
 def _last_run(job: Schedule) -> str:

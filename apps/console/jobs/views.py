@@ -23,8 +23,15 @@ from apps.jobs.periodic import REGISTRY
 from apps.jobs.selectors import locks_list, schedules_overview
 
 from ..selectors import consumers_overview
-from ..services import operator_job_pause, operator_job_run_now, operator_locks_clear
+from ..services import (
+    operator_job_pause,
+    operator_job_run_now,
+    operator_locks_clear,
+    staff_time_zone_set,
+)
+from ..timezones import staff_time_zone, zone_names
 from ..words import result_words
+from .calendar import week_calendar
 from .tables import consumers_table, locks_table, schedules_table
 
 OPERATE = "console.operate_tasks"
@@ -40,7 +47,8 @@ class _Page(UnfoldSiteViewMixin, TemplateView):
 
 
 class SchedulesView(_Page):
-    """Every periodic job: schedule in words, next and last run, recent outcomes, run now."""
+    """Every periodic job: schedule in words, next runs in the operator's time zone, last run,
+    recent outcomes, run now; and the coming week as a calendar."""
 
     title = _("Schedules")
     permission_required = ("jobs.view_periodicrun",)
@@ -51,7 +59,27 @@ class SchedulesView(_Page):
         context["table"] = schedules_table(
             schedules_overview(), can_operate=context["can_operate"], request=self.request
         )
+        context["calendar"] = week_calendar()
+        context["zone"] = staff_time_zone(self.request) or "UTC"
+        context["zones"] = sorted(zone_names())
         return context
+
+
+def time_zone_view(request):
+    """A staff member picks the zone the console shows times in (their own setting)."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    if request.method != "POST":
+        return require_POST(time_zone_view)(request)
+    try:
+        name = staff_time_zone_set(
+            user=request.user, name=request.POST.get("time_zone", ""), session=request.session
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Times are shown in %s.") % (name or "UTC"))
+    return redirect("admin:jobs_schedules")
 
 
 class ConsumersView(_Page):

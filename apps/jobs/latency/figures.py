@@ -76,8 +76,11 @@ def window_starts(now: dt.datetime) -> dict[str, dt.datetime]:
     }
 
 
-def latency_overview(*, now: dt.datetime, name: str | None = None) -> Overview:
-    """The percentiles of every task name (or of `name`) over the last hour, day and week."""
+def latency_overview(
+    *, now: dt.datetime, name: str | None = None, slowest: bool = True
+) -> Overview:
+    """The percentiles of every task name (or of `name`) over the last hour, day and week, and
+    (unless `slowest` is False) their slowest runs."""
     since = window_starts(now)
     current = floor_hour(now)
     days, hours = _summarized(since["week"], current)
@@ -113,7 +116,9 @@ def latency_overview(*, now: dt.datetime, name: str | None = None) -> Overview:
         runs.filter(created_at__gte=since["hour"]), hour=False
     ).items():
         add("hour", task, values)
-    for (task,), values in histograms(runs.filter(created_at__gte=live_from), hour=False).items():
+    for (task,), values in histograms(
+        runs.filter(created_at__gte=live_from), hour=False, slowest=slowest
+    ).items():
         add("day", task, values)
         add("week", task, values)
     written = TaskLatency.objects.order_by("-written_at").values_list("written_at", flat=True)

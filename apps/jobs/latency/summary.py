@@ -71,9 +71,10 @@ def _ranges(hours: list[dt.datetime]):
         yield start, previous + HOUR
 
 
-def histograms(runs, *, hour: bool = True) -> dict[tuple, dict]:
+def histograms(runs, *, hour: bool = True, slowest: bool = True) -> dict[tuple, dict]:
     """Per (name, hour) — or per name when `hour` is False — the run-time and queue-wait
-    histograms and the slowest runs of `runs` (a TaskRun queryset, filtered by the caller)."""
+    histograms and (unless `slowest` is False) the slowest runs of `runs` (a TaskRun queryset,
+    filtered by the caller)."""
     keys = ["name", "hour"] if hour else ["name"]
     if hour:
         runs = runs.annotate(hour=TruncHour("created_at", tzinfo=dt.UTC))
@@ -94,7 +95,8 @@ def histograms(runs, *, hour: bool = True) -> dict[tuple, dict]:
     waited = _waited(runs)
     for row in waited.values(*keys, b=bucket_sql(F("wait"))).annotate(n=Count("pk")).order_by():
         entry(row)["queue_wait"][int(row["b"])] = row["n"]
-    for field, name, source in (("duration", "slowest", timed), ("wait", "slowest_waits", waited)):
+    sources = (("duration", "slowest", timed), ("wait", "slowest_waits", waited))
+    for field, name, source in sources if slowest else ():
         for row in _slowest(source, field, keys):
             entry(row)[name].append([round(row[field], 3), row["pk"]])
     return figures
