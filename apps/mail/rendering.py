@@ -15,10 +15,11 @@ tests/bench/test_bench_render.py). One engine, Django's, with its bounds in one 
 """
 
 import re
+import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.template import Context
+from django.template import Context, TemplateSyntaxError
 from django.template.base import Lexer, TokenType
 
 from . import bounds
@@ -203,6 +204,11 @@ def _check_size(compiled: Compiled, source: Source) -> None:
         rendered = render(draft, {**system_sample(), **source.sample_context})
     except TemplateBoundError as error:
         raise TemplateInvalidError([bound_problem(error, source)]) from error
+    except TemplateSyntaxError as error:
+        # The fields parse, but the compiled email does not (MJML moved template code across
+        # lines in a way validation did not foresee): a problem, never an error page.
+        why = textwrap.shorten(str(error), 200)
+        raise TemplateInvalidError([Problem("mjml", 1, 1, f"the compiled email: {why}")]) from error
     html, text = rendered.html, rendered.text
     problems = [
         Problem("mjml", 1, 1, f"with the sample data filled in: {why}")

@@ -42,8 +42,10 @@ def test_a_valid_edit_creates_a_new_active_version_with_compiled_html(templates)
 
 def test_unclosed_mjml_is_reported_with_line_and_column(templates):
     problem = only(problems_of(templates, mjml=GOOD.replace("</mj-text>", "")))
-    assert (problem.field, problem.line, problem.column) == ("mjml", 4, 3)
-    assert "</mj-column> does not close <mj-text> opened at line 3, column 5" in problem.message
+    assert (problem.field, problem.line, problem.column) == ("mjml", 3, 5)
+    assert problem.message == (
+        "<mj-text> is never closed: </mj-column> at line 4, column 3 closes its parent first"
+    )
 
 
 def test_an_unknown_element_is_reported_with_line_and_column(templates):
@@ -311,3 +313,47 @@ def test_the_text_body_has_a_size_limit_like_the_html(templates):
     problem = only(problems_of(templates, text_body="word " * 30_000))
     assert (problem.field, problem.line, problem.column) == ("text_body", 1, 1)
     assert "the limit is 104,448" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("typo", "words"),
+    [
+        ("Hello {{ name }", "{{ is not closed with }} on its line"),
+        ("Hello {% if name", "{% is not closed with %} on its line"),
+        ("Hello {# note", "{# is not closed with #} on its line"),
+    ],
+)
+def test_an_unclosed_template_tag_is_reported_at_its_opener(templates, typo, words):
+    # Django reads a tag left open as text, but once MJML joins lines it swallows what follows
+    # up to the next }}: the compiled email would not parse (a 500 in the studio on 01ea189).
+    source = GOOD.replace("Hello {{ name }}", typo) + "<mj-section><mj-column>"
+    source += '<mj-button href="{{ name }}">Go</mj-button></mj-column></mj-section>\n'
+    problem = only(problems_of(templates, mjml=source))
+    column = source.splitlines()[2].index("Hello {") + 7
+    assert (problem.field, problem.line, problem.column) == ("mjml", 3, column)
+    assert words in problem.message
+
+
+def test_a_whole_tag_shown_by_verbatim_is_not_a_typo(templates):
+    source = GOOD.replace("{{ name }}", "{% verbatim %}{{ name }}{% endverbatim %}")
+    template = EmailTemplate.objects.get(key="welcome")
+    template.mjml = source
+    assert "{{ name }}" in template_save(template=template).compiled_html
+
+
+def test_an_mjml_element_inside_an_unclosed_text_points_at_the_text(templates):
+    source = GOOD.replace("</mj-text>", "") + ""
+    source = source.replace(
+        "  </mj-column>", '    <mj-button href="x">Go</mj-button>\n  </mj-column>'
+    )
+    problem = only(problems_of(templates, mjml=source))
+    assert (problem.line, problem.column) == (3, 5)
+    assert problem.message.startswith("<mj-text> is never closed: <mj-button> at line 4, column 5")
+
+
+def test_a_mistyped_closing_tag_is_reported_where_it_is(templates):
+    problem = only(problems_of(templates, mjml=GOOD.replace("</mj-text>", "</mj-txt>")))
+    assert (problem.line, problem.column) == (3, 50)
+    assert problem.message == (
+        "</mj-txt> does not close <mj-text> opened at line 3, column 5; write </mj-text>"
+    )
