@@ -53,8 +53,12 @@ def _queue_depth() -> dict:
         later = sum(1 for task in HUEY.pending(limit=PEEK) if task.eta and task.eta > now)
     except Exception as exc:  # the broker being down is itself the figure to show
         return {"pending": "?", "scheduled": "?", "ok": False, "error": str(exc)}
-    return {"pending": pending - later, "scheduled": scheduled + later, "ok": True,
-            "partial": pending > PEEK}  # fmt: skip
+    return {
+        "pending": pending - later,
+        "scheduled": scheduled + later,
+        "ok": True,
+        "partial": pending > PEEK,
+    }
 
 
 def _tasks(now: dt.datetime) -> dict:

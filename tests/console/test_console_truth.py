@@ -52,10 +52,15 @@ def test_a_retried_tasks_run_time_is_its_last_attempts_and_says_so(operator_clie
     start = dt.datetime(2026, 12, 4, 5, 32, tzinfo=dt.UTC)
     last = start + dt.timedelta(minutes=2)
     run = TaskRun.objects.create(
-        task_id="0f1e2d3c-three-tries", name=CANARY, state="error", attempt=3,
-        started_at=last, finished_at=last + dt.timedelta(seconds=0.6), duration=0.6,
+        task_id="0f1e2d3c-three-tries",
+        name=CANARY,
+        state="error",
+        attempt=3,
+        started_at=last,
+        finished_at=last + dt.timedelta(seconds=0.6),
+        duration=0.6,
         error="RuntimeError('boom')",
-    )  # fmt: skip
+    )
     for number, at in ((1, start), (2, start + dt.timedelta(minutes=1)), (3, last)):
         TaskAttempt.objects.create(
             task_id=run.task_id,
@@ -85,12 +90,18 @@ def test_a_task_due_later_is_counted_as_scheduled_not_as_ready(admin_client):
 
 def test_the_bounced_figure_links_to_exactly_the_bounces_it_counts(admin_client):
     now = timezone.now()
-    email = OutboundEmail.objects.create(template_key="welcome", to="a@example.com",
-                                         status="sent", sent_at=now)  # fmt: skip
+    email = OutboundEmail.objects.create(
+        template_key="welcome", to="a@example.com", status="sent", sent_at=now
+    )
     for days in (0, 20, 25, 30, 40, 50, 60, 70, 80):  # one in the last 14 days, eight before
-        EmailEvent.objects.create(email=email, esp_name="t", event_type="bounced",
-                                  recipient=f"b{days}@example.com", fingerprint=f"b{days}",
-                                  received_at=now - dt.timedelta(days=days))  # fmt: skip
+        EmailEvent.objects.create(
+            email=email,
+            esp_name="t",
+            event_type="bounced",
+            recipient=f"b{days}@example.com",
+            fingerprint=f"b{days}",
+            received_at=now - dt.timedelta(days=days),
+        )
     body = admin_client.get("/admin/").content.decode()
     link = re.search(r'<a href="([^"]+)"[^>]*>.{0,200}?bounced <strong>(\d+)</strong>', body, re.S)
     assert link.group(2) == "1"
@@ -102,9 +113,13 @@ def test_the_bounced_figure_links_to_exactly_the_bounces_it_counts(admin_client)
 def test_events_are_listed_newest_first_by_the_time_shown(admin_client):
     now = timezone.now()
     for n, minutes in enumerate((5, 50, 1, 30)):  # inserted out of time order
-        EmailEvent.objects.create(esp_name="t", event_type="delivered", fingerprint=f"e{n}",
-                                  recipient=f"r{minutes}@example.com",
-                                  received_at=now - dt.timedelta(minutes=minutes))  # fmt: skip
+        EmailEvent.objects.create(
+            esp_name="t",
+            event_type="delivered",
+            fingerprint=f"e{n}",
+            recipient=f"r{minutes}@example.com",
+            received_at=now - dt.timedelta(minutes=minutes),
+        )
     body = admin_client.get("/admin/mail/emailevent/").content.decode()
     order = [int(m) for m in re.findall(r"r(\d+)@example\.com", body)]
     assert order == sorted(order)
@@ -113,13 +128,20 @@ def test_events_are_listed_newest_first_by_the_time_shown(admin_client):
 def test_failures_get_their_own_axis_on_the_tasks_chart(admin_client):
     now = timezone.now()
     TaskRun.objects.bulk_create(
-        TaskRun(task_id=f"t{n}", name=CANARY, created_at=now - dt.timedelta(minutes=1),
-                state="error" if n < 3 else "complete")
+        TaskRun(
+            task_id=f"t{n}",
+            name=CANARY,
+            created_at=now - dt.timedelta(minutes=1),
+            state="error" if n < 3 else "complete",
+        )
         for n in range(500)
-    )  # fmt: skip
+    )
     body = admin_client.get("/admin/").content.decode()
-    canvas = re.search(r'<canvas class="chart" data-options="([^"]+)" data-type="bar" '
-                       r'data-value="([^"]+)"', body)  # fmt: skip
+    canvas = re.search(
+        r'<canvas class="chart" data-options="([^"]+)" data-type="bar" '
+        r'data-value="([^"]+)"',
+        body,
+    )
     options = json.loads(canvas.group(1).replace("&quot;", '"'))
     data = json.loads(canvas.group(2).replace("&quot;", '"'))
     failures = next(d for d in data["datasets"] if d["label"] == "Failures")
@@ -129,8 +151,7 @@ def test_failures_get_their_own_axis_on_the_tasks_chart(admin_client):
 
 
 def test_a_run_again_after_a_lost_consumer_is_not_counted_as_an_extra_try(operator_client):
-    run = TaskRun.objects.create(task_id="0f1e2d3c-rerun", name=CANARY, state="complete",
-                                 attempt=2)  # fmt: skip
+    run = TaskRun.objects.create(task_id="0f1e2d3c-rerun", name=CANARY, state="complete", attempt=2)
     TaskAttempt.objects.create(task_id=run.task_id, number=1, state="lost")
     TaskAttempt.objects.create(task_id=run.task_id, number=2, state="complete")
     page = operator_client.get(f"{LIST}{run.pk}/change/").content.decode()
@@ -144,9 +165,13 @@ def test_the_lost_runs_alert_does_not_say_a_run_was_enqueued_again_when_it_was_n
     WorkerHeartbeat.objects.create(consumer="live:1", host="live", pid=1)
     attempts = settings.JOBS_LOST_MAX_ATTEMPTS  # idempotent, but out of tries: not re-run
     TaskRun.objects.create(
-        task_id="lost-1", name=CANARY, state="lost", consumer="gone:2", attempt=attempts,
+        task_id="lost-1",
+        name=CANARY,
+        state="lost",
+        consumer="gone:2",
+        attempt=attempts,
         note=f"consumer gone:2 died; not enqueued again after {attempts} lost attempts",
-    )  # fmt: skip
+    )
     assert "lost runs" in alerts_check()
     details = OutboundEmail.objects.get(
         template_key="ops_alert", dedupe_key__contains="lost runs"

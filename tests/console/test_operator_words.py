@@ -35,8 +35,13 @@ def test_job_descriptions_give_the_settings_values_not_their_names(operator_clie
 
 
 def test_a_heartbeat_seconds_old_is_just_now_and_pause_says_pause(operator_client):
-    WorkerHeartbeat.objects.create(consumer="web-1:42", host="web-1", pid=42, workers=2,
-                                   last_seen=timezone.now() - dt.timedelta(seconds=8))  # fmt: skip
+    WorkerHeartbeat.objects.create(
+        consumer="web-1:42",
+        host="web-1",
+        pid=42,
+        workers=2,
+        last_seen=timezone.now() - dt.timedelta(seconds=8),
+    )
     page = text(operator_client.get("/admin/jobs/workerheartbeat/"))
     assert "just now" in page and "0 minutes ago" not in page
     schedules = text(operator_client.get(SCHEDULES))
@@ -47,19 +52,30 @@ def test_a_heartbeat_seconds_old_is_just_now_and_pause_says_pause(operator_clien
 
 def test_a_jobs_list_result_is_counted_not_printed(admin_client):
     now = timezone.now()
-    PeriodicRun.objects.create(job="ops_alerts", period_key="2026-12-01T09:05", status="succeeded",
-                               period_start=now, period_end=now,
-                               result={"alerted": [], "mailed": ["a", "b"]})  # fmt: skip
+    PeriodicRun.objects.create(
+        job="ops_alerts",
+        period_key="2026-12-01T09:05",
+        status="succeeded",
+        period_start=now,
+        period_end=now,
+        result={"alerted": [], "mailed": ["a", "b"]},
+    )
     page = text(admin_client.get("/admin/jobs/periodicrun/"))
     assert "none alerted" in page and "2 mailed" in page and "[] alerted" not in page
 
 
 def test_an_email_is_named_in_words_with_its_problem_on_the_first_tab(admin_client):
-    email = OutboundEmail.objects.create(template_key="daily_digest", to="d@example.com",
-                                         status="sent", attempts=1)  # fmt: skip
-    EmailEvent.objects.create(email=email, esp_name="postmark", event_type="bounced",
-                              recipient=email.to, mta_response="550 mailbox full",
-                              fingerprint="bounce-1")  # fmt: skip
+    email = OutboundEmail.objects.create(
+        template_key="daily_digest", to="d@example.com", status="sent", attempts=1
+    )
+    EmailEvent.objects.create(
+        email=email,
+        esp_name="postmark",
+        event_type="bounced",
+        recipient=email.to,
+        mta_response="550 mailbox full",
+        fingerprint="bounce-1",
+    )
     page = text(admin_client.get(f"/admin/mail/outboundemail/{email.pk}/change/"))
     assert "Daily digest to d@example.com" in page and "Daily_digest" not in page
     assert "Last error" not in page
@@ -84,8 +100,9 @@ def test_tab_titles_name_the_page_not_djangos_select_to_view(admin_client):
 
 
 def test_the_last_attempt_of_a_failed_email_does_not_say_it_will_retry(admin_client):
-    email = OutboundEmail.objects.create(template_key="welcome", to="t@example.com",
-                                         status="failed", attempts=6)  # fmt: skip
+    email = OutboundEmail.objects.create(
+        template_key="welcome", to="t@example.com", status="failed", attempts=6
+    )
     now = timezone.now()
     for number in range(1, 7):
         DeliveryAttempt.objects.create(

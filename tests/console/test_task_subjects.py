@@ -112,8 +112,9 @@ def test_retry_is_offered_only_on_runs_that_ended_without_success(operator_clien
 
 def test_a_delivery_run_whose_email_was_sent_says_there_is_nothing_to_retry(operator_client):
     email = OutboundEmail.objects.create(template_key="welcome", to="b@example.com", status="sent")
-    run = TaskRun.objects.create(task_id="0f1e2d3c-sent", name=DELIVER, state="error",
-                                 args=[[email.pk]])  # fmt: skip
+    run = TaskRun.objects.create(
+        task_id="0f1e2d3c-sent", name=DELIVER, state="error", args=[[email.pk]]
+    )
     confirm = operator_client.get(f"{LIST}{run.pk}/retry/").content.decode()
     assert "Nothing to retry: its email is sent." in confirm and 'name="confirm"' not in confirm
     operator_client.post(f"{LIST}{run.pk}/retry/")
@@ -132,13 +133,19 @@ def offered(page: str, email: OutboundEmail) -> set[str]:
 
 
 def test_a_bounced_email_offers_neither_retry_nor_mark_sent_and_says_why(provider):
-    email = OutboundEmail.objects.create(template_key="welcome", to="gone@example.com",
-                                         status="sent", attempts=1)  # fmt: skip
+    email = OutboundEmail.objects.create(
+        template_key="welcome", to="gone@example.com", status="sent", attempts=1
+    )
     event = EmailEvent.objects.create(
-        email=email, esp_name="postmark", event_type="bounced", recipient=email.to,
-        reject_reason="bounced", description="The server was unable to deliver your message",
-        mta_response="550 5.1.1 mailbox unavailable", fingerprint="b-1",
-    )  # fmt: skip
+        email=email,
+        esp_name="postmark",
+        event_type="bounced",
+        recipient=email.to,
+        reject_reason="bounced",
+        description="The server was unable to deliver your message",
+        mta_response="550 5.1.1 mailbox unavailable",
+        fingerprint="b-1",
+    )
     Suppression.objects.create(address=email.to, reason="bounce", source_event=event)
     operator = role_client(OPERATOR)
     page = emails_page(operator, email)
@@ -154,10 +161,12 @@ def test_a_bounced_email_offers_neither_retry_nor_mark_sent_and_says_why(provide
 
 def test_each_email_offers_the_actions_that_work_on_it(provider):
     operator = role_client(OPERATOR)
-    failed = OutboundEmail.objects.create(template_key="welcome", to="f@example.com",
-                                          status="failed", last_error="422 inactive")  # fmt: skip
-    unknown = OutboundEmail.objects.create(template_key="welcome", to="u@example.com",
-                                           status="unknown")  # fmt: skip
+    failed = OutboundEmail.objects.create(
+        template_key="welcome", to="f@example.com", status="failed", last_error="422 inactive"
+    )
+    unknown = OutboundEmail.objects.create(
+        template_key="welcome", to="u@example.com", status="unknown"
+    )
     queued = OutboundEmail.objects.create(template_key="welcome", to="q@example.com")
     assert offered(emails_page(operator, failed), failed) == {"retry", "resend"}
     assert offered(emails_page(operator, unknown), unknown) == {"retry", "resend", "mark_sent"}

@@ -63,10 +63,12 @@ def test_the_schedules_page_says_when_the_next_run_is_and_which_trigger_will_do_
 
     # A period someone ran ahead of time (jobs_run --period): its trigger will do nothing.
     PeriodicRun.objects.create(
-        job="history_retention", period_key="2026-11-25", status="succeeded",
+        job="history_retention",
+        period_key="2026-11-25",
+        status="succeeded",
         period_start=dt.datetime(2026, 11, 25, tzinfo=UTC),
         period_end=dt.datetime(2026, 11, 26, tzinfo=UTC),
-    )  # fmt: skip
+    )
     with time_machine.travel(dt.datetime(2026, 11, 25, 2, 0, tzinfo=UTC), tick=False):
         page = admin_client.get(SCHEDULES).content.decode()
     row = page[page.index('data-job="history_retention"') :]

@@ -21,10 +21,15 @@ LIST = "/admin/jobs/taskrun/"
 def runs(*arguments, ago=dt.timedelta(0)) -> list[TaskRun]:
     now = timezone.now()
     return TaskRun.objects.bulk_create(
-        TaskRun(task_id=f"t-{n}-{ago.days}", name="apps.x.tasks.sync_task", args=args,
-                kwargs=kwargs, created_at=now - ago - dt.timedelta(seconds=n))
+        TaskRun(
+            task_id=f"t-{n}-{ago.days}",
+            name="apps.x.tasks.sync_task",
+            args=args,
+            kwargs=kwargs,
+            created_at=now - ago - dt.timedelta(seconds=n),
+        )
         for n, (args, kwargs) in enumerate(arguments)
-    )  # fmt: skip
+    )
 
 
 def found(term: str) -> list[str]:

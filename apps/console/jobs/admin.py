@@ -49,8 +49,15 @@ STATE_COLOURS = {
     "expired": "info", "interrupted": "danger", "canceled": "info", "timeout": "danger",
     "rate-limited": "warning", "lost": "danger",
 }  # fmt: skip
-SUBJECT_COLOURS = {"sent": "success", "failed": "danger", "unknown": "danger", "queued": "info",
-                   "sending": "warning", "suppressed": "warning", "skipped": "info"}  # fmt: skip
+SUBJECT_COLOURS = {
+    "sent": "success",
+    "failed": "danger",
+    "unknown": "danger",
+    "queued": "info",
+    "sending": "warning",
+    "suppressed": "warning",
+    "skipped": "info",
+}
 
 
 @admin.register(TaskRun)
@@ -138,11 +145,15 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         term = request.GET.get("q", "")
         if search_is_bounded(term):
-            self.message_user(request, _(
-                "Searched the newest %(n)s runs for “%(term)s”: type 3 characters or more to "
-                "search them all.") % {"n": f"{jobs_selectors.SHORT_TERM_RUNS:,}",
-                                       "term": term.strip()},
-                messages.INFO)  # fmt: skip
+            self.message_user(
+                request,
+                _(
+                    "Searched the newest %(n)s runs for “%(term)s”: type 3 characters or more to "
+                    "search them all."
+                )
+                % {"n": f"{jobs_selectors.SHORT_TERM_RUNS:,}", "term": term.strip()},
+                messages.INFO,
+            )
         response = super().changelist_view(request, extra_context)
         query = request.GET.urlencode()
         context = getattr(response, "context_data", None) or {}
@@ -185,10 +196,14 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         subjects = subjects_of(obj)
         return render_to_string(
             "console/jobs/subjects.html",
-            {"kind": kind, "rows": [(s, SUBJECT_COLOURS.get(s.status, "")) for s in subjects],
-             "nothing": "" if any(s.retryable for s in subjects)
-             else nothing_to_retry(kind, subjects)},
-        )  # fmt: skip
+            {
+                "kind": kind,
+                "rows": [(s, SUBJECT_COLOURS.get(s.status, "")) for s in subjects],
+                "nothing": ""
+                if any(s.retryable for s in subjects)
+                else nothing_to_retry(kind, subjects),
+            },
+        )
 
     @display(description=_("Task"))
     def task_display(self, obj: TaskRun) -> str:
@@ -200,8 +215,10 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         url = reverse("admin:jobs_latency_task", args=[obj.name])
         return format_html(
             '{} · <a class="text-primary-600 text-xs" href="{}">{}</a>',
-            shown, url, _("its latency percentiles"),
-        )  # fmt: skip
+            shown,
+            url,
+            _("its latency percentiles"),
+        )
 
     @display(description=_("State"), ordering="state", label=STATE_COLOURS)
     def state_badge(self, obj: TaskRun) -> str:
@@ -228,7 +245,8 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         if first is not None and first.started_at and obj.finished_at:
             text += _("; %(span)s from the first attempt's start (%(at)s) to the end") % {
                 "span": seconds_words((obj.finished_at - first.started_at).total_seconds()),
-                "at": local_time(first.started_at, "%H:%M:%S")}  # fmt: skip
+                "at": local_time(first.started_at, "%H:%M:%S"),
+            }
         return text
 
     @display(description=_("Started"))
@@ -239,8 +257,11 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         if started is None:
             return "—"
         text = local_time(started, "%Y-%m-%d %H:%M:%S")
-        return text if obj.attempt <= 1 else _("%(at)s (attempt %(n)s)") % {
-            "at": text, "n": obj.attempt}  # fmt: skip
+        return (
+            text
+            if obj.attempt <= 1
+            else _("%(at)s (attempt %(n)s)") % {"at": text, "n": obj.attempt}
+        )
 
     def _is_detail(self, obj: TaskRun) -> bool:
         return getattr(obj, "_detail", False)
@@ -317,8 +338,9 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
 
 def _attempt_of(run: TaskRun, number: int):
     """One of the run's attempts (read once per page)."""
-    attempts = run.__dict__.setdefault("_attempts", {a.number: a for a in task_attempts(
-        task_id=run.task_id)})  # fmt: skip
+    attempts = run.__dict__.setdefault(
+        "_attempts", {a.number: a for a in task_attempts(task_id=run.task_id)}
+    )
     return attempts.get(number)
 
 

@@ -123,5 +123,9 @@ def nothing_to_retry(kind: SubjectKind, subjects: list[Subject]) -> str:
         "Nothing to retry: its %(noun)s is %(states)s.",
         "Nothing to retry: its %(count)s %(plural)s are %(states)s.",
         len(subjects),
-    ) % {"noun": kind.noun, "plural": kind.plural, "count": len(subjects),
-         "states": " or ".join(states)}  # fmt: skip
+    ) % {
+        "noun": kind.noun,
+        "plural": kind.plural,
+        "count": len(subjects),
+        "states": " or ".join(states),
+    }

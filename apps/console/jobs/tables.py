@@ -81,8 +81,9 @@ def _run_now_title(job: Schedule) -> str:
     if spec is None:
         return ""
     period = spec.latest_due_period(clock.now())
-    return _("Run %(period)s now, even if it already ran; the next scheduled run still "
-             "happens") % {"period": period_label(job.period, period.key)}  # fmt: skip
+    return _("Run %(period)s now, even if it already ran; the next scheduled run still happens") % {
+        "period": period_label(job.period, period.key)
+    }
 
 
 def _next_run(job: Schedule) -> str:

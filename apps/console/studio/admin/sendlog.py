@@ -248,20 +248,27 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
         parts = [obj.last_error] if obj.last_error else []
         event = obj.events.filter(event_type__in=PROBLEMS).order_by("id").first()
         if event is not None:
-            why = " ".join(filter(None, [event.reject_reason, event.description,
-                                         event.mta_response])) or _("no reason given")  # fmt: skip
-            parts.append(_("%(event)s: %(why)s") % {"event": event.event_type.capitalize(),
-                                                       "why": why})  # fmt: skip
+            why = " ".join(
+                filter(None, [event.reject_reason, event.description, event.mta_response])
+            ) or _("no reason given")
+            parts.append(
+                _("%(event)s: %(why)s") % {"event": event.event_type.capitalize(), "why": why}
+            )
         suppression = _suppression(obj.to)
         if suppression is not None:
             url = reverse("admin:mail_suppression_change", args=[suppression.pk])
-            parts.append(format_html(
-                '{} <a class="studio-link" href="{}">{}</a>',
-                _("%(to)s is suppressed (%(reason)s): nothing is sent to it until the "
-                  "suppression is removed.") % {"to": obj.to,
-                                                "reason": suppression.get_reason_display()},
-                url, _("See the suppression"),
-            ))  # fmt: skip
+            parts.append(
+                format_html(
+                    '{} <a class="studio-link" href="{}">{}</a>',
+                    _(
+                        "%(to)s is suppressed (%(reason)s): nothing is sent to it until the "
+                        "suppression is removed."
+                    )
+                    % {"to": obj.to, "reason": suppression.get_reason_display()},
+                    url,
+                    _("See the suppression"),
+                )
+            )
         if not parts:
             return _("Nothing: no error, bounce or complaint.")
         return format_html_join("", "<div data-testid='problem'>{}</div>", ((p,) for p in parts))
@@ -375,17 +382,22 @@ def _suppression(address: str):
     return Suppression.objects.filter(address=address.lower()).first()
 
 
+# unfold's own row actions open a dialog this way (the page's modal, filled over htmx).
+DIALOG_ATTRS = mark_safe(
+    'hx-get="__url__" hx-target="#modal-content" hx-select="#dialog" '
+    'x-on:htmx:after-on-load="openModal = true"'
+)
+
+
 @lru_cache(maxsize=1)
 def _retry_markup() -> str:
     """unfold's small button opening the retry dialog in the page's modal (as unfold's own
     row actions do), rendered once with a URL slot."""
+    button = {"href": "__url__", "size": "xs", "variant": "default", "icon": "replay"}
     html = render_to_string(
         "unfold/components/button.html",
-        {"href": "__url__", "size": "xs", "variant": "default", "icon": "replay",
-         "children": _("Retry"), "class": "self-center lg:-my-2",
-         "extra_attrs": 'hx-get="__url__" hx-target="#modal-content" hx-select="#dialog" '
-                        'x-on:htmx:after-on-load="openModal = true"'},
-    )  # fmt: skip
+        {**button, "children": _("Retry"), "class": "self-center", "extra_attrs": DIALOG_ATTRS},
+    )
     return html.replace("{", "{{").replace("}", "}}").replace("__url__", "{url}")
 
 
@@ -408,7 +420,8 @@ def email_timeline(email: OutboundEmail) -> list[dict]:
         if attempt is attempts[-1] and attempt.outcome == "retry" and email.status != "queued":
             # Its last attempt: nothing retried it (no try left, or settled since).
             outcome = _("Transient error, not retried (%(status)s)") % {
-                "status": email.get_status_display().lower()}  # fmt: skip
+                "status": email.get_status_display().lower()
+            }
         title = _("Attempt %(n)s: %(o)s") % {"n": attempt.number, "o": outcome}
         colour = STATUS_COLOURS.get(attempt.outcome, "warning")
         items.append(_item(attempt.finished_at, title, attempt.error, colour))
