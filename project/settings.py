@@ -373,7 +373,7 @@ MAIL_TEST_SENDS_PER_HOUR = int(env("MAIL_TEST_SENDS_PER_HOUR", "20"))
 STRIPE_WEBHOOK_SECRET = required(
     "STRIPE_WEBHOOK_SECRET", "Stripe payment webhooks are verified with it"
 )
-UPGRADE_URL = env("UPGRADE_URL") or f"{SITE_URL}/pricing/"  # quota alerts link there
+UPGRADE_URL = env("UPGRADE_URL") or f"{SITE_URL}/accounts/plan/"  # the customer's plan page
 
 # --- auth ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

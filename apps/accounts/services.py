@@ -91,7 +91,7 @@ def _send_signup_emails(user: User) -> None:
     send_email(
         template_key="welcome",
         to=user.email,
-        context={"name": name, "dashboard_url": settings.SITE_URL + "/"},
+        context={"name": name, "dashboard_url": settings.SITE_URL + reverse("account")},
         dedupe_key=f"welcome:{user.pk}",
         user_id=user.pk,
     )

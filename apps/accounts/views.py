@@ -19,6 +19,16 @@ HOME = reverse_lazy("account")
 
 
 @require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The site's root: a signed-in customer's account; the console for staff and for
+    whoever is signed out (its login says where customers sign in)."""
+    user = request.user
+    if user.is_authenticated and not user.is_staff:
+        return redirect(HOME)
+    return redirect("admin:index")
+
+
+@require_GET
 def email_verify(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the verification email: marks the address verified, or says why not."""
     try:

@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractHour
+from django.urls import reverse
 
 from apps.accounts.models import Membership
 from apps.billing.models import UsageRecord
@@ -46,7 +47,7 @@ def _digest_one(figures: dict, requests, day: dt.date) -> list[dict]:
         "characters": f"{figures['characters'] or 0:,}",
         "remaining": f"{record.remaining:,}" if record else "-",
         "highlights": _highlights(org_requests) + _api_calls(figures["organization_id"], day),
-        "dashboard_url": settings.SITE_URL + "/",
+        "dashboard_url": settings.SITE_URL + reverse("account"),
     }
     recipients = []
     members = Membership.objects.filter(

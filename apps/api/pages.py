@@ -3,6 +3,10 @@
 They sit on top like the JSON API: they read and act through the domain apps' services.
 """
 
+from email.utils import parseaddr
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.forms import LanguageForm
 from apps.accounts.services import user_language_set
+from apps.billing.models import Plan, Subscription
 from apps.summaries.exceptions import UploadRejectedError
 from apps.summaries.models import Document
 from apps.summaries.services import document_upload
@@ -36,6 +41,31 @@ def _page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     """The account page: plan, this month's usage, keys, documents, email choices."""
     return _page(request)
+
+
+@customer_login_required
+def plan(request: HttpRequest) -> HttpResponse:
+    """The plan page: the plans offered, this month's usage against the current one, and how
+    to change plan (quota alerts and the account page link here)."""
+    context = selectors.account_overview(user=request.user)
+    current = context.get("plan")
+    organization = context["organization"]
+    subscription = None
+    if organization is not None:
+        live = Subscription.objects.exclude(status=Subscription.Status.CANCELED)
+        subscription = live.filter(organization=organization).first()
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    plans = [
+        {
+            "plan": offered,
+            "current": current is not None and offered.pk == current.pk,
+            "ask": f"mailto:{address}?subject="
+            + quote(f"Change {organization or 'my account'} to the {offered.name} plan"),
+        }
+        for offered in Plan.objects.filter(is_active=True).order_by("monthly_characters")
+    ]
+    page = {**context, "plans": plans, "subscription": subscription, "billing_address": address}
+    return render(request, "accounts/plan.html", page)
 
 
 def _organization(request: HttpRequest):

@@ -92,7 +92,7 @@ def test_crossing_80_and_100_percent_alerts_once_per_month(
     assert sorted(QuotaAlert.objects.values_list("threshold", flat=True)) == [80, 100]
     warning = sent(provider, "has used 85 % of this month")
     assert "Remaining 1,500" in " ".join(warning.body.split())
-    assert "/pricing/" in warning.body and warning.to == [organization.owner.email]
+    assert "/accounts/plan/" in warning.body and warning.to == [organization.owner.email]
     full = sent(provider, "has used all of this month's characters")
     assert "10,600" in full.body and "Remaining 0" in " ".join(full.body.split())
     alerts = OutboundEmail.objects.filter(template_key__startswith="quota_alert")

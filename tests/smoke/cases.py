@@ -95,6 +95,7 @@ CASES = {
     "password_reset_complete": RESET,
     "admin_password_reset": account.test_staff_reset_a_forgotten_console_password_by_email,
     "account": ACCOUNT,
+    "plan": account.test_the_plan_page_shows_the_plans_and_the_root_leads_to_the_account,
     "account_language": ACCOUNT,
     "account_document_create": ACCOUNT,
     "account_document_delete": ACCOUNT,
@@ -114,6 +115,7 @@ CASES = {
     "admin:mail_emaillayout_preview*": STUDIO_PREVIEW,
     "admin:mail_emailtemplatetranslation_preview*": STUDIO_PREVIEW,
     "admin:mail_emailtemplate_test_send": studio.test_a_test_send_reaches_the_inbox,
+    "admin:mail_emailtemplate_spam": STUDIO_PREVIEW,  # the checks panel's spam score
     "admin:mail_emailtemplate_translations": STUDIO_PAGES,
     "admin:mail_emailtemplate_delivery": STUDIO_PAGES,
     "admin:mail_emailtemplate_delivery_list": STUDIO_PAGES,

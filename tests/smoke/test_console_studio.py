@@ -28,6 +28,9 @@ def test_previews_of_a_template_a_translation_and_the_layout_render(staff, deplo
     assert shown.status_code == 200, shown.text[:300]
     body = shown.json()
     assert body["ok"] and "Welcome aboard" in body["html"]["light"], body.get("problems")
+    [spam] = [check for check in body["checks"] if check["key"] == "spam"]
+    score = staff.get(spam["url"])  # what the checks panel polls while a consumer scores it
+    assert score.status_code == 200 and score.json()["state"] in ("pending", "done"), score.text
     broken = preview(staff, page, mjml="<mj-section><mj-column><mj-text>{{ oops </mj-text>")
     assert broken.status_code == 200 and not broken.json()["ok"]  # a problem, not a 500
     translation = deployment.value(

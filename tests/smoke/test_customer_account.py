@@ -132,3 +132,12 @@ def test_the_monthly_usage_report_is_emailed_with_a_link_that_downloads_it(deplo
     assert ORGANIZATION in download.text
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in report.raw  # not transactional
     assert deployment.browser().get(link.replace("/reports/", "/reports/x")).status_code == 404
+
+
+def test_the_plan_page_shows_the_plans_and_the_root_leads_to_the_account(deployment, customer):
+    browser = customer.browser
+    assert 'href="/accounts/plan/"' in browser.get("/accounts/").text
+    page = browser.get("/accounts/plan/")
+    assert page.status_code == 200 and "How to change plan" in page.text
+    assert "<td><strong>Business</strong></td>" in page.text and "Your plan" in page.text
+    assert browser.get("/").url.endswith("/accounts/")  # not the staff console's login
