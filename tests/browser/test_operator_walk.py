@@ -277,3 +277,27 @@ def test_an_operator_opens_the_percentiles_page_and_a_tasks_slowest_runs(olga, l
     shoot(page, "latency.png")
     slowest.locator("[data-run] a").first.click()  # one click to the slowest run itself
     page.wait_for_url("**/admin/jobs/taskrun/*/change/")
+
+
+def test_an_operator_takes_the_browsers_time_zone_for_the_schedules(
+    browser, live_server, transactional_db
+):
+    user = make_user(email=EMAIL, is_staff=True)
+    user.set_password(PASSWORD)
+    user.save()
+    user.groups.add(*Group.objects.filter(name=OPERATOR))
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, timezone_id="Europe/Paris"
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/jobs/periodicrun/schedules/")
+    page.fill("input[name=username]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    assert page.inner_text("[data-testid=zone]") == "UTC"
+    page.click("text=Use my browser's zone: Europe/Paris")
+    page.wait_for_url("**/admin/jobs/periodicrun/schedules/")
+    assert page.inner_text("[data-testid=zone]") == "Europe/Paris"
+    assert page.locator("[data-testid=week] [data-day]").count() == 7
+    shoot(page, "schedules-week.png")
+    context.close()

@@ -116,3 +116,20 @@ def test_the_last_attempt_of_a_failed_email_does_not_say_it_will_retry(admin_cli
     assert "Attempt 5: Transient error, will retry" in page
     assert "Attempt 6: Transient error, not retried (failed)" in page
     assert "Attempt 6: Transient error, will retry" not in page
+
+
+def test_api_keys_are_labelled_on_a_phone_and_a_new_one_has_a_copy_button(client):
+    from tests.factories import make_organization, make_user
+
+    user = make_user(email="keys@example.com")
+    organization = make_organization(name="Keys Inc", owner=user)
+    client.force_login(user)
+    made = client.post("/accounts/keys/", {"name": "CI"}, follow=True).content.decode()
+    assert re.search(
+        r'id="new-key">ss_[^<]+</p>\s*<p><button type="button" data-copy="new-key">'
+        r"Copy the key</button>",
+        made,
+    )
+    for label in ("Name", "Key", "Created", "Last used"):  # each value says what it is
+        assert f'<td data-label="{label}">' in made
+    assert organization.name in made
