@@ -64,6 +64,8 @@ def test_run_now_archives_old_requests_and_the_archive_downloads(staff, deployme
 
 def test_a_job_is_paused_and_resumed_and_a_lock_in_use_is_not_cleared(staff, deployment):
     page = staff.get(f"{JOBS}/schedules/")
+    zoned = staff.submit(page, f"{JOBS}/schedules/time-zone/", {"time_zone": "Europe/Paris"})
+    assert "Times are shown in Europe/Paris." in zoned.text, zoned.text[:500]
     paused = staff.submit(page, f"{JOBS}/schedules/daily_digest/pause/", {"paused": "1"})
     assert paused.status_code == 200 and "daily_digest paused." in paused.text
     state = "SELECT paused FROM jobs_periodicjobstate WHERE job = 'daily_digest'"
@@ -95,7 +97,15 @@ def test_failed_runs_are_retried_and_a_waiting_one_revoked(staff, deployment):
         lambda: deployment.value("SELECT id FROM jobs_taskrun WHERE task_id = %s", waiting)
     )
     revoked = staff.submit(staff.get(f"/admin/jobs/taskrun/{held}/revoke/"), "")
-    assert revoked.status_code == 200 and "Revoke requested." in revoked.text, revoked.text[:500]
+    assert revoked.status_code == 200 and "it will not run" in revoked.text, revoked.text[:500]
+    assert deployment.value("SELECT state FROM jobs_taskrun WHERE id = %s", held) == "revoked"
+    # Issue 19: run again with edited arguments (checked against the task's signature).
+    form = staff.get(f"/admin/jobs/taskrun/{run}/rerun/")
+    assert form.status_code == 200 and "jobs_canary_task(seconds: float" in form.text
+    edited = staff.submit(form, "", {"arguments": '{"args": [], "kwargs": {"seconds": 0}}'})
+    assert "Enqueued with the edited arguments" in edited.text, edited.text[:500]
+    for page in ("latency/", "latency/apps.jobs.tasks.jobs_canary_task/"):
+        assert staff.get(f"/admin/jobs/taskrun/{page}").status_code == 200, page
     matching = staff.get("/admin/jobs/taskrun/retry-matching/?state=error")
     assert matching.status_code == 200 and "Retry every matching run?" in matching.text
     assert staff.submit(matching, "").status_code == 200
@@ -128,8 +138,8 @@ def test_an_email_is_resent_a_failed_one_retried_and_a_sent_one_not_marked_sent(
     resent = staff.submit(staff.get(f"/admin/mail/outboundemail/{sent}/resend/"), "")
     assert resent.status_code == 200
     assert wait_until(lambda: len(deployment.sink.to("studio@summasaas.test")) > copies)
-    kept = staff.submit(staff.get(f"/admin/mail/outboundemail/{sent}/mark_sent/"), "")
-    assert kept.status_code == 200 and "Only unknown emails can be marked sent" in kept.text
+    # Mark sent is only for an interrupted email: refused (and not offered) on a sent one.
+    assert staff.get(f"/admin/mail/outboundemail/{sent}/mark_sent/").status_code == 403
 
 
 def test_an_invoice_is_marked_paid_from_its_page(staff, deployment):
