@@ -69,6 +69,7 @@ def _hour_filters(hour: dt.datetime) -> dict:
     return {
         "created_at_from_0": f"{hour:%Y-%m-%d}", "created_at_from_1": f"{hour:%H}:00:00",
         "created_at_to_0": f"{hour:%Y-%m-%d}", "created_at_to_1": f"{hour:%H}:59:59",
+        "created_at_zone": "UTC",  # read as UTC whatever zone the reader's console shows
     }  # fmt: skip
 
 

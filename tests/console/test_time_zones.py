@@ -100,3 +100,20 @@ def test_a_name_that_is_no_zone_is_refused_and_the_choice_follows_to_a_new_sessi
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(viewer_client.user)
     assert strict.post(ZONE, {"time_zone": "UTC"}).status_code == 403
+
+
+def test_an_alerts_link_means_its_utc_hour_whatever_zone_the_reader_uses(admin_client):
+    from apps.console.alerts import _hour_filters, _url
+
+    admin_client.post(ZONE, {"time_zone": "Asia/Kolkata"})  # UTC+05:30
+    hour = dt.datetime(2026, 12, 4, 8, tzinfo=UTC)
+    for minutes, name in ((-20, "alrtbef0"), (10, "alrtin01"), (50, "alrtin02"), (70, "alrtaft0")):
+        TaskRun.objects.create(
+            task_id=name,
+            name="apps.x.tasks.job",
+            state="error",
+            created_at=hour + dt.timedelta(minutes=minutes),
+        )
+    url = _url("admin:jobs_taskrun_changelist", state__exact="error", **_hour_filters(hour))
+    listing = admin_client.get(url).content.decode()
+    assert set(re.findall(r"alrt\w{4}", listing)) == {"alrtin01", "alrtin02"}
