@@ -58,7 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        """The first name, or "" when unknown: emails greet "Hi Ada," or just "Hello,"
+        (never the address); the console falls back to the address itself."""
+        return self.full_name.split(" ")[0] if self.full_name else ""
 
 
 class Organization(models.Model):

@@ -41,12 +41,14 @@ def _digest_one(figures: dict, requests, day: dt.date) -> list[dict]:
     record = UsageRecord.objects.filter(
         organization_id=figures["organization_id"], period_start=day.replace(day=1)
     ).first()
+    # Plain data: the email shows dates and numbers in each recipient's language.
     context = {
-        "date": f"{day:%B %-d, %Y}",
-        "requests": f"{figures['n']:,}",
-        "characters": f"{figures['characters'] or 0:,}",
-        "remaining": f"{record.remaining:,}" if record else "-",
-        "highlights": _highlights(org_requests) + _api_calls(figures["organization_id"], day),
+        "date": day.isoformat(),
+        "requests": figures["n"],
+        "characters": figures["characters"] or 0,
+        "remaining": record.remaining if record else None,
+        **_highlights(org_requests),
+        "api_calls": _api_calls(figures["organization_id"], day),
         "dashboard_url": settings.SITE_URL + reverse("account"),
     }
     recipients = []
@@ -72,20 +74,21 @@ def _digest_one(figures: dict, requests, day: dt.date) -> list[dict]:
     return recipients
 
 
-def _api_calls(organization_id: int, day: dt.date) -> list[dict]:
-    """The day's API calls from the interaction log: how many, and how many succeeded."""
+def _api_calls(organization_id: int, day: dt.date) -> dict | None:
+    """The day's API calls from the interaction log: how many, and the share that succeeded."""
     start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
     calls = InteractionLog.objects.filter(
-        organization_id=organization_id, created_at__gte=start,
+        organization_id=organization_id,
+        created_at__gte=start,
         created_at__lt=start + dt.timedelta(days=1),
-    ).aggregate(n=Count("id"), ok=Count("id", filter=Q(success=True)))  # fmt: skip
+    ).aggregate(n=Count("id"), ok=Count("id", filter=Q(success=True)))
     if not calls["n"]:
-        return []
-    share = round(100 * calls["ok"] / calls["n"], 1)
-    return [{"title": "API calls", "detail": f"{calls['n']:,} calls, {share:g} % succeeded"}]
+        return None
+    return {"calls": calls["n"], "succeeded": round(100 * calls["ok"] / calls["n"], 1)}
 
 
-def _highlights(requests) -> list[dict]:
+def _highlights(requests) -> dict:
+    """The busiest hour (UTC) and the favourite mode of the day, or None for each."""
     labels = dict(SummarizationRequest.Mode.choices)
     busiest = (
         requests.annotate(hour=ExtractHour("created_at"))
@@ -95,18 +98,18 @@ def _highlights(requests) -> list[dict]:
         .first()
     )
     favourite = requests.values("mode").annotate(n=Count("id")).order_by("-n", "mode").first()
-    highlights = []
-    if busiest:
-        hour = busiest["hour"]
-        highlights.append(
-            {
-                "title": "Busiest hour",
-                "detail": f"{hour:02d}:00-{(hour + 1) % 24:02d}:00 UTC, {busiest['n']} summaries",
-            }
-        )
-    if favourite:
-        label = str(labels.get(favourite["mode"], favourite["mode"]))
-        highlights.append(
-            {"title": "Favorite mode", "detail": f"{label} ({favourite['n']} summaries)"}
-        )
-    return highlights
+    hour = busiest["hour"] if busiest else 0
+    return {
+        "busiest_hour": busiest
+        and {
+            "start": f"{hour:02d}:00",
+            "end": f"{(hour + 1) % 24:02d}:00",
+            "summaries": busiest["n"],
+        },
+        "favourite_mode": favourite
+        and {
+            "mode": favourite["mode"],
+            "name": str(labels.get(favourite["mode"], favourite["mode"])),
+            "summaries": favourite["n"],
+        },
+    }

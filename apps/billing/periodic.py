@@ -117,16 +117,17 @@ def _report_one(record: UsageRecord, modes: list[dict], month: dt.date) -> dict:
         context={
             "name": owner.get_short_name(),
             "organization_name": organization.name,
-            "month": f"{month:%B %Y}",
-            "used": f"{record.characters_used:,}",
-            "limit": f"{record.characters_limit:,}",
-            "percent": f"{record.percent_used:g}",
-            "requests": f"{sum(r['requests'] for r in modes):,}",
+            "month": f"{month:%Y-%m}",  # plain data: the email localizes it
+            "used": record.characters_used,
+            "limit": record.characters_limit,
+            "percent": record.percent_used,
+            "requests": sum(r["requests"] for r in modes),
             "modes": [
                 {
+                    "mode": r["mode"],
                     "name": str(mode_labels.get(r["mode"], r["mode"])),
-                    "requests": f"{r['requests']:,}",
-                    "characters": f"{r['characters'] or 0:,}",
+                    "requests": r["requests"],
+                    "characters": r["characters"] or 0,
                 }
                 for r in modes
             ],

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from django.template import Context, TemplateSyntaxError
 from django.template.base import Lexer, TokenType
+from django.utils import translation
 
 from . import bounds
 from .exceptions import Problem, TemplateBoundError, TemplateInvalidError
@@ -264,7 +265,14 @@ def render(version, context: dict) -> Rendered:
     """
     sources = (version.subject, version.preheader, version.compiled_html, version.text_body)
     subject_t, preheader_t, html_t, text_t = _parsed(*sources) if version.pk else _parse(*sources)
-    context = {**context, "language": version.language}
+    # Dates, numbers and money in the version's language (apps/mail/localize.py).
+    with translation.override(version.language or None):
+        return _render(
+            subject_t, preheader_t, html_t, text_t, {**context, "language": version.language}
+        )
+
+
+def _render(subject_t, preheader_t, html_t, text_t, context: dict) -> Rendered:
     preheader = " ".join(preheader_t.render(Context(context, autoescape=False)).split())
     context["preheader"] = preheader
     return Rendered(

@@ -17,6 +17,7 @@ from django.template.defaulttags import register as default_tags
 from django.template.engine import Engine
 from django.utils.safestring import mark_safe
 
+from . import localize
 from .bounds import (
     MAX_LOOP_ITERATIONS,
     MAX_OUTPUT_CHARS,
@@ -37,7 +38,7 @@ ALLOWED_FILTERS = {
     "last", "length", "linebreaks", "linebreaksbr", "ljust", "lower", "pluralize", "rjust",
     "slice", "slugify", "stringformat", "striptags", "time", "timesince", "timeuntil", "title",
     "truncatechars", "truncatewords", "upper", "urlencode", "urlize", "wordcount", "wordwrap",
-    "yesno",
+    "yesno", "money",
 }  # fmt: skip
 
 
@@ -159,7 +160,7 @@ def _tags() -> Library:
 
 def _filters() -> Library:
     library = Library()
-    for name, func in default_filters.filters.items():
+    for name, func in {**default_filters.filters, **localize.FILTERS}.items():
         if name in ALLOWED_FILTERS:
             library.filters[name] = _bounded_filter(name, func)
     return library

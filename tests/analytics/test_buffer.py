@@ -61,10 +61,9 @@ def test_the_digest_reports_the_days_api_calls():
             organization=organization, mode="brief", response_ms=5, success=success,
             created_at=moment,
         )  # fmt: skip
-    assert _api_calls(organization.pk, day) == [
-        {"title": "API calls", "detail": "4 calls, 75 % succeeded"}
-    ]
-    assert _api_calls(organization.pk, day + dt.timedelta(days=1)) == []
+    # plain data: the email words and formats it in its recipient's language
+    assert _api_calls(organization.pk, day) == {"calls": 4, "succeeded": 75.0}
+    assert _api_calls(organization.pk, day + dt.timedelta(days=1)) is None
 
 
 @pytest.mark.django_db(transaction=True)

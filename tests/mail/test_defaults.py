@@ -29,7 +29,7 @@ def test_sync_loads_the_layout_and_all_templates_idempotently(capsys):
     call_command("sync_email_templates")
     assert "unchanged: layout, welcome" in capsys.readouterr().out
     translations = EmailTemplateTranslation.objects.filter(active_version__isnull=False).count()
-    assert translations == 12  # the customer templates ship in French
+    assert translations == 15  # every template ships in French
     assert EmailTemplateVersion.objects.count() == versions == len(TEMPLATE_KEYS) + translations
 
 

@@ -21,8 +21,8 @@ from tests.conftest import wait_until
 
 Status = OutboundEmail.Status
 ALERT_CONTEXT = {
-    "name": "Ada", "organization_name": "Acme", "month": "November 2026", "used": "8,000",
-    "limit": "10,000", "remaining": "2,000", "percent": "80", "upgrade_url": "https://x.example/",
+    "name": "Ada", "organization_name": "Acme", "month": "2026-11", "used": 8000,
+    "limit": 10000, "remaining": 2000, "percent": 80, "upgrade_url": "https://x.example/",
 }  # fmt: skip
 
 

@@ -129,7 +129,8 @@ def _end(subscription: Subscription, now: dt.datetime) -> None:
         plan_name=plan.name,
         ended_on=day(ended_on),
         reason=reason,
-        free_characters=f"{free.monthly_characters:,}",
+        cancelled=subscription.cancel_at_period_end,  # else unpaid: a translation's words
+        free_characters=free.monthly_characters,
         upgrade_url=settings.UPGRADE_URL,
     )
 

@@ -26,9 +26,10 @@ def owner_recipient(*, organization: Organization, dedupe_key: str, **context: s
     }  # fmt: skip
 
 
+# Plain data that the email shows in the recipient's language (apps/mail/localize.py).
 def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+    return f"{amount:.2f} {currency}"
 
 
 def day(moment) -> str:
-    return f"{moment:%B %-d, %Y}"
+    return moment.date().isoformat()

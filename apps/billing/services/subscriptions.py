@@ -53,7 +53,7 @@ def subscription_start(
         dedupe_key=f"subscription_confirmed:{subscription.pk}",
         plan_name=plan.name,
         price=money(plan.price, plan.currency),
-        monthly_characters=f"{plan.monthly_characters:,}",
+        monthly_characters=plan.monthly_characters,
         period_end=day(subscription.current_period_end),
     )
     return subscription

@@ -240,10 +240,10 @@ def _alert_email(record: UsageRecord, threshold: int) -> None:
         organization=record.organization,
         template_key=f"quota_alert_{threshold}",
         dedupe_key=f"quota_alert:{record.organization_id}:{record.period_start:%Y-%m}:{threshold}",
-        month=f"{record.period_start:%B %Y}",
-        used=f"{record.characters_used:,}",
-        limit=f"{record.characters_limit:,}",
-        remaining=f"{record.remaining:,}",
-        percent=f"{record.percent_used:g}",
+        month=f"{record.period_start:%Y-%m}",  # plain data: the email localizes it
+        used=record.characters_used,
+        limit=record.characters_limit,
+        remaining=record.remaining,
+        percent=record.percent_used,
         upgrade_url=settings.UPGRADE_URL,
     )

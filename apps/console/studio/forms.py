@@ -19,7 +19,7 @@ from apps.mail.exceptions import Problem, TemplateInvalidError, folded
 from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateTranslation, Suppression
 from apps.mail.services import default_language, template_active_version, template_validate
 
-from .services import test_recipients
+from .services import test_languages, test_recipients
 
 CODEMIRROR = "console/codemirror/"
 
@@ -220,6 +220,12 @@ class TestSendForm(BaseDialogForm):
     """Where to send a test of the saved version, and with which data."""
 
     to = forms.ChoiceField(label=_("Send to"), widget=UnfoldAdminSelectWidget)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,  # the template's own
+        widget=UnfoldAdminSelectWidget,
+        help_text=_("The version sent: the template's own, or one of its translations."),
+    )
     context = forms.CharField(
         label=_("Data (JSON)"),
         required=False,
@@ -232,6 +238,7 @@ class TestSendForm(BaseDialogForm):
         super().__init__(request, object_id, *args, **kwargs)
         self.fields["to"].choices = [(a, a) for a in test_recipients(user=request.user)]
         template = EmailTemplate.objects.filter(pk=object_id).first() if object_id else None
+        self.fields["language"].choices = test_languages(template=template)
         if template and template.active_version_id and not self.is_bound:
             sample = template_active_version(key=template.key).sample_context
             self.fields["context"].initial = json.dumps(sample, indent=2, ensure_ascii=False)

@@ -13,9 +13,11 @@ from django.db import transaction
 from apps.console.services import audit_record
 from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion, OutboundEmail
 from apps.mail.services import (
+    default_language,
     email_resend,
     email_retry,
     layout_save,
+    localized,
     send_email,
     suppression_add,
     suppression_remove,
@@ -125,10 +127,32 @@ def _rate_limit_take(*, user) -> None:
         )
 
 
+def test_languages(*, template: EmailTemplate | None) -> list[tuple[str, str]]:
+    """The languages a test of this template can be sent in: its own, then each translation
+    with an active version."""
+    names = dict(settings.LANGUAGES)
+    codes = [default_language()]
+    if template is not None:
+        translated = template.translations.filter(active_version__isnull=False)
+        codes += sorted(translated.values_list("language", flat=True))
+    return [(code, str(names.get(code, code))) for code in codes]
+
+
+def _version_in(template: EmailTemplate, language: str) -> EmailTemplateVersion:
+    version = template_active_version(key=template.key)
+    if language in ("", default_language()):
+        return version
+    translated = localized(version=version, language=language)
+    if translated.language != language:
+        raise SendRefusedError(f"{template.key} has no active {language!r} translation to test.")
+    return translated
+
+
 def studio_test_send(
-    *, actor, template: EmailTemplate, to: str, context: dict | None = None
+    *, actor, template: EmailTemplate, to: str, context: dict | None = None, language: str = ""
 ) -> OutboundEmail:
-    """Send the template's active version as a test, logged in the outbox and the audit trail.
+    """Send the template's active version (or its translation in `language`) as a test,
+    logged in the outbox and the audit trail.
 
     Only to the actor's own address or the allow-list, and at most
     `MAIL_TEST_SENDS_PER_HOUR` per user per hour. `context` defaults to the sample data.
@@ -139,21 +163,30 @@ def studio_test_send(
             f"{to} is not an allowed test recipient: use your own address or one in "
             "MAIL_TEST_RECIPIENTS."
         )
-    version = template_active_version(key=template.key)
+    version = _version_in(template, language)
     _rate_limit_take(user=actor)
-    email = send_email(
-        template_key=template.key,
-        to=to,
-        context=version.sample_context if context is None else context,
-        user_id=actor.pk,
-        is_test=True,
-    )
-    audit_record(
-        actor=actor,
-        action="email.test_send",
-        target=template,
-        after={"to": to, "outbox_id": email.pk, "version": version.number},
-    )
+    with transaction.atomic():
+        email = send_email(
+            template_key=template.key,
+            to=to,
+            context=version.sample_context if context is None else context,
+            user_id=actor.pk,
+            is_test=True,
+        )
+        # The version chosen, not the tester's own language: delivery sends a row's version.
+        OutboundEmail.objects.filter(pk=email.pk).update(version=version)
+        email.version = version
+        audit_record(
+            actor=actor,
+            action="email.test_send",
+            target=template,
+            after={
+                "to": to,
+                "outbox_id": email.pk,
+                "version": version.number,
+                "language": version.language,
+            },
+        )
     return email
 
 

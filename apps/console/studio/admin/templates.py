@@ -202,6 +202,7 @@ class EmailTemplateAdmin(StudioAdmin):
                 template=template,
                 to=form.cleaned_data["to"],
                 context=form.cleaned_data["context"],
+                language=form.cleaned_data["language"],
             )
         except (services.SendRefusedError, TemplateNotFoundError, ContextError) as error:
             messages.error(request, str(error))
