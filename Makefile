@@ -19,19 +19,19 @@ PYTHON_BOOT := $(shell for c in python3.13 python3.12 $$(ls -d /root/.pyenv/vers
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON_BOOT)" ]; then echo "Python >= 3.12 is required: install python3.12 or python3.13 and put it on the PATH." >&2; exit 1; fi
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	@echo "Installing the project into $(VENV) (the first time: a few minutes, progress below)"
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	set -o pipefail; $(BIN)/pip install --disable-pip-version-check -e ".[dev]" | { grep -E --line-buffered "^(Collecting|Installing|Successfully)" || true; }
 	@touch $@
 
 venv: $(VENV)/.installed
 
+# `make run PORT=8010` serves on another port; links in emails (SITE_URL) follow it unless set.
+PORT ?= 8000
+
 run: venv
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py sync_email_templates
-	$(PY) manage.py createcachetable
-	$(PY) manage.py seed_demo
-	$(PY) manage.py ensure_admin
-	$(PY) manage.py run_dev
+	@echo "Setting up, then serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}" $(PY) manage.py run_dev --setup --addr 127.0.0.1:$(PORT)
 
 system-deps:
 	@bash .ci/system-deps
