@@ -16,7 +16,7 @@ from apps.mail.models import (
     Suppression,
 )
 from apps.mail.secrets import MASK
-from apps.mail.services import template_save
+from apps.mail.services import render_for, template_save
 
 DAYS = 90
 PROVIDER = "postmark"
@@ -29,6 +29,11 @@ VOLUME = {
 }  # fmt: skip
 SECRET_KEYS = {"password_reset": ["reset_url"], "email_verification": ["verify_url"]}
 TRANSIENT = "421 4.7.0 Try again later, closing connection."
+# Bounces and complaints come from addresses that are gone (a former employee, a typo), as in
+# life: the demo's customers, their login among them, stay reachable and can be resent to.
+GONE = ["former.analyst@globex.example", "intern2025@acme.example", "bob@initech.exmaple"]
+BOUNCE_SHARE = 0.025
+INTERRUPTED = "the consumer stopped while this email was being handed to the provider"
 FATAL = "550 5.1.1 The email account that you tried to reach does not exist."
 
 
@@ -48,6 +53,7 @@ def email_seed(*, now: dt.datetime, organizations: list[Organization], staff: li
         if key in templates
         for n in range(count)
     ]
+    _interrupted(emails)
     OutboundEmail.objects.bulk_create(emails, batch_size=500)
     _attempts_and_events(rng, emails)
     _preferences(people)
@@ -60,11 +66,19 @@ def _email(rng, template: EmailTemplate, user: User, now: dt.datetime, n: int) -
     context = {**template.sample_context, **dict.fromkeys(secrets, MASK)}
     if "name" in context:
         context["name"] = user.full_name.split()[0]
+    if "organization_name" in context:  # the recipient's own organization, not the sample's
+        membership = user.memberships.select_related("organization").first()
+        context["organization_name"] = membership.organization.name if membership else ""
     outcome = rng.random()
     status = "sent" if outcome < 0.965 else "failed" if outcome < 0.985 else "suppressed"
+    to = user.email
+    if status == "suppressed" or (status == "sent" and rng.random() < BOUNCE_SHARE):
+        to, user = rng.choice(GONE), None  # it bounces, is complained about, or was suppressed
+    version = template.active_version
+    subject = render_for(version=version, address=to, context=context).subject
     return OutboundEmail(
-        template_key=template.key, version=template.active_version, to=user.email, user=user,
-        category=template.category, subject=template.active_version.subject, context=context,
+        template_key=template.key, version=version, to=to, user=user,
+        category=template.category, subject=subject, context=context,
         secret_keys=secrets, status=status, provider=PROVIDER if status == "sent" else "",
         message_id=f"<demo-{template.key}-{n}@pm.summasaas.example>" if status == "sent" else "",
         attempts={"sent": 1, "failed": 6, "suppressed": 0}[status],
@@ -77,7 +91,9 @@ def _email(rng, template: EmailTemplate, user: User, now: dt.datetime, n: int) -
 def _attempts_and_events(rng, emails: list[OutboundEmail]) -> None:
     attempts, events, bounced = [], [], []
     for email in emails:
-        if email.status == "failed":  # six refusals, the delay doubling from 30 s
+        if email.status == "unknown":  # handed over, then nothing: the consumer died
+            attempts.append(_attempt(email, "unknown", 0, INTERRUPTED))
+        elif email.status == "failed":  # six refusals, the delay doubling from 30 s
             attempts += [_attempt(email, "retry" if k < 6 else "failed", 30 * 2**k, TRANSIENT)
                          for k in range(6)]  # fmt: skip
         elif email.status == "sent":
@@ -107,12 +123,20 @@ def _renumbered(attempts: list[DeliveryAttempt]) -> list[DeliveryAttempt]:
     return attempts
 
 
+def _interrupted(emails: list[OutboundEmail]) -> None:
+    """The latest sent email to a customer was interrupted mid-send (its consumer was killed):
+    `unknown`, for an operator to settle (Retry or Mark sent) as they would in production."""
+    sent = [e for e in emails if e.status == "sent" and e.to not in GONE]
+    email = max(sent, key=lambda e: e.created_at, default=None)
+    if email is not None:
+        email.status, email.sent_at, email.message_id = "unknown", None, ""
+        email.last_error = INTERRUPTED
+
+
 def _events(rng, email: OutboundEmail, bounced: list) -> list[EmailEvent]:
     roll, at = rng.random(), email.sent_at
-    if roll < 0.02:
-        kinds = [("bounced", 30)]
-    elif roll < 0.025:
-        kinds = [("delivered", 5), ("complained", 7_200)]
+    if email.to in GONE:
+        kinds = [("bounced", 30)] if roll < 0.8 else [("delivered", 5), ("complained", 7_200)]
     else:
         kinds = [("delivered", 5)]
         if rng.random() < 0.04:
@@ -175,5 +199,10 @@ def _second_versions(staff: list[User]) -> None:
             or (old not in template.mjml)
         ):
             continue
+        shipped = template.mjml
         template.mjml = template.mjml.replace(old, new, 1)
+        template_save(template=template, author=editor)
+        # ...and put back: the history has its diff, and the template matches its shipped file
+        # (sync_email_templates would otherwise report staff edits nobody made).
+        template.mjml = shipped
         template_save(template=template, author=editor)
