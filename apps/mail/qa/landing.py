@@ -2,10 +2,10 @@
 
 The link's path goes through the project's URLconf and every middleware (sessions, CSRF, the
 security headers, authentication), as a GET from the recipient signed out and signed in, and
-redirects are followed on this site. Nothing it does is kept: it runs in a transaction rolled
-back at the end (the signed-in recipient is a user made for the check), and it calls the
-handler directly, so no request signal fires (the caller's own request and its database
-connection are left alone).
+redirects are followed on this site. Nothing it does is kept, or even written: the signed-in
+recipient is a user held in memory, the visits run in a transaction rolled back at the end in
+case a view writes, and the handler is called directly, so no request signal fires (the
+caller's own request and its database connection are left alone).
 """
 
 import logging
@@ -150,10 +150,14 @@ def visit(url: str, user=None) -> Visit:
 
 
 def _recipient(kind: str):
-    user = get_user_model().objects.create_user(email=f"qa-{uuid.uuid4().hex}@example.invalid")
-    if kind == STAFF:
-        user.is_staff = user.is_superuser = True
-        user.save(update_fields=["is_staff", "is_superuser"])
+    """The signed-in recipient: a user held in memory only (a primary key no row has), so a
+    check made from a read-only page writes nothing; lookups through it find nothing of
+    anyone's, as for a brand-new customer."""
+    User = get_user_model()
+    user = User(pk=0, email=f"qa-{uuid.uuid4().hex}@example.invalid", is_active=True)
+    user.set_unusable_password()
+    user.is_staff = user.is_superuser = kind == STAFF
+    user._state.adding = False
     return user
 
 
