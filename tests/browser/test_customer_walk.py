@@ -72,6 +72,21 @@ def test_a_new_customer_signs_up_verifies_calls_the_api_and_staff_see_it(
     page.click("text=Create a key")
     key = page.inner_text("#new-key").strip()
     assert key.startswith("ss_")
+    # The API docs, with nothing fetched from another site (it works offline).
+    elsewhere = []
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(base)
+            else (elsewhere.append(route.request.url), route.abort())
+        ),
+    )
+    page.click("header >> text=API docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+    assert elsewhere == [] and "/api/v1/summaries" in page.content()
+    page.unroute("**/*")
+    page.goto(f"{base}/accounts/")
     source = tmp_path / "notes.txt"
     source.write_text(TEXT)
     page.set_input_files("input[name=file]", str(source))
@@ -94,6 +109,16 @@ def test_a_new_customer_signs_up_verifies_calls_the_api_and_staff_see_it(
     assert summary["summary"].startswith("• ")
     page.reload()
     assert int(page.get_attribute("#usage", "data-used")) == len(TEXT)
+    # The plan page: the plans, the usage, how to upgrade; and the welcome email lands here too.
+    page.click("text=See the plans and how to upgrade")
+    page.wait_for_url(f"{base}/accounts/plan/")
+    assert "Walker Labs is on the <strong>Free</strong> plan" in page.content()
+    assert f"{len(TEXT):,} of 10,000 characters used" in page.content()
+    assert page.is_visible("text=How to change plan")
+    welcome = next(b for b in bodies.values() if "Open your dashboard" in b)
+    dashboard = re.search(r"Open your dashboard \((https?://\S+)\)", welcome).group(1)
+    page.goto(base + dashboard[dashboard.index("/accounts/") :])
+    assert page.url == f"{base}/accounts/"  # the customer's account, not the staff login
 
     wait_until(InteractionLog.objects.exists, message="the API call was never logged")
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
