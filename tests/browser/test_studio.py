@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import logging
 import threading
 import time
 
@@ -309,3 +310,30 @@ def test_a_template_edited_in_french_is_previewed_light_own_dark_and_forced_side
     translation.refresh_from_db()
     assert translation.active_version.number == 2
     assert "Bienvenue parmi nous" in translation.active_version.mjml
+
+
+def test_typos_in_the_studio_show_at_their_line_with_no_server_error(studio, caplog):
+    # Issue 19.2: `{{ site_name }` answered 500 and an unclosed tag said "line 1, column 1".
+    page, _template = studio
+    before = renders(page)
+    editor_line(page, 5).click()
+    page.keyboard.press("End")
+    for _ in "</mj-text>":  # typed inside the text, as a customer-facing word would be
+        page.keyboard.press("ArrowLeft")
+    page.keyboard.type(" {{ x }")
+    wait_for_preview(page, "invalid", before)
+    assert error_lines(page) == [5]
+    problem = page.locator(".studio-line-problem[data-line='5']").first
+    assert "{{ is not closed with }} on its line" in problem.inner_text()
+    page.keyboard.press("Control+z")
+    before = renders(page)
+    page.evaluate(
+        "() => { const cm = document.querySelector('.CodeMirror[data-field=mjml]').CodeMirror;"
+        " const lines = cm.getValue().split('\\n');"
+        " lines[4] = lines[4].replace('</mj-text>', ''); cm.setValue(lines.join('\\n')); }"
+    )
+    wait_for_preview(page, "invalid", before)
+    assert error_lines(page) == [5]
+    problem = page.locator(".studio-line-problem[data-line='5']").first
+    assert "<mj-text> is never closed" in problem.inner_text()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
