@@ -6,25 +6,29 @@ of every email before it, and its own `handed_at` mark, are durable. So of a dea
 the others certainly did not (they go back to the queue): a kill leaves in doubt at most what
 was in flight, one email over SMTP, one batch call with a provider's batch endpoint.
 
-| step (per email)                 | written                                  | waits for     |
-| -------------------------------- | ---------------------------------------- | ------------- |
-| claim a chunk                    | rows `sending`; the first marked handed  | (the claim)   |
-| decide, render, build N          | -                                        | -             |
-| hand N to the transport          | -                                        | the ledger    |
-| record N                         | N's outcome, N+1 marked handed, one commit | -           |
+| step (per email)                 | written                                      | waits for  |
+| -------------------------------- | -------------------------------------------- | ---------- |
+| claim a chunk                    | rows `sending`; the first marked handed      | the claim  |
+| decide, render, build N          | -                                            | -          |
+| hand N to the transport          | -                                            | the ledger |
+| record N                         | N's outcome, N+1 marked handed: one commit   | -          |
 
-A commit waits for the disk (PostgreSQL's WAL flush) for about as long as rendering and building
-the next email takes, so outside a transaction the ledger commits from a thread of its own and
-the delivery waits for it only before the next hand-off: the two overlap. Inside a caller's
-transaction (a test, an inline run) it writes at once, in the caller's transaction.
+A commit waits for the disk (PostgreSQL's WAL flush) about as long as composing the next email
+takes. On PostgreSQL the ledger therefore writes over a connection of its own in pipeline mode:
+a record's statements and its COMMIT are sent at once and the delivery composes the next email
+while the server works, collecting the answer only before the next hand-off (no thread: a
+writer thread waited for the interpreter lock behind the composing one). Elsewhere (SQLite),
+and inside a caller's transaction (a test, an inline run), it writes at once through Django's
+connection, in that transaction.
 """
 
 import contextlib
-import queue
-import threading
+import select
 
-from django.db import connection, transaction
+import psycopg
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from psycopg import pq
 
 from ..models import DeliveryAttempt, OutboundEmail
 
@@ -49,123 +53,126 @@ class Ledger:
     """Outcomes and hand-off marks of one delivery, written in order."""
 
     def __init__(self):
-        self._threaded = not connection.in_atomic_block
-        self._jobs: queue.Queue = queue.Queue()
-        self._writer: threading.Thread | None = None
-        self._failed: BaseException | None = None
+        pipelined = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self._own = _Pipelined() if pipelined else None
 
     def __enter__(self) -> "Ledger":
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._writer is not None:
-            self._jobs.put(None)
-            self._writer.join()
-        if exc[0] is None:
-            self._raise_failure()
+        if self._own is not None:
+            try:
+                if exc[0] is None:
+                    self._own.settle()
+            finally:
+                self._own.close()
 
     def record(
-        self, emails: list[OutboundEmail], attempts: list[DeliveryAttempt], *, hand: list[int] = ()
+        self, emails: list[OutboundEmail], attempts: list[DeliveryAttempt], *, hand=()
     ) -> None:
         """Write these emails' outcomes (their hand-off marks cleared) and mark `hand` handed,
         in one transaction; in order after what was recorded before."""
         for email in emails:
             email.handed_at = None
-        self._submit((list(emails), list(attempts), list(hand)))
+        statements = _statements(list(emails), list(attempts), list(hand))
+        if self._own is not None:
+            self._own.send(statements)
+            return
+        with transaction.atomic(), connection.cursor() as cursor:
+            for sql, rows in statements:
+                cursor.executemany(sql, rows)
 
     def hand(self, ids: list[int]) -> None:
         """Mark `ids` handed, durably, before they go to the transport."""
-        self._submit(([], [], list(ids)))
+        self.record([], [], hand=ids)
         self.settled()
 
     def settled(self) -> None:
         """Wait until everything recorded so far is durable (before a hand-off)."""
-        if self._writer is not None:
-            self._jobs.join()
-        self._raise_failure()
+        if self._own is not None:
+            self._own.settle()
 
-    def _submit(self, job: tuple) -> None:
-        if not self._threaded:
-            _write(*job)
+
+class _Pipelined:
+    """A PostgreSQL connection of the ledger's own: a record goes as one simple query (BEGIN,
+    its statements, COMMIT) sent without waiting (libpq's PQsendQuery); its answer is read
+    by `settle`. One record is in flight at a time."""
+
+    def __init__(self):
+        self.conn = connection.get_new_connection(connection.get_connection_params())
+        self.conn.autocommit = True
+        self._literal = psycopg.ClientCursor(self.conn)  # renders values as SQL literals
+        self._pending = False
+
+    def send(self, statements: list[tuple[str, list]]) -> None:
+        self.settle()
+        parts = ["BEGIN"]
+        for sql, rows in statements:
+            parts.extend(self._literal.mogrify(sql, row) for row in rows)
+        parts.append("COMMIT")
+        pgconn = self.conn.pgconn
+        pgconn.send_query(";\n".join(parts).encode())
+        while pgconn.flush():  # the rest of the query, once the socket takes it
+            select.select([], [pgconn.socket], [])
+        self._pending = True
+
+    def settle(self) -> None:
+        """Read the answer of what is in flight (raising its error): it is durable."""
+        if not self._pending:
             return
-        if self._writer is None:
-            self._writer = threading.Thread(target=self._run, name="mail-ledger", daemon=True)
-            self._writer.start()
-        self._jobs.put(job)
+        self._pending = False
+        pgconn, errors = self.conn.pgconn, []
+        while True:
+            pgconn.consume_input()
+            while pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            result = pgconn.get_result()
+            if result is None:
+                break
+            if result.status == pq.ExecStatus.FATAL_ERROR:
+                errors.append(result.error_message.decode(errors="replace"))
+        if errors:
+            raise DatabaseError(f"delivery ledger: {errors[0]}")
 
-    def _run(self) -> None:
-        try:
-            while (job := self._jobs.get()) is not None:
-                try:
-                    if self._failed is None:  # after a failure nothing more is written
-                        _write(*job)
-                except BaseException as error:
-                    self._failed = error
-                finally:
-                    self._jobs.task_done()
-        finally:
-            self._jobs.task_done()
-            connection.close()  # this thread's own connection
-
-    def _raise_failure(self) -> None:
-        if self._failed is not None:
-            failed, self._failed = self._failed, None
-            raise failed
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # a broken connection is gone either way
+            self.conn.close()
 
 
-def _write(emails: list[OutboundEmail], attempts: list[DeliveryAttempt], hand: list[int]):
-    """One transaction; on PostgreSQL its statements go in one pipeline (one round trip
-    before the commit's)."""
-    with transaction.atomic(), _pipeline():
-        if emails:
-            _save(emails)
-            _insert_attempts(attempts)
-        if hand:
-            _hand(hand)
+def _statements(emails, attempts, hand) -> list[tuple[str, list]]:
+    """(SQL, rows) to run with executemany, in order: outcomes, attempts, hand-off marks."""
+    found = []
+    if emails:
+        found.append(_outcomes(emails))
+        found.append(_attempts(attempts))
+    if hand:
+        table = connection.ops.quote_name(OutboundEmail._meta.db_table)
+        sql = f"UPDATE {table} SET handed_at = %s WHERE id = %s AND status = %s"
+        now = timezone.now()
+        found.append((sql, [[now, pk, OutboundEmail.Status.SENDING] for pk in hand]))
+    return found
 
 
-@contextlib.contextmanager
-def _pipeline():
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.connection.pipeline():
-        yield
-
-
-def _hand(ids: list[int]) -> None:
+def _outcomes(rows: list[OutboundEmail]) -> tuple[str, list]:
+    """One small UPDATE by primary key per row, sent together. bulk_update's CASE over every
+    field costs far more on PostgreSQL (about half a second per 25 rows)."""
+    fields = [OutboundEmail._meta.get_field(name) for name in _FIELDS]
     table = connection.ops.quote_name(OutboundEmail._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET handed_at = %s WHERE id IN ({marks}) AND status = %s",
-            [timezone.now(), *ids, OutboundEmail.Status.SENDING],
-        )
+    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    pk = connection.ops.quote_name(OutboundEmail._meta.pk.column)
+    values = [
+        [f.get_db_prep_save(getattr(email, f.attname), connection) for f in fields] + [email.pk]
+        for email in rows
+    ]
+    return f"UPDATE {table} SET {columns} WHERE {pk} = %s", values
 
 
-def _insert_attempts(attempts: list[DeliveryAttempt]) -> None:
+def _attempts(attempts: list[DeliveryAttempt]) -> tuple[str, list]:
     """The attempts, with no RETURNING (nothing reads their ids): nothing to wait for."""
     fields = [f for f in DeliveryAttempt._meta.concrete_fields if not f.primary_key]
     table = connection.ops.quote_name(DeliveryAttempt._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     rows = [[f.get_db_prep_save(f.pre_save(a, True), connection) for f in fields] for a in attempts]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-
-
-def _save(rows: list[OutboundEmail]) -> None:
-    """Write the delivery fields of each row: one small UPDATE by primary key per row, sent
-    together. bulk_update's CASE over every field costs far more on PostgreSQL (about half a
-    second per 25 rows), and one ORM `update()` per row waits for a round trip each; psycopg
-    sends an `executemany` in one pipeline (SQLite runs it in-process)."""
-    fields = [OutboundEmail._meta.get_field(name) for name in _FIELDS]
-    table = connection.ops.quote_name(OutboundEmail._meta.db_table)
-    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    values = [
-        [f.get_db_prep_save(getattr(email, f.attname), connection) for f in fields] + [email.pk]
-        for email in rows
-    ]
-    with connection.cursor() as cursor:
-        pk = connection.ops.quote_name(OutboundEmail._meta.pk.column)
-        cursor.executemany(f"UPDATE {table} SET {columns} WHERE {pk} = %s", values)
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows
