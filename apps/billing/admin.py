@@ -1,6 +1,9 @@
+import functools
+
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpResponse
-from django.urls import reverse
+from django.urls import URLPattern, reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -83,6 +86,25 @@ class InvoiceAdmin(ModelAdmin):
     @display(description=_("Status"), ordering="status", label=STATUS_COLOURS)
     def status_badge(self, obj: Invoice) -> str:
         return obj.status, obj.get_status_display()
+
+    def get_urls(self):
+        # The dialog renders before the action runs: an id that names no invoice is a 404
+        # there too, as in Django's own views (never a dialog for nothing).
+        return [
+            URLPattern(url.pattern, self._known(url.callback), url.default_args, url.name)
+            if url.name == "billing_invoice_mark_paid"
+            else url
+            for url in super().get_urls()
+        ]
+
+    def _known(self, view):
+        @functools.wraps(view)
+        def guarded(request, *args, object_id, **kwargs):
+            if self.get_object(request, unquote(object_id)) is None:
+                raise Http404("No invoice with this id.")
+            return view(request, *args, object_id=object_id, **kwargs)
+
+        return guarded
 
     @action(
         description=_("Mark paid"),
