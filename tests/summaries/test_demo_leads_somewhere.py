@@ -51,3 +51,10 @@ def test_syncing_the_templates_after_the_demo_reports_no_staff_edits(demo, capsy
     call_command("sync_email_templates")
     output = capsys.readouterr().out
     assert "kept staff edits" not in output, output
+
+
+def test_one_periodic_job_failed_its_last_period_for_an_operator_to_fix(demo):
+    from apps.jobs.selectors import schedules_with_problems
+
+    problems = {job.name: job.problem for job in schedules_with_problems()}
+    assert problems == {"analytics_daily": "failed"}, problems
