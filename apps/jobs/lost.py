@@ -36,12 +36,13 @@ def what_next(name: str, attempt: int, requeue: bool) -> str:
 
 
 def run_lose(*, run: TaskRun, seen: dict, why: str, now: dt.datetime) -> bool | None:
-    """Mark `run` lost if it is still as `seen` (field -> value); note `why` and what next.
+    """Mark `run` lost if it is still as `seen` (lookup -> value); note `why` and what next.
     Returns whether it was enqueued again, or None when someone else settled it first."""
     requeue = may_requeue(run.name, run.attempt)
     with transaction.atomic():
         won = TaskRun.objects.filter(pk=run.pk, **seen).update(
             state=TaskRun.State.LOST,
+            attempt=run.attempt,
             rank=run.attempt * 10 + 2,
             finished_at=now,
             updated_at=now,

@@ -9,9 +9,15 @@ with a note naming the broker's restart; a task declared `idempotent=True` is en
 its next attempt (the same task id), exactly once even with several passes at once: the
 conditional UPDATE decides who does it, in the transaction that enqueues.
 
+A run lost earlier and enqueued again waits too, though its history still reads `lost` until
+its next attempt starts (the enqueue's own history event may have died with the process that
+wrote it): it is looked for the same way and, if the broker dropped it, that next attempt is
+lost in turn and a later one enqueued.
+
 | run state (history)          | found in the broker     | what happens                    |
 | ---------------------------- | ----------------------- | ------------------------------- |
-| enqueued/scheduled/retrying  | yes                     | nothing (it waits its turn)     |
+| enqueued/scheduled/retrying, | yes                     | nothing (it waits its turn)     |
+| or lost and enqueued again   |                         |                                 |
 | same, changed meanwhile      | -                       | nothing (it moved on)           |
 | same, unchanged              | no, in either read      | lost; idempotent: enqueued again |
 """
@@ -24,7 +30,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .adapter import BrokerHealth, broker_health, broker_task_ids
-from .lost import run_lose
+from .lost import may_requeue, run_lose
 from .models import TaskRun
 from .signals import broker_lost_runs
 
@@ -33,6 +39,9 @@ WAITING = [TaskRun.State.ENQUEUED, TaskRun.State.SCHEDULED, TaskRun.State.RETRYI
 # The note of a run this pass found missing starts so (the ops alert groups them by it).
 MISSING_NOTE = "not in the broker"
 MAX_RUNS_PER_PASS = 10_000
+# Lost runs enqueued again are looked for this long; one still waiting after that is an
+# outage the alerts have long reported.
+REQUEUED_HORIZON = dt.timedelta(days=7)
 
 
 @dataclass
@@ -47,11 +56,19 @@ def task_runs_reconcile(*, now: dt.datetime | None = None) -> ReconcileResult:
     """Mark `lost` the waiting runs the broker no longer holds; re-enqueue idempotent ones."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.JOBS_RECONCILE_GRACE_SECONDS)
-    candidates = dict(
-        TaskRun.objects.filter(state__in=WAITING, updated_at__lt=cutoff)
-        .order_by("updated_at")
-        .values_list("task_id", "rank")[:MAX_RUNS_PER_PASS]
-    )
+    waiting = TaskRun.objects.filter(state__in=WAITING, updated_at__lt=cutoff)
+    waiting = waiting.order_by("updated_at")
+    lost = TaskRun.objects.filter(
+        state=TaskRun.State.LOST, updated_at__lt=cutoff, updated_at__gte=now - REQUEUED_HORIZON
+    ).order_by("updated_at")
+    candidates = dict(waiting.values_list("task_id", "updated_at")[:MAX_RUNS_PER_PASS])
+    candidates |= {
+        task_id: updated_at
+        for task_id, name, attempt, updated_at in lost.values_list(
+            "task_id", "name", "attempt", "updated_at"
+        )[:MAX_RUNS_PER_PASS]
+        if may_requeue(name, attempt)  # what its loss did: enqueued again
+    }
     result = ReconcileResult(checked=len(candidates))
     if not candidates:
         return result
@@ -60,10 +77,10 @@ def task_runs_reconcile(*, now: dt.datetime | None = None) -> ReconcileResult:
         missing -= broker_task_ids()
     if not missing:
         return result
-    runs = TaskRun.objects.filter(task_id__in=missing, state__in=WAITING).only(
+    runs = TaskRun.objects.filter(task_id__in=missing).only(
         "task_id", "name", "args", "kwargs", "attempt", "state", "rank", "updated_at", "consumer"
     )
-    runs = [run for run in runs if run.rank == candidates[run.task_id]]  # no progress since
+    runs = [run for run in runs if run.updated_at == candidates[run.task_id]]  # not touched since
     if not runs:
         return result
     said = _restart_words(broker_health(), since=min(run.updated_at for run in runs))
@@ -82,7 +99,13 @@ def task_runs_reconcile(*, now: dt.datetime | None = None) -> ReconcileResult:
 
 
 def _settle(run: TaskRun, said: str, result: ReconcileResult, now: dt.datetime) -> None:
-    seen = {"state": run.state, "rank": run.rank}  # any progress changes one of them
+    # Any progress, or another pass settling it first, changes one of them (a lost run lost
+    # again keeps its state and rank).
+    # (`updated_at` only grows; "at most" because SQLite keeps the history's times to the
+    # millisecond, as text that an exact comparison with Django's microseconds would miss.)
+    seen = {"state": run.state, "rank": run.rank, "updated_at__lte": run.updated_at}
+    if run.state == TaskRun.State.LOST:  # what went missing is the attempt enqueued again,
+        run.attempt += 1  # which may have started unrecorded: the next one gets a new number
     requeued = run_lose(run=run, seen=seen, why=f"{MISSING_NOTE} ({said})", now=now)
     if requeued is None:  # another pass, or the task's own progress, got there first
         return

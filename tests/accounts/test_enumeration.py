@@ -22,7 +22,6 @@ from apps.accounts.anonymous import password_reset_send, signup_process
 from apps.accounts.models import Membership, Organization, User
 from apps.accounts.services import verification_email_resend
 from apps.jobs.recorder import recorder
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import OutboundEmail
 from apps.mail.secrets import unseal
 from tests.factories import make_user
@@ -33,8 +32,8 @@ SIGNUP = {"password": "a-long-password-1", "organization_name": "Acme", "languag
 
 
 @pytest.fixture(autouse=True)
-def templates():
-    sync_email_templates()
+def _shipped_templates(templates):
+    """Signup sends the shipped emails."""
 
 
 @pytest.fixture

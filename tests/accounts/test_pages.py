@@ -3,7 +3,6 @@
 import pytest
 
 from apps.accounts.models import Membership, User
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import OutboundEmail
 from tests.factories import make_user
 
@@ -18,8 +17,8 @@ SIGNUP = {
 
 
 @pytest.fixture(autouse=True)
-def templates():
-    sync_email_templates()
+def _shipped_templates(templates):
+    """Signup sends the shipped emails."""
 
 
 def test_signup_creates_the_login_an_owned_organization_and_both_emails(client):

@@ -8,7 +8,7 @@ import time_machine
 from django.conf import settings as django_settings
 
 from apps.accounts.models import User
-from apps.mail.defaults import sync_email_templates
+from tests.conftest import load_shipped_templates
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_the_attempt_past_the_per_address_limit_gets_429_from_any_ip(
 
 
 def test_a_refused_signup_stores_nothing_and_the_counters_live_in_redis(client, settings):
-    sync_email_templates()
+    load_shipped_templates()
     settings.AUTH_RATE_PER_IP = "1/m"
     form = {"password": "a-long-password-1", "organization_name": "Acme", "language": "fr"}
     first = client.post("/accounts/signup/", {"email": "ada@example.com", **form})

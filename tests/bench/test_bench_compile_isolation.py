@@ -15,7 +15,6 @@ from apps.mail.mjml_compile import compile_isolated, compile_mjml
 from apps.mail.rendering import combine
 from apps.mail.selectors import template_active_version
 from tests.bench.harness import record
-from tests.mail.conftest import templates  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 ROUNDS, CALLS = 3, 200

@@ -3,13 +3,6 @@
 import pytest
 from django.core import mail
 
-from apps.mail.defaults import sync_email_templates
-
-
-@pytest.fixture
-def templates(db):
-    sync_email_templates()
-
 
 @pytest.fixture
 def provider(settings):

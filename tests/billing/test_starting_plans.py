@@ -15,10 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.billing.models import Plan
-from apps.mail.defaults import sync_email_templates
 from apps.summaries.demo.customers import customers_seed
 from tests.api.conftest import call
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT, load_shipped_templates, subprocess_env
 from tests.factories import make_organization
 
 STARTING = [
@@ -96,7 +95,7 @@ def test_on_a_fresh_install_signup_verify_key_and_the_first_summary_work(
 ):
     Plan.objects.all().delete()
     migration.plans_create(apps, None)  # what `migrate` leaves on a fresh database
-    sync_email_templates()
+    load_shipped_templates()
     settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
     mail.outbox = []
     browser = Client(enforce_csrf_checks=True)

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import EmailTemplate
 from apps.mail.tokens import make_preferences_token, make_unsubscribe_token
+from tests.conftest import load_shipped_templates
 from tests.console.flaky import flaky_task
 from tests.factories import make_organization
 
@@ -62,7 +62,7 @@ def directive(policy: str, name: str) -> str:
 
 
 def test_the_console_and_the_studio_run_under_the_policy(admin_page, live_server):
-    sync_email_templates()
+    load_shipped_templates()
     watch = Watch(admin_page)
     base = live_server.url
     staff = User.objects.get(email="staff@summasaas.example")
@@ -114,7 +114,7 @@ def test_the_console_and_the_studio_run_under_the_policy(admin_page, live_server
 
 
 def test_the_customer_pages_run_under_the_strict_policy(page, live_server, transactional_db):
-    sync_email_templates()
+    load_shipped_templates()
     org = make_organization()
     customer = org.owner
     customer.email, customer.email_verified_at = CUSTOMER_EMAIL, timezone.now()

@@ -13,9 +13,8 @@ from django.utils import timezone
 from apps.accounts.services import admin_ensure
 from apps.analytics.models import HourlyRollup, InteractionLog
 from apps.analytics.services import interactions_roll_up
-from apps.mail.defaults import sync_email_templates
 from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD
-from tests.conftest import wait_until
+from tests.conftest import load_shipped_templates, wait_until
 from tests.factories import make_plan
 from tests.mail.conftest import smtp_sink  # noqa: F401 (fixture)
 
@@ -44,7 +43,7 @@ def test_a_new_customer_signs_up_verifies_calls_the_api_and_staff_see_it(
     smtp_sink,  # noqa: F811
     tmp_path,
 ):
-    sync_email_templates()
+    load_shipped_templates()
     make_plan("free", 10_000)  # production has its plans; a new organization starts on Free
     sink, _ = smtp_sink()
     base = live_server.url

@@ -2,8 +2,9 @@
 
 import pytest
 
-from apps.mail.defaults import TEMPLATE_KEYS, sync_email_templates
+from apps.mail.defaults import TEMPLATE_KEYS
 from apps.mail.services import render_for_preview
+from tests.conftest import load_shipped_templates
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
 
@@ -20,7 +21,7 @@ def phone(browser):
 
 
 def test_every_email_fits_375_px_and_switches_to_dark_colours(phone):
-    sync_email_templates()
+    load_shipped_templates()
     for key in TEMPLATE_KEYS:
         phone.emulate_media(color_scheme="light")
         phone.set_content(render_for_preview(template_key=key).html)

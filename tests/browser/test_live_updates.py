@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
-from apps.mail.defaults import sync_email_templates
 from apps.mail.services import send_email
+from tests.conftest import load_shipped_templates
 
 pytestmark = pytest.mark.browser
 _n = itertools.count(1)
@@ -89,7 +89,7 @@ def test_task_history_keeps_scroll_and_open_filters_and_pauses(admin_page, live_
 
 def test_consumers_schedules_and_outbox_update_in_place(admin_page, live_server, live):
     page = admin_page
-    sync_email_templates()
+    load_shipped_templates()
     checks = [
         ("/admin/jobs/workerheartbeat/", "newhost:42:abcd",
          lambda: WorkerHeartbeat.objects.create(consumer="newhost:42:abcd", host="newhost",

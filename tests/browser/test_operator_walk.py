@@ -131,12 +131,12 @@ def test_an_operator_fixes_a_failure_in_three_clicks_runs_a_job_and_opens_a_diff
 def olga(page, live_server, transactional_db, settings):
     """An Operator (not a superuser) signed in, a provider that refuses listed addresses, the
     shipped templates."""
-    from apps.mail.defaults import sync_email_templates
+    from tests.conftest import load_shipped_templates
     from tests.console import refusing
 
     settings.MAILERS = {"default": {"BACKEND": "tests.console.refusing.RefusingBackend"}}
     refusing.REFUSED.clear()
-    sync_email_templates()
+    load_shipped_templates()
     user = make_user(email=EMAIL, is_staff=True)
     user.set_password(PASSWORD)
     user.save()

@@ -10,8 +10,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateTranslation, OutboundEmail
+from tests.conftest import load_shipped_templates
 from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,7 @@ def smtp_sink(settings):
 @pytest.fixture
 def studio(admin_page, live_server):
     """The welcome template open in the studio, its first preview rendered."""
-    sync_email_templates()
+    load_shipped_templates()
     template = EmailTemplate.objects.get(key="welcome")
     admin_page.set_viewport_size({"width": 1440, "height": 1000})
     admin_page.goto(f"{live_server.url}/admin/mail/emailtemplate/{template.pk}/change/")
@@ -248,7 +248,7 @@ def test_a_script_in_a_template_is_refused_and_never_runs_in_the_preview(studio)
 
 
 def test_a_layout_error_is_refused_and_marked_at_its_line(admin_page, live_server):
-    sync_email_templates()
+    load_shipped_templates()
     layout = EmailLayout.objects.get(is_default=True)
     number = 1 + next(i for i, line in enumerate(layout.mjml.splitlines()) if "<mj-body" in line)
     admin_page.goto(f"{live_server.url}/admin/mail/emaillayout/{layout.pk}/change/")
@@ -287,7 +287,7 @@ def french_edited_in_three_panes(page, url: str) -> None:
 def test_a_template_edited_in_french_is_previewed_light_own_dark_and_forced_side_by_side(
     admin_page, live_server
 ):
-    sync_email_templates()
+    load_shipped_templates()
     translation = EmailTemplateTranslation.objects.get(template__key="welcome", language="fr")
     page = admin_page
     french_edited_in_three_panes(

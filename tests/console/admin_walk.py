@@ -151,9 +151,9 @@ def console_rows(actor) -> None:
 
     from apps.console.services import audit_record
     from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
-    from apps.mail.defaults import sync_email_templates
     from apps.mail.models import EmailEvent, Suppression
     from apps.mail.services import send_email
+    from tests.conftest import load_shipped_templates
     from tests.factories import make_organization
 
     now = timezone.now()
@@ -168,7 +168,7 @@ def console_rows(actor) -> None:
         )
     WorkerHeartbeat.objects.create(consumer="host:1", host="host", pid=1)
     audit_record(actor=actor, action="task.retry", note="seeded")
-    sync_email_templates()
+    load_shipped_templates()
     email = send_email(template_key="welcome", to="ada@example.com", context={"name": "Ada"})
     EmailEvent.objects.create(email=email, esp_name="postmark", event_type="bounced",
                               recipient=email.to, fingerprint="seeded")  # fmt: skip

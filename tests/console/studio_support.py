@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from apps.accounts.models import User
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import EmailTemplate
+from tests.conftest import load_shipped_templates
 
 _numbers = itertools.count(1)
 
@@ -17,7 +17,7 @@ _numbers = itertools.count(1)
 @pytest.fixture
 def shipped(db):
     """The shipped layout and templates, loaded as `make run` loads them."""
-    sync_email_templates()
+    load_shipped_templates()
 
 
 def role_client(role: str, email: str | None = None) -> Client:

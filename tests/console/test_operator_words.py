@@ -11,8 +11,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import DeliveryAttempt, EmailEvent, EmailTemplate, OutboundEmail
+from tests.conftest import load_shipped_templates
 
 pytestmark = pytest.mark.django_db
 SCHEDULES = "/admin/jobs/periodicrun/schedules/"
@@ -84,7 +84,7 @@ def test_an_email_is_named_in_words_with_its_problem_on_the_first_tab(admin_clie
 
 
 def test_a_template_offers_no_save_and_add_another(admin_client):
-    sync_email_templates()
+    load_shipped_templates()
     template = EmailTemplate.objects.get(key="welcome")
     page = text(admin_client.get(f"/admin/mail/emailtemplate/{template.pk}/change/"))
     assert "Save and add another" not in page

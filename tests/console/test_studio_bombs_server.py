@@ -20,9 +20,8 @@ from django.test import Client
 
 from apps.accounts.models import User
 from apps.console.roles import VIEWER
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import EmailTemplate, EmailTemplateVersion
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT, load_shipped_templates, subprocess_env
 from tests.console.studio_support import editor_data
 from tests.mail.test_bounds import BOMBS, TEXT, nested
 from tests.servers import free_port, wait_for_port
@@ -70,7 +69,7 @@ def worker_deaths(log: Path) -> list[str]:
 
 def test_template_bombs_get_a_problem_and_the_server_keeps_answering(server):
     process, base, log = server
-    sync_email_templates()
+    load_shipped_templates()
     template = EmailTemplate.objects.get(key="welcome")
     versions = EmailTemplateVersion.objects.count()
     session = viewer_session(base)

@@ -17,9 +17,8 @@ from django.test import Client
 
 from apps.accounts.models import User
 from apps.console.roles import TEMPLATE_EDITOR
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import EmailTemplate, EmailTemplateVersion
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT, load_shipped_templates, subprocess_env
 from tests.console.studio_support import editor_data
 from tests.servers import free_port, wait_for_port
 
@@ -110,7 +109,7 @@ def editor_browser(base: str) -> requests.Session:
 @pytest.mark.django_db(transaction=True)
 def test_each_typo_is_a_problem_at_its_line_in_preview_and_save_with_no_server_error(server):
     base, log = server
-    sync_email_templates()
+    load_shipped_templates()
     versions = EmailTemplateVersion.objects.count()
     browser = editor_browser(base)
     for name, (edit, _column, words) in TYPOS.items():
@@ -134,7 +133,7 @@ def test_each_typo_is_a_problem_at_its_line_in_preview_and_save_with_no_server_e
 
 @pytest.mark.django_db
 def test_the_studio_save_form_lists_the_typo_at_its_line(admin_user):
-    sync_email_templates()
+    load_shipped_templates()
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_user)
     template, mjml = welcome_with(TYPOS["{{ site_name }"][0])

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from apps.console.services import audit_record
 from apps.jobs.models import PeriodicRun
-from apps.mail.defaults import TEMPLATE_KEYS, sync_email_templates
+from apps.mail.defaults import TEMPLATE_KEYS
 from apps.mail.models import EmailEvent, EmailTemplate, OutboundEmail
 from apps.mail.services import render_for_preview, send_email
+from tests.conftest import load_shipped_templates
 from tests.console.admin_walk import changelist_url
 from tests.factories import make_plan
 
@@ -35,7 +36,7 @@ def test_periodic_runs_show_their_period_and_result_in_words(admin_client):
 
 def test_the_audit_trail_names_what_was_acted_on(admin_client, admin_user):
     audit_record(actor=admin_user, action="job.pause", note="daily_digest")
-    sync_email_templates()
+    load_shipped_templates()
     template = EmailTemplate.objects.get(key="welcome")
     audit_record(actor=admin_user, action="template.save", target=template)
     page = text(admin_client.get("/admin/console/auditentry/"))
@@ -44,7 +45,7 @@ def test_the_audit_trail_names_what_was_acted_on(admin_client, admin_user):
 
 
 def test_the_outbox_says_bounced_and_names_the_provider(admin_client, settings):
-    sync_email_templates()
+    load_shipped_templates()
     email = send_email(template_key="welcome", to="gone@example.com", context={"name": "Ada"})
     OutboundEmail.objects.filter(pk=email.pk).update(status="sent", provider="backends")
     EmailEvent.objects.create(email=email, esp_name="Postmark", event_type="bounced",
@@ -62,7 +63,7 @@ def test_the_outbox_says_bounced_and_names_the_provider(admin_client, settings):
 
 
 def test_versions_are_named_by_template_and_number(admin_client):
-    sync_email_templates()
+    load_shipped_templates()
     version = EmailTemplate.objects.get(key="welcome").active_version
     page = text(admin_client.get(f"/admin/mail/emailtemplateversion/{version.pk}/change/"))
     assert f"welcome v{version.number}" in page
@@ -90,7 +91,7 @@ def test_every_page_names_its_icon_and_favicon_ico_answers(admin_client):
 
 
 def test_emails_need_no_remote_font_and_use_one_spelling_and_the_modes_names():
-    sync_email_templates()
+    load_shipped_templates()
     for key in TEMPLATE_KEYS:
         rendered = render_for_preview(template_key=key)
         assert "fonts.googleapis" not in rendered.html, key

@@ -34,8 +34,11 @@ settings.register_profile(
     suppress_health_check=_SUPPRESSED,
     print_blob=True,
 )
+# Hypothesis loads its own `ci` profile (derandomized, no database) when the CI variable is
+# set, as it is in CI; `deep` starts from the plain defaults so it stays random there too.
 settings.register_profile(
     "deep",
+    parent=settings.get_profile("default"),
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1000")),
     deadline=None,
     suppress_health_check=_SUPPRESSED,

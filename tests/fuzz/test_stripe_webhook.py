@@ -19,7 +19,6 @@ from apps.billing.models import Invoice, StripeEvent
 from apps.billing.services import invoice_create
 from apps.mail.models import OutboundEmail
 from apps.text_input import poison_in
-from tests.billing.conftest import templates  # noqa: F401 (fixture)
 from tests.billing.stripe_payloads import SECRET, event, invoice_object, signature
 from tests.factories import make_organization, make_plan
 from tests.strategies import hostile_text as any_text

@@ -16,7 +16,6 @@ from apps.billing.models import QuotaAlert, UsageRecord
 from apps.billing.services import usage_record_for_month
 from apps.jobs.models import PeriodicRun
 from apps.jobs.periodic import job_spec
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import OutboundEmail
 from apps.mail.secrets import dedupe_digest
 from apps.mail.services import email_deliver, preference_set
@@ -36,11 +35,6 @@ def trigger(name: str, moment: dt.datetime, times: int = 2) -> PeriodicRun:
         for _ in range(times):
             job_spec(name).task()
     return PeriodicRun.objects.filter(job=name).order_by("-started_at").first()
-
-
-@pytest.fixture
-def templates(db):
-    sync_email_templates()
 
 
 def make_requests(organization, moment, count, mode="brief", characters=100):

@@ -30,10 +30,9 @@ from apps.jobs.reaper import task_runs_reap
 from apps.jobs.reconcile import task_runs_reconcile
 from apps.jobs.services import periodic_job_enqueue
 from apps.jobs.tasks import jobs_canary_task
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import OutboundEmail
 from apps.mail.services import outbox_sweep, send_email
-from tests.conftest import restart_redis_empty, subprocess_env, wait_until
+from tests.conftest import load_shipped_templates, restart_redis_empty, subprocess_env, wait_until
 from tests.servers import PROFILE
 
 BATCH = 200
@@ -82,7 +81,7 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
     seed = int(os.environ.get("KILL_SEED") or time.time())
     rng, run = random.Random(seed), uuid.uuid4().hex[:8]
     print(f"kill test: {KILLS} kills ({', '.join(KINDS)} in turn), seed {seed}")
-    sync_email_templates()
+    load_shipped_templates()
     env = subprocess_env(**ENV)
     consumer, killed = huey_consumer("--workers", "4", env=env), []
     canaries, emails, periods = [], [], []
@@ -126,8 +125,12 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
     runs = TaskRun.objects.filter(task_id__in=ids)
     # Finished: complete, or finished on a killed consumer before its outcome was written.
     ended = lambda: runs.filter(state__in=["complete", "unrecorded"]).count()  # noqa: E731
+    unfinished = lambda: list(  # noqa: E731
+        runs.exclude(state__in=["complete", "unrecorded"]).values_list("state", "attempt", "note")
+    )
+    counts = lambda: runs.values("state").annotate(n=Count("id"))  # noqa: E731
     wait_until(lambda: ended() == len(ids), timeout=120, interval=0.5,
-               message=lambda: str(runs.values("state").annotate(n=Count("id"))))  # fmt: skip
+               message=lambda: f"{counts()}: {unfinished()[:10]}")  # fmt: skip
     again = 0
     attempts = dict(runs.values_list("task_id", "attempt"))
     for task in canaries:

@@ -57,6 +57,27 @@ def test_runs_the_broker_lost_are_lost_and_idempotent_ones_enqueued_again_once()
     assert sum(1 for _ in HUEY.storage.waiting()) == 2
 
 
+def test_a_lost_run_enqueued_again_that_the_broker_drops_in_turn_is_enqueued_again():
+    """The reaper's word 'enqueued again' is all the history says of the next attempt (its
+    enqueue event may die with the consumer that ran the reaper): a broker restart that drops
+    it must not leave the run lost for good."""
+    gone = waiting(jobs_canary_task, token="twice")
+    email = waiting(email_deliver_task, email_ids=[2])
+    HUEY.storage.flush_queue()
+    assert task_runs_reconcile().requeued == 1
+    TaskRun.objects.filter(task_id=gone.id).update(updated_at=timezone.now())  # no event since
+    HUEY.storage.flush_queue()  # a second restart drops attempt 2 before it starts
+    assert gone.id not in broker_task_ids()
+    result = task_runs_reconcile()
+    assert (result.lost_ids, result.requeued) == ([gone.id], 1)  # the email stays lost
+    assert gone.id in broker_task_ids()
+    run = TaskRun.objects.get(task_id=gone.id)
+    assert (run.state, run.attempt) == ("lost", 2) and "enqueued again as attempt 3" in run.note
+    assert task_runs_reconcile().lost == 0  # once, not per pass
+    assert sum(1 for _ in HUEY.storage.waiting()) == 1
+    assert TaskRun.objects.get(task_id=email.id).state == "lost"
+
+
 def test_scheduled_and_taken_tasks_are_in_the_broker():
     later = jobs_canary_task.schedule(kwargs={"token": "later"}, delay=3600)
     taken = waiting(jobs_canary_task, token="taken")

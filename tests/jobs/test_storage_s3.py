@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from apps.billing.services import usage_record_for_month
-from apps.mail.defaults import sync_email_templates
 from apps.summaries.models import SummaryArchive
 from apps.summaries.services import document_upload
+from tests.conftest import load_shipped_templates
 from tests.factories import make_organization
 from tests.jobs.test_domain_jobs import at, make_requests, report_link_sent, trigger
 from tests.storage import BUCKET
@@ -49,7 +49,7 @@ def test_uploads_archives_and_reports_live_in_s3_and_download_through_presigned_
 ):
     settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
     mail.outbox = []
-    sync_email_templates()
+    load_shipped_templates()
     with time_machine.travel(at(2026, 8, 3, 12), tick=False):
         org = make_organization("Acme")
         usage_record_for_month(organization=org)

@@ -6,17 +6,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
 
-from apps.mail.defaults import sync_email_templates
 from tests.servers import free_port
 
 ANYMAIL_TEST = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
 WEBHOOK_SECRET = "anymail:hook-secret-for-tests"
-
-
-@pytest.fixture
-def templates(db):
-    """The shipped layout and templates, loaded as `make run` loads them."""
-    sync_email_templates()
 
 
 @pytest.fixture

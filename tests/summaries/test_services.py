@@ -5,7 +5,6 @@ from django.db import connection, connections
 
 from apps.billing.exceptions import QuotaExceededError
 from apps.billing.models import UsageRecord
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import OutboundEmail
 from apps.summaries.models import SummarizationRequest
 from apps.summaries.services import (
@@ -57,11 +56,6 @@ def test_processing_completes_the_request_once_and_keeps_the_summary():
 
 
 # --- a short text: summarized, then its row and its charge in one transaction -------------
-
-
-@pytest.fixture
-def templates(db):
-    sync_email_templates()
 
 
 def alerts_sent(organization) -> list[str]:

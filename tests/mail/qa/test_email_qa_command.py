@@ -8,13 +8,13 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from apps.mail.defaults import read_default, sync_email_templates
+from apps.mail.defaults import read_default
 from apps.mail.mjml_compile import compile_isolated
 from apps.mail.models import EmailTemplate, EmailTemplateVersion
 from apps.mail.qa import spam
 from apps.mail.rendering import combine
 from apps.mail.text import html_to_text
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT, load_shipped_templates, subprocess_env
 from tests.mail.qa.conftest import SITE
 
 # One email with every problem the issue lists: a 404 link, grey on grey in its own dark mode,
@@ -84,7 +84,7 @@ def email_qa(tmp_path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_shipped_templates_pass_in_every_language_and_the_report_shows_each(tmp_path):
-    sync_email_templates()
+    load_shipped_templates()
     done = email_qa(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = re.findall(
@@ -112,7 +112,7 @@ def test_the_shipped_templates_pass_in_every_language_and_the_report_shows_each(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_bad_template_fails_and_each_problem_is_named_with_its_mode_client_or_rule(tmp_path):
-    sync_email_templates()
+    load_shipped_templates()
     bad_template()
     done = email_qa(tmp_path, "--template", "bad_promo")
     assert done.returncode != 0
@@ -139,7 +139,7 @@ def test_a_bad_template_fails_and_each_problem_is_named_with_its_mode_client_or_
 
 @pytest.mark.django_db
 def test_without_spamassassin_the_run_fails_and_says_why(deployed, tmp_path, monkeypatch, capsys):
-    sync_email_templates()
+    load_shipped_templates()
     monkeypatch.setattr(spam, "program", lambda: None)
     with pytest.raises(CommandError, match=r"2 error\(s\) in 2 of 2 emails"):
         call_command("email_qa", "--template", "welcome", "--output", str(tmp_path / "r.html"))
@@ -157,7 +157,7 @@ def test_without_spamassassin_the_run_fails_and_says_why(deployed, tmp_path, mon
 @pytest.mark.embedded  # the embedded default too: SQLite, the database cache
 @pytest.mark.django_db
 def test_skipping_the_spam_score_is_said_in_the_report(deployed, tmp_path, capsys):
-    sync_email_templates()
+    load_shipped_templates()
     call_command(
         "email_qa", "--template", "invoice", "--skip-spam", "--output", str(tmp_path / "r.html")
     )

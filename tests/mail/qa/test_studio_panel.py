@@ -14,9 +14,9 @@ from huey.contrib.djhuey import HUEY
 
 from apps.accounts.models import User
 from apps.console.roles import VIEWER
-from apps.mail.defaults import sync_email_templates
 from apps.mail.models import EmailTemplate, EmailTemplateTranslation
 from apps.mail.qa import background, spam
+from tests.conftest import load_shipped_templates
 from tests.console.studio_support import editor_data
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ PREVIEW_BUDGET_MS = 400
 
 @pytest.fixture
 def staff(deployed) -> Client:
-    sync_email_templates()
+    load_shipped_templates()
     user = User.objects.create_user(email="viewer@summasaas.example", password=None, is_staff=True)
     user.groups.add(Group.objects.get(name=VIEWER))
     client = Client(enforce_csrf_checks=True)
