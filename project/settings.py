@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "apps.analytics",
     "apps.api",
     "apps.console",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

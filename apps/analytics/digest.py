@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from apps.accounts.models import Membership
 from apps.billing.models import UsageRecord
-from apps.mail.services import preferences_for, send_email_many
+from apps.mail.services import send_email_many
 from apps.summaries.models import SummarizationRequest
 
 from .models import InteractionLog
@@ -32,7 +32,10 @@ def daily_digests_send(*, day: dt.date, batch_size: int = 200) -> dict:
         if not batch:
             return {"digests": sent}
         recipients = [r for figures in batch for r in _digest_one(figures, requests, day)]
-        sent += send_email_many(template_key="daily_digest", recipients=recipients)
+        # The digest is opt-in: the mail app leaves out the members who did not ask for it.
+        sent += send_email_many(
+            template_key="daily_digest", recipients=recipients, subscribed_only=True
+        )
         last = batch[-1]["organization_id"]
 
 
@@ -57,8 +60,6 @@ def _digest_one(figures: dict, requests, day: dt.date) -> list[dict]:
     ).select_related("user", "organization")
     for membership in members:
         user = membership.user
-        if not preferences_for(address=user.email).get("digest", False):
-            continue
         recipients.append(
             dict(
                 to=user.email,

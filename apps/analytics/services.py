@@ -5,6 +5,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Organization, User
+from apps.batches import delete_in_batches
 
 from .buffer import interaction_buffer
 from .models import DailyRollup, HourlyRollup, InteractionLog
@@ -96,8 +97,6 @@ def interactions_roll_up(*, model: type[HourlyRollup] | type[DailyRollup], start
 
 def interaction_logs_prune(*, older_than_days: int | None = None, batch_size: int = 5000) -> int:
     """Delete raw interaction logs older than the retention; roll-ups stay."""
-    from apps.jobs.services import delete_in_batches
-
     days = settings.ANALYTICS_RAW_RETENTION_DAYS if older_than_days is None else older_than_days
     old = InteractionLog.objects.filter(created_at__lt=timezone.now() - dt.timedelta(days=days))
     return delete_in_batches(old, batch_size=batch_size)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.forms import LanguageForm
 from apps.accounts.services import user_language_set
 from apps.billing.models import Plan, Subscription
+from apps.summaries import services as summaries_services  # a view here is document_delete too
 from apps.summaries.exceptions import UploadRejectedError
 from apps.summaries.models import Document
 from apps.summaries.services import document_upload
@@ -127,9 +128,7 @@ def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
     document = Document.objects.filter(pk=pk, organization=_organization(request)).first()
     if document is None:
         raise Http404("No such document in your organization.")
-    name = document.file.name
-    document.delete()
-    document.file.storage.delete(name)
+    summaries_services.document_delete(document=document)
     messages.success(request, f"Deleted {document.original_name}.")
     return redirect("account")
 

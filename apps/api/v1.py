@@ -6,6 +6,7 @@ from ninja import File, Path, Query, Router
 from ninja.files import UploadedFile
 
 from apps.billing.services import organization_plan, usage_record_for_month
+from apps.summaries import services as summaries_services  # a view here is document_delete too
 from apps.summaries.exceptions import DocumentUnreadableError
 from apps.summaries.models import Document, SummarizationRequest
 from apps.summaries.services import document_upload, summary_request
@@ -136,11 +137,7 @@ def document_read(request: HttpRequest, document_id: int = PK):
 @router.delete("/documents/{document_id}", response={204: None, **ERRORS})
 def document_delete(request: HttpRequest, document_id: int = PK):
     """Delete a document and its file (summaries made from it stay)."""
-    document = _document(request, document_id)
-    name = document.file.name
-    with transaction.atomic():
-        document.delete()
-        transaction.on_commit(lambda: document.file.storage.delete(name))
+    summaries_services.document_delete(document=_document(request, document_id))
     return 204, None
 
 

@@ -1,28 +1,40 @@
 """Services the billing periodic jobs call: usage reports and the quota-alert backstop (the
 month rollover: quota_reset.py; renewals and reminders: services/lifecycle.py). Each is
-idempotent and works in bounded batches."""
+idempotent and works in bounded batches.
+
+A usage report breaks the month down by summary mode. Those figures are the summaries app's
+(its requests), and billing imports no app above it: the job is declared in summaries' tasks,
+which hands `usage_reports_send` its own `ModeFigures`.
+"""
 
 import csv
 import datetime as dt
 import io
 from collections.abc import Callable
+from typing import Protocol
 
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 
 from apps.accounts.models import Organization
 from apps.mail.services import send_email_many
-from apps.summaries.models import SummarizationRequest
 
 from .models import QuotaAlert, UsageRecord
 from .services import quota_alert_raise
 
 Progress = Callable[[int], None] | None
 REPORT_SALT = "billing.usage-report"
+
+
+class ModeFigures(Protocol):
+    """Each organization's month by summary mode: one row per mode used, in report order, as
+    {"mode", "name" (its label), "requests", "characters"}."""
+
+    def __call__(self, *, organization_ids: list[int], month: dt.date) -> dict[int, list[dict]]: ...
 
 
 def _batches(queryset, size: int):
@@ -55,13 +67,20 @@ def report_path_from_token(token: str) -> str:
     return path
 
 
-def usage_reports_send(*, month: dt.date, batch_size: int = 500, progress: Progress = None) -> dict:
-    """Write each organization's usage CSV for a month to storage and email the owner a link."""
+def usage_reports_send(
+    *,
+    month: dt.date,
+    mode_figures: ModeFigures,
+    batch_size: int = 500,
+    progress: Progress = None,
+) -> dict:
+    """Write each organization's usage CSV for a month to storage and email the owner a link;
+    `mode_figures` gives the per-mode lines of a batch of organizations."""
     records = UsageRecord.objects.filter(period_start=month)
     sent = 0
     for ids in _batches(records, batch_size):
         batch = list(records.filter(pk__in=ids).select_related("organization__owner"))
-        modes = _mode_figures([r.organization_id for r in batch], month)
+        modes = mode_figures(organization_ids=[r.organization_id for r in batch], month=month)
         # One bulk enqueue per batch (the mail app sends them in batches).
         send_email_many(
             template_key="usage_report",
@@ -74,25 +93,6 @@ def usage_reports_send(*, month: dt.date, batch_size: int = 500, progress: Progr
         if progress:
             progress(sent)
     return {"reports": sent}
-
-
-def _mode_figures(org_ids: list[int], month: dt.date) -> dict[int, list[dict]]:
-    start = dt.datetime.combine(month, dt.time(), tzinfo=dt.UTC)
-    end = dt.datetime.combine(
-        (month + dt.timedelta(days=32)).replace(day=1), dt.time(), tzinfo=dt.UTC
-    )
-    rows = (
-        SummarizationRequest.objects.filter(
-            organization_id__in=org_ids, created_at__gte=start, created_at__lt=end
-        )
-        .values("organization_id", "mode")
-        .annotate(requests=Count("id"), characters=Sum("input_characters"))
-        .order_by("organization_id", "mode")
-    )
-    figures: dict[int, list[dict]] = {}
-    for row in rows:
-        figures.setdefault(row["organization_id"], []).append(row)
-    return figures
 
 
 def _report_one(record: UsageRecord, modes: list[dict], month: dt.date) -> dict:
@@ -111,7 +111,6 @@ def _report_one(record: UsageRecord, modes: list[dict], month: dt.date) -> dict:
         default_storage.delete(path)
     default_storage.save(path, ContentFile(buffer.getvalue().encode()))
     owner = organization.owner
-    mode_labels = dict(SummarizationRequest.Mode.choices)
     return dict(
         to=owner.email,
         context={
@@ -125,7 +124,7 @@ def _report_one(record: UsageRecord, modes: list[dict], month: dt.date) -> dict:
             "modes": [
                 {
                     "mode": r["mode"],
-                    "name": str(mode_labels.get(r["mode"], r["mode"])),
+                    "name": r["name"],
                     "requests": r["requests"],
                     "characters": r["characters"] or 0,
                 }

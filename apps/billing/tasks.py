@@ -1,6 +1,6 @@
 from apps.jobs.periodic import JobRun, periodic_job
 
-from .periodic import quota_alerts_sweep, usage_reports_send
+from .periodic import quota_alerts_sweep
 from .quota_reset import usage_month_open
 from .services.lifecycle import renewal_reminders_send, subscriptions_renew
 
@@ -9,12 +9,6 @@ from .services.lifecycle import renewal_reminders_send, subscriptions_renew
 def usage_month_open_task(run: JobRun) -> dict:
     """Close last month's usage records and open the new month's at zero."""
     return usage_month_open(month=run.period.start.date(), progress=run.progress)
-
-
-@periodic_job(name="usage_reports", schedule="0 9 1 * *", period="month", covers=-1)
-def usage_reports_send_task(run: JobRun) -> dict:
-    """Write last month's usage CSV per organization and email each owner a download link."""
-    return usage_reports_send(month=run.period.start.date(), progress=run.progress)
 
 
 @periodic_job(name="subscription_renewals", schedule="15 * * * *", period="hour")

@@ -314,10 +314,3 @@ def oldest_waiting_task() -> TaskRun | None:
     except Exception:  # the broker being down is reported by /healthz, not here
         return None
     return TaskRun.objects.filter(task_id=head[0].id).first() if head else None
-
-
-def task_runs_live(*, name: str):
-    """History rows of the task `name` that may still run: waiting in the broker or executing
-    (one the broker lost turns `lost` when the reconciliation or the reaper finds it)."""
-    live = ["enqueued", "scheduled", "retrying", "executing"]
-    return TaskRun.objects.filter(name=name, state__in=live)

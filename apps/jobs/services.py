@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from apps.batches import delete_in_batches
+
 from . import clock
 from .adapter import django_task, task_class
 from .arguments import arguments_check
@@ -231,35 +233,6 @@ def task_runs_prune(
 
 def _delete_attempts_of(runs) -> None:
     TaskAttempt.objects.filter(task_id__in=runs.values("task_id")).delete()
-
-
-def delete_in_batches(
-    queryset,
-    *,
-    batch_size: int,
-    progress: Callable | None = None,
-    before: Callable | None = None,
-) -> int:
-    """Delete a queryset's rows in primary-key ranges of about `batch_size` rows.
-
-    Each batch is one `DELETE ... WHERE pk > last AND pk <= edge`: bounded memory, short
-    transactions, no long parameter lists, and no batch rescans rows deleted before it.
-    `before(batch)` runs first on each batch (e.g. to delete rows that hang off it).
-    """
-    total = last = 0
-    while True:
-        rest = queryset.filter(pk__gt=last)
-        edge = list(rest.order_by("pk").values_list("pk", flat=True)[batch_size - 1 : batch_size])
-        batch = rest.filter(pk__lte=edge[0]) if edge else rest
-        if before is not None:
-            before(batch)
-        deleted, _ = batch.delete()
-        total += deleted
-        if not edge:
-            return total
-        last = edge[0]
-        if progress:
-            progress(total)
 
 
 def locks_clear(*, names: list[str] | None = None, stale_only: bool = True) -> list[str]:

@@ -5,7 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from apps.jobs.services import delete_in_batches
+from apps.batches import delete_in_batches
 
 from .models import EmailEvent, OutboundEmail
 

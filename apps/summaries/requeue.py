@@ -5,7 +5,7 @@ web process died between the commit and the enqueue, or the broker lost it (a re
 persistence) beyond what the reconciliation re-enqueues, or a consumer died more often than
 the reaper re-runs. Every five minutes this pass takes the unfinished requests queued (or
 claimed) longer ago than SUMMARY_REQUEUE_AFTER_SECONDS and asks the task history whether a
-task that may still run holds each one (`apps.jobs.selectors.task_runs_live`):
+task that may still run holds each one (`apps.jobs.live`):
 
 | row     | a live task in the history                 | what this pass does                  |
 | ------- | ------------------------------------------ | ------------------------------------ |
@@ -29,8 +29,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from apps.jobs.adapter import task_name
-from apps.jobs.selectors import task_runs_live
+from apps.jobs.live import live_first_arguments, live_task_ids
 
 from .lifecycle import TEXT_LOST, summarization_request_fail
 from .models import SummarizationRequest
@@ -64,11 +63,9 @@ def summarization_requests_requeue(*, now: dt.datetime | None = None) -> dict:
     counts = {"requeued": 0, "failed": 0}
     if not rows:
         return counts
-    live = task_runs_live(name=task_name(summarization_request_process_task))
-    ids = [r.pk for r in rows]
-    held = {int(i) for i in live.filter(args__0__in=ids).values_list("args__0", flat=True)}
-    claimers = {r.task_id for r in rows if r.task_id}
-    running = set(live.filter(task_id__in=claimers).values_list("task_id", flat=True))
+    task = summarization_request_process_task
+    held = {int(i) for i in live_first_arguments(task=task, among=[r.pk for r in rows])}
+    running = live_task_ids(task=task, among={r.task_id for r in rows if r.task_id})
     for row in rows:
         if row.status == Status.RUNNING:
             if row.task_id not in running:

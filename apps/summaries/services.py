@@ -28,12 +28,13 @@ from .lifecycle import (
 )
 from .models import Document, SummarizationRequest
 from .summarizers import summarizer
-from .uploads import document_upload, upload_check
+from .uploads import document_delete, document_upload, upload_check
 
 logger = logging.getLogger(__name__)
 Status = SummarizationRequest.Status
 
 __all__ = [
+    "document_delete",
     "document_upload",
     "summarization_request_create",
     "summarization_request_process",

@@ -3,11 +3,13 @@ import datetime as dt
 from django.conf import settings
 from huey.contrib.djhuey import db_task
 
+from apps.billing.periodic import usage_reports_send
 from apps.jobs.periodic import JobRun, periodic_job
 
 from .archive import summarization_requests_archive
 from .lifecycle import summarization_request_execute
 from .requeue import summarization_requests_requeue
+from .selectors import usage_by_mode
 from .uploads import document_orphans_delete
 
 
@@ -47,3 +49,13 @@ def summarization_requests_archive_task(run: JobRun) -> dict:
 def document_orphans_delete_task(run: JobRun) -> dict:
     """Delete uploaded files no document row names (a crash between write and commit)."""
     return {"deleted": document_orphans_delete()}
+
+
+# Billing writes and sends the usage reports; their lines by mode are our requests, and billing
+# imports no app above it, so the job is declared here, one layer up, and hands it our figures.
+@periodic_job(name="usage_reports", schedule="0 9 1 * *", period="month", covers=-1)
+def usage_reports_send_task(run: JobRun) -> dict:
+    """Write last month's usage CSV per organization and email each owner a download link."""
+    return usage_reports_send(
+        month=run.period.start.date(), mode_figures=usage_by_mode, progress=run.progress
+    )

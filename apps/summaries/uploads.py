@@ -3,6 +3,8 @@
 Every upload (the console's Document page, the API, the account page) goes through
 `document_upload`. The checks run before anything is written; the file is written only after
 them, inside the caller's transaction, and removed again if that transaction rolls back.
+Deleting one (the API, the account page) goes through `document_delete`: the row first, the
+file once that commits.
 """
 
 import codecs
@@ -188,6 +190,19 @@ def _delete_quietly(name: str) -> None:
         default_storage.delete(name)
     except Exception:  # the orphan sweep gets another chance; never mask the caller's error
         logger.exception("could not delete the uploaded file %s", name)
+
+
+def document_delete(*, document: Document) -> None:
+    """Delete a document and, once that commits, its file; summaries made from it stay.
+
+    A rolled-back deletion keeps the file its row still names. A file that storage fails to
+    delete after the commit is logged and left to `document_orphans_delete`: the document is
+    gone either way, so the caller reports success.
+    """
+    name = document.file.name
+    with transaction.atomic():
+        document.delete()
+        transaction.on_commit(lambda: _delete_quietly(name))
 
 
 def document_orphans_delete(*, older_than_hours: int = 24, batch_size: int = 500) -> int:

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.billing.models import Plan
-from apps.summaries.demo.customers import customers_seed
+from apps.demo.seed.customers import customers_seed
 from tests.api.conftest import call
 from tests.conftest import ROOT, load_shipped_templates, subprocess_env
 from tests.factories import make_organization

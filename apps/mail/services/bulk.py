@@ -12,20 +12,34 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ..models import OutboundEmail
+from ..selectors import preferences_for_many
 from .outbox import enqueue_delivery, row_fields, template_category
 
 CHUNK = 500  # rows per INSERT
 
 
-def send_email_many(*, template_key: str, recipients: list[dict], chunk_size: int = CHUNK) -> int:
+def send_email_many(
+    *,
+    template_key: str,
+    recipients: list[dict],
+    subscribed_only: bool = False,
+    chunk_size: int = CHUNK,
+) -> int:
     """Queue one email per recipient in the caller's transaction; deliver in batches on commit.
 
     Each recipient is a dict with `to` and `context`, optionally `dedupe_key`, `user_id` and
     `secrets` (as `send_email` takes them). A recipient whose dedupe key was queued before is
     skipped; a bad one raises `ContextError` and nothing is queued. Returns how many were
     queued. Rows are marked `bulk`: single emails (urgent ones) go before them.
+
+    With `subscribed_only`, recipients whose preferences turn the template's category down
+    (switched off, or an opt-in category such as the digest never asked for) are left out:
+    nothing is queued for them. Without it their rows are queued and delivery marks them
+    skipped, a trace of each decision (too many traces for an opt-in email few asked for).
     """
     category = template_category(template_key)
+    if subscribed_only and category:
+        recipients = _subscribed(recipients, category)
     rows = [_fields(template_key, category, recipient) for recipient in recipients]
     queued: list[int] = []
     with transaction.atomic():
@@ -34,6 +48,13 @@ def send_email_many(*, template_key: str, recipients: list[dict], chunk_size: in
     if queued:
         transaction.on_commit(partial(enqueue_delivery, queued), robust=True)
     return len(queued)
+
+
+def _subscribed(recipients: list[dict], category: str) -> list[dict]:
+    """The recipients whose preferences let `category` through (one query)."""
+    # Preferences are stored under the lower-case address, as `preference_set` writes them.
+    wanted = preferences_for_many(addresses={recipient["to"].lower() for recipient in recipients})
+    return [r for r in recipients if wanted[r["to"].lower()].get(category, True)]
 
 
 def _fields(template_key: str, category: str | None, recipient: dict) -> dict:

@@ -10,8 +10,7 @@ import httpx
 from django.utils import timezone
 
 from apps.accounts.models import Organization
-
-from .keys import api_key_create
+from apps.api.keys import api_key_create
 
 WORDS = [
     "queue",

@@ -11,8 +11,7 @@ from django.core.files.base import ContentFile
 from apps.accounts.models import Organization, User
 from apps.analytics.models import DailyRollup, HourlyRollup, InteractionLog
 from apps.analytics.services import interactions_roll_up
-
-from ..models import Document, SummarizationRequest, SummaryArchive
+from apps.summaries.models import Document, SummarizationRequest, SummaryArchive
 
 DAYS = 90
 REQUESTS = 2_000

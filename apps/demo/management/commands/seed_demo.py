@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.summaries.demo import DEMO_PASSWORD, seed_demo
+from apps.demo.seed import DEMO_PASSWORD, seed_demo
 
 # The customer login `make run` prints: Initech's owner, on the Business plan, verified.
 DEMO_CUSTOMER = "peter@initech.example"

@@ -13,9 +13,9 @@ import pytest
 from django.core.management import call_command
 
 from apps.accounts.models import User
+from apps.demo.management.commands.seed_demo import DEMO_CUSTOMER
+from apps.demo.seed import seed_demo
 from apps.mail.models import OutboundEmail, Suppression
-from apps.summaries.demo import seed_demo
-from apps.summaries.management.commands.seed_demo import DEMO_CUSTOMER
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.api.demo import demo_traffic
+from apps.demo.traffic import demo_traffic
 
 
 class Command(BaseCommand):

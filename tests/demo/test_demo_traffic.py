@@ -12,6 +12,7 @@ from apps.summaries.models import SummarizationRequest
 
 @pytest.mark.django_db(transaction=True)
 def test_demo_traffic_fills_the_interaction_log_through_http(live_server, settings):
+    settings.ANALYTICS_FLUSH_SECONDS = 0  # the test flushes the log: no flusher thread left over
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     assert "Customer login: /accounts/login/ as peter@initech.example" in out.getvalue()
