@@ -10,11 +10,10 @@ at their line and column, so the editor can point at the cause.
 import json
 import re
 
-from django.template.base import DebugLexer, TokenType
-
 from apps.text_input import is_poisoned, poison_in, poison_message
 
 from .exceptions import Problem
+from .template_syntax import Token, TokenKind, template_tokens  # not via sandbox: it imports us
 
 # Sizes of what staff type (characters). The HTML an email becomes is capped separately
 # (MAX_HTML_BYTES, Gmail's clip), so the sources need no more room than that.
@@ -97,8 +96,8 @@ def template_depth_problems(source: str, *, field_name: str) -> list[Problem]:
     """Template tags nested deeper than MAX_TAG_DEPTH, and over-long {% if %} conditions."""
     problems: list[Problem] = []
     open_tags: list[str] = []
-    for token in DebugLexer(source).tokenize():
-        if token.token_type != TokenType.BLOCK:
+    for token in template_tokens(source):
+        if token.kind != TokenKind.BLOCK:
             continue
         bits = token.contents.split()
         command = bits[0] if bits else ""
@@ -119,8 +118,8 @@ def template_depth_problems(source: str, *, field_name: str) -> list[Problem]:
     return problems
 
 
-def _at(source: str, token, field_name: str, message: str) -> Problem:
-    return Problem(field_name, *line_col(source, token.position[0]), message)
+def _at(source: str, token: Token, field_name: str, message: str) -> Problem:
+    return Problem(field_name, *line_col(source, token.start), message)
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.S)

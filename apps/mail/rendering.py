@@ -20,23 +20,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.template import Context, TemplateSyntaxError
-from django.template.base import Lexer, TokenType
 from django.utils import translation
 
 from . import bounds
 from .exceptions import Problem, TemplateBoundError, TemplateInvalidError
 from .mjml_compile import CompileLimitError, compile_isolated
 from .safety import rendered_problems
-from .sandbox import HTML_ENGINE, TEXT_ENGINE
+from .sandbox import HTML_ENGINE, TEXT_ENGINE, TokenKind, template_tokens
 from .text import html_to_text
-from .validation import (
-    CONTENT_TAG,
-    MAX_HTML_BYTES,
-    check_declarations,
-    check_django,
-    check_mjml,
-    line_col,
-)
+from .validation import CONTENT_TAG, MAX_HTML_BYTES, line_col, validate_source
 
 __all__ = ["HTML_ENGINE", "TEXT_ENGINE", "html_to_text"]
 
@@ -84,7 +76,7 @@ def combine(layout_mjml: str, body: str) -> tuple[str, int]:
 
 
 def _template_tokens(text: str) -> list[str]:
-    return [t.contents for t in Lexer(text).tokenize() if t.token_type != TokenType.TEXT]
+    return [t.contents for t in template_tokens(text) if t.kind != TokenKind.TEXT]
 
 
 def _compile_problem(error: ValueError, source: Source, document: str, start: int) -> Problem:
@@ -135,7 +127,7 @@ def compile_version(source: Source) -> Compiled:
     """Validate everything, compile the MJML once and derive the text; raise on any problem."""
     if problems := bound_problems(source):
         raise TemplateInvalidError(bounds.capped(problems))
-    _validate(source)
+    validate_source(source)
     document, start = combine(source.layout_mjml, source.mjml)
     try:
         html, uninlined = compile_isolated(document)
@@ -148,26 +140,6 @@ def compile_version(source: Source) -> Compiled:
     compiled = Compiled(html=html, text=text)
     _check_size(compiled, source)
     return compiled
-
-
-def _validate(source: Source) -> None:
-    problems, parent = check_mjml(
-        source.layout_mjml, field_name="layout", root_parent=None, layout=True
-    )
-    problems += check_mjml(source.mjml, field_name="mjml", root_parent=parent, layout=False)[0]
-    problems += check_declarations(source.variables, source.sample_context)
-    declared = set(source.variables) if isinstance(source.variables, list) else set()
-    sample = source.sample_context if isinstance(source.sample_context, dict) else {}
-    fields = {"subject": source.subject, "preheader": source.preheader, "mjml": source.mjml}
-    if source.text_body.strip():
-        fields["text_body"] = source.text_body
-    for name, text in fields.items():
-        problems += check_django(text, field_name=name, declared=declared, sample=sample)
-    problems += check_django(source.layout_mjml, field_name="layout", declared=set(), sample={})
-    if "\n" in source.subject:
-        problems.append(Problem("subject", 1, 1, "the subject must be one line"))
-    if problems:
-        raise TemplateInvalidError(bounds.capped(problems))
 
 
 def _check_inlining(html: str, uninlined: str, document: str) -> None:

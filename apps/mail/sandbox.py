@@ -3,14 +3,26 @@
 Only the allowed tags and filters exist (no libraries, nothing that reads files or settings);
 every filter's arguments and result size are bounded, and `{% for %}` counts its iterations,
 its output and the CPU time of the render, so no template and sample data can make one render
-take more than MAX_RENDER_SECONDS or allocate without limit. This module is the one place that
-knows Django's template internals (`Engine.template_builtins`, `ForNode`).
+take more than MAX_RENDER_SECONDS or allocate without limit.
+
+This module and its reading half, template_syntax.py, are the one place that knows Django's
+template internals: here `Engine.template_builtins`, `ForNode` and what a parse error is. The
+rest of the app goes through this interface:
+
+| name | for |
+| --- | --- |
+| `HTML_ENGINE`, `TEXT_ENGINE`, `make_engine` | rendering (Django's public `Template.render`) |
+| `ALLOWED_TAGS`, `ALLOWED_FILTERS` | what validation lets through |
+| `template_tokens`, `is_whole_tag` | checks before parsing |
+| `read_template` | does it parse (where not), and which variables and filter arguments it reads |
+
+(bounds.py takes the tokens from template_syntax itself: the sandbox reads its limits there.)
 """
 
 import functools
 import time
 
-from django.template import Library
+from django.template import Library, TemplateSyntaxError
 from django.template.defaultfilters import register as default_filters
 from django.template.defaulttags import ForNode, do_for
 from django.template.defaulttags import register as default_tags
@@ -26,6 +38,36 @@ from .bounds import (
     filter_argument_problem,
 )
 from .exceptions import TemplateBoundError
+from .template_syntax import (
+    FilterArgument,
+    Read,
+    TemplateUnparsableError,
+    Token,
+    TokenKind,
+    VariableUse,
+    is_whole_tag,
+    syntax_error_start,
+    template_reads,
+    template_tokens,
+)
+
+__all__ = [
+    "ALLOWED_FILTERS",
+    "ALLOWED_TAGS",
+    "HTML_ENGINE",
+    "TEXT_ENGINE",
+    "Budget",
+    "FilterArgument",
+    "Read",
+    "TemplateUnparsableError",
+    "Token",
+    "TokenKind",
+    "VariableUse",
+    "is_whole_tag",
+    "make_engine",
+    "read_template",
+    "template_tokens",
+]
 
 ALLOWED_TAGS = {
     "if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "comment",
@@ -176,3 +218,16 @@ def make_engine(*, autoescape: bool, debug: bool = False) -> Engine:
 
 HTML_ENGINE = make_engine(autoescape=True)
 TEXT_ENGINE = make_engine(autoescape=False)
+# Parses as the engines above do, with debug on so that nodes and errors carry their place.
+_READING_ENGINE = make_engine(autoescape=True, debug=True)
+
+
+def read_template(source: str) -> list[Read]:
+    """What `source` reads, in template order (`template_reads`), parsed as a render parses it;
+    raises `TemplateUnparsableError` (why, and where) when it does not parse."""
+    try:
+        template = _READING_ENGINE.from_string(source)
+    except (TemplateSyntaxError, ValueError, OverflowError, RecursionError) as error:
+        why = str(error) or type(error).__name__
+        raise TemplateUnparsableError(why, start=syntax_error_start(error)) from error
+    return template_reads(template.nodelist)

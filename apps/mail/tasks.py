@@ -13,7 +13,8 @@ from .retention import email_log_prune
 
 # The one retry policy: huey's. A transient error puts the row back to `queued` and the task
 # raises; huey runs it again after a doubling delay, and only rows still queued are retried.
-# Permanent errors are recorded on their row.
+# When a transient error is final is the one rule of services/retries.py. Permanent errors are
+# recorded on their row.
 @db_task(
     retries=settings.MAIL_MAX_ATTEMPTS - 1,
     retry_delay=settings.MAIL_RETRY_DELAY,
@@ -26,7 +27,7 @@ def email_deliver_task(email_ids: list[int] | int, task=None) -> dict:
         email_ids=[email_ids] if isinstance(email_ids, int) else list(email_ids),
         claim_id=task.id if task else None,
         retry_in=task.retry_delay if task else None,
-        last_try=not task or task.retries <= 0,
+        last_try=services.is_last_try(retries_left=task.retries if task else 0),
     )
     if report.retry:
         raise TransientDeliveryError(f"{len(report.retry)} email(s) to retry: {report.retry[0]}")

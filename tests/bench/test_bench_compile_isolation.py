@@ -27,7 +27,7 @@ def per_call_ms(function, document: str) -> float:
     return (time.perf_counter() - start) / CALLS * 1000
 
 
-def test_compile_in_process_vs_in_a_forked_child(templates):  # noqa: F811
+def test_compile_in_process_vs_in_a_forked_child(templates):
     version = template_active_version(key="usage_report")
     document, _ = combine(version.layout_mjml, version.mjml)
     timings = {"in process": [], "forked child": []}

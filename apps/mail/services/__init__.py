@@ -29,6 +29,7 @@ from .personalize import (
 )
 from .preferences import preference_set
 from .redaction import context_as_stored, email_as_sent
+from .retries import is_last_try
 from .templates import (
     layout_default,
     layout_save,
@@ -53,6 +54,7 @@ __all__ = [
     "emails_deliver",
     "emails_interrupted",
     "emails_stale_sending_settle",
+    "is_last_try",
     "is_transient",
     "layout_default",
     "layout_save",

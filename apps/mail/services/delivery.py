@@ -13,7 +13,8 @@ chunk's emails go in as few calls as it allows, each message's own answer record
 An email is handed to the transport only once the outcomes before it and its own hand-off mark
 are durable (ledger.py), so a crash leaves in doubt only what was in flight. Retries belong to
 the huey task: a transient failure puts the row back to `queued` and the task raises, huey runs
-it again after its backoff, and only rows still queued are tried again.
+it again after its backoff, and only rows still queued are tried again; when a transient failure
+is final instead is the one rule of retries.py.
 """
 
 import datetime as dt
@@ -21,7 +22,6 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,6 +32,7 @@ from ..providers import ResponseLost
 from .compose import Stop, chunk_read, message_for
 from .interrupted import emails_interrupted
 from .ledger import Ledger
+from .retries import is_last_try
 from .transport import Transport
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,9 @@ def emails_deliver(
     """Send the still-queued rows among `email_ids`.
 
     `retry_in` is when the caller (huey's retry policy) will try again, recorded on rows put
-    back to `queued`; on the `last_try` a transient error fails the row for good.
+    back to `queued`; `last_try` says the caller will not run again (`is_last_try` for its
+    task), so a transient error fails the row for good, as it does once a row has had all its
+    tries.
     """
     if claim_id:  # an earlier attempt of this task raised mid-chunk: settle what it left
         emails_interrupted(claim_id=claim_id)
@@ -101,10 +104,12 @@ def emails_deliver(
 
 
 def email_deliver(*, email_id: int) -> OutboundEmail:
-    """Send one outbox row if it is still queued; raise `TransientDeliveryError` to retry."""
-    email = OutboundEmail.objects.filter(pk=email_id).first()
-    last_try = email is None or email.attempts + 1 >= settings.MAIL_MAX_ATTEMPTS
-    report = emails_deliver(email_ids=[email_id], last_try=last_try)
+    """Send one outbox row if it is still queued; raise `TransientDeliveryError` to retry.
+
+    The caller may call again for as long as the row has tries left: the row's own count
+    decides when a transient error is final (`is_last_try`).
+    """
+    report = emails_deliver(email_ids=[email_id], last_try=False)
     if report.retry:
         raise TransientDeliveryError(report.retry[0])
     return OutboundEmail.objects.get(pk=email_id)
@@ -244,7 +249,8 @@ def _conclude(run: _Run, results: list[tuple], *, hand: list[int] = ()) -> None:
     attempts = []
     for email, outcome, error, started in results:
         if outcome == Outcome.RETRY:
-            if run.last_try or email.attempts >= settings.MAIL_MAX_ATTEMPTS:
+            # The task's verdict (tasks.py asked the same rule) or the email's own count.
+            if run.last_try or is_last_try(attempts=email.attempts):
                 outcome, error = Outcome.FAILED, f"gave up after {email.attempts} attempts: {error}"
                 email.status = Status.FAILED
             else:

@@ -10,9 +10,9 @@ place, or not at all.
 import re
 from html.parser import HTMLParser
 
-from .exceptions import Problem
-from .mjml_schema import ATTRIBUTE_DEFAULT_TARGETS, ELEMENTS, ENDING
-from .safety import attribute_problem, comment_problem, css_problems, element_problem
+from ..exceptions import Problem
+from ..mjml_schema import ATTRIBUTE_DEFAULT_TARGETS, ELEMENTS, ENDING
+from ..safety import attribute_problem, comment_problem, css_problems, element_problem
 
 
 class _MjmlChecker(HTMLParser):
