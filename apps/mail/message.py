@@ -8,8 +8,8 @@ each comma, and the message's policy keeps raw headers as they are.
 """
 
 import binascii
+import email.policy
 import functools
-import re
 from email.contentmanager import ContentManager, raw_data_manager, set_text_content
 from email.headerregistry import HeaderRegistry
 from email.policy import Policy
@@ -17,8 +17,7 @@ from email.policy import default as default_policy
 
 from django.core.mail import EmailMultiAlternatives
 
-LIST_UNSUBSCRIBE = "List-Unsubscribe"
-_URI = re.compile(r"<[^<>\s]+>")
+from .mime import LIST_UNSUBSCRIBE, URI, wire_bytes
 
 
 class ReusedHeaderClasses(HeaderRegistry):
@@ -87,11 +86,17 @@ class OutboxMessage(EmailMultiAlternatives):
     _prebuilt: tuple[Policy, "_Prebuilt"] | None = None
 
     def prebuild(self, policy: Policy) -> None:
-        """Build the message and its bytes for `policy` now (SMTP's: Django's SMTP backend
-        asks `message(policy=SMTP).as_bytes()`), so that sending only writes them. The delivery
-        builds while the previous email's outcome is being committed."""
-        built = self.message(policy=policy)
-        self._prebuilt = (policy, _Prebuilt(built, built.as_bytes()))
+        """Build the message's bytes for SMTP now (Django's SMTP backend asks
+        `message(policy=SMTP).as_bytes()`), so that sending only writes them. The delivery
+        builds while the previous email's outcome is being committed. The outbox's usual
+        shape is written directly (apps/mail/mime.py), anything else by the email package."""
+        data = wire_bytes(self) if policy is email.policy.SMTP else None
+        if data is None:
+            built = self.message(policy=policy)
+            data = built.as_bytes()
+        else:
+            built = None  # built only if something asks more of it than its bytes
+        self._prebuilt = (policy, _Prebuilt(self, policy, built, data))
 
     def message(self, *, policy=None):
         if self._prebuilt is not None and self._prebuilt[0] is policy:
@@ -104,7 +109,7 @@ class OutboxMessage(EmailMultiAlternatives):
         finally:
             if raw is not None:
                 self.extra_headers[LIST_UNSUBSCRIBE] = raw
-        uris = _URI.findall(str(raw or ""))
+        uris = URI.findall(str(raw or ""))
         if uris:
             # set_raw skips header parsing; refold_source="none" keeps the lines on output
             # (each is far below the 998-character limit of RFC 5322).
@@ -114,13 +119,25 @@ class OutboxMessage(EmailMultiAlternatives):
 
 
 class _Prebuilt:
-    """A built message whose bytes were serialized once, ahead of its sending."""
+    """A message whose bytes were serialized once, ahead of its sending."""
 
-    def __init__(self, message, data: bytes):
-        self._message, self._data = message, data
+    def __init__(self, source: OutboxMessage, policy: Policy, message, data: bytes):
+        self._source, self._policy, self._message, self._data = source, policy, message, data
 
     def as_bytes(self, *args, **kwargs) -> bytes:
-        return self._data if not args and not kwargs else self._message.as_bytes(*args, **kwargs)
+        return self._data if not args and not kwargs else self._built().as_bytes(*args, **kwargs)
+
+    def _built(self):
+        if self._message is None:
+            prebuilt, self._source._prebuilt = self._source._prebuilt, None
+            try:
+                self._message = self._source.message(policy=self._policy)
+            finally:
+                self._source._prebuilt = prebuilt
+        return self._message
+
+    def __getitem__(self, name: str):
+        return self._built()[name]
 
     def __getattr__(self, name: str):
-        return getattr(self._message, name)
+        return getattr(self._built(), name)
