@@ -5,6 +5,7 @@ often, and the audit trail entry.
 """
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,64 +46,79 @@ def _snapshot(version: EmailTemplateVersion | None) -> dict | None:
     }
 
 
+def _audited_save[T](
+    *,
+    actor,
+    action: str,
+    target,
+    before: dict | None,
+    save: Callable[[], T],
+    after: Callable[[T], dict | None],
+    note: Callable[[T], str] = lambda saved: "",
+) -> T:
+    """Run `save`, then record it in the audit trail: `before` was taken by the caller ahead
+    of the save, `after` and `note` are read from what the save returned."""
+    saved = save()
+    audit_record(
+        actor=actor,
+        action=action,
+        target=target,
+        before=before,
+        after=after(saved),
+        note=note(saved),
+    )
+    return saved
+
+
 def studio_template_save(*, actor, template: EmailTemplate) -> EmailTemplateVersion:
     """Save a template as a new active version and record the change."""
-    before = None
-    if template.pk:
-        previous = EmailTemplate.objects.filter(pk=template.pk).first()
-        before = _snapshot(previous.active_version) if previous else None
-    version = template_save(template=template, author=actor)
-    audit_record(
+    previous = EmailTemplate.objects.filter(pk=template.pk).first() if template.pk else None
+    return _audited_save(
         actor=actor,
         action="email_template.save",
         target=template,
-        before=before,
-        after=_snapshot(version),
+        before=_snapshot(previous.active_version) if previous else None,
+        save=lambda: template_save(template=template, author=actor),
+        after=_snapshot,
     )
-    return version
 
 
 def studio_translation_save(*, actor, translation) -> EmailTemplateVersion:
     """Save a translation as a new active version in its language, and record it."""
-    before = _snapshot(translation.active_version) if translation.pk else None
-    version = translation_save(translation=translation, author=actor)
-    audit_record(
+    return _audited_save(
         actor=actor,
         action="email_template.translate",
         target=translation.template,
-        before=before,
-        after={**_snapshot(version), "language": version.language},
+        before=_snapshot(translation.active_version) if translation.pk else None,
+        save=lambda: translation_save(translation=translation, author=actor),
+        after=lambda version: {**_snapshot(version), "language": version.language},
     )
-    return version
 
 
 def studio_version_restore(*, actor, version: EmailTemplateVersion) -> EmailTemplateVersion:
     """Restore an old version's content as a new version, and record it."""
-    before = _snapshot(version.template.active_version)
-    restored = template_version_restore(version=version, author=actor)
-    audit_record(
+    return _audited_save(
         actor=actor,
         action="email_template.restore",
         target=version.template,
-        before=before,
-        after=_snapshot(restored),
-        note=f"restored v{version.number} as v{restored.number}",
+        before=_snapshot(version.template.active_version),
+        save=lambda: template_version_restore(version=version, author=actor),
+        after=_snapshot,
+        note=lambda restored: f"restored v{version.number} as v{restored.number}",
     )
-    return restored
 
 
 def studio_layout_save(*, actor, layout: EmailLayout) -> list[EmailTemplateVersion]:
-    before = EmailLayout.objects.filter(pk=layout.pk).values("name", "mjml").first()
-    versions = layout_save(layout=layout, author=actor)
-    audit_record(
+    """Save a layout, re-versioning the templates placed in it, and record it."""
+    return _audited_save(
         actor=actor,
         action="email_layout.save",
         target=layout,
-        before=before,
-        after={"name": layout.name, "mjml": layout.mjml},
-        note=f"{len(versions)} template(s) re-versioned",
+        before=EmailLayout.objects.filter(pk=layout.pk).values("name", "mjml").first(),
+        save=lambda: layout_save(layout=layout, author=actor),
+        after=lambda versions: {"name": layout.name, "mjml": layout.mjml},
+        note=lambda versions: f"{len(versions)} template(s) re-versioned",
     )
-    return versions
 
 
 # --- test sends ---------------------------------------------------------------------------

@@ -34,12 +34,17 @@ _SLUG = re.compile(r"[-\w]{1,50}", re.ASCII)
 TEXT_FIELDS = ["key", "name", "category", "subject", "preheader", "mjml", "text_body"]
 
 
+def _set_text_fields(obj, data, names) -> None:
+    """The posted text fields on the (unsaved) object, with the newlines the editor saves."""
+    for name in names:
+        if name in data:
+            setattr(obj, name, unix_newlines(data[name]))
+
+
 def template_from_post(data, template: EmailTemplate) -> tuple[EmailTemplate, list[Problem]]:
     """The template as edited in the form (unsaved), and the problems found reading it."""
     problems: list[Problem] = []
-    for name in TEXT_FIELDS:
-        if name in data:
-            setattr(template, name, unix_newlines(data[name]))
+    _set_text_fields(template, data, TEXT_FIELDS)
     if data.get("layout"):
         layout_id = data["layout"]
         numeric = layout_id.isascii() and layout_id.isdigit()
@@ -162,6 +167,9 @@ def problem_dicts(problems: list[Problem]) -> list[dict]:
     ]
 
 
+# --- the preview views: each answers a POST of its editor's form with JSON, saving nothing ---
+
+
 def _numeric(object_id: str) -> int:
     """An id from the URL, or 404 (as Django's own admin views answer odd ids)."""
     if not (object_id.isascii() and object_id.isdigit()) or len(object_id) > 18:
@@ -169,25 +177,42 @@ def _numeric(object_id: str) -> int:
     return int(object_id)
 
 
+def _edited_object(request: HttpRequest, model_admin, model, object_id: str | None):
+    """The object the editor shows (a new one on an add page), for a viewer of the model;
+    the caller applies the edits to it, and saves nothing."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    if object_id:
+        return get_object_or_404(model, pk=_numeric(object_id))
+    return model()
+
+
+def _saved_copy(obj):
+    """The object as stored, apart from the copy being edited (None for a new one)."""
+    return type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
+
+
+def _refused(request: HttpRequest, problems: list[Problem], saved) -> JsonResponse:
+    """The problems that stop the preview and, unless the page already shows a preview, the
+    saved version's (`saved_payload`) to show meanwhile."""
+    answer = {"ok": False, "problems": problem_dicts(problems), "fallback": None}
+    if request.POST.get("rendered") != "1" and saved is not None:
+        answer["fallback"] = saved_payload(saved)
+    return JsonResponse(answer)
+
+
 @require_POST
 def template_preview_view(request: HttpRequest, model_admin, object_id: str | None = None):
     """Validate and render the edited template without saving it (JSON for the preview pane)."""
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
-    template = EmailTemplate()
-    if object_id:
-        template = get_object_or_404(EmailTemplate, pk=_numeric(object_id))
-    saved = EmailTemplate.objects.filter(pk=template.pk).first() if template.pk else None
+    template = _edited_object(request, model_admin, EmailTemplate, object_id)
+    saved = _saved_copy(template)
     template, problems = template_from_post(request.POST, template)
     if not problems:
         try:
             return JsonResponse(preview_payload(template))
         except TemplateInvalidError as error:
             problems = error.problems
-    answer = {"ok": False, "problems": problem_dicts(problems), "fallback": None}
-    if request.POST.get("rendered") != "1" and saved is not None:
-        answer["fallback"] = saved_payload(saved)
-    return JsonResponse(answer)
+    return _refused(request, problems, saved)
 
 
 TRANSLATION_FIELDS = ["language", "subject", "preheader", "mjml", "text_body"]
@@ -197,35 +222,19 @@ TRANSLATION_FIELDS = ["language", "subject", "preheader", "mjml", "text_body"]
 def translation_preview_view(request: HttpRequest, model_admin, object_id: str | None = None):
     """A translation as edited, in its template's layout with its sample data, beside the
     template's own (default-language) text: JSON for the preview pane, nothing saved."""
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
-    translation = EmailTemplateTranslation()
-    if object_id:
-        translation = get_object_or_404(EmailTemplateTranslation, pk=_numeric(object_id))
-    saved = EmailTemplateTranslation.objects.filter(pk=translation.pk).first()
+    translation = _edited_object(request, model_admin, EmailTemplateTranslation, object_id)
+    saved = _saved_copy(translation)
     template_id = request.POST.get("template") or ""
     if template_id.isascii() and template_id.isdigit():
         translation.template = EmailTemplate.objects.filter(pk=template_id).first()
     if translation.template_id is None or translation.template is None:
-        return JsonResponse(
-            {
-                "ok": False,
-                "fallback": None,
-                "problems": problem_dicts(
-                    [Problem("template", 1, 1, "choose the template this translates")]
-                ),
-            }
-        )
-    for name in TRANSLATION_FIELDS:
-        if name in request.POST:
-            setattr(translation, name, unix_newlines(request.POST[name]))
+        chosen = Problem("template", 1, 1, "choose the template this translates")
+        return _refused(request, [chosen], saved=None)
+    _set_text_fields(translation, request.POST, TRANSLATION_FIELDS)
     try:
         payload = preview_payload(translation)
     except TemplateInvalidError as error:
-        answer = {"ok": False, "problems": problem_dicts(error.problems), "fallback": None}
-        if request.POST.get("rendered") != "1" and saved is not None:
-            answer["fallback"] = saved_payload(saved)
-        return JsonResponse(answer)
+        return _refused(request, error.problems, saved)
     reference = saved_payload(translation.template)
     payload["reference"] = reference["html"]["light"] if reference else ""
     return JsonResponse(payload)
@@ -234,14 +243,8 @@ def translation_preview_view(request: HttpRequest, model_admin, object_id: str |
 @require_POST
 def layout_preview_view(request: HttpRequest, model_admin, object_id: str | None = None):
     """Render one template in the edited layout, without saving (JSON for the preview pane)."""
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
-    layout = EmailLayout()
-    if object_id:
-        layout = get_object_or_404(EmailLayout, pk=_numeric(object_id))
-    for name in ("key", "name", "mjml"):
-        if name in request.POST:
-            setattr(layout, name, unix_newlines(request.POST[name]))
+    layout = _edited_object(request, model_admin, EmailLayout, object_id)
+    _set_text_fields(layout, request.POST, ("key", "name", "mjml"))
     templates = EmailTemplate.objects.order_by("key")
     key = request.POST.get("preview_template") or ""
     template = templates.filter(key=key).first() if _SLUG.fullmatch(key) else None

@@ -1,7 +1,9 @@
-"""What the email commands share: loading outbox rows by id, refusing unknown ids."""
+"""What the email commands share: outbox rows named by id, one service called on each, and a
+line a row saying what it did."""
 
 from django.core.management.base import CommandError
 
+from apps.console.cli import OperatorCommand
 from apps.mail.models import OutboundEmail
 
 
@@ -13,3 +15,25 @@ def outbox_rows(ids: list[str]) -> list[OutboundEmail]:
     if missing:
         raise CommandError(f"No email {', '.join(missing)} in the outbox.")
     return [rows[int(i)] for i in ids]
+
+
+class EmailsCommand(OperatorCommand):
+    """Calls `service(actor=..., email=...)` on each email named, in the order given, and
+    prints `#<id>: <outcome(email, result)>`; an unknown id stops it before any call."""
+
+    @staticmethod
+    def service(*, actor, email: OutboundEmail):
+        raise NotImplementedError
+
+    @staticmethod
+    def outcome(email: OutboundEmail, result) -> str:
+        raise NotImplementedError
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("email_ids", nargs="+")
+
+    def handle(self, *args, email_ids, **options):
+        for email in outbox_rows(email_ids):
+            result = self.service(actor=self.actor, email=email)
+            self.stdout.write(f"#{email.pk}: {self.outcome(email, result)}")

@@ -1,17 +1,12 @@
-from apps.console.cli import OperatorCommand
 from apps.console.studio.services import studio_email_resend
 
-from ._emails import outbox_rows
+from ._emails import EmailsCommand
 
 
-class Command(OperatorCommand):
+class Command(EmailsCommand):
     help = "Send copies of emails (same recipient, context and version) as new outbox rows."
+    service = staticmethod(studio_email_resend)
 
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        parser.add_argument("email_ids", nargs="+")
-
-    def handle(self, *args, email_ids, **options):
-        for email in outbox_rows(email_ids):
-            copy = studio_email_resend(actor=self.actor, email=email)
-            self.stdout.write(f"#{email.pk}: resent as #{copy.pk} ({copy.status})")
+    @staticmethod
+    def outcome(email, copy) -> str:
+        return f"resent as #{copy.pk} ({copy.status})"

@@ -5,4 +5,5 @@ restore; the outbox filters that stay fast at a million rows, the rendered email
 its events and resend/retry. Every changing action checks its permission on the server.
 """
 
-from . import sendlog, templates, translations  # noqa: F401  (they register the admins)
+# Importing them registers the admins.
+from . import events, outbox, suppressions, templates, translations  # noqa: F401

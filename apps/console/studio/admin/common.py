@@ -1,8 +1,12 @@
-"""What the studio's admin pages share: badge colours, sandboxed frames, dialog redirects."""
+"""What the studio's admin pages share: badge colours, sandboxed frames, confirmation
+dialogs, and the editors' live-preview URLs."""
 
 from django.http import HttpResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
+from unfold.decorators import action
+from unfold.enums import ActionVariant
 
 from ...objects import ObjectUrlsMixin
 from ..preview import light, sandboxed
@@ -41,6 +45,38 @@ def hx_redirect(url: str) -> HttpResponse:
     return HttpResponse(headers={"HX-Redirect": url})
 
 
+def hx_redirect_to(obj) -> HttpResponse:
+    """A dialog action done: on to the object's own page."""
+    opts = obj._meta
+    return hx_redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+
+
+def dialog_action(
+    *,
+    description,
+    icon: str,
+    permission: str,
+    title,
+    explanation,
+    submit=None,
+    form_class=None,
+    variant: ActionVariant = ActionVariant.DEFAULT,
+):
+    """unfold's detail action that asks first: a dialog titled `title` says what will happen
+    (`explanation`); its button reads `submit`, the action's own name unless given. The
+    action runs (with the dialog's form) once the dialog is submitted."""
+    dialog = {"title": title, "description": explanation, "form_submit_text": submit or description}
+    if form_class is not None:
+        dialog["form_class"] = form_class
+    return action(
+        description=description,
+        icon=icon,
+        permissions=[permission],
+        variant=variant,
+        dialog=dialog,
+    )
+
+
 def sandboxed_iframe(html: str, *, height: int = 640, title: str = "Email") -> str:
     """The email in an iframe that can run nothing and reach nothing (see preview.py)."""
     return format_html(
@@ -58,3 +94,32 @@ class StudioAdmin(ObjectUrlsMixin, ModelAdmin):
 
     class Media:
         css = {"all": ["console/studio.css"]}
+
+
+class EditorAdmin(StudioAdmin):
+    """A code editor beside a live preview: `preview_view` answers at preview/ (a new object)
+    and <id>/preview/ (as edited), and the change form is told which of the two to post to."""
+
+    change_form_template = "console/studio/template_change_form.html"
+    preview_view = None  # a view taking (request, model_admin, object_id=None)
+
+    def get_extra_urls(self):
+        view = self.admin_site.admin_view(self.preview_view)
+        name = self._preview_url_name()
+        return [
+            path("preview/", view, {"model_admin": self}, name=name),
+            path("<path:object_id>/preview/", view, {"model_admin": self}, name=f"{name}_object"),
+        ]
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        obj = kwargs.get("obj")
+        name = self._preview_url_name()
+        context.update(
+            preview_url=reverse(f"admin:{name}_object", args=[obj.pk])
+            if obj
+            else reverse(f"admin:{name}")
+        )
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def _preview_url_name(self) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_preview"

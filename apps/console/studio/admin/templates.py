@@ -7,9 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
-from unfold.contrib.filters.admin import (
-    ChoicesDropdownFilter,
-)
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.paginator import InfinitePaginator
@@ -33,7 +31,14 @@ from ..forms import (
 )
 from ..pages import DeliveryView, VersionDiffView
 from ..views import layout_preview_view, spam_status_view, template_preview_view
-from .common import CATEGORY_COLOURS, StudioAdmin, hx_redirect, sandboxed_iframe
+from .common import (
+    CATEGORY_COLOURS,
+    EditorAdmin,
+    StudioAdmin,
+    dialog_action,
+    hx_redirect_to,
+    sandboxed_iframe,
+)
 
 
 class VersionInline(TabularInline):
@@ -80,11 +85,11 @@ class VersionInline(TabularInline):
 
 
 @admin.register(EmailTemplate)
-class EmailTemplateAdmin(StudioAdmin):
+class EmailTemplateAdmin(EditorAdmin):
     """The template editor with live preview, checks, test sends and version history."""
 
     form = TemplateEditorForm
-    change_form_template = "console/studio/template_change_form.html"
+    preview_view = staticmethod(template_preview_view)
     list_display = ["key", "name", "category_badge", "version_label", "translations_label",
                     "updated_at", "updated_by"]  # fmt: skip
     list_filter = [("category", ChoicesDropdownFilter)]
@@ -106,18 +111,7 @@ class EmailTemplateAdmin(StudioAdmin):
 
     def get_extra_urls(self):
         return [
-            path(
-                "preview/",
-                self.admin_site.admin_view(template_preview_view),
-                {"model_admin": self},
-                name="mail_emailtemplate_preview",
-            ),
-            path(
-                "<path:object_id>/preview/",
-                self.admin_site.admin_view(template_preview_view),
-                {"model_admin": self},
-                name="mail_emailtemplate_preview_object",
-            ),
+            *super().get_extra_urls(),  # the preview's
             path(
                 "delivery/",
                 self.admin_site.admin_view(DeliveryView.as_view(model_admin=self)),
@@ -168,34 +162,20 @@ class EmailTemplateAdmin(StudioAdmin):
         version = services.studio_template_save(actor=request.user, template=obj)
         messages.info(request, _("Saved as version %(n)s.") % {"n": version.number})
 
-    def render_change_form(self, request, context, *args, **kwargs):
-        obj = kwargs.get("obj")
-        preview_url = (
-            reverse("admin:mail_emailtemplate_preview_object", args=[obj.pk])
-            if obj
-            else reverse("admin:mail_emailtemplate_preview")
-        )
-        context.update(preview_url=preview_url)
-        return super().render_change_form(request, context, *args, **kwargs)
-
-    @action(
+    @dialog_action(
         description=_("Send test"),
         icon="send",
-        permissions=["send_test"],
+        permission="send_test",
         variant=ActionVariant.PRIMARY,
-        dialog={
-            "title": _("Send a test email"),
-            "description": _(
-                "Sends the saved, active version through the configured provider; it is "
-                "logged in the outbox as a test."
-            ),
-            "form_class": TestSendForm,
-            "form_submit_text": _("Send test"),
-        },
+        title=_("Send a test email"),
+        explanation=_(
+            "Sends the saved, active version through the configured provider; it is "
+            "logged in the outbox as a test."
+        ),
+        form_class=TestSendForm,
     )
     def test_send(self, request, form, object_id):
         template = admin_object_or_404(self, request, object_id)
-        back = reverse("admin:mail_emailtemplate_change", args=[template.pk])
         try:
             email = services.studio_test_send(
                 actor=request.user,
@@ -206,13 +186,13 @@ class EmailTemplateAdmin(StudioAdmin):
             )
         except (services.SendRefusedError, TemplateNotFoundError, ContextError) as error:
             messages.error(request, str(error))
-            return hx_redirect(back)
+            return hx_redirect_to(template)
         messages.success(
             request,
             _("Test email queued to %(to)s; the outbox shows it as %(status)s.")
             % {"to": email.to, "status": email.get_status_display().lower()},
         )
-        return hx_redirect(back)
+        return hx_redirect_to(template)
 
     @action(description=_("Delivery"), icon="monitoring")
     def delivery(self, request, object_id):
@@ -232,39 +212,18 @@ class EmailTemplateAdmin(StudioAdmin):
 
 
 @admin.register(EmailLayout)
-class EmailLayoutAdmin(StudioAdmin):
+class EmailLayoutAdmin(EditorAdmin):
     """The shared frame; saving re-versions every template placed in it, or nothing."""
 
     form = LayoutEditorForm
-    change_form_template = "console/studio/template_change_form.html"
+    preview_view = staticmethod(layout_preview_view)
     list_display = ["key", "name", "is_default", "updated_at", "updated_by"]
     readonly_fields = ["updated_at", "updated_by"]
     fieldsets = [(None, {"fields": [("key", "name"), "is_default", "mjml"]})]
 
-    def get_extra_urls(self):
-        return [
-            path(
-                "preview/",
-                self.admin_site.admin_view(layout_preview_view),
-                {"model_admin": self},
-                name="mail_emaillayout_preview",
-            ),
-            path(
-                "<path:object_id>/preview/",
-                self.admin_site.admin_view(layout_preview_view),
-                {"model_admin": self},
-                name="mail_emaillayout_preview_object",
-            ),
-        ]
-
     def render_change_form(self, request, context, *args, **kwargs):
         obj = kwargs.get("obj")
-        context.update(
-            preview_url=reverse("admin:mail_emaillayout_preview_object", args=[obj.pk])
-            if obj
-            else reverse("admin:mail_emaillayout_preview"),
-            preview_templates=[t.key for t in templates_in(obj)] if obj else [],
-        )
+        context.update(preview_templates=[t.key for t in templates_in(obj)] if obj else [])
         return super().render_change_form(request, context, *args, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -347,18 +306,16 @@ class EmailTemplateVersionAdmin(ReadOnlyAdminMixin, StudioAdmin):
         version = admin_object_or_404(self, request, object_id)
         return HttpResponseRedirect(f"{url}?version__id__exact={version.pk}")
 
-    @action(
+    @dialog_action(
         description=_("Restore as new version"),
         icon="restore",
-        permissions=["restore"],
-        dialog={
-            "title": _("Restore this version?"),
-            "description": _(
-                "Its subject, preheader, MJML and data become a new active version; the "
-                "history is kept. The template's current layout is used."
-            ),
-            "form_submit_text": _("Restore"),
-        },
+        permission="restore",
+        title=_("Restore this version?"),
+        explanation=_(
+            "Its subject, preheader, MJML and data become a new active version; the "
+            "history is kept. The template's current layout is used."
+        ),
+        submit=_("Restore"),
     )
     def restore(self, request, form, object_id):
         version = admin_object_or_404(self, request, object_id)
@@ -366,10 +323,10 @@ class EmailTemplateVersionAdmin(ReadOnlyAdminMixin, StudioAdmin):
             restored = services.studio_version_restore(actor=request.user, version=version)
         except TemplateInvalidError as error:
             messages.error(request, _("Not restored: %(e)s") % {"e": error})
-            return hx_redirect(reverse("admin:mail_emailtemplateversion_change", args=[version.pk]))
+            return hx_redirect_to(version)
         messages.success(
             request,
             _("Version %(old)s restored as version %(new)s.")
             % {"old": version.number, "new": restored.number},
         )
-        return hx_redirect(reverse("admin:mail_emailtemplate_change", args=[version.template_id]))
+        return hx_redirect_to(version.template)

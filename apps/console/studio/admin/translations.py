@@ -3,7 +3,6 @@ version history; the template's list says which languages are missing."""
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import display
@@ -14,16 +13,16 @@ from apps.mail.services import default_language
 from .. import services
 from ..forms import TranslationEditorForm
 from ..views import translation_preview_view
-from .common import StudioAdmin
+from .common import EditorAdmin
 
 
 @admin.register(EmailTemplateTranslation)
-class EmailTemplateTranslationAdmin(StudioAdmin):
+class EmailTemplateTranslationAdmin(EditorAdmin):
     """A template in another language; it shares the template's layout, variables and data,
     so whoever may edit templates may edit their translations."""
 
     form = TranslationEditorForm
-    change_form_template = "console/studio/template_change_form.html"
+    preview_view = staticmethod(translation_preview_view)
     list_display = ["template", "language_label", "subject", "version_label", "updated_at",
                     "updated_by"]  # fmt: skip
     list_filter = [("language", ChoicesDropdownFilter)]
@@ -32,14 +31,6 @@ class EmailTemplateTranslationAdmin(StudioAdmin):
     readonly_fields = ["updated_at", "updated_by"]
     fieldsets = [(None, {"fields": [("template", "language"), "subject", "preheader", "mjml",
                                     "text_body"]})]  # fmt: skip
-
-    def get_extra_urls(self):
-        return [
-            path("preview/", self.admin_site.admin_view(translation_preview_view),
-                 {"model_admin": self}, name="mail_emailtemplatetranslation_preview"),
-            path("<path:object_id>/preview/", self.admin_site.admin_view(translation_preview_view),
-                 {"model_admin": self}, name="mail_emailtemplatetranslation_preview_object"),
-        ]  # fmt: skip
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("mail.view_emailtemplate")
@@ -76,11 +67,5 @@ class EmailTemplateTranslationAdmin(StudioAdmin):
         )
 
     def render_change_form(self, request, context, *args, **kwargs):
-        obj = kwargs.get("obj")
-        context.update(
-            preview_url=reverse("admin:mail_emailtemplatetranslation_preview_object",
-                                args=[obj.pk]) if obj
-            else reverse("admin:mail_emailtemplatetranslation_preview"),
-            reference_language=dict(settings.LANGUAGES).get(default_language(), ""),
-        )  # fmt: skip
+        context.update(reference_language=dict(settings.LANGUAGES).get(default_language(), ""))
         return super().render_change_form(request, context, *args, **kwargs)

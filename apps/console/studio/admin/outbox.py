@@ -1,10 +1,12 @@
-"""The send log: the outbox (fast at a million rows), its events, suppressions."""
+"""The outbox, or send log: fast at a million rows (no COUNT, indexed filters, exact-match
+search), each email as sent with its timeline, and retry, resend and mark sent."""
 
 import json
 from functools import lru_cache
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
@@ -14,11 +16,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold import admin as unfold_admin
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import (
-    ChoicesDropdownFilter,
-    DropdownFilter,
-)
-from unfold.decorators import action, display
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
+from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 from unfold.utils import display_for_label
 
@@ -27,21 +26,19 @@ from apps.mail.models import EmailEvent, EmailTemplate, OutboundEmail, Suppressi
 from apps.mail.services import context_as_stored, email_as_sent
 
 from ...filters import AwareRangeDateTimeFilter
-from ...mixins import OperatorMixin, ReadOnlyAdminMixin
+from ...mixins import OperatorMixin
 from ...objects import admin_object_or_404
 from ...words import provider_name
 from .. import services
-from ..forms import SuppressionForm
 from .common import (
-    EVENT_COLOURS,
-    EVENT_TYPES,
     PROBLEMS,
-    REASON_COLOURS,
     STATUS_COLOURS,
     StudioAdmin,
-    hx_redirect,
+    dialog_action,
+    hx_redirect_to,
     sandboxed_iframe,
 )
+from .timeline import email_timeline
 
 
 class TemplateKeyFilter(DropdownFilter):
@@ -121,10 +118,7 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
         (_("Timeline"), {"fields": ["timeline"], "classes": ["tab"]}),
         (_("Context"), {"fields": ["context_pretty"], "classes": ["tab"]}),
     ]
-    readonly_fields = ["template_key", "version_link", "to", "user", "category", "is_test",
-                       "subject", "status_label", "attempts", "provider_name", "message_id",
-                       "problem_display", "created_at", "sent_at", "dedupe_key", "rendered",
-                       "timeline", "context_pretty"]  # fmt: skip
+    readonly_fields = flatten_fieldsets(fieldsets)  # the log is read-only
 
     def lookup_allowed(self, lookup, value, request=None):
         # "Emails sent with this version", linked from the version's page.
@@ -273,70 +267,71 @@ class OutboundEmailAdmin(OperatorMixin, StudioAdmin):
             return _("Nothing: no error, bounce or complaint.")
         return format_html_join("", "<div data-testid='problem'>{}</div>", ((p,) for p in parts))
 
-    @action(
+    @dialog_action(
         description=_("Retry"),
         icon="replay",
-        permissions=["retry_email"],
-        dialog={
-            "title": _("Retry this email?"),
-            "description": _(
-                "A failed email, or one whose delivery was interrupted (unknown: the recipient "
-                "may already have it), is queued for one more delivery attempt."
-            ),
-            "form_submit_text": _("Retry"),
-        },
+        permission="retry_email",
+        title=_("Retry this email?"),
+        explanation=_(
+            "A failed email, or one whose delivery was interrupted (unknown: the recipient "
+            "may already have it), is queued for one more delivery attempt."
+        ),
     )
     def retry(self, request, form, object_id):
-        email = self._email(request, object_id)
-        retried = self._try(request, services.studio_email_retry, email)
-        if retried:
-            messages.success(request, _("Email queued for another attempt."))
-        elif retried is False:
-            messages.warning(request, _("Only failed or unknown emails can be retried; this one "
-                                        "is %(s)s.") % {"s": email.status})  # fmt: skip
-        return hx_redirect(reverse("admin:mail_outboundemail_change", args=[email.pk]))
+        return self._settle(
+            request,
+            object_id,
+            services.studio_email_retry,
+            done=_("Email queued for another attempt."),
+            refused=_("Only failed or unknown emails can be retried; this one is %(s)s."),
+        )
 
-    @action(
+    @dialog_action(
         description=_("Resend"),
         icon="forward_to_inbox",
-        permissions=["resend_email"],
-        dialog={
-            "title": _("Send this email again?"),
-            "description": _(
-                "A copy (same recipient, data and template version) is queued as a new outbox row."
-            ),
-            "form_submit_text": _("Resend"),
-        },
+        permission="resend_email",
+        title=_("Send this email again?"),
+        explanation=_(
+            "A copy (same recipient, data and template version) is queued as a new outbox row."
+        ),
     )
     def resend(self, request, form, object_id):
         email = self._email(request, object_id)
         copy = self._try(request, services.studio_email_resend, email)
         if copy is None:
-            return hx_redirect(reverse("admin:mail_outboundemail_change", args=[email.pk]))
+            return hx_redirect_to(email)
         messages.success(request, _("Queued again to %(to)s.") % {"to": copy.to})
-        return hx_redirect(reverse("admin:mail_outboundemail_change", args=[copy.pk]))
+        return hx_redirect_to(copy)
 
-    @action(
+    @dialog_action(
         description=_("Mark sent"),
         icon="mark_email_read",
-        permissions=["mark_sent_email"],
-        dialog={
-            "title": _("Mark this email sent?"),
-            "description": _(
-                "Its delivery was interrupted mid-send. Mark it sent when you know it arrived "
-                "(for example the recipient confirmed it); nothing is sent."
-            ),
-            "form_submit_text": _("Mark sent"),
-        },
+        permission="mark_sent_email",
+        title=_("Mark this email sent?"),
+        explanation=_(
+            "Its delivery was interrupted mid-send. Mark it sent when you know it arrived "
+            "(for example the recipient confirmed it); nothing is sent."
+        ),
     )
     def mark_sent(self, request, form, object_id):
+        return self._settle(
+            request,
+            object_id,
+            services.studio_email_mark_sent,
+            done=_("Email marked sent."),
+            refused=_("Only unknown emails can be marked sent; this one is %(s)s."),
+        )
+
+    def _settle(self, request, object_id, service, *, done, refused):
+        """The email's own action (True done, False refused by its status), said in a message;
+        then back to the email's page."""
         email = self._email(request, object_id)
-        if services.studio_email_mark_sent(actor=request.user, email=email):
-            messages.success(request, _("Email marked sent."))
-        else:
-            messages.warning(request, _("Only unknown emails can be marked sent; this one is "
-                                        "%(s)s.") % {"s": email.status})  # fmt: skip
-        return hx_redirect(reverse("admin:mail_outboundemail_change", args=[email.pk]))
+        settled = self._try(request, service, email)
+        if settled:
+            messages.success(request, done)
+        elif settled is False:
+            messages.warning(request, refused % {"s": email.status})
+        return hx_redirect_to(email)
 
     @staticmethod
     def _try(request, service, email):
@@ -409,122 +404,3 @@ def _badge(status: str) -> str:
 @lru_cache(maxsize=1)
 def _checkbox_markup() -> str:
     return str(unfold_admin.checkbox.render(helpers.ACTION_CHECKBOX_NAME, "__pk__"))
-
-
-def email_timeline(email: OutboundEmail) -> list[dict]:
-    """Queued, every attempt and every provider event, in time order."""
-    items = [_item(email.created_at, _("Queued"), email.dedupe_key or "", "info")]
-    attempts = list(email.attempt_log.all())
-    for attempt in attempts:
-        outcome = attempt.get_outcome_display()
-        if attempt is attempts[-1] and attempt.outcome == "retry" and email.status != "queued":
-            # Its last attempt: nothing retried it (no try left, or settled since).
-            outcome = _("Transient error, not retried (%(status)s)") % {
-                "status": email.get_status_display().lower()
-            }
-        title = _("Attempt %(n)s: %(o)s") % {"n": attempt.number, "o": outcome}
-        colour = STATUS_COLOURS.get(attempt.outcome, "warning")
-        items.append(_item(attempt.finished_at, title, attempt.error, colour))
-    for event in email.events.all():
-        parts = [event.reject_reason, event.description, event.mta_response, event.click_url]
-        items.append(
-            _item(
-                event.occurred_at or event.received_at,
-                event.event_type.title(),
-                " ".join(filter(None, parts)),
-                EVENT_COLOURS.get(event.event_type, "info"),
-            )
-        )
-    return sorted(items, key=lambda item: item["at"])
-
-
-def _item(at, title, detail, colour) -> dict:
-    return {"at": at, "title": title, "detail": detail, "colour": colour}
-
-
-class EventTypeFilter(DropdownFilter):
-    """anymail's normalized event types (a fixed list: no DISTINCT over the events table)."""
-
-    title = _("event")
-    parameter_name = "event_type"
-
-    def lookups(self, request, model_admin):
-        return [(name, name) for name in EVENT_TYPES]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(event_type=self.value()) if self.value() else queryset
-
-
-@admin.register(EmailEvent)
-class EmailEventAdmin(ReadOnlyAdminMixin, StudioAdmin):
-    list_display = ["received_at", "event_badge", "recipient", "provider", "email_link"]
-    # In the order they arrived, by the time shown (ids follow arrival only for webhooks, not
-    # for imported or back-dated rows).
-    list_filter = [EventTypeFilter, ("received_at", AwareRangeDateTimeFilter)]
-    list_filter_submit = True
-    list_select_related = ["email"]
-    search_fields = ["recipient", "message_id"]
-    show_full_result_count = False
-    paginator = InfinitePaginator
-    ordering = ["-received_at", "-id"]
-    fields = ["event_badge", "provider", "recipient", "email_link", "occurred_at", "received_at",
-              "message_id", "event_id", "reject_reason", "server_response", "description",
-              "click_url", "payload"]  # fmt: skip
-    readonly_fields = fields
-
-    @display(description=_("Provider"), ordering="esp_name")
-    def provider(self, obj):
-        return obj.esp_name
-
-    @display(description=_("Server response"))
-    def server_response(self, obj):
-        return obj.mta_response or "—"
-
-    @display(description=_("Event"), label=EVENT_COLOURS)
-    def event_badge(self, obj):
-        return obj.event_type
-
-    @display(description=_("Email"))
-    def email_link(self, obj):
-        if not obj.email_id:
-            return "—"
-        url = reverse("admin:mail_outboundemail_change", args=[obj.email_id])
-        return format_html('<a class="studio-link" href="{}">{}</a>', url, obj.email)
-
-
-@admin.register(Suppression)
-class SuppressionAdmin(StudioAdmin):
-    """Addresses never emailed; operators add and remove them by hand (audited)."""
-
-    form = SuppressionForm
-    list_display = ["address", "reason_badge", "created_at", "note"]
-    paginator = InfinitePaginator  # no COUNT(*), and no "0 results (Show all)"
-    list_filter = [("reason", ChoicesDropdownFilter)]
-    search_fields = ["address"]
-    show_full_result_count = False
-    readonly_fields = ["reason", "source_event", "created_at"]
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["address", "note"]
-        return ["address", "reason", "note", "source_event", "created_at"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @display(description=_("Reason"), label=REASON_COLOURS)
-    def reason_badge(self, obj):
-        return obj.reason
-
-    def save_model(self, request, obj, form, change):
-        saved = services.studio_suppression_add(
-            actor=request.user, address=obj.address, note=obj.note
-        )
-        obj.pk = saved.pk
-
-    def delete_model(self, request, obj):
-        services.studio_suppression_remove(actor=request.user, suppression=obj)
-
-    def delete_queryset(self, request, queryset):
-        for suppression in queryset:
-            services.studio_suppression_remove(actor=request.user, suppression=suppression)
