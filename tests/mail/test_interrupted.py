@@ -2,6 +2,7 @@
 
 import datetime as dt
 import signal
+import threading
 
 import pytest
 from django.db import transaction
@@ -22,11 +23,14 @@ from apps.mail.services import (
     send_email,
     send_email_many,
 )
+from apps.mail.services.ledger import ClaimLost
+from apps.mail.services.transport import Transport
 from tests.conftest import subprocess_env, wait_until
 from tests.console.studio_support import role_client
 from tests.mail.test_delivery import ALERT_CONTEXT
 
 Status = OutboundEmail.Status
+CONTEXT = ALERT_CONTEXT
 
 
 def queue_one(to: str = "ada@example.com") -> OutboundEmail:
@@ -170,3 +174,41 @@ def test_rows_left_sending_for_longer_than_any_delivery_are_settled_by_the_sweep
     assert emails_stale_sending_settle(older_than_seconds=3600) == 1
     assert OutboundEmail.objects.get(pk=stale.pk).status == Status.UNKNOWN
     assert OutboundEmail.objects.get(pk=fresh.pk).status == Status.SENDING
+
+
+@pytest.mark.embedded
+@pytest.mark.real_queue  # queued, not delivered at commit: the test runs the deliveries
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_declared_dead_while_it_stalled_sends_nothing_more_when_it_resumes(
+    templates, smtp_sink, monkeypatch
+):
+    """A paused consumer is reaped (its rows settled: handed ones `unknown`, the rest queued
+    again for another delivery), then resumes mid-chunk: it must not hand over one more email."""
+    handler, _port = smtp_sink()
+    with transaction.atomic():
+        rows = [
+            send_email(template_key="quota_alert_80", to=f"stall-{i}@example.com", context=CONTEXT)
+            for i in range(5)
+        ]
+    send = Transport.send
+
+    def send_then_stall(transport, message):
+        answer = send(transport, message)
+        if len(handler.messages) == 1:  # paused here; meanwhile the reaper settles its claim
+            claim = OutboundEmail.objects.get(pk=rows[0].pk).claim_id
+            reaper = threading.Thread(target=emails_interrupted, kwargs={"claim_id": claim})
+            reaper.start()
+            reaper.join()
+        return answer
+
+    monkeypatch.setattr(Transport, "send", send_then_stall)
+    with pytest.raises(ClaimLost):
+        emails_deliver(email_ids=[r.pk for r in rows])
+    assert len(handler.messages) == 1
+    rest = OutboundEmail.objects.filter(pk__in=[r.pk for r in rows[1:]])
+    assert set(rest.values_list("status", flat=True)) == {Status.QUEUED}
+    monkeypatch.setattr(Transport, "send", send)
+    emails_deliver(email_ids=[r.pk for r in rows[1:]])  # the delivery that took them over
+    received = list(handler.messages)
+    assert len(received) == 5
+    assert all(sum(f"stall-{i}@".encode() in m for m in received) == 1 for i in range(5))

@@ -31,7 +31,7 @@ from ..models import DeliveryAttempt, OutboundEmail
 from ..providers import ResponseLost
 from .compose import Stop, chunk_read, message_for
 from .interrupted import emails_interrupted
-from .ledger import Ledger
+from .ledger import ClaimLost, Ledger
 from .retries import is_last_try
 from .transport import Transport
 
@@ -87,7 +87,7 @@ def emails_deliver(
         emails_interrupted(claim_id=claim_id)
     claim_id = claim_id or uuid.uuid4().hex
     pending, tried, report = list(dict.fromkeys(email_ids)), set(), BatchReport()
-    with Transport() as transport, Ledger() as ledger:
+    with Transport() as transport, Ledger(claim_id=claim_id) as ledger:
         run = _Run(transport, ledger, report, retry_in, last_try)
         size = transport.batch.max_batch if transport.batch else CHUNK
         while True:
@@ -228,6 +228,8 @@ def _decided(email: OutboundEmail, act) -> tuple[str, str, object]:
     and ready to send)."""
     try:
         value = act()
+    except ClaimLost:
+        raise  # not this email's outcome: the delivery stops (ledger.py)
     except TransientDeliveryError as error:
         return (*_failed(email, Status.QUEUED, Outcome.RETRY, str(error)), None)
     except PermanentDeliveryError as error:

@@ -13,6 +13,11 @@ was in flight, one email over SMTP, one batch call with a provider's batch endpo
 | hand N to the transport          | -                                            | the ledger |
 | record N                         | N's outcome, N+1 marked handed: one commit   | -          |
 
+Every write names the delivery's claim: a delivery that stalled (a paused consumer) past the
+point where the reaper declared it dead finds, when it resumes, that its `sending` rows were
+settled and may be another delivery's by now. Its outcomes then change nothing, and the next
+hand-off mark does not take: `ClaimLost` stops it before it hands anything more.
+
 A commit waits for the disk (PostgreSQL's WAL flush) about as long as composing the next email
 takes. On PostgreSQL the ledger therefore writes over a connection of its own in pipeline mode:
 a record's statements and its COMMIT are sent at once and the delivery composes the next email
@@ -49,10 +54,15 @@ _FIELDS = [
 ]
 
 
-class Ledger:
-    """Outcomes and hand-off marks of one delivery, written in order."""
+class ClaimLost(Exception):
+    """The delivery's rows were settled by someone else (it was declared dead): stop."""
 
-    def __init__(self):
+
+class Ledger:
+    """Outcomes and hand-off marks of one delivery (its claim), written in order."""
+
+    def __init__(self, *, claim_id: str):
+        self.claim_id = claim_id
         pipelined = connection.vendor == "postgresql" and not connection.in_atomic_block
         self._own = _Pipelined() if pipelined else None
 
@@ -74,13 +84,18 @@ class Ledger:
         in one transaction; in order after what was recorded before."""
         for email in emails:
             email.handed_at = None
-        statements = _statements(list(emails), list(attempts), list(hand))
+        statements = _statements(list(emails), list(attempts), list(hand), self.claim_id)
         if self._own is not None:
-            self._own.send(statements)
+            self._own.send(statements, handing=len(hand))
             return
         with transaction.atomic(), connection.cursor() as cursor:
-            for sql, rows in statements:
+            for sql, rows in statements[:-1]:
                 cursor.executemany(sql, rows)
+            handed = 0
+            for row in statements[-1][1]:
+                cursor.execute(statements[-1][0], row)
+                handed += cursor.rowcount
+        _check(handed, len(hand))
 
     def hand(self, ids: list[int]) -> None:
         """Mark `ids` handed, durably, before they go to the transport."""
@@ -103,13 +118,17 @@ class _Pipelined:
         self.conn.autocommit = True
         self._literal = psycopg.ClientCursor(self.conn)  # renders values as SQL literals
         self._pending = False
+        self._handing = (0, 0, 0)  # (first, end, count) of the in-flight record's hand marks
 
-    def send(self, statements: list[tuple[str, list]]) -> None:
+    def send(self, statements: list[tuple[str, list]], *, handing: int) -> None:
         self.settle()
         parts = ["BEGIN"]
         for sql, rows in statements:
             parts.extend(self._literal.mogrify(sql, row) for row in rows)
         parts.append("COMMIT")
+        # The hand-off marks are the statements just before COMMIT: their answers say how
+        # many took.
+        self._handing = (len(parts) - 1 - handing, len(parts) - 1, handing)
         pgconn = self.conn.pgconn
         pgconn.send_query(";\n".join(parts).encode())
         while pgconn.flush():  # the rest of the query, once the socket takes it
@@ -121,7 +140,7 @@ class _Pipelined:
         if not self._pending:
             return
         self._pending = False
-        pgconn, errors = self.conn.pgconn, []
+        pgconn, errors, counts = self.conn.pgconn, [], []
         while True:
             pgconn.consume_input()
             while pgconn.is_busy():
@@ -132,40 +151,53 @@ class _Pipelined:
                 break
             if result.status == pq.ExecStatus.FATAL_ERROR:
                 errors.append(result.error_message.decode(errors="replace"))
+            counts.append(result.command_tuples or 0)
         if errors:
             raise DatabaseError(f"delivery ledger: {errors[0]}")
+        start, end, expected = self._handing
+        _check(sum(counts[start:end]), expected)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a broken connection is gone either way
             self.conn.close()
 
 
-def _statements(emails, attempts, hand) -> list[tuple[str, list]]:
-    """(SQL, rows) to run with executemany, in order: outcomes, attempts, hand-off marks."""
+def _check(handed: int, expected: int) -> None:
+    if handed < expected:
+        raise ClaimLost(
+            f"{expected - handed} of {expected} emails to hand over are no longer this "
+            "delivery's: it was declared dead while it stalled, and their rows settled"
+        )
+
+
+def _statements(emails, attempts, hand, claim_id: str) -> list[tuple[str, list]]:
+    """(SQL, rows) to run with executemany, in order: outcomes, attempts, hand-off marks
+    (always last, possibly with no rows)."""
     found = []
     if emails:
-        found.append(_outcomes(emails))
+        found.append(_outcomes(emails, claim_id))
         found.append(_attempts(attempts))
-    if hand:
-        table = connection.ops.quote_name(OutboundEmail._meta.db_table)
-        sql = f"UPDATE {table} SET handed_at = %s WHERE id = %s AND status = %s"
-        now = timezone.now()
-        found.append((sql, [[now, pk, OutboundEmail.Status.SENDING] for pk in hand]))
+    table = connection.ops.quote_name(OutboundEmail._meta.db_table)
+    sql = f"UPDATE {table} SET handed_at = %s WHERE id = %s AND status = %s AND claim_id = %s"
+    now, sending = timezone.now(), OutboundEmail.Status.SENDING
+    found.append((sql, [[now, pk, sending, claim_id] for pk in hand]))
     return found
 
 
-def _outcomes(rows: list[OutboundEmail]) -> tuple[str, list]:
-    """One small UPDATE by primary key per row, sent together. bulk_update's CASE over every
-    field costs far more on PostgreSQL (about half a second per 25 rows)."""
+def _outcomes(rows: list[OutboundEmail], claim_id: str) -> tuple[str, list]:
+    """One small UPDATE by primary key per row, sent together (bulk_update's CASE over every
+    field costs far more on PostgreSQL: about half a second per 25 rows); a row claimed by
+    another delivery since is left alone."""
     fields = [OutboundEmail._meta.get_field(name) for name in _FIELDS]
     table = connection.ops.quote_name(OutboundEmail._meta.db_table)
     columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     pk = connection.ops.quote_name(OutboundEmail._meta.pk.column)
     values = [
-        [f.get_db_prep_save(getattr(email, f.attname), connection) for f in fields] + [email.pk]
+        [f.get_db_prep_save(getattr(email, f.attname), connection) for f in fields]
+        + [email.pk, claim_id]
         for email in rows
     ]
-    return f"UPDATE {table} SET {columns} WHERE {pk} = %s", values
+    return f"UPDATE {table} SET {columns} WHERE {pk} = %s AND claim_id = %s", values
 
 
 def _attempts(attempts: list[DeliveryAttempt]) -> tuple[str, list]:
