@@ -135,6 +135,14 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
+    # A session idle inside a transaction this long belongs to a stalled process (a paused
+    # consumer, a frozen machine): PostgreSQL ends it and its row locks go with it, so the
+    # reaper, which must write the rows that process held, is not kept waiting for ever. The
+    # process, if it resumes, gets an error: its task's retry or the reaper settles the rest.
+    DATABASE_IDLE_TRANSACTION_SECONDS = int(env("DATABASE_IDLE_TRANSACTION_SECONDS", "300"))
+    _idle = f"-c idle_in_transaction_session_timeout={DATABASE_IDLE_TRANSACTION_SECONDS * 1000}"
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options["options"] = f"{_db_options.get('options', '')} {_idle}".strip()
 else:
     DATABASES = {
         "default": {

@@ -38,7 +38,12 @@ from tests.servers import PROFILE
 BATCH = 200
 EMAILS, PERIODS = 3, 1  # one period a batch: a job's runs take its lock one at a time
 DEAD_AFTER = 2.0
-ENV = {"JOBS_HEARTBEAT_SECONDS": "0.5", "JOBS_CONSUMER_DEAD_AFTER_SECONDS": str(DEAD_AFTER)}
+ENV = {
+    "JOBS_HEARTBEAT_SECONDS": "0.5",
+    "JOBS_CONSUMER_DEAD_AFTER_SECONDS": str(DEAD_AFTER),
+    # A consumer paused inside a transaction holds row locks the reaper pass must take.
+    "DATABASE_IDLE_TRANSACTION_SECONDS": "3",
+}
 CONTEXT = {
     "name": "Ada", "organization_name": "Acme", "month": "November 2026", "used": "8,000",
     "limit": "10,000", "remaining": "2,000", "percent": "80", "upgrade_url": "https://x.example/",
