@@ -87,8 +87,10 @@ class FallbackCache(BaseCache):
             logger.warning(
                 "Redis at %s does not answer (%s): the cache, sessions and rate limits use the "
                 "database until it does (tried again every %s s).",
-                self._where, error, self.retry_seconds,
-            )  # fmt: skip
+                self._where,
+                error,
+                self.retry_seconds,
+            )
 
     def _note_outage(self) -> None:
         health = self._health
@@ -111,8 +113,9 @@ class FallbackCache(BaseCache):
                 self._redis.set(CLEARED_KEY, outage, timeout=None)
             logger.info(
                 "Redis at %s answers again: %s cache entries older than the outage cleared.",
-                self._where, cleared,
-            )  # fmt: skip
+                self._where,
+                cleared,
+            )
         with self._health.lock:
             self._health.reconciled = True
             self._health.down = self._health.outage_noted = False

@@ -199,11 +199,26 @@ class PrivateRedis:
 
     def start(self) -> None:
         subprocess.run(
-            ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port",
-             str(self.port), "--save", "", "--appendonly", "no", "--pidfile",
-             str(self.workdir / "redis.pid"), "--dir", str(self.workdir)],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                "redis-server",
+                "--daemonize",
+                "yes",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--pidfile",
+                str(self.workdir / "redis.pid"),
+                "--dir",
+                str(self.workdir),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         wait_for_port(self.port)
 
     def stop(self) -> None:
@@ -228,11 +243,28 @@ def restart_redis_empty(url: str) -> None:
     os.kill(pid, 9)
     wait_until(lambda: not _listening(port), timeout=10, message="redis still up")
     subprocess.run(
-        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port),
-         "--save", "", "--appendonly", "no", "--pidfile", config["pidfile"], "--dir",
-         config["dir"], "--logfile", config["logfile"]],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--pidfile",
+            config["pidfile"],
+            "--dir",
+            config["dir"],
+            "--logfile",
+            config["logfile"],
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     wait_for_port(port)
 
 

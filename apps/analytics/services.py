@@ -72,18 +72,25 @@ def interaction_log_buffer(
     success = status_code < 400
     interaction_buffer.add(
         InteractionLog(
-            organization_id=organization_id, user_id=user_id, endpoint=endpoint[:80],
-            status_code=status_code, mode=mode[:20], input_characters=input_characters,
-            output_characters=output_characters, response_ms=response_ms, success=success,
+            organization_id=organization_id,
+            user_id=user_id,
+            endpoint=endpoint[:80],
+            status_code=status_code,
+            mode=mode[:20],
+            input_characters=input_characters,
+            output_characters=output_characters,
+            response_ms=response_ms,
+            success=success,
             error_kind="" if success else (error_kind or str(status_code))[:50],
             created_at=timezone.now(),
         )
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
-def interactions_roll_up(*, model: type[HourlyRollup] | type[DailyRollup], start: dt.datetime,
-                         end: dt.datetime) -> int:  # fmt: skip
+def interactions_roll_up(
+    *, model: type[HourlyRollup] | type[DailyRollup], start: dt.datetime, end: dt.datetime
+) -> int:
     """Replace the period's roll-up rows with figures computed from the raw logs."""
     ops = connection.ops
     model.objects.filter(period_start=start).delete()

@@ -42,10 +42,12 @@ def register(api: NinjaAPI) -> None:
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, error):
         return answer(
-            request, 401, "unauthenticated",
+            request,
+            401,
+            "unauthenticated",
             "Send a valid API key as 'Authorization: Bearer ss_...' (see your account page).",
             {"WWW-Authenticate": "Bearer"},
-        )  # fmt: skip
+        )
 
     @api.exception_handler(ValidationError)
     def invalid(request, error: ValidationError):

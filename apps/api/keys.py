@@ -46,9 +46,12 @@ def api_key_create(
         try:
             with transaction.atomic():
                 row = ApiKey.objects.create(
-                    organization=organization, created_by=user, name=name, prefix=prefix,
+                    organization=organization,
+                    created_by=user,
+                    name=name,
+                    prefix=prefix,
                     hashed_key=_hash(key),
-                )  # fmt: skip
+                )
             return row, key
         except IntegrityError:
             continue

@@ -23,13 +23,16 @@ class InteractionLogMiddleware:
         if api_key is not None and settings.API_INTERACTION_LOG:
             noted = getattr(request, "api_interaction", {})
             interaction_log_buffer(
-                organization_id=api_key.organization_id, user_id=api_key.created_by_id,
-                endpoint=f"{request.method} {_route(request)}", status_code=response.status_code,
-                mode=noted.get("mode", ""), input_characters=noted.get("input_characters", 0),
+                organization_id=api_key.organization_id,
+                user_id=api_key.created_by_id,
+                endpoint=f"{request.method} {_route(request)}",
+                status_code=response.status_code,
+                mode=noted.get("mode", ""),
+                input_characters=noted.get("input_characters", 0),
                 output_characters=noted.get("output_characters", 0),
                 response_ms=round((time.perf_counter() - started) * 1000),
                 error_kind=_error_code(response),
-            )  # fmt: skip
+            )
         return response
 
 
@@ -41,9 +44,16 @@ def _route(request) -> str:
 def _error_code(response) -> str:
     if response.status_code < 400:
         return ""
-    return {401: "unauthenticated", 402: "quota_exceeded", 403: "forbidden", 404: "not_found",
-            413: "too_large", 415: "unsupported_type", 422: "invalid_request",
-            429: "rate_limited"}.get(response.status_code, str(response.status_code))  # fmt: skip
+    return {
+        401: "unauthenticated",
+        402: "quota_exceeded",
+        403: "forbidden",
+        404: "not_found",
+        413: "too_large",
+        415: "unsupported_type",
+        422: "invalid_request",
+        429: "rate_limited",
+    }.get(response.status_code, str(response.status_code))
 
 
 class UploadSizeLimitMiddleware:

@@ -111,9 +111,10 @@ def document_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             document = document_upload(
-                owner=request.user, organization=_organization(request),
+                owner=request.user,
+                organization=_organization(request),
                 uploaded_file=form.cleaned_data["file"],
-            )  # fmt: skip
+            )
         except UploadRejectedError as error:
             form.add_error("file", str(error))
         else:

@@ -87,10 +87,14 @@ def account_overview(*, user: User) -> dict:
     overview["keys"] = list(keys.select_related("created_by"))
     documents = Document.objects.filter(organization=organization).order_by("-id")[:20]
     overview["documents"] = [
-        {"row": d, "url": signed_file_url(name=d.file.name, filename=d.original_name,
-                                          content_type=d.content_type)}
+        {
+            "row": d,
+            "url": signed_file_url(
+                name=d.file.name, filename=d.original_name, content_type=d.content_type
+            ),
+        }
         for d in documents
-    ]  # fmt: skip
+    ]
     overview["recent"] = list(
         SummarizationRequest.objects.filter(organization=organization).order_by("-id")[:5]
     )

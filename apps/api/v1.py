@@ -30,28 +30,39 @@ def _summary_out(item: SummarizationRequest) -> dict:
     url = None
     if item.summary_file:
         url = signed_file_url(
-            name=item.summary_file.name, filename=f"summary-{item.pk}.txt",
+            name=item.summary_file.name,
+            filename=f"summary-{item.pk}.txt",
             content_type="text/plain; charset=utf-8",
-        )  # fmt: skip
+        )
     return {
-        "id": item.pk, "status": item.status, "mode": item.mode,
-        "input_characters": item.input_characters, "output_characters": item.output_characters,
+        "id": item.pk,
+        "status": item.status,
+        "mode": item.mode,
+        "input_characters": item.input_characters,
+        "output_characters": item.output_characters,
         "summary": None if item.summary_file or item.status != "completed" else item.summary,
-        "summary_url": url, "document_id": item.document_id, "error": item.error or None,
-        "created_at": item.created_at, "completed_at": item.completed_at,
-    }  # fmt: skip
+        "summary_url": url,
+        "document_id": item.document_id,
+        "error": item.error or None,
+        "created_at": item.created_at,
+        "completed_at": item.completed_at,
+    }
 
 
 def _document_out(document: Document) -> dict:
     url = signed_file_url(
-        name=document.file.name, filename=document.original_name,
+        name=document.file.name,
+        filename=document.original_name,
         content_type=document.content_type,
-    )  # fmt: skip
+    )
     return {
-        "id": document.pk, "name": document.original_name, "size": document.size,
-        "content_type": document.content_type, "created_at": document.created_at,
+        "id": document.pk,
+        "name": document.original_name,
+        "size": document.size,
+        "content_type": document.content_type,
+        "created_at": document.created_at,
         "download_url": url,
-    }  # fmt: skip
+    }
 
 
 def _document(request: HttpRequest, pk: int) -> Document:
@@ -75,15 +86,17 @@ def summary_create(request: HttpRequest, body: SummaryIn):
     # Not in a transaction of ours: the charge commits with its row, before the task is queued.
     try:
         item = summary_request(
-            organization=key.organization, user=key.created_by, mode=body.mode,
-            text=body.text, document=document,
-        )  # fmt: skip
+            organization=key.organization,
+            user=key.created_by,
+            mode=body.mode,
+            text=body.text,
+            document=document,
+        )
     except DocumentUnreadableError:
         raise
     except ValueError as error:  # no text, too long
         raise ApiError(422, "invalid_request", str(error)) from error
-    _note(request, input_characters=item.input_characters,
-          output_characters=item.output_characters)  # fmt: skip
+    _note(request, input_characters=item.input_characters, output_characters=item.output_characters)
     queued = item.status in (
         SummarizationRequest.Status.PENDING,
         SummarizationRequest.Status.RUNNING,
@@ -109,9 +122,10 @@ def document_create(request: HttpRequest, file: UploadedFile = REQUIRED_FILE):
     key = request.auth
     with transaction.atomic():
         document = document_upload(
-            owner=key.created_by or key.organization.owner, organization=key.organization,
+            owner=key.created_by or key.organization.owner,
+            organization=key.organization,
             uploaded_file=file,
-        )  # fmt: skip
+        )
     return 201, _document_out(document)
 
 
@@ -147,7 +161,10 @@ def usage_read(request: HttpRequest):
     organization = request.auth.organization
     record = usage_record_for_month(organization=organization)
     return {
-        "month": record.period_start, "plan": organization_plan(organization=organization).name,
-        "characters_used": record.characters_used, "characters_limit": record.characters_limit,
-        "remaining": record.remaining, "percent_used": record.percent_used,
-    }  # fmt: skip
+        "month": record.period_start,
+        "plan": organization_plan(organization=organization).name,
+        "characters_used": record.characters_used,
+        "characters_limit": record.characters_limit,
+        "remaining": record.remaining,
+        "percent_used": record.percent_used,
+    }

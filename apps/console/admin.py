@@ -38,8 +38,18 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     search_fields = ["actor_email", "target_repr", "target_id", "note"]
     show_full_result_count = False
     paginator = InfinitePaginator  # no COUNT(*), and no "0 results (Show all)"
-    fields = ["created_at", "actor_email", "os_user", "action", "kind", "target", "target_id",
-              "before_pretty", "after_pretty", "note"]  # fmt: skip
+    fields = [
+        "created_at",
+        "actor_email",
+        "os_user",
+        "action",
+        "kind",
+        "target",
+        "target_id",
+        "before_pretty",
+        "after_pretty",
+        "note",
+    ]
     readonly_fields = fields
 
     @display(description=_("Target"), ordering="target_repr")

@@ -45,11 +45,15 @@ def ops_alert_send(*, alert: Alert, hour: dt.datetime) -> list:
     """Email every address in OPS_ALERT_RECIPIENTS once for (subject, hour); the outbox rows."""
     hour = hour.replace(minute=0, second=0, microsecond=0)
     context = {
-        "job": alert.subject, "what": alert.what, "hour": f"{hour:%Y-%m-%d %H:00}",
-        "summary": alert.summary, "details": alert.details[:1000], "click": alert.click,
+        "job": alert.subject,
+        "what": alert.what,
+        "hour": f"{hour:%Y-%m-%d %H:00}",
+        "summary": alert.summary,
+        "details": alert.details[:1000],
+        "click": alert.click,
         "list_url": f"{settings.SITE_URL}{alert.url}",
         "console_url": f"{settings.SITE_URL}{reverse('admin:index')}",
-    }  # fmt: skip
+    }
     return [
         send_email(
             template_key=TEMPLATE_KEY,
@@ -67,10 +71,12 @@ def _url(name: str, **filters) -> str:
 
 def _hour_filters(hour: dt.datetime) -> dict:
     return {
-        "created_at_from_0": f"{hour:%Y-%m-%d}", "created_at_from_1": f"{hour:%H}:00:00",
-        "created_at_to_0": f"{hour:%Y-%m-%d}", "created_at_to_1": f"{hour:%H}:59:59",
+        "created_at_from_0": f"{hour:%Y-%m-%d}",
+        "created_at_from_1": f"{hour:%H}:00:00",
+        "created_at_to_0": f"{hour:%Y-%m-%d}",
+        "created_at_to_1": f"{hour:%H}:59:59",
         "created_at_zone": "UTC",  # read as UTC whatever zone the reader's console shows
-    }  # fmt: skip
+    }
 
 
 def on_task_error(signal: str, task, exc: BaseException | None = None) -> None:
@@ -122,8 +128,13 @@ def alerts_check(*, now: dt.datetime | None = None) -> list[str]:
     if not settings.OPS_ALERT_RECIPIENTS:
         return []
     hour = now.replace(minute=0, second=0, microsecond=0)
-    found = [_lost_runs(hour), _emails_failed(hour), _emails_unknown(hour),
-             _queue_backlog(now), _no_consumer(now)]  # fmt: skip
+    found = [
+        _lost_runs(hour),
+        _emails_failed(hour),
+        _emails_unknown(hour),
+        _queue_backlog(now),
+        _no_consumer(now),
+    ]
     alerts = [alert for alert in found if alert is not None]
     for alert in alerts:
         ops_alert_send(alert=alert, hour=now)
@@ -137,13 +148,14 @@ def _lost_runs(hour: dt.datetime) -> Alert | None:
     consumers = sorted({run.consumer for run in lost})
     again = sum(ENQUEUED_AGAIN in run.note for run in lost)
     return Alert(
-        subject="lost runs", what=f"{len(lost)} run(s) lost with their consumer",
+        subject="lost runs",
+        what=f"{len(lost)} run(s) lost with their consumer",
         summary=f"{len(lost)} run(s) were marked lost this hour: their consumer "
         f"({', '.join(consumers)[:300]}) stopped mid-run.",
         details=f"{_again(again, len(lost))} First: {lost[0].short_name} {lost[0].task_id}.",
         click="Task history, State: Lost (open each one: its note says what happened next)",
         url=_url("admin:jobs_taskrun_changelist", state__exact="lost"),
-    )  # fmt: skip
+    )
 
 
 def on_broker_lost_runs(sender, *, lost: int, requeued: int, reason: str, task_ids, **kwargs):
@@ -151,14 +163,15 @@ def on_broker_lost_runs(sender, *, lost: int, requeued: int, reason: str, task_i
     if not settings.OPS_ALERT_RECIPIENTS:
         return
     alert = Alert(
-        subject="broker lost tasks", what=f"{lost} waiting task(s) vanished from the broker",
+        subject="broker lost tasks",
+        what=f"{lost} waiting task(s) vanished from the broker",
         summary=f"{lost} task(s) the history showed waiting were no longer in the broker: "
         f"{reason}.",
         details=f"{_again(requeued, lost)} Production Redis must run with `appendonly yes` "
         f"(see the README): without it a restart loses every queued task. First: {task_ids[0]}.",
         click="Task history, State: Lost (each run's note says whether it was enqueued again)",
         url=_url("admin:jobs_taskrun_changelist", state__exact="lost"),
-    )  # fmt: skip
+    )
     try:
         with transaction.atomic():
             ops_alert_send(alert=alert, hour=timezone.now())
@@ -179,13 +192,14 @@ def _emails_failed(hour: dt.datetime) -> Alert | None:
     if not failed:
         return None
     return Alert(
-        subject="emails failed", what=f"{len(failed)} email(s) failed for good",
+        subject="emails failed",
+        what=f"{len(failed)} email(s) failed for good",
         summary=f"{len(failed)} email(s) gave up this hour, e.g. #{failed[0].pk} to "
         f"{failed[0].to} ({failed[0].template_key}).",
         details=failed[0].last_error or "see the outbox",
         click="Outbox, Status: Failed (Retry once the cause is fixed)",
         url=_url("admin:mail_outboundemail_changelist", status__exact="failed"),
-    )  # fmt: skip
+    )
 
 
 def _emails_unknown(hour: dt.datetime) -> Alert | None:
@@ -193,14 +207,15 @@ def _emails_unknown(hour: dt.datetime) -> Alert | None:
     if not unknown:
         return None
     return Alert(
-        subject="emails unknown", what=f"{len(unknown)} email(s) interrupted mid-send",
+        subject="emails unknown",
+        what=f"{len(unknown)} email(s) interrupted mid-send",
         summary=f"{len(unknown)} email(s) may or may not have reached their recipient, "
         f"e.g. #{unknown[0].pk} to {unknown[0].to}.",
         details="Their consumer died while sending. Resend them, or mark them sent if they "
         "arrived: nothing sends them again by itself.",
         click="Outbox, Status: Unknown, then Resend or Mark sent",
         url=_url("admin:mail_outboundemail_changelist", status__exact="unknown"),
-    )  # fmt: skip
+    )
 
 
 def _queue_backlog(now: dt.datetime) -> Alert | None:
@@ -211,13 +226,14 @@ def _queue_backlog(now: dt.datetime) -> Alert | None:
     if waited < settings.OPS_QUEUE_MAX_WAIT_SECONDS:
         return None
     return Alert(
-        subject="queue backlog", what=f"oldest task waiting {waited / 60:.0f} min",
+        subject="queue backlog",
+        what=f"oldest task waiting {waited / 60:.0f} min",
         summary=f"The oldest waiting task ({oldest.short_name} {oldest.task_id}) was enqueued "
         f"{waited / 60:.0f} minutes ago: consumers do not keep up, or none takes tasks.",
         details=f"Threshold: OPS_QUEUE_MAX_WAIT_SECONDS={settings.OPS_QUEUE_MAX_WAIT_SECONDS}.",
         click="Consumers (are they alive and busy?), then Task history, State: Enqueued",
         url=_url("admin:jobs_workerheartbeat_changelist"),
-    )  # fmt: skip
+    )
 
 
 def _no_consumer(now: dt.datetime) -> Alert | None:
@@ -226,9 +242,10 @@ def _no_consumer(now: dt.datetime) -> Alert | None:
         return None
     last = max((c.beat.last_seen for c in consumers), default=None)
     return Alert(
-        subject="no consumer", what="no live consumer",
+        subject="no consumer",
+        what="no live consumer",
         summary="No consumer has sent a heartbeat recently: no task and no periodic job runs.",
         details=f"Last heartbeat: {last:%Y-%m-%d %H:%M} UTC." if last else "None ever.",
         click="Consumers; then start `manage.py run_huey` (fly: fly scale count worker=1)",
         url=_url("admin:jobs_workerheartbeat_changelist"),
-    )  # fmt: skip
+    )

@@ -68,14 +68,17 @@ def _tasks(now: dt.datetime) -> dict:
     chart = {
         "labels": [f"{timezone.localtime(row['hour']):%H:%M}" for row in series],
         "datasets": [
-            {"label": "Tasks", "data": [r["total"] for r in series], "backgroundColor": PRIMARY,
-             "yAxisID": "y"},
+            {
+                "label": "Tasks",
+                "data": [r["total"] for r in series],
+                "backgroundColor": PRIMARY,
+                "yAxisID": "y",
+            },
             # Failures on their own axis (right, red): 3 among 500 tasks are a full bar, not
             # a sliver under the tasks'.
-            {"label": "Failures", "data": failed, "backgroundColor": RED,
-             "yAxisID": "failures"},
+            {"label": "Failures", "data": failed, "backgroundColor": RED, "yAxisID": "failures"},
         ],
-    }  # fmt: skip
+    }
     window = created_since(start)
     return {
         "chart": json.dumps(chart),
@@ -99,13 +102,20 @@ def _two_axes(failures_max: int) -> dict:
         "plugins": {"legend": {"display": False}, "tooltip": {"enabled": True}},
         "scales": {
             "x": {"grid": {"display": False}, "ticks": {"color": grey, "maxTicksLimit": 12}},
-            "y": {"beginAtZero": True, "ticks": {"color": grey, "precision": 0},
-                  "grid": {"color": "rgba(156,163,175,0.2)"}},
-            "failures": {"position": "right", "beginAtZero": True,
-                         "suggestedMax": max(failures_max, 1), "grid": {"display": False},
-                         "ticks": {"color": RED, "precision": 0}},
+            "y": {
+                "beginAtZero": True,
+                "ticks": {"color": grey, "precision": 0},
+                "grid": {"color": "rgba(156,163,175,0.2)"},
+            },
+            "failures": {
+                "position": "right",
+                "beginAtZero": True,
+                "suggestedMax": max(failures_max, 1),
+                "grid": {"display": False},
+                "ticks": {"color": RED, "precision": 0},
+            },
         },
-    }  # fmt: skip
+    }
 
 
 def _slowest(overview, limit: int = 5) -> list[dict]:
@@ -133,12 +143,15 @@ def _emails() -> dict:
     chart = {
         "labels": [f"{d['day']:%d %b}" for d in days],
         "datasets": [
-            {"label": "Complained", "data": [d["complained"] for d in days],
-             "backgroundColor": RED},
+            {
+                "label": "Complained",
+                "data": [d["complained"] for d in days],
+                "backgroundColor": RED,
+            },
             {"label": "Bounced", "data": [d["bounced"] for d in days], "backgroundColor": ORANGE},
             {"label": "Sent", "data": [d["sent"] for d in days], "backgroundColor": PRIMARY},
         ],
-    }  # fmt: skip
+    }
     # Each figure links to its list filtered to exactly what it counts: the same window on
     # the same column (emails by when they were queued, events by when they arrived).
     outbox = reverse("admin:mail_outboundemail_changelist")
@@ -150,14 +163,16 @@ def _emails() -> dict:
 
     return {
         "chart": json.dumps(chart),
-        **{key: sum(d[key] for d in days) for key in ("sent", "bounced", "complained",
-                                                       "failed", "unknown")},
+        **{
+            key: sum(d[key] for d in days)
+            for key in ("sent", "bounced", "complained", "failed", "unknown")
+        },
         "sent_url": link(outbox, emails_since, status__exact="sent"),
         "failed_url": link(outbox, emails_since, status__exact="failed"),
         "unknown_url": link(outbox, emails_since, status__exact="unknown"),
         "bounced_url": link(events, events_since, event_type="bounced"),
         "complained_url": link(events, events_since, event_type="complained"),
-    }  # fmt: skip
+    }
 
 
 def _api() -> dict:
@@ -165,10 +180,13 @@ def _api() -> dict:
     chart = {
         "labels": [f"{d['day']:%d %b}" for d in days],
         "datasets": [
-            {"label": "Requests", "data": [d["requests"] for d in days],
-             "backgroundColor": PRIMARY},
+            {
+                "label": "Requests",
+                "data": [d["requests"] for d in days],
+                "backgroundColor": PRIMARY,
+            },
         ],
-    }  # fmt: skip
+    }
     return {
         "chart": json.dumps(chart),
         "days": days[::-1][:7],

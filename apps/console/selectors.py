@@ -22,9 +22,12 @@ FAILED_STATES = [
     TaskRun.State.INTERRUPTED,
 ]
 PERIODIC_COLOURS = {
-    "running": "warning", "succeeded": "success", "failed": "danger", "lost": "danger",
+    "running": "warning",
+    "succeeded": "success",
+    "failed": "danger",
+    "lost": "danger",
     "skipped": "info",
-}  # fmt: skip
+}
 
 
 def lost_runs_since(*, since: dt.datetime, limit: int = 100) -> list[TaskRun]:

@@ -118,8 +118,13 @@ def _setting_value(match: re.Match) -> str:
     return f"{shown} {unit}".strip() if unit else shown
 
 
-PROVIDERS = {"backends": "Local .eml files", "smtp": "SMTP server", "console": "Console (log)",
-             "locmem": "Memory (tests)", "dummy": "Nowhere (dummy)"}  # fmt: skip
+PROVIDERS = {
+    "backends": "Local .eml files",
+    "smtp": "SMTP server",
+    "console": "Console (log)",
+    "locmem": "Memory (tests)",
+    "dummy": "Nowhere (dummy)",
+}
 
 
 def provider_name(value: str) -> str:

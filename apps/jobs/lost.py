@@ -51,9 +51,15 @@ def run_lose(*, run: TaskRun, seen: dict, why: str, now: dt.datetime) -> bool | 
         if not won:
             return None
         run_lost.send(
-            sender=TaskRun, task_name=run.name, task_id=run.task_id, attempt=run.attempt,
-            args=run.args, kwargs=run.kwargs, consumer=run.consumer, requeued=requeue,
-        )  # fmt: skip
+            sender=TaskRun,
+            task_name=run.name,
+            task_id=run.task_id,
+            attempt=run.attempt,
+            args=run.args,
+            kwargs=run.kwargs,
+            consumer=run.consumer,
+            requeued=requeue,
+        )
         if requeue:
             HUEY.enqueue(_next_attempt(run))
     return requeue
@@ -61,9 +67,12 @@ def run_lose(*, run: TaskRun, seen: dict, why: str, now: dt.datetime) -> bool | 
 
 def _next_attempt(run: TaskRun):
     return task_rebuild(
-        name=run.name, args=run.args, kwargs=run.kwargs, task_id=run.task_id,
+        name=run.name,
+        args=run.args,
+        kwargs=run.kwargs,
+        task_id=run.task_id,
         attempt=run.attempt + 1,
-    )  # fmt: skip
+    )
 
 
 def _idempotent(name: str) -> bool:

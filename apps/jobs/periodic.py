@@ -149,9 +149,14 @@ def periodic_job(
         run.__name__ = run.__qualname__ = fn.__name__
         run.__module__ = fn.__module__
         spec.task = db_periodic_task(
-            matches, retries=retries, retry_delay=retry_delay, context=True, idempotent=True,
-            job_name=name, on_schedule=staticmethod(on_schedule),
-        )(run)  # fmt: skip
+            matches,
+            retries=retries,
+            retry_delay=retry_delay,
+            context=True,
+            idempotent=True,
+            job_name=name,
+            on_schedule=staticmethod(on_schedule),
+        )(run)
         REGISTRY[name] = spec
         spec.task.spec = spec
         return spec.task

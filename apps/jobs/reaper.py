@@ -38,10 +38,16 @@ logger = logging.getLogger("apps.jobs")
 # A run in one of these states at the attempt still registered has its outcome written:
 # its consumer died between writing it and releasing the entry.
 WRITTEN = {
-    TaskRun.State.COMPLETE, TaskRun.State.ERROR, TaskRun.State.RETRYING,
-    TaskRun.State.REVOKED, TaskRun.State.LOCKED, TaskRun.State.EXPIRED,
-    TaskRun.State.CANCELED, TaskRun.State.TIMEOUT, TaskRun.State.RATE_LIMITED,
-}  # fmt: skip
+    TaskRun.State.COMPLETE,
+    TaskRun.State.ERROR,
+    TaskRun.State.RETRYING,
+    TaskRun.State.REVOKED,
+    TaskRun.State.LOCKED,
+    TaskRun.State.EXPIRED,
+    TaskRun.State.CANCELED,
+    TaskRun.State.TIMEOUT,
+    TaskRun.State.RATE_LIMITED,
+}
 
 
 @dataclass
@@ -85,8 +91,11 @@ def task_runs_reap(*, now: dt.datetime | None = None) -> ReapResult:
     if result.lost or result.released or result.unrecorded:
         logger.warning(
             "reaper: %s runs lost, %s re-enqueued; %s finished unrecorded, %s released",
-            result.lost, result.requeued, result.unrecorded, result.released,
-        )  # fmt: skip
+            result.lost,
+            result.requeued,
+            result.unrecorded,
+            result.released,
+        )
     return result
 
 
@@ -103,9 +112,12 @@ def _reap(consumer: str, taken: Taken, result: ReapResult) -> None:
         result.released += inflight_rescue(consumer, taken)
         return
     if taken.finished:  # it ran to its end; the batch holding its outcome died unwritten
-        record_unfinished(task=task, consumer=consumer, state=TaskRun.State.UNRECORDED,
-                          note=f"finished on consumer {consumer}, which died before writing "
-                          "the outcome")  # fmt: skip
+        record_unfinished(
+            task=task,
+            consumer=consumer,
+            state=TaskRun.State.UNRECORDED,
+            note=f"finished on consumer {consumer}, which died before writing the outcome",
+        )
         result.unrecorded += inflight_rescue(consumer, taken)
         return
     name, args, kwargs = describe(task)
@@ -115,9 +127,15 @@ def _reap(consumer: str, taken: Taken, result: ReapResult) -> None:
         record_unfinished(task=task, consumer=consumer, state=TaskRun.State.LOST, note=note)
         _periodic_run_lost(getattr(type(task), "job_name", ""), task.id)
         run_lost.send(
-            sender=TaskRun, task_name=name, task_id=task.id, attempt=attempt, args=args,
-            kwargs=kwargs, consumer=consumer, requeued=bool(requeue),
-        )  # fmt: skip
+            sender=TaskRun,
+            task_name=name,
+            task_id=task.id,
+            attempt=attempt,
+            args=args,
+            kwargs=kwargs,
+            consumer=consumer,
+            requeued=bool(requeue),
+        )
     # Written and announced: now out of the register (and back in the queue), atomically.
     if inflight_rescue(consumer, taken, requeue=next_attempt(task) if requeue else None):
         result.lost += 1

@@ -89,12 +89,18 @@ def task_runs_reconcile(*, now: dt.datetime | None = None) -> ReconcileResult:
     if result.lost:
         logger.error(
             "reconciliation: %s waiting run(s) %s (%s); %s enqueued again",
-            result.lost, MISSING_NOTE, said, result.requeued,
-        )  # fmt: skip
+            result.lost,
+            MISSING_NOTE,
+            said,
+            result.requeued,
+        )
         broker_lost_runs.send(
-            sender=TaskRun, lost=result.lost, requeued=result.requeued, reason=said,
+            sender=TaskRun,
+            lost=result.lost,
+            requeued=result.requeued,
+            reason=said,
             task_ids=result.lost_ids,
-        )  # fmt: skip
+        )
     return result
 
 

@@ -44,15 +44,28 @@ logger = logging.getLogger("apps.jobs")
 
 PHASE = {S.SIGNAL_ENQUEUED: 0, S.SIGNAL_SCHEDULED: 0, S.SIGNAL_EXECUTING: 1}
 RECORDED = (
-    S.SIGNAL_ENQUEUED, S.SIGNAL_SCHEDULED, S.SIGNAL_EXECUTING, S.SIGNAL_COMPLETE,
-    S.SIGNAL_ERROR, S.SIGNAL_RETRYING, S.SIGNAL_REVOKED, S.SIGNAL_LOCKED, S.SIGNAL_EXPIRED,
-    S.SIGNAL_INTERRUPTED, S.SIGNAL_CANCELED, S.SIGNAL_TIMEOUT, S.SIGNAL_RATE_LIMITED,
-)  # fmt: skip
+    S.SIGNAL_ENQUEUED,
+    S.SIGNAL_SCHEDULED,
+    S.SIGNAL_EXECUTING,
+    S.SIGNAL_COMPLETE,
+    S.SIGNAL_ERROR,
+    S.SIGNAL_RETRYING,
+    S.SIGNAL_REVOKED,
+    S.SIGNAL_LOCKED,
+    S.SIGNAL_EXPIRED,
+    S.SIGNAL_INTERRUPTED,
+    S.SIGNAL_CANCELED,
+    S.SIGNAL_TIMEOUT,
+    S.SIGNAL_RATE_LIMITED,
+)
 # Outcomes of an attempt that ran (revoked and expired tasks never started one).
 ENDS_ATTEMPT = frozenset(RECORDED) - {
-    S.SIGNAL_ENQUEUED, S.SIGNAL_SCHEDULED, S.SIGNAL_EXECUTING, S.SIGNAL_REVOKED,
+    S.SIGNAL_ENQUEUED,
+    S.SIGNAL_SCHEDULED,
+    S.SIGNAL_EXECUTING,
+    S.SIGNAL_REVOKED,
     S.SIGNAL_EXPIRED,
-}  # fmt: skip
+}
 NOTE, RESULT, REAPED = "note", "result", "reaped"  # events that are not huey signals
 MAX_RESULT_CHARS = 20_000
 DEADLOCK_TRIES = 5
@@ -294,18 +307,33 @@ def _attempt_event(row: dict, signal: str, at: float, extra, consumer: str) -> N
 
 def _new_attempt(task_id: str, number: int) -> dict:
     return {
-        "task_id": task_id, "number": number, "consumer": "", "state": S.SIGNAL_EXECUTING,
-        "started_at": None, "finished_at": None, "error": "", "traceback": "",
-    }  # fmt: skip
+        "task_id": task_id,
+        "number": number,
+        "consumer": "",
+        "state": S.SIGNAL_EXECUTING,
+        "started_at": None,
+        "finished_at": None,
+        "error": "",
+        "traceback": "",
+    }
 
 
 def _progress(task_id: str, at: float) -> dict:
     """The columns a task's events change, before any event."""
     return {
-        "task_id": task_id, "state": S.SIGNAL_ENQUEUED, "rank": 0, "attempt": 1,
-        "started_at": None, "finished_at": None, "duration": None, "error": "",
-        "result": None, "consumer": "", "note": "", "updated_at": at,
-    }  # fmt: skip
+        "task_id": task_id,
+        "state": S.SIGNAL_ENQUEUED,
+        "rank": 0,
+        "attempt": 1,
+        "started_at": None,
+        "finished_at": None,
+        "duration": None,
+        "error": "",
+        "result": None,
+        "consumer": "",
+        "note": "",
+        "updated_at": at,
+    }
 
 
 def _new_run(task, at: float) -> dict:
@@ -313,11 +341,19 @@ def _new_run(task, at: float) -> dict:
     name, args, kwargs = describe(task)
     job = getattr(type(task), "job_name", "")
     return {
-        **_progress(task.id, at), "name": name, "queue": HUEY.name, "args": args,
-        "kwargs": kwargs, "enqueued_at": None, "enqueued_by": "", "periodic_job": job,
-        "period_key": str(kwargs.get("period") or "") if job else "", "created_at": at,
-        "retry_of": "", "requested_by": str(kwargs.get("requested_by") or ""),
-    }  # fmt: skip
+        **_progress(task.id, at),
+        "name": name,
+        "queue": HUEY.name,
+        "args": args,
+        "kwargs": kwargs,
+        "enqueued_at": None,
+        "enqueued_by": "",
+        "periodic_job": job,
+        "period_key": str(kwargs.get("period") or "") if job else "",
+        "created_at": at,
+        "retry_of": "",
+        "requested_by": str(kwargs.get("requested_by") or ""),
+    }
 
 
 def _json(value) -> str:
@@ -335,19 +371,50 @@ def _json(value) -> str:
 
 TIMES = ("enqueued_at", "started_at", "finished_at", "created_at", "updated_at")
 RUN_COLUMNS = (
-    "task_id", "name", "queue", "args", "kwargs", "state", "rank", "attempt", "enqueued_at",
-    "started_at", "finished_at", "duration", "error", "result", "enqueued_by", "consumer",
-    "periodic_job", "period_key", "note", "created_at", "updated_at", "retry_of", "requested_by",
-)  # fmt: skip
+    "task_id",
+    "name",
+    "queue",
+    "args",
+    "kwargs",
+    "state",
+    "rank",
+    "attempt",
+    "enqueued_at",
+    "started_at",
+    "finished_at",
+    "duration",
+    "error",
+    "result",
+    "enqueued_by",
+    "consumer",
+    "periodic_job",
+    "period_key",
+    "note",
+    "created_at",
+    "updated_at",
+    "retry_of",
+    "requested_by",
+)
 ATTEMPT_COLUMNS = (
-    "task_id", "number", "consumer", "state", "started_at", "finished_at", "error", "traceback",
-)  # fmt: skip
+    "task_id",
+    "number",
+    "consumer",
+    "state",
+    "started_at",
+    "finished_at",
+    "error",
+    "traceback",
+)
 # The SQL type of each non-text column, for expanding a batch passed as one JSON document.
 PG_TYPES = {
-    "rank": "integer", "attempt": "integer", "number": "integer",
-    "duration": "double precision", "args": "jsonb", "kwargs": "jsonb",
+    "rank": "integer",
+    "attempt": "integer",
+    "number": "integer",
+    "duration": "double precision",
+    "args": "jsonb",
+    "kwargs": "jsonb",
     **dict.fromkeys(TIMES, "double precision"),
-}  # fmt: skip
+}
 
 
 def _source(columns: tuple[str, ...], is_pg: bool) -> str:
@@ -375,9 +442,19 @@ def _source(columns: tuple[str, ...], is_pg: bool) -> str:
 
 
 PROGRESS_COLUMNS = (
-    "task_id", "state", "rank", "attempt", "started_at", "finished_at", "duration", "error",
-    "result", "consumer", "note", "updated_at",
-)  # fmt: skip
+    "task_id",
+    "state",
+    "rank",
+    "attempt",
+    "started_at",
+    "finished_at",
+    "duration",
+    "error",
+    "result",
+    "consumer",
+    "note",
+    "updated_at",
+)
 
 
 def _progress_set(t: str, x: str, is_pg: bool) -> str:

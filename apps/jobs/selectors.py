@@ -114,11 +114,20 @@ def schedules_overview(*, now: dt.datetime | None = None) -> list[Schedule]:
     rows = []
     for name, spec in sorted(REGISTRY.items()):
         state = states.get(name)
-        rows.append(Schedule(
-            name=name, description=spec.description, crontab=spec.schedule, words=spec.words,
-            period=spec.period, paused=bool(state and state.paused), next_run=spec.next_run(now),
-            recent=list(PeriodicRun.objects.filter(job=name).order_by("-started_at")[:RECENT_RUNS]),
-        ))  # fmt: skip
+        rows.append(
+            Schedule(
+                name=name,
+                description=spec.description,
+                crontab=spec.schedule,
+                words=spec.words,
+                period=spec.period,
+                paused=bool(state and state.paused),
+                next_run=spec.next_run(now),
+                recent=list(
+                    PeriodicRun.objects.filter(job=name).order_by("-started_at")[:RECENT_RUNS]
+                ),
+            )
+        )
     grace = dt.timedelta(seconds=settings.OPS_LATE_AFTER_SECONDS)
     expected = {}
     for row in rows:
@@ -289,8 +298,13 @@ def task_runs_matching(
     runs = TaskRun.objects.order_by("-created_at")
     if any("\x00" in value for value in (state, task, job, queue, consumer)):
         return runs.none()  # nothing stored holds a NUL
-    for field_name, value in (("state", state), ("name", task), ("periodic_job", job),
-                              ("queue", queue), ("consumer", consumer)):  # fmt: skip
+    for field_name, value in (
+        ("state", state),
+        ("name", task),
+        ("periodic_job", job),
+        ("queue", queue),
+        ("consumer", consumer),
+    ):
         if value:
             runs = runs.filter(**{field_name: value})
     if since:

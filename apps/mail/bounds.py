@@ -40,18 +40,41 @@ MAX_RENDER_SECONDS = 2.0  # CPU seconds of one render
 MAX_PROBLEMS = 50  # more findings than this are summarised, not listed
 
 _VOID = {
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-    "source", "track", "wbr", "mj-all", "mj-breakpoint", "mj-font", "mj-content",
-}  # fmt: skip
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+    "mj-all",
+    "mj-breakpoint",
+    "mj-font",
+    "mj-content",
+}
 _MARKUP = re.compile(
     r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:]]>|\Z)|<(/?)([a-zA-Z][\w:.-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>",
     re.S,
 )
 _OPENERS = {
-    "if": "endif", "for": "endfor", "with": "endwith", "comment": "endcomment",
-    "spaceless": "endspaceless", "filter": "endfilter", "verbatim": "endverbatim",
-    "block": "endblock", "autoescape": "endautoescape", "ifchanged": "endifchanged",
-}  # fmt: skip
+    "if": "endif",
+    "for": "endfor",
+    "with": "endwith",
+    "comment": "endcomment",
+    "spaceless": "endspaceless",
+    "filter": "endfilter",
+    "verbatim": "endverbatim",
+    "block": "endblock",
+    "autoescape": "endautoescape",
+    "ifchanged": "endifchanged",
+}
 _CONDITION_TERM = re.compile(r"(?<![\w.])(?:and|or|not|in|is)(?![\w.])|==|!=|<=|>=|<|>")
 
 
@@ -86,9 +109,12 @@ def markup_depth_problem(source: str, *, field_name: str) -> Problem | None:
         if depth > MAX_MARKUP_DEPTH:
             line, col = line_col(source, match.start())
             return Problem(
-                field_name, line, col, f"elements nest more than {MAX_MARKUP_DEPTH} levels deep "
+                field_name,
+                line,
+                col,
+                f"elements nest more than {MAX_MARKUP_DEPTH} levels deep "
                 f"here; flatten the markup (emails never need this depth)",
-            )  # fmt: skip
+            )
     return None
 
 
@@ -104,13 +130,25 @@ def template_depth_problems(source: str, *, field_name: str) -> list[Problem]:
         if command in ("if", "elif") and len(_CONDITION_TERM.findall(token.contents)) > (
             MAX_CONDITION_TERMS
         ):
-            problems.append(_at(source, token, field_name, "this condition has more than "
-                                f"{MAX_CONDITION_TERMS} terms; split it"))  # fmt: skip
+            problems.append(
+                _at(
+                    source,
+                    token,
+                    field_name,
+                    f"this condition has more than {MAX_CONDITION_TERMS} terms; split it",
+                )
+            )
         if command in _OPENERS:
             open_tags.append(_OPENERS[command])
             if len(open_tags) > MAX_TAG_DEPTH:
-                problems.append(_at(source, token, field_name, "template tags nest more than "
-                                    f"{MAX_TAG_DEPTH} levels deep here"))  # fmt: skip
+                problems.append(
+                    _at(
+                        source,
+                        token,
+                        field_name,
+                        f"template tags nest more than {MAX_TAG_DEPTH} levels deep here",
+                    )
+                )
                 return problems
         elif command in open_tags:
             while open_tags and open_tags.pop() != command:
@@ -129,9 +167,11 @@ def json_text_problem(text: str, *, field_name: str) -> Problem | None:
     """Refuse JSON too long or too deep before `json.loads` recurses into it."""
     if len(text) > MAX_JSON_CHARS:
         return Problem(
-            field_name, 1, 1, f"this is {len(text):,} characters of JSON; the limit is "
-            f"{MAX_JSON_CHARS:,}",
-        )  # fmt: skip
+            field_name,
+            1,
+            1,
+            f"this is {len(text):,} characters of JSON; the limit is {MAX_JSON_CHARS:,}",
+        )
     depth = 0
     for match in _JSON_TOKEN.finditer(text):
         char = match.group(0)
@@ -139,9 +179,10 @@ def json_text_problem(text: str, *, field_name: str) -> Problem | None:
             depth += 1
             if depth > MAX_JSON_DEPTH:
                 return Problem(
-                    field_name, *line_col(text, match.start()), f"the JSON nests more than "
-                    f"{MAX_JSON_DEPTH} levels deep here",
-                )  # fmt: skip
+                    field_name,
+                    *line_col(text, match.start()),
+                    f"the JSON nests more than {MAX_JSON_DEPTH} levels deep here",
+                )
         elif char in "]}":
             depth -= 1
     return None
@@ -233,5 +274,7 @@ def capped(problems: list[Problem]) -> list[Problem]:
         return problems
     rest = len(problems) - MAX_PROBLEMS
     last = problems[MAX_PROBLEMS - 1]
-    return [*problems[:MAX_PROBLEMS], Problem(last.field, last.line, last.column,
-                                              f"... and {rest} more problems")]  # fmt: skip
+    return [
+        *problems[:MAX_PROBLEMS],
+        Problem(last.field, last.line, last.column, f"... and {rest} more problems"),
+    ]

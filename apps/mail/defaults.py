@@ -19,13 +19,32 @@ from .services import default_language, layout_save, template_save, translation_
 
 LAYOUT_KEY = "layout"
 TEMPLATE_KEYS = [
-    "welcome", "email_verification", "password_reset", "invoice", "quota_alert_80",
-    "quota_alert_100", "subscription_confirmed", "subscription_cancelled", "renewal_reminder",
-    "usage_report", "daily_digest", "ops_alert", "payment_failed", "subscription_ended",
+    "welcome",
+    "email_verification",
+    "password_reset",
+    "invoice",
+    "quota_alert_80",
+    "quota_alert_100",
+    "subscription_confirmed",
+    "subscription_cancelled",
+    "renewal_reminder",
+    "usage_report",
+    "daily_digest",
+    "ops_alert",
+    "payment_failed",
+    "subscription_ended",
     "account_exists",
-]  # fmt: skip
-FIELDS = ["name", "category", "subject", "preheader", "mjml", "text_body", "variables",
-          "sample_context"]  # fmt: skip
+]
+FIELDS = [
+    "name",
+    "category",
+    "subject",
+    "preheader",
+    "mjml",
+    "text_body",
+    "variables",
+    "sample_context",
+]
 _HEADER = re.compile(r"\A\s*<!--(.*?)-->\s*\n", re.S)
 
 
@@ -98,8 +117,11 @@ TRANSLATION_FIELDS = ["subject", "preheader", "mjml", "text_body"]
 
 def translated_languages() -> list[str]:
     """The configured languages other than the default that ship a folder in `mjml/`."""
-    return [code for code, _name in settings.LANGUAGES
-            if code != default_language() and (defaults_dir() / code).is_dir()]  # fmt: skip
+    return [
+        code
+        for code, _name in settings.LANGUAGES
+        if code != default_language() and (defaults_dir() / code).is_dir()
+    ]
 
 
 def read_translation(key: str, language: str) -> dict | None:
@@ -111,8 +133,12 @@ def read_translation(key: str, language: str) -> dict | None:
     match = _HEADER.match(text)
     meta = json.loads(match.group(1)) if match else {}
     body = text[match.end() :] if match else text
-    return {"subject": meta.get("subject", ""), "preheader": meta.get("preheader", ""),
-            "mjml": body, "text_body": meta.get("text_body", "")}  # fmt: skip
+    return {
+        "subject": meta.get("subject", ""),
+        "preheader": meta.get("preheader", ""),
+        "mjml": body,
+        "text_body": meta.get("text_body", ""),
+    }
 
 
 def _outcome(report: SyncReport, label: str, row, fields, new_hash: str, force: bool):

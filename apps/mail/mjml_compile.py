@@ -156,11 +156,12 @@ def _why(status: int, values: list) -> str:
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
         if signum in (signal.SIGXCPU, signal.SIGKILL):
-            return (f"compiling the MJML took more than {CHILD_CPU_SECONDS} s; simplify the "
-                    "markup")  # fmt: skip
+            return f"compiling the MJML took more than {CHILD_CPU_SECONDS} s; simplify the markup"
         name = signal.Signals(signum).name
-        return (f"the MJML compiler crashed ({name}) on this markup; look for very deep or "
-                "very large markup")  # fmt: skip
+        return (
+            f"the MJML compiler crashed ({name}) on this markup; look for very deep or "
+            "very large markup"
+        )
     if values and "MemoryError" in str(values[0]):
         return "compiling the MJML needed more than 100 MB; make the email smaller"
     return f"the MJML compiler failed: {values[0] if values else 'no answer'}"

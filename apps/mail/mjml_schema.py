@@ -7,22 +7,49 @@ catches a typo like `<mj-buton>` or `colour="..."` before a template goes live.
 PADDING = {"padding", "padding-top", "padding-right", "padding-bottom", "padding-left"}
 BORDER = {"border", "border-top", "border-right", "border-bottom", "border-left", "border-radius"}
 FONT = {
-    "color", "font-family", "font-size", "font-style", "font-weight", "line-height",
-    "letter-spacing", "text-decoration", "text-transform",
-}  # fmt: skip
+    "color",
+    "font-family",
+    "font-size",
+    "font-style",
+    "font-weight",
+    "line-height",
+    "letter-spacing",
+    "text-decoration",
+    "text-transform",
+}
 LINK = {"href", "rel", "target", "title", "name"}
 BODY_GLOBAL = {"css-class", "mj-class"}
 
-SECTION_ATTRS = BORDER | PADDING | {
-    "background-color", "background-position", "background-position-x", "background-position-y",
-    "background-repeat", "background-size", "background-url", "direction", "full-width",
-    "text-align",
-}  # fmt: skip
+SECTION_ATTRS = (
+    BORDER
+    | PADDING
+    | {
+        "background-color",
+        "background-position",
+        "background-position-x",
+        "background-position-y",
+        "background-repeat",
+        "background-size",
+        "background-url",
+        "direction",
+        "full-width",
+        "text-align",
+    }
+)
 
 CONTENT = {
-    "mj-accordion", "mj-button", "mj-carousel", "mj-divider", "mj-image", "mj-navbar", "mj-raw",
-    "mj-social", "mj-spacer", "mj-table", "mj-text",
-}  # fmt: skip
+    "mj-accordion",
+    "mj-button",
+    "mj-carousel",
+    "mj-divider",
+    "mj-image",
+    "mj-navbar",
+    "mj-raw",
+    "mj-social",
+    "mj-spacer",
+    "mj-table",
+    "mj-text",
+}
 
 # element -> (allowed attributes, allowed parents)
 ELEMENTS: dict[str, tuple[set[str], set[str]]] = {
@@ -312,9 +339,18 @@ ELEMENTS: dict[str, tuple[set[str], set[str]]] = {
 
 # Elements whose content is HTML (or CSS/text) passed through as is, not more MJML.
 ENDING = {
-    "mj-text", "mj-button", "mj-table", "mj-raw", "mj-style", "mj-title", "mj-preview",
-    "mj-navbar-link", "mj-social-element", "mj-accordion-title", "mj-accordion-text",
-}  # fmt: skip
+    "mj-text",
+    "mj-button",
+    "mj-table",
+    "mj-raw",
+    "mj-style",
+    "mj-title",
+    "mj-preview",
+    "mj-navbar-link",
+    "mj-social-element",
+    "mj-accordion-title",
+    "mj-accordion-text",
+}
 
 # Inside <mj-attributes>, a tag named after a body element sets that element's defaults.
 ATTRIBUTE_DEFAULT_TARGETS = {

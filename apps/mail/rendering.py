@@ -51,8 +51,13 @@ class Source:
 
     def fields(self) -> dict[str, str]:
         """The text fields, by the name problems use, in the order they are searched."""
-        return {"mjml": self.mjml, "text_body": self.text_body, "subject": self.subject,
-                "preheader": self.preheader, "layout": self.layout_mjml}  # fmt: skip
+        return {
+            "mjml": self.mjml,
+            "text_body": self.text_body,
+            "subject": self.subject,
+            "preheader": self.preheader,
+            "layout": self.layout_mjml,
+        }
 
 
 @dataclass(frozen=True)
@@ -97,10 +102,12 @@ def _compile_problem(error: ValueError, source: Source, document: str, start: in
 
 
 _LIMITS = {
-    "mjml": bounds.MAX_MJML_CHARS, "layout": bounds.MAX_MJML_CHARS,
-    "text_body": bounds.MAX_TEXT_CHARS, "subject": bounds.MAX_LINE_CHARS,
+    "mjml": bounds.MAX_MJML_CHARS,
+    "layout": bounds.MAX_MJML_CHARS,
+    "text_body": bounds.MAX_TEXT_CHARS,
+    "subject": bounds.MAX_LINE_CHARS,
     "preheader": bounds.MAX_LINE_CHARS,
-}  # fmt: skip
+}
 
 
 def bound_problems(source: Source) -> list[Problem]:
@@ -146,9 +153,16 @@ def _check_inlining(html: str, uninlined: str, document: str) -> None:
     # Inlining re-parses the HTML; a tag between table rows would be moved out of the table.
     if _INLINE_STYLE.search(document) and _template_tokens(html) != _template_tokens(uninlined):
         raise TemplateInvalidError(
-            [Problem("mjml", 1, 1, "with <mj-style inline=\"inline\">, template tags must sit "
-                     "inside text or <mj-raw>, not between table rows")]
-        )  # fmt: skip
+            [
+                Problem(
+                    "mjml",
+                    1,
+                    1,
+                    'with <mj-style inline="inline">, template tags must sit '
+                    "inside text or <mj-raw>, not between table rows",
+                )
+            ]
+        )
 
 
 def unsaved_version(source: Source, compiled: Compiled):
@@ -156,10 +170,14 @@ def unsaved_version(source: Source, compiled: Compiled):
     from .models import EmailTemplateVersion
 
     return EmailTemplateVersion(
-        subject=source.subject, preheader=source.preheader, compiled_html=compiled.html,
-        text_body=compiled.text, variables=source.variables, sample_context=source.sample_context,
+        subject=source.subject,
+        preheader=source.preheader,
+        compiled_html=compiled.html,
+        text_body=compiled.text,
+        variables=source.variables,
+        sample_context=source.sample_context,
         language=source.language,
-    )  # fmt: skip
+    )
 
 
 def bound_problem(error: TemplateBoundError, source: Source) -> Problem:
@@ -200,8 +218,14 @@ def _check_size(compiled: Compiled, source: Source) -> None:
         )
     size = len(text.encode())
     if size > bounds.MAX_TEXT_CHARS:
-        problems.append(Problem("text_body", 1, 1, f"the plain text is {size // 1024} KB; "
-                                f"at most {bounds.MAX_TEXT_CHARS // 1024} KB"))  # fmt: skip
+        problems.append(
+            Problem(
+                "text_body",
+                1,
+                1,
+                f"the plain text is {size // 1024} KB; at most {bounds.MAX_TEXT_CHARS // 1024} KB",
+            )
+        )
     if problems:
         raise TemplateInvalidError(problems)
 

@@ -54,10 +54,13 @@ def attribute_problem(name: str, value: str | None) -> str | None:
 
 def _unescape_css(text: str) -> str:
     return _CSS_ESCAPE.sub(
-        lambda m: chr(int(m.group(1), 16)) if m.group(1) and int(m.group(1), 16) < 0x110000
-        else (m.group(2) or ""),
+        lambda m: (
+            chr(int(m.group(1), 16))
+            if m.group(1) and int(m.group(1), 16) < 0x110000
+            else (m.group(2) or "")
+        ),
         text,
-    )  # fmt: skip
+    )
 
 
 def css_problems(css: str) -> list[tuple[int, str]]:

@@ -70,18 +70,70 @@ __all__ = [
 ]
 
 ALLOWED_TAGS = {
-    "if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "comment",
-    "endcomment", "firstof", "cycle", "now", "spaceless", "endspaceless", "filter", "endfilter",
-    "verbatim", "endverbatim", "templatetag",
-}  # fmt: skip
+    "if",
+    "elif",
+    "else",
+    "endif",
+    "for",
+    "empty",
+    "endfor",
+    "with",
+    "endwith",
+    "comment",
+    "endcomment",
+    "firstof",
+    "cycle",
+    "now",
+    "spaceless",
+    "endspaceless",
+    "filter",
+    "endfilter",
+    "verbatim",
+    "endverbatim",
+    "templatetag",
+}
 ALLOWED_FILTERS = {
-    "add", "capfirst", "center", "cut", "date", "default", "default_if_none", "divisibleby",
-    "escape", "filesizeformat", "first", "floatformat", "force_escape", "iriencode", "join",
-    "last", "length", "linebreaks", "linebreaksbr", "ljust", "lower", "pluralize", "rjust",
-    "slice", "slugify", "stringformat", "striptags", "time", "timesince", "timeuntil", "title",
-    "truncatechars", "truncatewords", "upper", "urlencode", "urlize", "wordcount", "wordwrap",
-    "yesno", "money",
-}  # fmt: skip
+    "add",
+    "capfirst",
+    "center",
+    "cut",
+    "date",
+    "default",
+    "default_if_none",
+    "divisibleby",
+    "escape",
+    "filesizeformat",
+    "first",
+    "floatformat",
+    "force_escape",
+    "iriencode",
+    "join",
+    "last",
+    "length",
+    "linebreaks",
+    "linebreaksbr",
+    "ljust",
+    "lower",
+    "pluralize",
+    "rjust",
+    "slice",
+    "slugify",
+    "stringformat",
+    "striptags",
+    "time",
+    "timesince",
+    "timeuntil",
+    "title",
+    "truncatechars",
+    "truncatewords",
+    "upper",
+    "urlencode",
+    "urlize",
+    "wordcount",
+    "wordwrap",
+    "yesno",
+    "money",
+}
 
 
 class Budget:
@@ -144,9 +196,14 @@ class BoundedForNode(ForNode):
             loop = context["forloop"] = {"parentloop": parentloop, "length": count}
             parts: list[str] = []
             for index, item in enumerate(reversed(values) if self.is_reversed else values):
-                loop.update(counter0=index, counter=index + 1, revcounter=count - index,
-                            revcounter0=count - index - 1, first=index == 0,
-                            last=index == count - 1)  # fmt: skip
+                loop.update(
+                    counter0=index,
+                    counter=index + 1,
+                    revcounter=count - index,
+                    revcounter0=count - index - 1,
+                    first=index == 0,
+                    last=index == count - 1,
+                )
                 self._bind(context, item, token)
                 for node in self.nodelist_loop:
                     part = node.render_annotated(context)

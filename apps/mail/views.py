@@ -60,10 +60,14 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
             )
     current = services.preferences_for(address=address)
     rows = [
-        {"value": c.value, "label": c.label, "on": current[c.value],
-         "locked": c.value == Category.TRANSACTIONAL}
+        {
+            "value": c.value,
+            "label": c.label,
+            "on": current[c.value],
+            "locked": c.value == Category.TRANSACTIONAL,
+        }
         for c in Category
-    ]  # fmt: skip
+    ]
     return render(
         request, "mail/preferences.html", {"address": address, "rows": rows, "saved": saved}
     )

@@ -12,6 +12,7 @@ from django.db.models import Max, Q
 
 from .models import SummarizationRequest, SummaryArchive
 
+# created_at and completed_at stay last: _WeekFile.add reads them from the end.
 FIELDS = (
     "id",
     "organization_id",
@@ -24,7 +25,7 @@ FIELDS = (
     "summary_file",
     "created_at",
     "completed_at",
-)  # fmt: skip (created_at, completed_at last: _WeekFile.add reads them from the end)
+)
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
@@ -72,9 +73,14 @@ class _WeekFile:
         size = self.tmp.tell()
         self.tmp.seek(0)
         archive = SummaryArchive(
-            organization_id=self.organization_id, week=self.week, part=part, rows=self.rows,
-            size=size, first_created_at=self.first, last_created_at=self.last,
-        )  # fmt: skip
+            organization_id=self.organization_id,
+            week=self.week,
+            part=part,
+            rows=self.rows,
+            size=size,
+            first_created_at=self.first,
+            last_created_at=self.last,
+        )
         suffix = "" if part == 1 else f"-part{part}"
         archive.file.save(f"{self.week}{suffix}.jsonl.gz", File(self.tmp), save=False)
         self.tmp.close()
@@ -100,8 +106,9 @@ def summarization_requests_archive(
     )
     rows = archives = 0
     for organization_id in organizations:
-        count, stored = _archive_organization(old.filter(organization_id=organization_id),
-                                              organization_id, batch_size)  # fmt: skip
+        count, stored = _archive_organization(
+            old.filter(organization_id=organization_id), organization_id, batch_size
+        )
         rows += count
         archives += stored
         if progress:

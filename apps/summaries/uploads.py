@@ -34,9 +34,12 @@ logger = logging.getLogger(__name__)
 SNIFF_BYTES = 64 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXTENSIONS = {
-    "text/plain": "txt", "text/markdown": "md", "text/html": "html",
-    "application/pdf": "pdf", DOCX: "docx",
-}  # fmt: skip
+    "text/plain": "txt",
+    "text/markdown": "md",
+    "text/html": "html",
+    "application/pdf": "pdf",
+    DOCX: "docx",
+}
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 

@@ -17,10 +17,16 @@ from tests.factories import make_organization
 
 def call(organization_id: int, status: int = 201, **extra) -> dict:
     return {
-        "organization_id": organization_id, "user_id": None, "endpoint": "POST api/v1/summaries",
-        "status_code": status, "mode": "brief", "input_characters": 100,
-        "output_characters": 20, "response_ms": 12, **extra,
-    }  # fmt: skip
+        "organization_id": organization_id,
+        "user_id": None,
+        "endpoint": "POST api/v1/summaries",
+        "status_code": status,
+        "mode": "brief",
+        "input_characters": 100,
+        "output_characters": 20,
+        "response_ms": 12,
+        **extra,
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -58,9 +64,12 @@ def test_the_digest_reports_the_days_api_calls():
     moment = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
     for success in (True, True, True, False):
         InteractionLog.objects.create(
-            organization=organization, mode="brief", response_ms=5, success=success,
+            organization=organization,
+            mode="brief",
+            response_ms=5,
+            success=success,
             created_at=moment,
-        )  # fmt: skip
+        )
     # plain data: the email words and formats it in its recipient's language
     assert _api_calls(organization.pk, day) == {"calls": 4, "succeeded": 75.0}
     assert _api_calls(organization.pk, day + dt.timedelta(days=1)) is None
@@ -71,8 +80,13 @@ def test_a_call_carrying_nul_or_a_lone_surrogate_is_written_cleaned(settings):
     settings.ANALYTICS_FLUSH_SECONDS = 0
     organization = make_organization()
     buffer = InteractionBuffer()
-    buffer.add(InteractionLog(**call(organization.pk, mode="br\x00ief\ud800",
-                                     endpoint="POST api/v1/\udfff" + "x" * 200)))  # fmt: skip
+    buffer.add(
+        InteractionLog(
+            **call(
+                organization.pk, mode="br\x00ief\ud800", endpoint="POST api/v1/\udfff" + "x" * 200
+            )
+        )
+    )
     buffer.add(InteractionLog(**call(organization.pk)))
     assert buffer.flush() == 2
     modes = set(InteractionLog.objects.values_list("mode", flat=True))

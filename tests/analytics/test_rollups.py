@@ -18,10 +18,15 @@ def log_calls(organization, moment, times_ms, mode="brief", failures=0):
     with time_machine.travel(moment, tick=False):
         for i, ms in enumerate(times_ms):
             interaction_log_record(
-                organization=organization, user=None, mode=mode, input_characters=100,
-                output_characters=20, response_ms=ms, success=i >= failures,
+                organization=organization,
+                user=None,
+                mode=mode,
+                input_characters=100,
+                output_characters=20,
+                response_ms=ms,
+                success=i >= failures,
                 error_kind="timeout",
-            )  # fmt: skip
+            )
 
 
 @pytest.mark.embedded

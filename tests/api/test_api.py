@@ -163,9 +163,11 @@ def test_invalid_bodies_are_422_json_and_charge_nothing(customer, body):
 
 def test_malformed_json_is_a_4xx(customer):
     response = customer["api"].client.post(
-        "/api/v1/summaries", b"{not json", content_type="application/json",
+        "/api/v1/summaries",
+        b"{not json",
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {customer['key']}",
-    )  # fmt: skip
+    )
     assert 400 <= response.status_code < 500
 
 
@@ -248,9 +250,12 @@ def test_an_organization_without_any_plan_gets_402_not_a_500(db):
 def test_a_body_far_over_the_upload_limit_is_413_before_it_is_read(customer, settings):
     settings.MAX_UPLOAD_BYTES = 10
     response = customer["api"].client.post(
-        "/api/v1/documents", b"x", content_type="multipart/form-data; boundary=x",
-        CONTENT_LENGTH=str(10 + 2 * 1024 * 1024), HTTP_AUTHORIZATION=f"Bearer {customer['key']}",
-    )  # fmt: skip
+        "/api/v1/documents",
+        b"x",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(10 + 2 * 1024 * 1024),
+        HTTP_AUTHORIZATION=f"Bearer {customer['key']}",
+    )
     assert response.status_code == 413 and response.json()["code"] == "too_large"
 
 

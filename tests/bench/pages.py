@@ -43,7 +43,10 @@ def timed(client, url: str, repeat: int = 5, *, no_count_on: str | None = "") ->
         queries = len(captured)
         sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
         if no_count_on is not None:
-            counts = [q["sql"] for q in captured.captured_queries
-                      if "COUNT(" in q["sql"].upper() and no_count_on in q["sql"]]  # fmt: skip
+            counts = [
+                q["sql"]
+                for q in captured.captured_queries
+                if "COUNT(" in q["sql"].upper() and no_count_on in q["sql"]
+            ]
             assert not counts, (url, counts)
     return PageTiming(statistics.median(samples), queries, statistics.median(sql))

@@ -138,9 +138,14 @@ def test_quota_reset_against_the_plain_sql_statement():
         return rate(ORGS, seconds)
 
     series = alternate({"ours": ours, "plain SQL": plain}, label="quota reset", unit="orgs/s")
-    record(f"quota reset, {ORGS:,} organizations", ours=series["ours"], unit="orgs/s",
-           peer=series["plain SQL"], peer_name="plain SQL UPDATE + INSERT ... SELECT",
-           target_ratio=0.7)  # fmt: skip
+    record(
+        f"quota reset, {ORGS:,} organizations",
+        ours=series["ours"],
+        unit="orgs/s",
+        peer=series["plain SQL"],
+        peer_name="plain SQL UPDATE + INSERT ... SELECT",
+        target_ratio=0.7,
+    )
 
 
 # --- expired-session cleanup ---------------------------------------------------------------
@@ -179,10 +184,20 @@ def session_contenders(rows: int) -> dict:
 
 
 def test_expired_session_cleanup_against_the_plain_sql_statement():
-    series = alternate(session_contenders(ROWS), warmup=session_contenders(ROWS // 10),
-                       label="session cleanup", unit="rows/s")  # fmt: skip
-    record(f"expired-session cleanup, {ROWS:,} rows", ours=series["ours"], unit="rows/s",
-           peer=series["plain SQL"], peer_name="plain SQL DELETE", target_ratio=0.7)  # fmt: skip
+    series = alternate(
+        session_contenders(ROWS),
+        warmup=session_contenders(ROWS // 10),
+        label="session cleanup",
+        unit="rows/s",
+    )
+    record(
+        f"expired-session cleanup, {ROWS:,} rows",
+        ours=series["ours"],
+        unit="rows/s",
+        peer=series["plain SQL"],
+        peer_name="plain SQL DELETE",
+        target_ratio=0.7,
+    )
 
 
 # --- archival (information) ------------------------------------------------------------------
@@ -226,6 +241,10 @@ def test_archival_against_a_bare_delete_for_information():
         return rate(ARCHIVE_ROWS, seconds)
 
     series = alternate({"ours": ours, "bare DELETE": plain}, label="archival", unit="rows/s")
-    record(f"archival, {ARCHIVE_ROWS:,} rows (ours also writes the archives)",
-           ours=series["ours"], unit="rows/s", peer=series["bare DELETE"],
-           peer_name="bare DELETE (no archive)")  # fmt: skip
+    record(
+        f"archival, {ARCHIVE_ROWS:,} rows (ours also writes the archives)",
+        ours=series["ours"],
+        unit="rows/s",
+        peer=series["bare DELETE"],
+        peer_name="bare DELETE (no archive)",
+    )

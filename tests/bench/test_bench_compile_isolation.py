@@ -40,7 +40,13 @@ def test_compile_in_process_vs_in_a_forked_child(templates):
     for name, value in medians.items():
         print(f"  {name:>13}: {value:.3f} ms per compile (median of {ROUNDS} x {CALLS})")
     print(f"  isolation costs {medians['forked child'] - medians['in process']:.2f} ms a compile")
-    record("MJML compile (usage_report) in a forked child with limits", unit="ms",
-           ours=medians["forked child"], peer=medians["in process"], peer_name="in process",
-           better="lower", note="what the studio's crash isolation costs; no target")  # fmt: skip
+    record(
+        "MJML compile (usage_report) in a forked child with limits",
+        unit="ms",
+        ours=medians["forked child"],
+        peer=medians["in process"],
+        peer_name="in process",
+        better="lower",
+        note="what the studio's crash isolation costs; no target",
+    )
     assert medians["forked child"] < 100  # a preview stays interactive

@@ -47,8 +47,11 @@ def test_render_engine_django_against_fasttemplate(sink, tmp_path):
             started = time.perf_counter()
             for i in range(RENDERS):
                 address = f"user{i}@example.com"
-                context = {**system_context(address=address, category=version.category),
-                           **sample, "name": f"Recipient {i}"}  # fmt: skip
+                context = {
+                    **system_context(address=address, category=version.category),
+                    **sample,
+                    "name": f"Recipient {i}",
+                }
                 rendered = render(version, context)
             assert f"Recipient {RENDERS - 1}" in rendered.html
             return rate(RENDERS, time.perf_counter() - started)
@@ -63,12 +66,18 @@ def test_render_engine_django_against_fasttemplate(sink, tmp_path):
     assert fast_render.render(version, {"name": "x", **sample}) == django_render(
         version, {"name": "x", **sample}
     )
-    series = alternate({"Django engine": renders(django_render),
-                        "FastTemplate": renders(fast_render.render)},
-                       label="render engine", unit="renders/s")  # fmt: skip
-    record(f"personalized render ({TEMPLATE}), Django engine vs FastTemplate",
-           ours=series["Django engine"], peer=series["FastTemplate"],
-           peer_name="FastTemplate (home-made)", unit="renders/s")  # fmt: skip
+    series = alternate(
+        {"Django engine": renders(django_render), "FastTemplate": renders(fast_render.render)},
+        label="render engine",
+        unit="renders/s",
+    )
+    record(
+        f"personalized render ({TEMPLATE}), Django engine vs FastTemplate",
+        ours=series["Django engine"],
+        peer=series["FastTemplate"],
+        peer_name="FastTemplate (home-made)",
+        unit="renders/s",
+    )
 
     ours, fast, bare = (
         Ours(sink, tmp_path),
@@ -76,10 +85,21 @@ def test_render_engine_django_against_fasttemplate(sink, tmp_path):
         BareSendMessages(sink, tmp_path),
     )
     ours.name = "ours, Django engine"
-    delivery = alternate({c.name: c for c in (ours, fast, bare)}, label="delivery by engine",
-                         unit="emails/s")  # fmt: skip
+    delivery = alternate(
+        {c.name: c for c in (ours, fast, bare)}, label="delivery by engine", unit="emails/s"
+    )
     subject = f"delivery of {EMAILS:,} emails, Django engine vs FastTemplate"
-    record(subject, ours=delivery[ours.name], peer=delivery[fast.name],
-           peer_name="same, FastTemplate", unit="emails/s")  # fmt: skip
-    record(subject, ours=delivery[ours.name], peer=delivery[bare.name],
-           peer_name="bare send_messages", unit="emails/s")  # fmt: skip
+    record(
+        subject,
+        ours=delivery[ours.name],
+        peer=delivery[fast.name],
+        peer_name="same, FastTemplate",
+        unit="emails/s",
+    )
+    record(
+        subject,
+        ours=delivery[ours.name],
+        peer=delivery[bare.name],
+        peer_name="bare send_messages",
+        unit="emails/s",
+    )

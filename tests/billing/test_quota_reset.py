@@ -39,8 +39,10 @@ def test_every_chunk_closes_the_old_month_and_opens_the_new_one_with_each_plans_
     assert december[lapsed.pk].characters_limit == 10_000
     assert all(r.closed_at is None for r in december.values())
     assert usage_month_open(month=DEC, chunk_size=3) == {
-        "closed": 0, "opened": 0, "previous": "2026-11"
-    }  # fmt: skip
+        "closed": 0,
+        "opened": 0,
+        "previous": "2026-11",
+    }
 
 
 def test_with_no_organizations_the_reset_does_nothing():

@@ -26,8 +26,9 @@ def stripe_secret(settings):
 def invoice():
     organization = make_organization(plan=make_plan("pro", 1_000_000, "49"))
     subscription = organization.subscriptions.get()
-    return invoice_create(organization=organization, amount=subscription.plan.price,
-                          subscription=subscription)  # fmt: skip
+    return invoice_create(
+        organization=organization, amount=subscription.plan.price, subscription=subscription
+    )
 
 
 def post(client, raw: bytes, sig: str | None = None, **extra):
@@ -95,10 +96,19 @@ def test_a_genuine_event_signed_more_than_five_minutes_ago_is_refused(client, in
 
 @pytest.mark.parametrize(
     "raw",
-    [b"", b"{", b"[]", b"null", b'"evt"', b"\xff\xfe", b"[" * 100_000, b'{"id": "evt_\\u0000"}',
-     b'{"id": "evt_1", "type": "invoice.paid", "data": []}',
-     b'{"id": "evt_1", "type": ["invoice.paid"], "data": {}}'],
-)  # fmt: skip
+    [
+        b"",
+        b"{",
+        b"[]",
+        b"null",
+        b'"evt"',
+        b"\xff\xfe",
+        b"[" * 100_000,
+        b'{"id": "evt_\\u0000"}',
+        b'{"id": "evt_1", "type": "invoice.paid", "data": []}',
+        b'{"id": "evt_1", "type": ["invoice.paid"], "data": {}}',
+    ],
+)
 def test_a_signed_but_malformed_body_is_a_400_and_stores_nothing(client, raw):
     answer = post(client, raw, signature(raw) if raw else "t=1,v1=x")
     assert answer.status_code in (200, 400), answer.content

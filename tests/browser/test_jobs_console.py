@@ -75,9 +75,11 @@ def _seed_dashboard() -> None:
     now = timezone.now()
     for name, used in (("Globex Research", 10_000), ("Acme Writers", 8_500), ("Initech", 900)):
         UsageRecord.objects.create(
-            organization=make_organization(name=name), period_start=now.date().replace(day=1),
-            characters_used=used, characters_limit=10_000,
-        )  # fmt: skip
+            organization=make_organization(name=name),
+            period_start=now.date().replace(day=1),
+            characters_used=used,
+            characters_limit=10_000,
+        )
     for i in range(6):
         flaky_task(f"dash-{i}")
     fix("dash-ok")
@@ -87,20 +89,33 @@ def _seed_dashboard() -> None:
     for day in range(7):
         start = (now - dt.timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
         DailyRollup.objects.create(
-            period_start=start, organization=org, mode="bullets", count=1000 + 90 * day,
-            success_count=990 + 88 * day, p50_ms=180, p95_ms=420 + 5 * day,
-            input_characters=10**6, output_characters=10**5,
-        )  # fmt: skip
+            period_start=start,
+            organization=org,
+            mode="bullets",
+            count=1000 + 90 * day,
+            success_count=990 + 88 * day,
+            p50_ms=180,
+            p95_ms=420 + 5 * day,
+            input_characters=10**6,
+            output_characters=10**5,
+        )
         for n in range(5 + day):
             email = OutboundEmail.objects.create(
-                template_key="welcome", to=f"u{day}-{n}@example.com", status="sent",
-                sent_at=start + dt.timedelta(hours=9), created_at=start,
-            )  # fmt: skip
+                template_key="welcome",
+                to=f"u{day}-{n}@example.com",
+                status="sent",
+                sent_at=start + dt.timedelta(hours=9),
+                created_at=start,
+            )
             if n == 0:
                 EmailEvent.objects.create(
-                    email=email, esp_name="test", event_type="bounced", recipient=email.to,
-                    occurred_at=start + dt.timedelta(hours=10), fingerprint=f"b{day}",
-                )  # fmt: skip
+                    email=email,
+                    esp_name="test",
+                    event_type="bounced",
+                    recipient=email.to,
+                    occurred_at=start + dt.timedelta(hours=10),
+                    fingerprint=f"b{day}",
+                )
 
 
 def test_the_dashboard_shows_every_figure_with_links(admin_page, live_server):
@@ -119,9 +134,12 @@ def test_the_dashboard_shows_every_figure_with_links(admin_page, live_server):
     assert admin_page.locator("#result_list tbody tr").count() == 18
     WorkerHeartbeat.objects.create(consumer="web-1:42", host="web-1", pid=42, workers=4)
     WorkerHeartbeat.objects.create(
-        consumer="web-2:7", host="web-2", pid=7, workers=4,
+        consumer="web-2:7",
+        host="web-2",
+        pid=7,
+        workers=4,
         last_seen=timezone.now() - dt.timedelta(minutes=5),
-    )  # fmt: skip
+    )
     admin_page.goto(f"{live_server.url}/admin/jobs/workerheartbeat/")
     assert admin_page.locator("[data-status=dead]").count() == 1
     shoot(admin_page, "jobs-consumers.png")

@@ -24,10 +24,15 @@ def add_runs(count: int, state: str = "complete", ago: float = 0) -> list[str]:
     now = timezone.now() - dt.timedelta(minutes=ago)
     ids = [f"{next(_n):08x}-live-{state}" for _ in range(count)]
     TaskRun.objects.bulk_create(
-        TaskRun(task_id=task_id, name="apps.jobs.tasks.jobs_canary_task", state=state,
-                created_at=now, duration=0.5)
+        TaskRun(
+            task_id=task_id,
+            name="apps.jobs.tasks.jobs_canary_task",
+            state=state,
+            created_at=now,
+            duration=0.5,
+        )
         for task_id in ids
-    )  # fmt: skip
+    )
     return ids
 
 
@@ -91,17 +96,32 @@ def test_consumers_schedules_and_outbox_update_in_place(admin_page, live_server,
     page = admin_page
     load_shipped_templates()
     checks = [
-        ("/admin/jobs/workerheartbeat/", "newhost:42:abcd",
-         lambda: WorkerHeartbeat.objects.create(consumer="newhost:42:abcd", host="newhost",
-                                                pid=42)),
-        ("/admin/mail/outboundemail/", "fresh.reader@example.com",
-         lambda: send_email(template_key="welcome", to="fresh.reader@example.com",
-                            context={"name": "Fresh"})),
-        ("/admin/jobs/periodicrun/schedules/", "Failed",
-         lambda: PeriodicRun.objects.create(job="history_retention", period_key="2026-01-01",
-                                            period_start=timezone.now(),
-                                            period_end=timezone.now(), status="failed")),
-    ]  # fmt: skip
+        (
+            "/admin/jobs/workerheartbeat/",
+            "newhost:42:abcd",
+            lambda: WorkerHeartbeat.objects.create(
+                consumer="newhost:42:abcd", host="newhost", pid=42
+            ),
+        ),
+        (
+            "/admin/mail/outboundemail/",
+            "fresh.reader@example.com",
+            lambda: send_email(
+                template_key="welcome", to="fresh.reader@example.com", context={"name": "Fresh"}
+            ),
+        ),
+        (
+            "/admin/jobs/periodicrun/schedules/",
+            "Failed",
+            lambda: PeriodicRun.objects.create(
+                job="history_retention",
+                period_key="2026-01-01",
+                period_start=timezone.now(),
+                period_end=timezone.now(),
+                status="failed",
+            ),
+        ),
+    ]
     for path, text, change in checks:
         page.goto(f"{live_server.url}{path}")
         stays(page)

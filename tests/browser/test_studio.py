@@ -294,8 +294,11 @@ def test_a_template_edited_in_french_is_previewed_light_own_dark_and_forced_side
         page, f"{live_server.url}/admin/mail/emailtemplatetranslation/{translation.pk}/change/"
     )
     names = ("light", "dark", "forced")
-    backgrounds = {"light": "rgb(244, 245, 247)", "dark": "rgb(17, 19, 24)",
-                   "forced": "rgb(18, 18, 18)"}  # fmt: skip
+    backgrounds = {
+        "light": "rgb(244, 245, 247)",
+        "dark": "rgb(17, 19, 24)",
+        "forced": "rgb(18, 18, 18)",
+    }
     for name in names:
         inner = frame(page, name)
         assert "Bienvenue parmi nous, Ada" in inner.content()

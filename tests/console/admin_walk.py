@@ -21,16 +21,41 @@ DJANGO_OBJECT_VIEWS = re.compile(r"^\w+_\w+_(change|delete|history)$")
 PAGE_PARAMETERS = ["q", "p", "o", "days", "since", "until", "template", "against", "job"]
 # Values a hostile or careless user puts in an id or a filter.
 ODD_VALUES = [
-    "abc", "0", "-1", "99999999999999999999", "\uff11\uff12", "\x00", "a\x00b", "²", "1.5", "1e309",
-    " 1", "9999-12-31", "0000-00-00", "2026-13-45", "é", "x" * 1000, "<script>", "../..",
-]  # fmt: skip
+    "abc",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "\uff11\uff12",
+    "\x00",
+    "a\x00b",
+    "²",
+    "1.5",
+    "1e309",
+    " 1",
+    "9999-12-31",
+    "0000-00-00",
+    "2026-13-45",
+    "é",
+    "x" * 1000,
+    "<script>",
+    "../..",
+]
 
 
 # The ones that differ for a query value (each costs a rendered page per list).
 ODD_QUERY_VALUES = [
-    "\x00", "²", "\uff11\uff12", "-1", "99999999999999999999", "1e309", "9999-12-31",
-    "0000-00-00", "2026-13-45", "abc", "x" * 1000,
-]  # fmt: skip
+    "\x00",
+    "²",
+    "\uff11\uff12",
+    "-1",
+    "99999999999999999999",
+    "1e309",
+    "9999-12-31",
+    "0000-00-00",
+    "2026-13-45",
+    "abc",
+    "x" * 1000,
+]
 # Ids that name no object (" 1" and fullwidth "12" are read as 1 and 12, as by int()).
 # A path ("../..") is no id either: it resolves to another URL.
 ODD_IDS = [v for v in ODD_VALUES if v.strip() not in ("\uff11\uff12", "1", "../..")]
@@ -158,10 +183,19 @@ def console_rows(actor) -> None:
 
     now = timezone.now()
     make_organization("Acme")
-    TaskRun.objects.create(task_id="a1b2c3d4-run", name="apps.jobs.tasks.jobs_canary_task",
-                           state="error", consumer="host:1", periodic_job="reaper")  # fmt: skip
-    TaskRun.objects.create(task_id="e5f6a7b8-run", name="apps.jobs.tasks.jobs_canary_task",
-                           state="complete", consumer="host:1")  # fmt: skip
+    TaskRun.objects.create(
+        task_id="a1b2c3d4-run",
+        name="apps.jobs.tasks.jobs_canary_task",
+        state="error",
+        consumer="host:1",
+        periodic_job="reaper",
+    )
+    TaskRun.objects.create(
+        task_id="e5f6a7b8-run",
+        name="apps.jobs.tasks.jobs_canary_task",
+        state="complete",
+        consumer="host:1",
+    )
     for job in ("reaper", "history_retention"):
         PeriodicRun.objects.create(
             job=job, period_key=f"{now:%Y-%m-%dT%H:%M}", period_start=now, period_end=now
@@ -170,6 +204,11 @@ def console_rows(actor) -> None:
     audit_record(actor=actor, action="task.retry", note="seeded")
     load_shipped_templates()
     email = send_email(template_key="welcome", to="ada@example.com", context={"name": "Ada"})
-    EmailEvent.objects.create(email=email, esp_name="postmark", event_type="bounced",
-                              recipient=email.to, fingerprint="seeded")  # fmt: skip
+    EmailEvent.objects.create(
+        email=email,
+        esp_name="postmark",
+        event_type="bounced",
+        recipient=email.to,
+        fingerprint="seeded",
+    )
     Suppression.objects.create(address="gone@example.com", reason="bounce")

@@ -34,11 +34,17 @@ def role_client(role: str, email: str | None = None) -> Client:
 def editor_data(template: EmailTemplate, **changes) -> dict:
     """The template editor's form as the browser posts it."""
     data = {
-        "key": template.key, "name": template.name, "category": template.category,
-        "layout": template.layout_id or "", "subject": template.subject,
-        "preheader": template.preheader, "mjml": template.mjml, "text_body": template.text_body,
+        "key": template.key,
+        "name": template.name,
+        "category": template.category,
+        "layout": template.layout_id or "",
+        "subject": template.subject,
+        "preheader": template.preheader,
+        "mjml": template.mjml,
+        "text_body": template.text_body,
         "variables": json.dumps(template.variables),
         "sample_context": json.dumps(template.sample_context),
-        "versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0",
-    }  # fmt: skip
+        "versions-TOTAL_FORMS": "0",
+        "versions-INITIAL_FORMS": "0",
+    }
     return {**data, **changes}

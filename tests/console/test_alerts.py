@@ -77,15 +77,23 @@ def live_consumer():
 
 def test_each_problem_is_alerted_once_an_hour_naming_what_to_click(recipients, live_consumer):
     now = timezone.now()
-    TaskRun.objects.create(task_id="lost-1", name="apps.jobs.tasks.jobs_canary_task",
-                           state="lost", consumer="gone:2:cd")  # fmt: skip
-    OutboundEmail.objects.create(template_key="welcome", to="x@example.com", status="failed",
-                                 last_error="550 no such user")  # fmt: skip
+    TaskRun.objects.create(
+        task_id="lost-1",
+        name="apps.jobs.tasks.jobs_canary_task",
+        state="lost",
+        consumer="gone:2:cd",
+    )
+    OutboundEmail.objects.create(
+        template_key="welcome", to="x@example.com", status="failed", last_error="550 no such user"
+    )
     OutboundEmail.objects.create(template_key="welcome", to="y@example.com", status="unknown")
     waiting = jobs_canary_task.s()
     HUEY.storage.enqueue(HUEY.serialize_task(waiting))
-    TaskRun.objects.create(task_id=waiting.id, name="apps.jobs.tasks.jobs_canary_task",
-                           enqueued_at=now - dt.timedelta(hours=1))  # fmt: skip
+    TaskRun.objects.create(
+        task_id=waiting.id,
+        name="apps.jobs.tasks.jobs_canary_task",
+        enqueued_at=now - dt.timedelta(hours=1),
+    )
 
     subjects = alerts_check(now=now)
     assert {"lost runs", "emails failed", "emails unknown", "queue backlog"} <= set(subjects)
@@ -105,8 +113,9 @@ def test_each_problem_is_alerted_once_an_hour_naming_what_to_click(recipients, l
 
 
 def test_no_live_consumer_is_alerted_from_the_command(recipients, capsys):
-    WorkerHeartbeat.objects.create(consumer="old:1:ab", host="old", pid=1,
-                                   last_seen=timezone.now() - dt.timedelta(hours=2))  # fmt: skip
+    WorkerHeartbeat.objects.create(
+        consumer="old:1:ab", host="old", pid=1, last_seen=timezone.now() - dt.timedelta(hours=2)
+    )
     call_command("ops_alerts")
     assert "no consumer" in capsys.readouterr().out
     context = alert_emails("no consumer").first().context

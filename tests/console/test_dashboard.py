@@ -23,9 +23,12 @@ pytestmark = pytest.mark.django_db
 
 def run(name, state, ago: dt.timedelta, duration: float = 0.1, now=None) -> TaskRun:
     return TaskRun.objects.create(
-        task_id=f"{name}-{state}-{ago.total_seconds()}", name=f"apps.x.tasks.{name}",
-        state=state, created_at=(now or timezone.now()) - ago, duration=duration,
-    )  # fmt: skip
+        task_id=f"{name}-{state}-{ago.total_seconds()}",
+        name=f"apps.x.tasks.{name}",
+        state=state,
+        created_at=(now or timezone.now()) - ago,
+        duration=duration,
+    )
 
 
 def test_tasks_per_hour_counts_runs_and_failures_in_each_of_24_hours():
@@ -52,11 +55,13 @@ def test_slowest_tasks_rank_by_their_p95_over_the_last_24_hours(admin_client):
 
 def test_emails_per_day_counts_sent_bounced_and_complained():
     now = timezone.now()
-    email = OutboundEmail.objects.create(template_key="welcome", to="a@example.com",
-                                         status="sent", sent_at=now)  # fmt: skip
+    email = OutboundEmail.objects.create(
+        template_key="welcome", to="a@example.com", status="sent", sent_at=now
+    )
     for kind in ("bounced", "complained", "opened"):
-        EmailEvent.objects.create(email=email, esp_name="t", event_type=kind, occurred_at=now,
-                                  fingerprint=kind)  # fmt: skip
+        EmailEvent.objects.create(
+            email=email, esp_name="t", event_type=kind, occurred_at=now, fingerprint=kind
+        )
     today = emails_per_day()[-1]
     assert (today["sent"], today["bounced"], today["complained"]) == (1, 1, 1)
 
@@ -64,8 +69,12 @@ def test_emails_per_day_counts_sent_bounced_and_complained():
 def test_organizations_at_80_percent_or_more_fullest_first():
     start = timezone.now().date().replace(day=1)
     for name, used in (("Low", 500), ("Near", 800), ("Full", 1200)):
-        UsageRecord.objects.create(organization=make_organization(name=name), period_start=start,
-                                   characters_used=used, characters_limit=1000)  # fmt: skip
+        UsageRecord.objects.create(
+            organization=make_organization(name=name),
+            period_start=start,
+            characters_used=used,
+            characters_limit=1000,
+        )
     names = [r.organization.name for r in organizations_near_quota()]
     assert names == ["Full", "Near"]
 
@@ -75,12 +84,23 @@ def test_api_requests_per_day_weights_p95_by_request_count():
 
     day = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     for mode, count, ok, p95 in (("a", 100, 99, 200), ("b", 300, 297, 400)):
-        DailyRollup.objects.create(period_start=day, organization=make_organization(name=mode),
-                                   mode=mode, count=count, success_count=ok, p50_ms=1, p95_ms=p95,
-                                   input_characters=0, output_characters=0)  # fmt: skip
+        DailyRollup.objects.create(
+            period_start=day,
+            organization=make_organization(name=mode),
+            mode=mode,
+            count=count,
+            success_count=ok,
+            p50_ms=1,
+            p95_ms=p95,
+            input_characters=0,
+            output_characters=0,
+        )
     assert api_requests_per_day()[-1] == {
-        "day": day.date(), "requests": 400, "success_rate": 99.0, "p95_ms": 350,
-    }  # fmt: skip
+        "day": day.date(),
+        "requests": 400,
+        "success_rate": 99.0,
+        "p95_ms": 350,
+    }
 
 
 @pytest.mark.embedded
@@ -125,7 +145,8 @@ def test_the_failures_link_lists_exactly_the_failures_counted_without_warnings(a
 def test_retry_all_matching_counts_only_the_runs_it_would_retry(admin_client):
     failed = [run(f"f{i}", "error", dt.timedelta(minutes=i + 1)) for i in range(3)]
     run("x", "executing", dt.timedelta(minutes=1))  # still running: skipped
-    TaskRun.objects.create(task_id="retry-of-f0", name="apps.x.tasks.f0", state="complete",
-                           retry_of=failed[0].task_id)  # f0 was retried already  # fmt: skip
+    TaskRun.objects.create(
+        task_id="retry-of-f0", name="apps.x.tasks.f0", state="complete", retry_of=failed[0].task_id
+    )  # f0 was retried already
     page = admin_client.get("/admin/jobs/taskrun/retry-matching/?state__exact=error")
     assert "2 failed runs match" in page.content.decode()

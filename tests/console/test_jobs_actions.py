@@ -39,8 +39,9 @@ def test_retrying_one_run_enqueues_its_exact_arguments_and_completes(
 
 
 def test_retrying_selected_runs_skips_unfinished_ones(operator_client, failed_runs):
-    running = TaskRun.objects.create(task_id="still-running", name=failed_runs[0].name,
-                                     state="executing")  # fmt: skip
+    running = TaskRun.objects.create(
+        task_id="still-running", name=failed_runs[0].name, state="executing"
+    )
     ids = [r.pk for r in failed_runs[:2]] + [running.pk]
     response = operator_client.post(
         LIST, {"action": "retry_selected", "_selected_action": ids}, follow=True
@@ -103,10 +104,14 @@ def test_a_viewer_gets_403_on_every_changing_url_and_sees_no_buttons(viewer_clie
     run = failed_runs[0]
     schedules = "/admin/jobs/periodicrun/schedules"
     urls = [
-        f"{LIST}{run.pk}/retry-run/", f"{LIST}{run.pk}/retry/", f"{LIST}{run.pk}/revoke/",
-        f"{LIST}retry-matching/?state__exact=error", f"{schedules}/reaper/run/",
-        f"{schedules}/reaper/pause/", "/admin/jobs/periodicrun/locks/reaper/clear/",
-    ]  # fmt: skip
+        f"{LIST}{run.pk}/retry-run/",
+        f"{LIST}{run.pk}/retry/",
+        f"{LIST}{run.pk}/revoke/",
+        f"{LIST}retry-matching/?state__exact=error",
+        f"{schedules}/reaper/run/",
+        f"{schedules}/reaper/pause/",
+        "/admin/jobs/periodicrun/locks/reaper/clear/",
+    ]
     for url in urls:
         assert viewer_client.get(url).status_code == 403, url
         assert viewer_client.post(url, {"paused": "1"}).status_code == 403, url

@@ -40,8 +40,9 @@ def test_retry_with_the_consoles_filters_lists_first_then_retries_once(
     listed = run("jobs_retry", "--state", "error", "--search", "c")
     assert "2 finished runs match; add --yes" in listed and not audited("task.retry")
     with django_capture_on_commit_callbacks(execute=True):
-        done = run("jobs_retry", "--state", "error", "--search", "c", "--yes", "--by",
-                   "ops@example.com")  # fmt: skip
+        done = run(
+            "jobs_retry", "--state", "error", "--search", "c", "--yes", "--by", "ops@example.com"
+        )
     assert "2 runs enqueued again" in done
     copies = TaskRun.objects.filter(retry_of__in=failed_runs.values("task_id"))
     assert sorted(copies.values_list("state", flat=True)) == ["complete", "complete"]
@@ -86,10 +87,12 @@ def test_pausing_a_job_from_the_command_line_is_audited():
 
 
 def test_email_retry_resend_and_mark_sent_are_audited(django_capture_on_commit_callbacks):
-    failed = OutboundEmail.objects.create(template_key="welcome", to="a@example.com",
-                                          status="failed")  # fmt: skip
-    unknown = OutboundEmail.objects.create(template_key="welcome", to="b@example.com",
-                                           status="unknown")  # fmt: skip
+    failed = OutboundEmail.objects.create(
+        template_key="welcome", to="a@example.com", status="failed"
+    )
+    unknown = OutboundEmail.objects.create(
+        template_key="welcome", to="b@example.com", status="unknown"
+    )
     assert f"#{failed.pk}: queued" in run("emails_retry", str(failed.pk))
     assert "resent as #" in run("emails_resend", str(unknown.pk))
     assert "marked sent" in run("emails_mark_sent", str(unknown.pk))
@@ -102,14 +105,17 @@ def test_email_retry_resend_and_mark_sent_are_audited(django_capture_on_commit_c
 
 
 def test_suppressions_are_listed_added_and_removed_with_an_audit():
-    assert "spam@example.com suppressed" in run("suppressions", "add", "Spam@Example.com",
-                                                "--note", "asked by phone")  # fmt: skip
+    assert "spam@example.com suppressed" in run(
+        "suppressions", "add", "Spam@Example.com", "--note", "asked by phone"
+    )
     assert "spam@example.com" in run("suppressions", "list", "--search", "spam")
     assert "may be emailed again" in run("suppressions", "remove", "spam@example.com")
     assert not Suppression.objects.exists()
     actions = [(e.action, e.os_user) for e in AuditEntry.objects.order_by("pk")]
     assert actions == [("suppression.add", ME), ("suppression.remove", ME)]
-    for args, message in ((("add", "not-an-address"), "not an email address"),
-                          (("remove", "nobody@example.com"), "is not suppressed")):  # fmt: skip
+    for args, message in (
+        (("add", "not-an-address"), "not an email address"),
+        (("remove", "nobody@example.com"), "is not suppressed"),
+    ):
         with pytest.raises(CommandError, match=message):
             run("suppressions", *args)

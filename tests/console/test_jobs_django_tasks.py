@@ -57,12 +57,14 @@ def test_a_django_task_on_a_real_consumer_fails_then_is_retried_from_the_console
     cache.set("djtask:books", "fixed")
     operator_client.post(f"{LIST}{run.pk}/retry-run/")
     copy = TaskRun.objects.get(retry_of=first.id)
-    done = wait_until(lambda: default_task_backend.get_result(copy.task_id).status
-                      == TaskResultStatus.SUCCESSFUL)  # fmt: skip
+    done = wait_until(
+        lambda: default_task_backend.get_result(copy.task_id).status == TaskResultStatus.SUCCESSFUL
+    )
     assert done
     assert default_task_backend.get_result(copy.task_id).return_value == {
-        "label": "books", "total": 42,
-    }  # fmt: skip
+        "label": "books",
+        "total": 42,
+    }
     wait_until(lambda: TaskRun.objects.get(task_id=copy.task_id).state == "complete")
     page = operator_client.get(f"{LIST}{copy.pk}/change/").content.decode()
     assert "&quot;total&quot;: 42" in page or '"total": 42' in page  # the result, shown

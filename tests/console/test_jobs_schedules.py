@@ -27,9 +27,13 @@ def test_a_job_is_late_when_its_period_has_no_run_and_failed_when_its_run_failed
     assert rows()["history_retention"].problem == "missed"
     assert rows()["history_retention"].expected_period == period.key
     assert rows()["history_retention"].words == "At 03:30 (UTC)"
-    PeriodicRun.objects.create(job="history_retention", period_key=period.key,
-                               period_start=period.start, period_end=period.end,
-                               status="failed")  # fmt: skip
+    PeriodicRun.objects.create(
+        job="history_retention",
+        period_key=period.key,
+        period_start=period.start,
+        period_end=period.end,
+        status="failed",
+    )
     assert rows()["history_retention"].problem == "failed"
     PeriodicRun.objects.filter(job="history_retention").update(status="succeeded")
     assert rows()["history_retention"].problem == ""
@@ -41,8 +45,13 @@ def test_a_job_is_late_when_its_period_has_no_run_and_failed_when_its_run_failed
 def test_a_fresh_install_raises_no_alarm_until_a_consumer_saw_each_job_at_its_trigger():
     assert not [row for row in schedules_overview(now=NOW) if row.problem]  # no consumer yet
     # The demo seeds runs for old periods; a consumer starts at 08:30.
-    PeriodicRun.objects.create(job="analytics_daily", period_key="2026-11-01",
-                               period_start=NOW, period_end=NOW, status="succeeded")  # fmt: skip
+    PeriodicRun.objects.create(
+        job="analytics_daily",
+        period_key="2026-11-01",
+        period_start=NOW,
+        period_end=NOW,
+        status="succeeded",
+    )
     periodic_jobs_seen(now=NOW.replace(hour=8, minute=30))
     fresh = rows(NOW + dt.timedelta(minutes=16))  # what `make run` showed 16 minutes later
     flagged = [name for name, row in fresh.items() if row.problem]

@@ -31,10 +31,25 @@ class Web:
         self.log_path = log_path
         env = subprocess_env(REDIS_URL=redis_url, AUTH_RATE_PER_ADDRESS="4/10m")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "project.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "1", "--threads", "4", "--timeout", "60"],
-            cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "project.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "--timeout",
+                "60",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_path.open("w"),
+            stderr=subprocess.STDOUT,
+        )
         wait_until(self._up, timeout=30, message="gunicorn did not start")
 
     def _up(self) -> bool:

@@ -35,10 +35,27 @@ def server(tmp_path):
     """gunicorn (1 worker, 2 threads) against the test database; yields its base URL and log."""
     port, log = free_port(), tmp_path / "gunicorn.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "project.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "2", "--timeout", "60", "--error-logfile", str(log)],
-        cwd=ROOT, env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "project.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+            "--timeout",
+            "60",
+            "--error-logfile",
+            str(log),
+        ],
+        cwd=ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(port, timeout=30)
         yield process, f"http://127.0.0.1:{port}", log
@@ -49,8 +66,7 @@ def server(tmp_path):
 
 def viewer_session(base: str) -> requests.Session:
     """A Viewer's session cookie (made by Django's test client) and a CSRF token."""
-    user = User.objects.create_user(email="viewer@summasaas.example", password=None,
-                                    is_staff=True)  # fmt: skip
+    user = User.objects.create_user(email="viewer@summasaas.example", password=None, is_staff=True)
     user.groups.add(Group.objects.get(name=VIEWER))
     client = Client()
     client.force_login(user)
@@ -82,12 +98,13 @@ def test_template_bombs_get_a_problem_and_the_server_keeps_answering(server):
         ),
     }
     for name, (changes, (field, _line, _column, words)) in bombs.items():
-        data = editor_data(template, **{
-            k: v if isinstance(v, str) else json.dumps(v) for k, v in changes.items()
-        })  # fmt: skip
+        data = editor_data(
+            template, **{k: v if isinstance(v, str) else json.dumps(v) for k, v in changes.items()}
+        )
         started = time.monotonic()
-        response = session.post(f"{base}/admin/mail/emailtemplate/{template.pk}/preview/",
-                                data=data, timeout=30)  # fmt: skip
+        response = session.post(
+            f"{base}/admin/mail/emailtemplate/{template.pk}/preview/", data=data, timeout=30
+        )
         elapsed = time.monotonic() - started
         assert response.status_code == 200, (name, response.status_code, response.text[:300])
         body = response.json()
@@ -97,8 +114,11 @@ def test_template_bombs_get_a_problem_and_the_server_keeps_answering(server):
         assert elapsed < ANSWER_WITHIN, (name, elapsed)
         assert process.poll() is None, f"the server died on {name}"
     assert session.get(f"{base}/healthz", timeout=10).status_code in (200, 503)
-    ok = session.post(f"{base}/admin/mail/emailtemplate/{template.pk}/preview/",
-                      data=editor_data(template), timeout=30).json()  # fmt: skip
+    ok = session.post(
+        f"{base}/admin/mail/emailtemplate/{template.pk}/preview/",
+        data=editor_data(template),
+        timeout=30,
+    ).json()
     assert ok["ok"] and "Welcome aboard" in ok["html"]["light"]
     assert worker_deaths(log) == booted, log.read_text()[-2000:]
     assert EmailTemplateVersion.objects.count() == versions

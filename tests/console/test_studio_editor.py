@@ -82,8 +82,12 @@ def test_browser_line_ends_are_saved_as_unix_newlines(admin_client):
     from apps.mail.models import EmailLayout
 
     layout = EmailLayout.objects.get(is_default=True)
-    data = {"key": layout.key, "name": layout.name, "is_default": "on",
-            "mjml": layout.mjml.replace("\n", "\r\n")}  # fmt: skip
+    data = {
+        "key": layout.key,
+        "name": layout.name,
+        "is_default": "on",
+        "mjml": layout.mjml.replace("\n", "\r\n"),
+    }
     response = admin_client.post(f"/admin/mail/emaillayout/{layout.pk}/change/", data)
     assert response.status_code == 302
     assert "\r" not in EmailLayout.objects.get(pk=layout.pk).mjml

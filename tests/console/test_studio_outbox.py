@@ -13,10 +13,16 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
 def fill(count: int) -> None:
     version = EmailTemplate.objects.get(key="welcome").active_version
     OutboundEmail.objects.bulk_create(
-        OutboundEmail(template_key="welcome", to=f"user{n}@example.com", status="sent",
-                      version=version, category="transactional", message_id=f"<m{n}@x>")
+        OutboundEmail(
+            template_key="welcome",
+            to=f"user{n}@example.com",
+            status="sent",
+            version=version,
+            category="transactional",
+            message_id=f"<m{n}@x>",
+        )
         for n in range(count)
-    )  # fmt: skip
+    )
 
 
 def list_queries(client, query: str = "") -> list[str]:
@@ -28,9 +34,14 @@ def list_queries(client, query: str = "") -> list[str]:
 
 @pytest.mark.parametrize(
     "query",
-    ["", "?status__exact=sent", "?template_key=welcome&category__exact=transactional",
-     "?q=user3@example.com", "?created_at_from_0=2020-01-01&created_at_from_1=00:00&is_test=0"],
-)  # fmt: skip
+    [
+        "",
+        "?status__exact=sent",
+        "?template_key=welcome&category__exact=transactional",
+        "?q=user3@example.com",
+        "?created_at_from_0=2020-01-01&created_at_from_1=00:00&is_test=0",
+    ],
+)
 def test_the_outbox_list_runs_a_bounded_number_of_queries_and_no_count(admin_client, query):
     fill(5)
     admin_client.get("/admin/mail/outboundemail/")  # warm the session and permission caches
@@ -56,9 +67,13 @@ def test_the_detail_shows_the_sandboxed_email_and_its_event_timeline(admin_clien
         email=email, number=1, outcome="sent", started_at=email.created_at
     )
     for kind in ("delivered", "opened", "clicked"):
-        EmailEvent.objects.create(email=email, esp_name="test", event_type=kind,
-                                  fingerprint=f"f-{kind}", click_url="https://example.com/x"
-                                  if kind == "clicked" else "")  # fmt: skip
+        EmailEvent.objects.create(
+            email=email,
+            esp_name="test",
+            event_type=kind,
+            fingerprint=f"f-{kind}",
+            click_url="https://example.com/x" if kind == "clicked" else "",
+        )
     page = admin_client.get(f"/admin/mail/outboundemail/{email.pk}/change/").content.decode()
     assert '<iframe sandbox=""' in page and "Welcome aboard" in page
     assert page.index("Attempt 1: Sent") < page.index("Delivered") < page.index("Clicked")

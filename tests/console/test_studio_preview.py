@@ -58,8 +58,13 @@ def test_an_mjml_error_comes_back_with_its_field_line_and_column(admin_client):
     lines[4] = "    <mj-txt>oops</mj-txt>"
     data = preview(admin_client, template, mjml="\n".join(lines))
     assert not data["ok"]
-    assert {"field": "mjml", "line": 5, "column": 5, "message": "unknown element <mj-txt>",
-            "cause": None} in data["problems"]  # fmt: skip
+    assert {
+        "field": "mjml",
+        "line": 5,
+        "column": 5,
+        "message": "unknown element <mj-txt>",
+        "cause": None,
+    } in data["problems"]
 
 
 def test_a_json_error_in_the_sample_data_comes_back_with_its_line(admin_client):
@@ -203,8 +208,9 @@ def test_a_refused_save_leaves_the_saved_version_on_screen_not_a_blank_preview(a
     )
     assert response.status_code == 200  # refused: the form again, with the cause only
     errors = response.context["adminform"].form.errors["mjml"]
-    assert errors == ["line 2, column 3: unknown element <mj-colum> (6 more problems follow "
-                      "from it)"]  # fmt: skip
+    assert errors == [
+        "line 2, column 3: unknown element <mj-colum> (6 more problems follow from it)"
+    ]
     first = preview(admin_client, template, mjml="<mj-colum>", rendered="0")
     assert not first["ok"] and first["fallback"]["version"] == 1
     assert "Welcome aboard, Ada" in first["fallback"]["html"]["light"]

@@ -77,9 +77,14 @@ def test_test_sends_are_limited_per_user_and_hour(provider):
 def failed_email() -> OutboundEmail:
     template = EmailTemplate.objects.get(key="welcome")
     return OutboundEmail.objects.create(
-        template_key="welcome", to="ada@example.com", context=template.sample_context,
-        status="failed", version=template.active_version, attempts=6, last_error="boom",
-    )  # fmt: skip
+        template_key="welcome",
+        to="ada@example.com",
+        context=template.sample_context,
+        status="failed",
+        version=template.active_version,
+        attempts=6,
+        last_error="boom",
+    )
 
 
 def test_an_operator_retries_a_failed_email_and_it_is_delivered(
@@ -135,12 +140,16 @@ def test_delivery_shares_per_template_over_a_period(admin_client):
 
     def sent(key, *events, days_ago=1, is_test=False):
         email = OutboundEmail.objects.create(
-            template_key=key, to="a@example.com", status="sent", is_test=is_test,
+            template_key=key,
+            to="a@example.com",
+            status="sent",
+            is_test=is_test,
             created_at=now - dt.timedelta(days=days_ago),
-        )  # fmt: skip
+        )
         for n, kind in enumerate(events):
-            EmailEvent.objects.create(email=email, esp_name="test", event_type=kind,
-                                      fingerprint=f"{email.pk}-{n}-{kind}")  # fmt: skip
+            EmailEvent.objects.create(
+                email=email, esp_name="test", event_type=kind, fingerprint=f"{email.pk}-{n}-{kind}"
+            )
 
     sent("welcome", "delivered", "opened", "opened", "clicked")
     sent("welcome", "delivered")
@@ -148,8 +157,10 @@ def test_delivery_shares_per_template_over_a_period(admin_client):
     sent("welcome", "delivered", is_test=True)
     sent("welcome", "delivered", days_ago=20)
     sent("invoice", "delivered", "opened")
-    stats = {s.template_key: s for s in template_delivery_stats(
-        since=now - dt.timedelta(days=7), until=now)}  # fmt: skip
+    stats = {
+        s.template_key: s
+        for s in template_delivery_stats(since=now - dt.timedelta(days=7), until=now)
+    }
     welcome = stats["welcome"]
     assert (welcome.sent, welcome.delivered, welcome.bounced, welcome.opened) == (3, 2, 1, 1)
     assert welcome.share("delivered") == 66.7 and welcome.share("clicked") == 33.3
@@ -186,8 +197,9 @@ def test_the_template_page_links_to_its_delivery_and_send_log(admin_client):
 
 def test_delivery_shares_over_a_chosen_range_of_days(admin_client):
     day = timezone.now() - dt.timedelta(days=40)
-    OutboundEmail.objects.create(template_key="invoice", to="a@example.com", status="sent",
-                                 created_at=day)  # fmt: skip
+    OutboundEmail.objects.create(
+        template_key="invoice", to="a@example.com", status="sent", created_at=day
+    )
     url = "/admin/mail/emailtemplate/delivery/"
     since = (day - dt.timedelta(days=1)).date().isoformat()
     page = admin_client.get(f"{url}?since={since}&until={day.date().isoformat()}")

@@ -15,11 +15,22 @@ from tests.mail.conftest import ANYMAIL_TEST
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
 SHIPPED_IN_FRENCH = [
-    "welcome", "email_verification", "password_reset", "invoice", "quota_alert_80",
-    "quota_alert_100", "subscription_confirmed", "subscription_cancelled", "renewal_reminder",
-    "usage_report", "daily_digest", "account_exists", "ops_alert", "payment_failed",
+    "welcome",
+    "email_verification",
+    "password_reset",
+    "invoice",
+    "quota_alert_80",
+    "quota_alert_100",
+    "subscription_confirmed",
+    "subscription_cancelled",
+    "renewal_reminder",
+    "usage_report",
+    "daily_digest",
+    "account_exists",
+    "ops_alert",
+    "payment_failed",
     "subscription_ended",
-]  # fmt: skip
+]
 
 
 def test_every_template_ships_in_french_each_with_its_own_history():
@@ -49,8 +60,13 @@ def deliver(settings, **send) -> OutboundEmail:
 
 def test_a_french_recipient_gets_the_french_version_and_the_email_records_it(settings):
     user = french_user()
-    email = deliver(settings, template_key="welcome", to=user.email, user_id=user.pk,
-                    context={"name": "Ada", "dashboard_url": "https://app.example/"})  # fmt: skip
+    email = deliver(
+        settings,
+        template_key="welcome",
+        to=user.email,
+        user_id=user.pk,
+        context={"name": "Ada", "dashboard_url": "https://app.example/"},
+    )
     assert email.status == "sent" and email.language == "fr"
     assert email.version.language == "fr"
     [message] = mail.outbox
@@ -65,11 +81,19 @@ def test_the_language_is_found_by_address_when_no_user_is_given_and_english_stay
     settings,
 ):
     french_user()
-    email = deliver(settings, template_key="welcome", to="ada@example.fr",
-                    context={"name": "Ada", "dashboard_url": "https://app.example/"})  # fmt: skip
+    email = deliver(
+        settings,
+        template_key="welcome",
+        to="ada@example.fr",
+        context={"name": "Ada", "dashboard_url": "https://app.example/"},
+    )
     assert email.language == "fr"
-    email = deliver(settings, template_key="welcome", to="bob@example.com",
-                    context={"name": "Bob", "dashboard_url": "https://app.example/"})  # fmt: skip
+    email = deliver(
+        settings,
+        template_key="welcome",
+        to="bob@example.com",
+        context={"name": "Bob", "dashboard_url": "https://app.example/"},
+    )
     assert email.language == "en" and mail.outbox[0].subject == "Welcome to SummaSaaS, Bob"
 
 
@@ -77,15 +101,26 @@ def test_without_a_translation_the_default_language_is_sent_and_recorded(setting
     user = french_user()
     template = EmailTemplate.objects.get(key="ops_alert")
     template.translations.all().delete()  # every shipped template has French: remove one
-    email = deliver(settings, template_key="ops_alert", to=user.email, user_id=user.pk,
-                    context=template.sample_context)  # fmt: skip
+    email = deliver(
+        settings,
+        template_key="ops_alert",
+        to=user.email,
+        user_id=user.pk,
+        context=template.sample_context,
+    )
     assert email.status == "sent" and email.language == "en" and email.version.language == "en"
 
 
 def editor_post(client, translation: EmailTemplateTranslation, **changes):
-    data = {"template": translation.template_id, "language": translation.language,
-            "subject": translation.subject, "preheader": translation.preheader,
-            "mjml": translation.mjml, "text_body": translation.text_body, **changes}  # fmt: skip
+    data = {
+        "template": translation.template_id,
+        "language": translation.language,
+        "subject": translation.subject,
+        "preheader": translation.preheader,
+        "mjml": translation.mjml,
+        "text_body": translation.text_body,
+        **changes,
+    }
     return client.post(f"/admin/mail/emailtemplatetranslation/{translation.pk}/change/", data)
 
 
@@ -97,7 +132,9 @@ def test_an_editor_saves_french_as_a_new_french_version_and_english_is_untouched
     assert response.status_code == 302
     translation.refresh_from_db()
     assert (translation.active_version.number, translation.active_version.subject) == (
-        2, "Bienvenue, {{ name }} !")  # fmt: skip
+        2,
+        "Bienvenue, {{ name }} !",
+    )
     template = EmailTemplate.objects.get(key="welcome")
     assert template.active_version == english
     assert template.versions.filter(language="fr").count() == 2
@@ -111,8 +148,10 @@ def test_a_broken_translation_is_refused_at_its_line_and_nothing_is_saved():
     response = editor_post(client, translation, mjml="\n".join(lines))
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["mjml"]
-    assert errors[0].startswith("line 3, column") and "'prenom' is used but not declared" in (
-        errors[0])  # fmt: skip
+    assert (
+        errors[0].startswith("line 3, column")
+        and "'prenom' is used but not declared" in (errors[0])
+    )
     assert EmailTemplateTranslation.objects.get(pk=translation.pk).active_version.number == 1
 
 
@@ -122,9 +161,15 @@ def test_a_viewer_previews_a_translation_beside_the_default_language_but_cannot_
     assert editor_post(client, translation, subject="x").status_code == 403
     response = client.post(
         f"/admin/mail/emailtemplatetranslation/{translation.pk}/preview/",
-        {"template": translation.template_id, "language": "fr", "subject": translation.subject,
-         "preheader": translation.preheader, "mjml": translation.mjml, "text_body": ""},
-    )  # fmt: skip
+        {
+            "template": translation.template_id,
+            "language": "fr",
+            "subject": translation.subject,
+            "preheader": translation.preheader,
+            "mjml": translation.mjml,
+            "text_body": "",
+        },
+    )
     data = response.json()
     assert data["ok"] and data["subject"] == "Reçu de la facture INV-202611-8F3A21C0"
     for pane in ("light", "dark", "forced"):
@@ -152,13 +197,16 @@ def test_a_batch_reads_languages_once_per_chunk_and_each_translation_once(settin
 
     settings.MAILERS = ANYMAIL_TEST
     mail.outbox = []
-    french = [User.objects.create_user(email=f"fr{n}@example.fr", password=None, language="fr")
-              for n in range(2 * CHUNK)]  # fmt: skip
+    french = [
+        User.objects.create_user(email=f"fr{n}@example.fr", password=None, language="fr")
+        for n in range(2 * CHUNK)
+    ]
     english = [{"to": f"en{n}@example.com"} for n in range(CHUNK)]
     context = {"name": "Ada", "dashboard_url": "https://app.example/"}
     recipients = [{"to": u.email, "user_id": u.pk} for u in french] + english
-    send_email_many(template_key="welcome",
-                    recipients=[{**r, "context": context} for r in recipients])  # fmt: skip
+    send_email_many(
+        template_key="welcome", recipients=[{**r, "context": context} for r in recipients]
+    )
     ids = list(OutboundEmail.objects.order_by("pk").values_list("pk", flat=True))
     with CaptureQueriesContext(connection) as captured:
         emails_deliver(email_ids=ids)

@@ -31,8 +31,11 @@ def test_the_history_lists_each_version_with_its_author(admin_client):
 def test_the_diff_shows_what_changed_side_by_side(admin_client):
     template = EmailTemplate.objects.get(key="welcome")
     first = template.active_version
-    second = edit(template, subject="Changed {{ name }}",
-                  mjml=template.mjml.replace("Welcome aboard", "Hello there"))  # fmt: skip
+    second = edit(
+        template,
+        subject="Changed {{ name }}",
+        mjml=template.mjml.replace("Welcome aboard", "Hello there"),
+    )
     response = admin_client.get(f"/admin/mail/emailtemplateversion/{second.pk}/compare/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -73,8 +76,9 @@ def test_every_sent_email_links_to_its_version_and_back(admin_client):
     first = template.active_version
     edit(template, subject="Changed {{ name }}")
     old = OutboundEmail.objects.create(template_key="welcome", to="old@example.com", version=first)
-    OutboundEmail.objects.create(template_key="welcome", to="new@example.com",
-                                 version=template.active_version)  # fmt: skip
+    OutboundEmail.objects.create(
+        template_key="welcome", to="new@example.com", version=template.active_version
+    )
     detail = admin_client.get(f"/admin/mail/outboundemail/{old.pk}/change/").content.decode()
     assert f"/admin/mail/emailtemplateversion/{first.pk}/change/" in detail
     response = admin_client.get(f"/admin/mail/emailtemplateversion/{first.pk}/emails/")

@@ -9,9 +9,11 @@ pytestmark = pytest.mark.django_db
 
 def make(state: str, error: str = "") -> TaskRun:
     return TaskRun.objects.create(
-        task_id=f"0f1e2d3c-page-{state}", state=state, error=error,
+        task_id=f"0f1e2d3c-page-{state}",
+        state=state,
+        error=error,
         name="apps.summaries.tasks.summarization_request_process_task",
-    )  # fmt: skip
+    )
 
 
 def page(client, run: TaskRun) -> str:

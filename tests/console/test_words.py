@@ -26,9 +26,14 @@ def text(response) -> str:
 
 def test_periodic_runs_show_their_period_and_result_in_words(admin_client):
     now = timezone.now()
-    PeriodicRun.objects.create(job="analytics_hourly", period_key="2026-12-01T09",
-                               period_start=now, period_end=now, status="succeeded",
-                               result={"rows_written": 12000})  # fmt: skip
+    PeriodicRun.objects.create(
+        job="analytics_hourly",
+        period_key="2026-12-01T09",
+        period_start=now,
+        period_end=now,
+        status="succeeded",
+        result={"rows_written": 12000},
+    )
     page = text(admin_client.get("/admin/jobs/periodicrun/"))
     assert "1 Dec 2026, 09:00\u201310:00" in page and "12,000 rows written" in page
     assert "2026-12-01T09" not in page and '{"rows_written"' not in page
@@ -48,9 +53,14 @@ def test_the_outbox_says_bounced_and_names_the_provider(admin_client, settings):
     load_shipped_templates()
     email = send_email(template_key="welcome", to="gone@example.com", context={"name": "Ada"})
     OutboundEmail.objects.filter(pk=email.pk).update(status="sent", provider="backends")
-    EmailEvent.objects.create(email=email, esp_name="Postmark", event_type="bounced",
-                              recipient=email.to, fingerprint="b1",
-                              mta_response="550 no such user")  # fmt: skip
+    EmailEvent.objects.create(
+        email=email,
+        esp_name="Postmark",
+        event_type="bounced",
+        recipient=email.to,
+        fingerprint="b1",
+        mta_response="550 no such user",
+    )
     listing = text(admin_client.get("/admin/mail/outboundemail/"))
     assert re.search(r">\s*bounced\s*<", listing, re.I)
     detail = text(admin_client.get(f"/admin/mail/outboundemail/{email.pk}/change/"))

@@ -28,12 +28,38 @@ from tests.strategies import hostile_text
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
 
-ELEMENTS = ["mj-section", "mj-column", "mj-text", "mj-wrapper", "mj-group", "mj-raw",
-            "mj-button", "mj-hero", "mj-table", "mj-foo", "div", "p", "span", "table", "td",
-            "script", "iframe", "style"]  # fmt: skip
-ATTRIBUTES = ['href="https://x.example"', 'href="javascript:alert(1)"', 'onerror="x()"',
-              'style="background:url(data:x)"', 'css-class="em-text"', 'padding="0"',
-              'src="data:image/png;base64,AA=="', 'colour="red"', "", ""]  # fmt: skip
+ELEMENTS = [
+    "mj-section",
+    "mj-column",
+    "mj-text",
+    "mj-wrapper",
+    "mj-group",
+    "mj-raw",
+    "mj-button",
+    "mj-hero",
+    "mj-table",
+    "mj-foo",
+    "div",
+    "p",
+    "span",
+    "table",
+    "td",
+    "script",
+    "iframe",
+    "style",
+]
+ATTRIBUTES = [
+    'href="https://x.example"',
+    'href="javascript:alert(1)"',
+    'onerror="x()"',
+    'style="background:url(data:x)"',
+    'css-class="em-text"',
+    'padding="0"',
+    'src="data:image/png;base64,AA=="',
+    'colour="red"',
+    "",
+    "",
+]
 numbers = st.one_of(
     st.integers(-(10**12), 10**12).map(str),
     st.sampled_from(
@@ -279,8 +305,9 @@ def test_the_preview_of_a_new_template_as_an_editor_never_fails():
     @given(edits)
     def attempt(changes):
         count("preview_new_editor")
-        data = editor_data(EmailTemplate(key="new", name="New", category="transactional"),
-                           **changes)  # fmt: skip
+        data = editor_data(
+            EmailTemplate(key="new", name="New", category="transactional"), **changes
+        )
         body = post(client, "/admin/mail/emailtemplate/preview/", data).json()
         assert body["ok"] or body["problems"]
         assert poison_in(body) is None, "the preview accepted text that cannot be saved"
@@ -296,13 +323,22 @@ def test_the_layout_preview_as_a_viewer_never_fails():
     layout = EmailLayout.objects.get(is_default=True)
     url = f"/admin/mail/emaillayout/{layout.pk}/preview/"
 
-    @given(st.one_of(mjml, st.builds(lambda body: layout.mjml.replace("<mj-content/>", body),
-                                     mjml)),
-           st.sampled_from(["", "welcome", "usage_report", "\x00", "nope"]))  # fmt: skip
+    @given(
+        st.one_of(mjml, st.builds(lambda body: layout.mjml.replace("<mj-content/>", body), mjml)),
+        st.sampled_from(["", "welcome", "usage_report", "\x00", "nope"]),
+    )
     def attempt(source, template_key):
         count("layout_preview_viewer")
-        body = post(client, url, {"key": layout.key, "name": layout.name, "mjml": source,
-                                  "preview_template": template_key}).json()  # fmt: skip
+        body = post(
+            client,
+            url,
+            {
+                "key": layout.key,
+                "name": layout.name,
+                "mjml": source,
+                "preview_template": template_key,
+            },
+        ).json()
         assert body["ok"] or "problems" in body
         assert poison_in(body) is None, "the preview accepted text that cannot be saved"
         assert EmailLayout.objects.get(pk=layout.pk).mjml == layout.mjml

@@ -27,9 +27,20 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 names = st.one_of(
     st.text(min_size=1, max_size=300).filter(lambda n: n.strip("./\\") != ""),
     hostile_text(min_size=1, max_size=300),
-    st.sampled_from(["../../etc/passwd", "..\\..\\boot.ini", "a\x00b.txt", "/abs.txt",
-                     "%2e%2e%2fx.txt", "con.txt", "😀.md", " .txt", "a" * 1000]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "../../etc/passwd",
+            "..\\..\\boot.ini",
+            "a\x00b.txt",
+            "/abs.txt",
+            "%2e%2e%2fx.txt",
+            "con.txt",
+            "😀.md",
+            " .txt",
+            "a" * 1000,
+        ]
+    ),
+)
 contents = st.one_of(
     st.binary(max_size=3000),
     st.text(max_size=1500).map(str.encode),

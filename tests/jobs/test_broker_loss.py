@@ -82,8 +82,11 @@ def test_a_consumer_reaped_while_stalled_registers_again_and_a_later_kill_strand
     consumer = huey_consumer("--workers", "2", env=subprocess_env(**ENV))
     name = name_of(consumer)
     jobs_canary_task(token=f"warm-{uuid.uuid4().hex}")  # it takes a task: registered
-    wait_until(lambda: name in inflight_consumers() or not TaskRun.objects.filter(
-        state="enqueued").exists())  # fmt: skip
+    wait_until(
+        lambda: (
+            name in inflight_consumers() or not TaskRun.objects.filter(state="enqueued").exists()
+        )
+    )
 
     consumer.process.send_signal(signal.SIGSTOP)  # stalled past dead-after: reaped
     time.sleep(DEAD_AFTER + 1)
@@ -134,8 +137,7 @@ def test_a_delivery_whose_register_entry_vanished_is_settled_when_its_consumer_d
     huey_consumer, smtp_sink, templates, settings
 ):
     sink, port = smtp_sink(delay=0.15)
-    env = subprocess_env(**ENV, EMAIL_PROVIDER="smtp", EMAIL_HOST="127.0.0.1",
-                         EMAIL_PORT=str(port))  # fmt: skip
+    env = subprocess_env(**ENV, EMAIL_PROVIDER="smtp", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
     consumer = huey_consumer("--workers", "1", env=env)
     addresses = [f"restart-{i}@example.com" for i in range(30)]
     send_email_many(

@@ -40,11 +40,13 @@ def trigger(name: str, moment: dt.datetime, times: int = 2) -> PeriodicRun:
 def make_requests(organization, moment, count, mode="brief", characters=100):
     SummarizationRequest.objects.bulk_create(
         SummarizationRequest(
-            organization=organization, mode=mode, input_characters=characters,
+            organization=organization,
+            mode=mode,
+            input_characters=characters,
             created_at=moment + dt.timedelta(minutes=i),
         )
         for i in range(count)
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.embedded

@@ -31,8 +31,13 @@ POISON = "bad \ud800 and \x00 here"
 def test_a_task_with_a_lone_surrogate_and_a_nul_is_recorded_cleaned_and_nothing_after_is_lost():
     poisoned = jobs_canary_task.s(token=POISON, fail=True)  # its error message holds it too
     plain = jobs_canary_task.s(token="plain")
-    recorder.write([("enqueued", poisoned, 1, 1.0, None), ("error", poisoned, 1, 2.0,
-                    RuntimeError(POISON)), ("enqueued", plain, 1, 3.0, None)])  # fmt: skip
+    recorder.write(
+        [
+            ("enqueued", poisoned, 1, 1.0, None),
+            ("error", poisoned, 1, 2.0, RuntimeError(POISON)),
+            ("enqueued", plain, 1, 3.0, None),
+        ]
+    )
     row = TaskRun.objects.get(task_id=poisoned.id)
     assert row.kwargs["token"] == "bad \ufffd and  here" and row.state == "error"
     assert "bad \ufffd and  here" in TaskAttempt.objects.get(task_id=poisoned.id).traceback
@@ -65,14 +70,23 @@ def test_enqueuing_3000_while_4_consumers_run_keeps_every_enqueued_at(huey_consu
     )
     log = tmp_path / "enqueuer.log"
     enqueuer = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=subprocess_env(),
-        stdout=log.open("w"), stderr=subprocess.STDOUT, timeout=300,
-    )  # fmt: skip
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=subprocess_env(),
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        timeout=300,
+    )
     assert enqueuer.returncode == 0, log.read_text()
-    runs = TaskRun.objects.filter(name="apps.jobs.tasks.jobs_canary_task",
-                                  kwargs__token__startswith=f"{run}-")  # fmt: skip
-    wait_until(lambda: runs.filter(state="complete").count() == 3000, timeout=300,
-               interval=1, message=lambda: str(runs.values_list("state").distinct()))  # fmt: skip
+    runs = TaskRun.objects.filter(
+        name="apps.jobs.tasks.jobs_canary_task", kwargs__token__startswith=f"{run}-"
+    )
+    wait_until(
+        lambda: runs.filter(state="complete").count() == 3000,
+        timeout=300,
+        interval=1,
+        message=lambda: str(runs.values_list("state").distinct()),
+    )
     assert not runs.filter(enqueued_at__isnull=True).exists()
     logs = log.read_text() + "".join(c.output() for c in consumers)
     assert "task history flush failed" not in logs and "Deadlock" not in logs

@@ -39,9 +39,11 @@ def test_history_retention_keeps_recent_and_unfinished_runs(capsys):
 @pytest.mark.django_db
 def test_outbox_sweep_and_email_log_retention_run_as_periodic_jobs():
     old = OutboundEmail.objects.create(
-        template_key="welcome", to="a@example.com", status="sent",
+        template_key="welcome",
+        to="a@example.com",
+        status="sent",
         created_at=dt.datetime(2026, 1, 1, tzinfo=UTC),
-    )  # fmt: skip
+    )
     with time_machine.travel(dt.datetime(2026, 11, 25, 3, 50, tzinfo=UTC), tick=False):
         job_spec("outbox_sweep").task()
         job_spec("email_log_retention").task()
@@ -68,8 +70,9 @@ def test_operators_retry_with_exact_args_revoke_and_see_redacted_arguments(capsy
         task_run_retry(run=queued, requested_by="ops")
     assert "revoke requested by ops" in task_run_revoke(run=queued, requested_by="ops").note
     assert redacted({"api_key": "s3cr3t", "ids": [1, {"password": "x"}]}) == {
-        "api_key": "***", "ids": [1, {"password": "***"}],
-    }  # fmt: skip
+        "api_key": "***",
+        "ids": [1, {"password": "***"}],
+    }
 
 
 @pytest.mark.embedded
@@ -84,10 +87,13 @@ def test_stale_locks_are_listed_and_cleared_but_a_live_runs_lock_is_kept():
     assert not spec.lock.is_locked()
     WorkerHeartbeat.objects.create(consumer="host:1", host="host", pid=1)
     PeriodicRun.objects.create(
-        job="analytics_daily", period_key="2026-11-24", status="running", consumer="host:1",
+        job="analytics_daily",
+        period_key="2026-11-24",
+        status="running",
+        consumer="host:1",
         period_start=dt.datetime(2026, 11, 24, tzinfo=UTC),
         period_end=dt.datetime(2026, 11, 25, tzinfo=UTC),
-    )  # fmt: skip
+    )
     spec.lock.acquire()
     assert locks_clear() == [] and spec.lock.is_locked()
     assert locks_clear(stale_only=False) == ["analytics_daily"]

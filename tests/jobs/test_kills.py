@@ -45,9 +45,15 @@ ENV = {
     "DATABASE_IDLE_TRANSACTION_SECONDS": "3",
 }
 CONTEXT = {
-    "name": "Ada", "organization_name": "Acme", "month": "November 2026", "used": "8,000",
-    "limit": "10,000", "remaining": "2,000", "percent": "80", "upgrade_url": "https://x.example/",
-}  # fmt: skip
+    "name": "Ada",
+    "organization_name": "Acme",
+    "month": "November 2026",
+    "used": "8,000",
+    "limit": "10,000",
+    "remaining": "2,000",
+    "percent": "80",
+    "upgrade_url": "https://x.example/",
+}
 KILLS = int(os.environ.get("SOAK_KILLS") or (5 if PROFILE == "production" else 10))
 # Stalls and restarts on Redis only: SqliteHuey's file survives any restart, and a consumer
 # frozen mid-transaction holds its SQLite lock, so nothing else can write until it dies.
@@ -73,8 +79,9 @@ def enqueue_batch(run: str, k: int, rng: random.Random) -> tuple[list, list, lis
         f"2026-01-{1 + k % 28:02d}T{(k // 28 * PERIODS + i) % 24:02d}" for i in range(PERIODS)
     ]
     for period in periods:
-        periodic_job_enqueue(name="analytics_hourly", requested_by="kill test",
-                             period_key=period, force=False)  # fmt: skip
+        periodic_job_enqueue(
+            name="analytics_hourly", requested_by="kill test", period_key=period, force=False
+        )
     return canaries, emails, periods
 
 
@@ -134,8 +141,12 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
         runs.exclude(state__in=["complete", "unrecorded"]).values_list("state", "attempt", "note")
     )
     counts = lambda: runs.values("state").annotate(n=Count("id"))  # noqa: E731
-    wait_until(lambda: ended() == len(ids), timeout=120, interval=0.5,
-               message=lambda: f"{counts()}: {unfinished()[:10]}")  # fmt: skip
+    wait_until(
+        lambda: ended() == len(ids),
+        timeout=120,
+        interval=0.5,
+        message=lambda: f"{counts()}: {unfinished()[:10]}",
+    )
     again = 0
     attempts = dict(runs.values_list("task_id", "attempt"))
     for task in canaries:
@@ -148,8 +159,12 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
     email_tasks = TaskRun.objects.filter(name="apps.mail.tasks.email_deliver_task")
     ours = OutboundEmail.objects.filter(pk__in=[e.pk for e in emails])
     waiting = ours.filter(status__in=["queued", "sending"])
-    wait_until(lambda: not waiting.exists(), timeout=90, interval=0.5,
-               message=lambda: str(list(waiting.values_list("pk", "status"))))  # fmt: skip
+    wait_until(
+        lambda: not waiting.exists(),
+        timeout=90,
+        interval=0.5,
+        message=lambda: str(list(waiting.values_list("pk", "status"))),
+    )
     outbox = settings.EMAIL_OUTBOX_DIR
     files = [p.read_bytes() for p in outbox.glob("*.eml")] if outbox.exists() else []
     for email in ours:
@@ -166,11 +181,25 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
     # run may retry `retry_delay` later, up to `retries` times.
     hourly = job_spec("analytics_hourly").task
     patience = hourly.retries * hourly.retry_delay + 60 + 60
-    wait_until(lambda: jobs.filter(status="succeeded").count() == len(periods), timeout=patience,
-               interval=0.5, message=lambda: str([(j.period_key, j.status, list(
-                   TaskAttempt.objects.filter(task_id=j.task_id).values_list("state", "error")),
-                   list(TaskRun.objects.filter(task_id=j.task_id).values_list("state", "note")))
-                   for j in jobs if j.status != "succeeded"]))  # fmt: skip
+    wait_until(
+        lambda: jobs.filter(status="succeeded").count() == len(periods),
+        timeout=patience,
+        interval=0.5,
+        message=lambda: str(
+            [
+                (
+                    j.period_key,
+                    j.status,
+                    list(
+                        TaskAttempt.objects.filter(task_id=j.task_id).values_list("state", "error")
+                    ),
+                    list(TaskRun.objects.filter(task_id=j.task_id).values_list("state", "note")),
+                )
+                for j in jobs
+                if j.status != "succeeded"
+            ]
+        ),
+    )
     for job in jobs:  # the body ran again only after an attempt that was lost or failed
         tries = [
             state

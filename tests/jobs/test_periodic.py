@@ -49,8 +49,9 @@ def test_a_period_runs_once_however_often_it_is_triggered():
         spec.task()
     run = PeriodicRun.objects.get(job="analytics_hourly")
     assert (run.period_key, run.status, run.runs) == ("2026-11-25T09", "succeeded", 1)
-    states = sorted(TaskRun.objects.filter(periodic_job="analytics_hourly").values_list(
-        "state", flat=True))  # fmt: skip
+    states = sorted(
+        TaskRun.objects.filter(periodic_job="analytics_hourly").values_list("state", flat=True)
+    )
     assert states == ["canceled", "canceled", "complete"]
     assert TaskRun.objects.filter(state="canceled", note__contains="already claimed").count() == 2
 
@@ -76,8 +77,15 @@ def test_a_forced_rerun_is_counted_and_attributed_and_a_paused_job_is_skipped(ca
         spec.task()
         with pytest.raises(CommandError, match="already claimed"):
             call_command("jobs_run", "analytics_daily", "--period", "2026-11-24")
-        call_command("jobs_run", "analytics_daily", "--period", "2026-11-24", "--force",
-                     "--by", "ops@example.com")  # fmt: skip
+        call_command(
+            "jobs_run",
+            "analytics_daily",
+            "--period",
+            "2026-11-24",
+            "--force",
+            "--by",
+            "ops@example.com",
+        )
         run = PeriodicRun.objects.get(job="analytics_daily", period_key="2026-11-24")
         assert (run.runs, run.forced, run.requested_by) == (2, True, "ops@example.com")
         periodic_job_pause(name="analytics_daily", paused=True, changed_by="ops")

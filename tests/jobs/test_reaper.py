@@ -76,10 +76,17 @@ def test_an_idempotent_task_of_a_dead_consumer_is_lost_then_enqueued_again_once(
     assert (attempt.number, attempt.state, attempt.consumer) == (1, "lost", DEAD)
     [again] = queued()
     assert (again.id, attempt_of(again), again.kwargs) == (task.id, 2, {"token": "t1"})
-    assert heard == [{
-        "task_name": "apps.jobs.tasks.jobs_canary_task", "task_id": task.id, "attempt": 1,
-        "args": [], "kwargs": {"token": "t1"}, "consumer": DEAD, "requeued": True,
-    }]  # fmt: skip
+    assert heard == [
+        {
+            "task_name": "apps.jobs.tasks.jobs_canary_task",
+            "task_id": task.id,
+            "attempt": 1,
+            "args": [],
+            "kwargs": {"token": "t1"},
+            "consumer": DEAD,
+            "requeued": True,
+        }
+    ]
 
     assert task_runs_reap().lost == 0  # nothing left to reap: enqueued exactly once
     assert len(queued()) == 1 and len(heard) == 1
@@ -171,9 +178,14 @@ def test_a_lost_periodic_run_frees_its_period_and_lock_for_its_next_attempt():
     spec = job_spec("analytics_hourly")
     task = taken(DEAD, spec.task, period="2026-11-25T09")
     PeriodicRun.objects.create(
-        job=spec.name, period_key="2026-11-25T09", status="running", task_id=task.id,
-        period_start=timezone.now(), period_end=timezone.now(), consumer=DEAD,
-    )  # fmt: skip
+        job=spec.name,
+        period_key="2026-11-25T09",
+        status="running",
+        task_id=task.id,
+        period_start=timezone.now(),
+        period_end=timezone.now(),
+        consumer=DEAD,
+    )
     spec.lock.acquire()
     task_runs_reap()
     assert PeriodicRun.objects.get(job=spec.name).status == "lost"

@@ -103,8 +103,13 @@ def test_a_dead_consumers_run_missing_from_its_register_is_announced_and_requeue
     WorkerHeartbeat.objects.create(consumer="gone:1:x", host="gone", pid=1, last_seen=long_ago)
     canary, delivery = jobs_canary_task.s(token="c"), email_deliver_task.s(email_ids=[7])
     for task in (canary, delivery):
-        TaskRun.objects.create(task_id=task.id, name=_name(task), kwargs=task.kwargs,
-                               state="executing", consumer="gone:1:x")  # fmt: skip
+        TaskRun.objects.create(
+            task_id=task.id,
+            name=_name(task),
+            kwargs=task.kwargs,
+            state="executing",
+            consumer="gone:1:x",
+        )
     try:
         task_runs_reap()
         task_runs_reap()  # a second pass announces nothing again

@@ -29,11 +29,17 @@ def s3_storage(s3_files, settings):
     """The default storage on the session's S3 bucket, emptied; yields a boto3 client."""
     s3_files.clear()
     options = {
-        "bucket_name": BUCKET, "endpoint_url": s3_files.client.meta.endpoint_url,
-        "region_name": "us-east-1", "access_key": "test", "secret_key": "test",
-        "addressing_style": "path", "default_acl": "private", "querystring_auth": True,
-        "querystring_expire": 300, "file_overwrite": False,
-    }  # fmt: skip
+        "bucket_name": BUCKET,
+        "endpoint_url": s3_files.client.meta.endpoint_url,
+        "region_name": "us-east-1",
+        "access_key": "test",
+        "secret_key": "test",
+        "addressing_style": "path",
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "file_overwrite": False,
+    }
     settings.AWS_STORAGE_BUCKET_NAME = BUCKET
     settings.REPORT_LINK_MAX_AGE_SECONDS = 365 * 24 * 3600  # reports below are dated months ago
     settings.STORAGES = {
@@ -54,9 +60,10 @@ def test_uploads_archives_and_reports_live_in_s3_and_download_through_presigned_
         org = make_organization("Acme")
         usage_record_for_month(organization=org)
     document = document_upload(
-        owner=org.owner, organization=org,
+        owner=org.owner,
+        organization=org,
         uploaded_file=SimpleUploadedFile("notes.txt", b"first. second.", "text/plain"),
-    )  # fmt: skip
+    )
     listed = s3_storage.list_objects_v2(Bucket=BUCKET)["Contents"]
     assert [o["Key"] for o in listed] == [document.file.name]
     assert fetch(document.file.url) == b"first. second."  # a presigned GET over HTTP

@@ -131,22 +131,32 @@ def test_a_template_bomb_is_refused_at_its_line(templates, changes, expected):
 
 
 def test_a_loop_repeating_a_big_value_is_stopped_by_the_output_budget(templates):
-    problems = refused({
-        "mjml": TEXT.format("{% for i in items %}{{ big }}{{ big }}{% endfor %}"),
-        "variables": ["name", "dashboard_url", "items", "big"],
-        "sample_context": {"name": "Ada", "dashboard_url": "https://x.example/",
-                           "items": list(range(9_000)), "big": "z" * 60_000},
-    })  # fmt: skip
+    problems = refused(
+        {
+            "mjml": TEXT.format("{% for i in items %}{{ big }}{{ big }}{% endfor %}"),
+            "variables": ["name", "dashboard_url", "items", "big"],
+            "sample_context": {
+                "name": "Ada",
+                "dashboard_url": "https://x.example/",
+                "items": list(range(9_000)),
+                "big": "z" * 60_000,
+            },
+        }
+    )
     assert problems[0].message.startswith("loops produce more than 2,000,000 characters")
 
 
 def test_a_doubling_chain_of_with_and_add_is_stopped_by_the_value_cap(templates):
     chain = "".join(f"{{% with v{i}=v{i - 1}|add:v{i - 1} %}}" for i in range(1, 15))
     ends = "{% endwith %}" * 14
-    problems = refused({
-        "mjml": TEXT.format("{% with v0=name %}" + chain + "{{ v14 }}" + ends + "{% endwith %}"),
-        "sample_context": {"name": "x" * 60_000, "dashboard_url": "https://x.example/"},
-    })  # fmt: skip
+    problems = refused(
+        {
+            "mjml": TEXT.format(
+                "{% with v0=name %}" + chain + "{{ v14 }}" + ends + "{% endwith %}"
+            ),
+            "sample_context": {"name": "x" * 60_000, "dashboard_url": "https://x.example/"},
+        }
+    )
     assert "|add made a value of" in problems[0].message
 
 
@@ -158,10 +168,17 @@ def test_rendering_errors_of_filters_become_problems_not_500s(templates):
 def test_a_bomb_in_memory_stays_far_under_100_mb(templates):
     tracemalloc.start()
     try:
-        refused({"mjml": TEXT.format('{% for i in items %}{{ name|center:"1000" }}{% endfor %}'),
-                 "variables": ["name", "dashboard_url", "items"],
-                 "sample_context": {"name": "Ada", "dashboard_url": "https://x.example/",
-                                    "items": list(range(9_999))}})  # fmt: skip
+        refused(
+            {
+                "mjml": TEXT.format('{% for i in items %}{{ name|center:"1000" }}{% endfor %}'),
+                "variables": ["name", "dashboard_url", "items"],
+                "sample_context": {
+                    "name": "Ada",
+                    "dashboard_url": "https://x.example/",
+                    "items": list(range(9_999)),
+                },
+            }
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -20,8 +20,9 @@ def test_transient_smtp_errors_retry_with_backoff_and_send_exactly_once(
     monkeypatch.setattr(email_deliver_task.task_class, "default_retry_delay", 0.5)
     settings.MAIL_RETRY_DELAY = 0.5
     sink, port = smtp_sink(fail_first=2)
-    env = subprocess_env(EMAIL_PROVIDER="smtp", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port),
-                         MAIL_RETRY_DELAY="0.5")  # fmt: skip
+    env = subprocess_env(
+        EMAIL_PROVIDER="smtp", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port), MAIL_RETRY_DELAY="0.5"
+    )
     consumer = huey_consumer("--workers", "2", env=env)
     row = send_email(template_key="quota_alert_80", to="ada@example.com", context=ALERT_CONTEXT)
     done = wait_until(

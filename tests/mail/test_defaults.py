@@ -90,9 +90,22 @@ def test_the_fast_renderer_matches_django_exactly(templates, key):
 def test_render_email_prints_html_or_text_with_sample_data_or_a_context(templates, capsys):
     call_command("render_email", "invoice")
     assert "INV-202611-8F3A21C0" in capsys.readouterr().out
-    call_command("render_email", "invoice", "--text", "--context", json.dumps({
-        "name": "Zed", "organization_name": "Z", "invoice_number": "INV-1", "amount": "1 USD",
-        "issued_on": "today", "paid_on": "today"}))  # fmt: skip
+    call_command(
+        "render_email",
+        "invoice",
+        "--text",
+        "--context",
+        json.dumps(
+            {
+                "name": "Zed",
+                "organization_name": "Z",
+                "invoice_number": "INV-1",
+                "amount": "1 USD",
+                "issued_on": "today",
+                "paid_on": "today",
+            }
+        ),
+    )
     out = capsys.readouterr().out
     assert "Hi Zed" in out and "<table" not in out
 

@@ -21,9 +21,15 @@ from tests.conftest import wait_until
 
 Status = OutboundEmail.Status
 ALERT_CONTEXT = {
-    "name": "Ada", "organization_name": "Acme", "month": "2026-11", "used": 8000,
-    "limit": 10000, "remaining": 2000, "percent": 80, "upgrade_url": "https://x.example/",
-}  # fmt: skip
+    "name": "Ada",
+    "organization_name": "Acme",
+    "month": "2026-11",
+    "used": 8000,
+    "limit": 10000,
+    "remaining": 2000,
+    "percent": 80,
+    "upgrade_url": "https://x.example/",
+}
 
 
 def queue(key="quota_alert_80", to="ada@example.com", context=None, **kwargs) -> OutboundEmail:
@@ -324,9 +330,12 @@ def test_the_outbox_message_is_byte_for_byte_what_django_builds(settings):
         from_email="Équipe SummaSaaS <hello@summasaas.local>",
         to=[f"Person {i} <p{i}@example.com>" for i in range(8)],
         reply_to=["Support Müller <support@summasaas.local>"],
-        headers={"Message-ID": "<fixed@summasaas.local>", "Date": "Tue, 01 Dec 2026 17:00 +0000",
-                 "X-Outbox-Id": "42"},
-    )  # fmt: skip
+        headers={
+            "Message-ID": "<fixed@summasaas.local>",
+            "Date": "Tue, 01 Dec 2026 17:00 +0000",
+            "X-Outbox-Id": "42",
+        },
+    )
     built = []
     for cls in (EmailMultiAlternatives, OutboxMessage, OutboxMessage):
         message = cls(**fields)

@@ -81,8 +81,12 @@ def test_a_consumer_killed_mid_send_leaves_the_email_unknown_for_an_operator(
     assert row.status == Status.SENT and fast.messages == []
     assert AuditEntry.objects.get(action="email.mark_sent").before["status"] == "unknown"
 
-    other = OutboundEmail.objects.create(template_key="quota_alert_80", to="bob@example.com",
-                                         context=ALERT_CONTEXT, status=Status.UNKNOWN)  # fmt: skip
+    other = OutboundEmail.objects.create(
+        template_key="quota_alert_80",
+        to="bob@example.com",
+        context=ALERT_CONTEXT,
+        status=Status.UNKNOWN,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         operator.post(f"/admin/mail/outboundemail/{other.pk}/retry/", {"_form_submitted": "on"})
     assert OutboundEmail.objects.get(pk=other.pk).status == Status.QUEUED  # task in Redis
@@ -93,10 +97,15 @@ def test_a_consumer_killed_mid_send_leaves_the_email_unknown_for_an_operator(
 @pytest.mark.django_db
 def test_with_an_idempotent_provider_the_interrupted_email_is_queued_again(templates, settings):
     settings.EMAIL_PROVIDER = "resend"
-    row = OutboundEmail.objects.create(template_key="quota_alert_80", to="ada@example.com",
-                                       context=ALERT_CONTEXT, status=Status.SENDING,
-                                       claim_id="task-1", attempts=1,
-                                       handed_at=timezone.now())  # fmt: skip
+    row = OutboundEmail.objects.create(
+        template_key="quota_alert_80",
+        to="ada@example.com",
+        context=ALERT_CONTEXT,
+        status=Status.SENDING,
+        claim_id="task-1",
+        attempts=1,
+        handed_at=timezone.now(),
+    )
     assert emails_interrupted(claim_id="task-1") == 1
     row.refresh_from_db()
     assert row.status == Status.QUEUED and "idempotency key" in row.last_error

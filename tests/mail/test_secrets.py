@@ -112,10 +112,18 @@ def test_no_staff_member_sees_a_usable_link_and_a_retry_still_sends_a_working_on
     viewer = User.objects.create_user(email="viewer@summasaas.example", is_staff=True)
     viewer.groups.add(Group.objects.get(name=VIEWER))
     admin = User.objects.create_superuser(email="root@summasaas.example", password=None)
-    pages = [f"/admin/mail/outboundemail/{row.pk}/{page}/" for row in (reset, verification)
-             for page in ("change", "history")]  # fmt: skip
-    pages += ["/admin/mail/outboundemail/", "/admin/mail/outboundemail/?q=ada@example.com",
-              "/admin/mail/emailevent/", "/admin/jobs/taskrun/", "/admin/"]  # fmt: skip
+    pages = [
+        f"/admin/mail/outboundemail/{row.pk}/{page}/"
+        for row in (reset, verification)
+        for page in ("change", "history")
+    ]
+    pages += [
+        "/admin/mail/outboundemail/",
+        "/admin/mail/outboundemail/?q=ada@example.com",
+        "/admin/mail/emailevent/",
+        "/admin/jobs/taskrun/",
+        "/admin/",
+    ]
     crawled = crawl(session_for(viewer, live_server), pages, secrets)
 
     # It gives up (every attempt met a 451) and a superuser resends it: the copy's pages show
@@ -156,19 +164,23 @@ def test_no_staff_member_sees_a_usable_link_and_a_retry_still_sends_a_working_on
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
     done = browser.post(
         form.url,
-        data={"new_password1": "A-new-password-42", "new_password2": "A-new-password-42",
-              "csrfmiddlewaretoken": csrf},
+        data={
+            "new_password1": "A-new-password-42",
+            "new_password2": "A-new-password-42",
+            "csrfmiddlewaretoken": csrf,
+        },
         headers={"Referer": form.url},
         timeout=30,
-    )  # fmt: skip
+    )
     assert done.url.endswith("/accounts/reset/done/")
     customer.refresh_from_db()
     assert customer.check_password("A-new-password-42")
     # After delivery nothing can be copied any more: the link is gone for good.
     with pytest.raises(SecretsGoneError, match="must ask for a new one"):
         email_resend(email=reset)
-    crawl(session_for(admin, live_server), [f"/admin/mail/outboundemail/{reset.pk}/change/"],
-          secrets)  # fmt: skip
+    crawl(
+        session_for(admin, live_server), [f"/admin/mail/outboundemail/{reset.pk}/change/"], secrets
+    )
 
 
 @pytest.mark.django_db
@@ -177,11 +189,12 @@ def test_expired_secrets_are_wiped_and_the_email_then_fails_with_the_reason(
     templates, provider, settings
 ):
     row = send_email(
-        template_key="password_reset", to="ada@example.com",
+        template_key="password_reset",
+        to="ada@example.com",
         context={"name": "Ada", "expires_in_days": "3"},
         secrets={"reset_url": "https://x.example/accounts/reset/MQ/abc-123/"},
         dedupe_key="password_reset:1:abc-123",
-    )  # fmt: skip
+    )
     assert row.dedupe_key == dedupe_digest("password_reset:1:abc-123")
     assert secrets_expire() == 0
     settings.MAIL_SECRETS_MAX_AGE_HOURS = -1

@@ -26,10 +26,24 @@ def test_get_shows_what_will_happen_and_post_unsubscribes_the_category(client, t
     assert done.status_code == 200 and b"unsubscribed" in done.content
     preference = EmailPreference.objects.get()
     assert (preference.address, preference.category, preference.subscribed) == (
-        "ada@example.com", "alerts", False)  # fmt: skip
-    row = send_email(template_key="quota_alert_100", to="ada@example.com", context={
-        "name": "A", "organization_name": "O", "month": "M", "used": "1", "limit": "1",
-        "remaining": "0", "percent": "100", "upgrade_url": "https://u/"})  # fmt: skip
+        "ada@example.com",
+        "alerts",
+        False,
+    )
+    row = send_email(
+        template_key="quota_alert_100",
+        to="ada@example.com",
+        context={
+            "name": "A",
+            "organization_name": "O",
+            "month": "M",
+            "used": "1",
+            "limit": "1",
+            "remaining": "0",
+            "percent": "100",
+            "upgrade_url": "https://u/",
+        },
+    )
     assert email_deliver(email_id=row.pk).status == OutboundEmail.Status.SKIPPED
 
 
@@ -91,6 +105,10 @@ def test_the_digest_is_opt_in_and_other_categories_are_on_until_switched_off(tem
     from apps.mail.services import preference_set, preferences_for
 
     assert preferences_for(address="new@example.com") == {
-        "transactional": True, "alerts": True, "reports": True, "digest": False}  # fmt: skip
+        "transactional": True,
+        "alerts": True,
+        "reports": True,
+        "digest": False,
+    }
     preference_set(address="new@example.com", category="digest", subscribed=True)
     assert preferences_for(address="NEW@example.com")["digest"] is True

@@ -61,8 +61,11 @@ def test_an_unknown_attribute_and_a_misplaced_element_are_reported(templates):
     )
     problems = problems_of(templates, mjml=source)
     messages = {(p.line, p.column, p.message) for p in problems}
-    assert (3, 5, "<mj-section> is not allowed inside <mj-column>; it goes in <mj-body>, "
-            "<mj-wrapper>") in messages  # fmt: skip
+    assert (
+        3,
+        5,
+        "<mj-section> is not allowed inside <mj-column>; it goes in <mj-body>, <mj-wrapper>",
+    ) in messages
     assert (4, 14, "unknown attribute 'colour' on <mj-text>") in messages
 
 
@@ -73,8 +76,9 @@ def test_an_undeclared_variable_is_reported_with_line_and_column(templates):
     assert "variable 'nickname' is used but not declared" in problem.message
 
 
-@pytest.mark.parametrize("tag", ["load static", "include 'x.html'", "extends 'base.html'",
-                                 "debug", "ssi '/etc/passwd'"])  # fmt: skip
+@pytest.mark.parametrize(
+    "tag", ["load static", "include 'x.html'", "extends 'base.html'", "debug", "ssi '/etc/passwd'"]
+)
 def test_forbidden_tags_are_rejected_with_line_and_column(templates, tag):
     problem = only(problems_of(templates, mjml=GOOD.replace("Hello", f"{{% {tag} %}}Hello")))
     assert (problem.line, problem.column) == (3, 34)
@@ -135,9 +139,9 @@ def test_inline_styles_are_inlined_as_mjml_does(templates):
 
     layout = EmailLayout.objects.get()
     layout.mjml = layout.mjml.replace(
-        "</mj-head>", '<mj-style inline="inline">.em-heading div { letter-spacing: 1px; }'
-        "</mj-style></mj-head>"
-    )  # fmt: skip
+        "</mj-head>",
+        '<mj-style inline="inline">.em-heading div { letter-spacing: 1px; }</mj-style></mj-head>',
+    )
     versions = layout_save(layout=layout)
     welcome = next(v for v in versions if v.template.key == "welcome")
     assert "letter-spacing: 1px" in welcome.compiled_html
@@ -302,10 +306,11 @@ def test_markup_mrml_cannot_parse_is_blamed_on_the_template_not_the_layout(templ
 def test_https_links_images_and_safe_data_images_are_accepted(templates):
     template = EmailTemplate.objects.get(key="welcome")
     template.mjml = GOOD.replace(
-        "Hello", '<a href="https://x.example/?q=javascript:">x</a>'
+        "Hello",
+        '<a href="https://x.example/?q=javascript:">x</a>'
         '<img alt="dot" src="data:image/png;base64,iVBORw0KGgo=">'
         '<span style="background:url(https://x.example/bg.png)">Hello</span>',
-    )  # fmt: skip
+    )
     assert template_save(template=template).number == 2
 
 

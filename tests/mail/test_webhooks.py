@@ -25,32 +25,50 @@ def secured(settings):
 @pytest.fixture
 def sent_email(db):
     return OutboundEmail.objects.create(
-        template_key="welcome", to="john@example.com", status="sent", provider="Postmark",
+        template_key="welcome",
+        to="john@example.com",
+        status="sent",
+        provider="Postmark",
         message_id="883953f4-6105-42a2-a16a-77a8eac79483",
-    )  # fmt: skip
+    )
 
 
 def postmark_bounce(**changes) -> dict:
     # https://postmarkapp.com/developer/webhooks/bounce-webhook
     return {
-        "RecordType": "Bounce", "MessageStream": "outbound", "ID": 4323372036854775807,
-        "Type": "HardBounce", "TypeCode": 1, "Name": "Hard bounce", "Tag": "welcome",
+        "RecordType": "Bounce",
+        "MessageStream": "outbound",
+        "ID": 4323372036854775807,
+        "Type": "HardBounce",
+        "TypeCode": 1,
+        "Name": "Hard bounce",
+        "Tag": "welcome",
         "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
-        "Metadata": {"outbox_id": "1"}, "ServerID": 23,
+        "Metadata": {"outbox_id": "1"},
+        "ServerID": 23,
         "Description": "The server was unable to deliver your message (ex: unknown user, "
         "mailbox not found).",
         "Details": "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
-        "Email": "john@example.com", "From": "hello@summasaas.local",
-        "BouncedAt": "2026-11-25T16:33:54.9070259Z", "DumpAvailable": True, "Inactive": True,
-        "CanActivate": True, "Subject": "Welcome to SummaSaaS", "Content": "<Full dump>",
+        "Email": "john@example.com",
+        "From": "hello@summasaas.local",
+        "BouncedAt": "2026-11-25T16:33:54.9070259Z",
+        "DumpAvailable": True,
+        "Inactive": True,
+        "CanActivate": True,
+        "Subject": "Welcome to SummaSaaS",
+        "Content": "<Full dump>",
         **changes,
-    }  # fmt: skip
+    }
 
 
 def postmark(client, payload, auth=AUTH):
     headers = {"Authorization": auth} if auth else {}
-    return client.post("/webhooks/postmark/tracking/", data=json.dumps(payload),
-                       content_type="application/json", headers=headers)  # fmt: skip
+    return client.post(
+        "/webhooks/postmark/tracking/",
+        data=json.dumps(payload),
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 def test_a_postmark_hard_bounce_is_stored_against_its_email_and_suppresses(client, sent_email):
@@ -84,11 +102,16 @@ def test_webhooks_without_or_with_wrong_auth_are_refused(client, sent_email):
 def test_a_postmark_soft_bounce_and_delivery_do_not_suppress(client, sent_email):
     soft = postmark_bounce(Type="SoftBounce", TypeCode=4096, ID=42, Name="Soft bounce")
     delivery = {
-        "RecordType": "Delivery", "ServerID": 23, "MessageStream": "outbound",
-        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483", "Recipient": "john@example.com",
-        "Tag": "welcome", "DeliveredAt": "2026-11-25T16:33:54.9070259Z",
-        "Details": "Test delivery webhook details", "Metadata": {"outbox_id": "1"},
-    }  # fmt: skip
+        "RecordType": "Delivery",
+        "ServerID": 23,
+        "MessageStream": "outbound",
+        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+        "Recipient": "john@example.com",
+        "Tag": "welcome",
+        "DeliveredAt": "2026-11-25T16:33:54.9070259Z",
+        "Details": "Test delivery webhook details",
+        "Metadata": {"outbox_id": "1"},
+    }
     assert postmark(client, soft).status_code == 200
     assert postmark(client, delivery).status_code == 200
     assert set(sent_email.events.values_list("event_type", flat=True)) == {"bounced", "delivered"}
@@ -96,8 +119,9 @@ def test_a_postmark_soft_bounce_and_delivery_do_not_suppress(client, sent_email)
 
 
 def test_a_postmark_spam_complaint_suppresses(client, sent_email):
-    complaint = postmark_bounce(RecordType="SpamComplaint", Type="SpamComplaint", TypeCode=512,
-                                Name="Spam complaint", ID=43)  # fmt: skip
+    complaint = postmark_bounce(
+        RecordType="SpamComplaint", Type="SpamComplaint", TypeCode=512, Name="Spam complaint", ID=43
+    )
     assert postmark(client, complaint).status_code == 200
     assert Suppression.objects.get().reason == "complaint"
 
@@ -112,8 +136,9 @@ def resend(client, payload, *, svix_id="msg_2W2D3qXLS5fOaPja1GDg7rF2CwB", secret
         "svix-timestamp": str(int(now.timestamp())),
         "svix-signature": signature,
     }
-    return client.post("/webhooks/resend/tracking/", data=body, content_type="application/json",
-                       headers=headers)  # fmt: skip
+    return client.post(
+        "/webhooks/resend/tracking/", data=body, content_type="application/json", headers=headers
+    )
 
 
 def resend_event(kind: str, **data) -> dict:
@@ -135,15 +160,22 @@ def resend_event(kind: str, **data) -> dict:
 @pytest.fixture
 def resend_email(db):
     return OutboundEmail.objects.create(
-        template_key="quota_alert_80", to="ada@example.com", status="sent", provider="Resend",
+        template_key="quota_alert_80",
+        to="ada@example.com",
+        status="sent",
+        provider="Resend",
         message_id="56761188-7520-42d8-8898-ff6fc54ce618",
-    )  # fmt: skip
+    )
 
 
 def test_signed_resend_events_are_stored_and_a_bounce_suppresses(client, resend_email):
-    bounce = resend_event("email.bounced", bounce={
-        "message": "The recipient's email provider sent a hard bounce message, but didn't "
-        "specify the reason for the hard bounce."})  # fmt: skip
+    bounce = resend_event(
+        "email.bounced",
+        bounce={
+            "message": "The recipient's email provider sent a hard bounce message, but didn't "
+            "specify the reason for the hard bounce."
+        },
+    )
     assert resend(client, resend_event("email.delivered"), svix_id="msg_1").status_code == 200
     assert resend(client, bounce, svix_id="msg_2").status_code == 200
     assert resend(client, bounce, svix_id="msg_2").status_code == 200  # redelivered
@@ -250,29 +282,64 @@ def test_a_webhook_that_is_not_configured_is_a_404_not_a_500(client, settings):
     assert client.post("/webhooks/brevo/tracking/", "{}", "application/json").status_code == 404
 
 
-LONG = {"address": "a" * 300 + "@example.com", "id": "m" * 1000, "url": "https://x.example/"
-        + "p" * 3000}  # fmt: skip
+LONG = {
+    "address": "a" * 300 + "@example.com",
+    "id": "m" * 1000,
+    "url": "https://x.example/" + "p" * 3000,
+}
 
 
 @pytest.mark.parametrize(
     ("provider", "payload"),
     [
-        ("postmark", payloads.postmark_bounce(Email=LONG["address"], MessageID=LONG["id"],
-                                              Metadata="not-an-object",
-                                              Details="550 \x00 no such user\x00")),
+        (
+            "postmark",
+            payloads.postmark_bounce(
+                Email=LONG["address"],
+                MessageID=LONG["id"],
+                Metadata="not-an-object",
+                Details="550 \x00 no such user\x00",
+            ),
+        ),
         ("postmark", payloads.postmark_bounce(Metadata=["a", 1], Description=None, ID="x\x00")),
-        ("postmark", {"RecordType": "Click", "MessageID": LONG["id"], "Recipient": "j@x.example",
-                      "OriginalLink": LONG["url"], "ReceivedAt": "2026-11-25T16:33:54Z",
-                      "Metadata": 7, "Tag": "welcome"}),
-        ("sendgrid", payloads.sendgrid_events(email=LONG["address"], url=LONG["url"],
-                                              reason="5.0.0\x00", **{"smtp-id": LONG["id"]})),
-        ("mailgun", payloads.mailgun_failed(**{"user-variables": "oops", "recipient": "x\x00@y.z",
-                                               "id": LONG["id"]})),
+        (
+            "postmark",
+            {
+                "RecordType": "Click",
+                "MessageID": LONG["id"],
+                "Recipient": "j@x.example",
+                "OriginalLink": LONG["url"],
+                "ReceivedAt": "2026-11-25T16:33:54Z",
+                "Metadata": 7,
+                "Tag": "welcome",
+            },
+        ),
+        (
+            "sendgrid",
+            payloads.sendgrid_events(
+                email=LONG["address"],
+                url=LONG["url"],
+                reason="5.0.0\x00",
+                **{"smtp-id": LONG["id"]},
+            ),
+        ),
+        (
+            "mailgun",
+            payloads.mailgun_failed(
+                **{"user-variables": "oops", "recipient": "x\x00@y.z", "id": LONG["id"]}
+            ),
+        ),
         ("amazon_ses", payloads.ses_bounce(score=float("inf"), note="\x00")),  # inside SNS
-        ("resend", payloads.resend_event("email.clicked", to=[LONG["address"]],
-                                         click={"link": LONG["url"], "userAgent": "\x00"})),
+        (
+            "resend",
+            payloads.resend_event(
+                "email.clicked",
+                to=[LONG["address"]],
+                click={"link": LONG["url"], "userAgent": "\x00"},
+            ),
+        ),
     ],
-)  # fmt: skip
+)
 def test_odd_but_readable_events_are_stored_cut_to_their_columns_without_nul(
     client, provider, payload
 ):
@@ -295,13 +362,14 @@ def test_a_sendgrid_batch_keeps_its_readable_events_when_one_is_not(client, sent
 
 
 def test_an_unreadable_event_is_refused_and_nothing_of_it_is_stored(client):
-    for provider, payload in [("postmark", {"RecordType": ["Bounce"]}),
-                              ("resend", {"type": {"a": 1}}),
-                              ("amazon_ses", payloads.sns_notification("[1, 2]", message_id="m")),
-                              ("amazon_ses", payloads.sns_notification({"a": 1}, message_id="m")),
-                              ("amazon_ses", payloads.sns_notification("{", message_id="m")),
-                              ("mailgun", {"signature": payloads.mailgun_signature(),
-                                           "event-data": {"event": ["x"]}})]:  # fmt: skip
+    for provider, payload in [
+        ("postmark", {"RecordType": ["Bounce"]}),
+        ("resend", {"type": {"a": 1}}),
+        ("amazon_ses", payloads.sns_notification("[1, 2]", message_id="m")),
+        ("amazon_ses", payloads.sns_notification({"a": 1}, message_id="m")),
+        ("amazon_ses", payloads.sns_notification("{", message_id="m")),
+        ("mailgun", {"signature": payloads.mailgun_signature(), "event-data": {"event": ["x"]}}),
+    ]:
         response = payloads.post_json(client, provider, payload)
         assert response.status_code == 400, (provider, response.content)
     assert not EmailEvent.objects.exists()

@@ -21,10 +21,11 @@ def test_small_batches_with_equal_timestamps_archive_and_delete_every_old_row_on
     moments = [old, old, old, old + dt.timedelta(hours=1), old + dt.timedelta(hours=2)]
     for organization in (acme, beta):
         SummarizationRequest.objects.bulk_create(
-            SummarizationRequest(organization=organization, mode="brief", input_characters=10,
-                                 created_at=moment)
+            SummarizationRequest(
+                organization=organization, mode="brief", input_characters=10, created_at=moment
+            )
             for moment in [*moments, now]
-        )  # fmt: skip
+        )
     result = summarization_requests_archive(before=now - dt.timedelta(days=90), batch_size=2)
     assert result["archived"] == 10
     assert list(SummarizationRequest.objects.values_list("created_at", flat=True)) == [now, now]

@@ -33,8 +33,9 @@ def minimal_pdf(text: str) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref,
-    )  # fmt: skip
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -56,13 +57,19 @@ def stored(name: str, content: bytes):
     [
         ("a.txt", "\ufeffPlain text. Second.".encode(), "Plain text. Second."),
         ("a.md", b"# Title\n\nBody text.", "# Title\n\nBody text."),
-        ("a.html", b"<html><style>p{}</style><script>x()</script><p>Caf&eacute; open.</p></html>",
-         "Café open."),
+        (
+            "a.html",
+            b"<html><style>p{}</style><script>x()</script><p>Caf&eacute; open.</p></html>",
+            "Café open.",
+        ),
         ("a.docx", docx(["First &amp; best.", "Second."]), "First & best.\nSecond."),
-        ("a.pdf", minimal_pdf("Hello PDF world. Second sentence."),
-         "Hello PDF world. Second sentence."),
+        (
+            "a.pdf",
+            minimal_pdf("Hello PDF world. Second sentence."),
+            "Hello PDF world. Second sentence.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_type_gives_its_text(name, content, expected):
     assert document_text(document=stored(name, content)) == expected
 

@@ -33,9 +33,13 @@ ACCEPTED = [
     ("NOTES.md", "# Title\n\nUnicode: é, 漢字.".encode(), "text/markdown", "md"),
     ("page.htm", b"<!DOCTYPE html><p>Hi.</p>", "text/html", "html"),
     ("report.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF", "application/pdf", "pdf"),
-    ("letter.docx", docx_bytes(),
-     "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
-]  # fmt: skip
+    (
+        "letter.docx",
+        docx_bytes(),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+    ),
+]
 REFUSED = [
     ("empty.txt", b"", "text/plain", "is empty"),
     ("big.txt", b"x" * 2049, "text/plain", "the limit is 2.0"),
@@ -66,8 +70,10 @@ def test_an_accepted_upload_is_stored_under_a_generated_name_with_the_type_its_b
         owner=org.owner, organization=org, uploaded_file=upload(name, content, "image/png")
     )
     assert (document.original_name, document.content_type, document.size) == (
-        name, expected, len(content),
-    )  # fmt: skip
+        name,
+        expected,
+        len(content),
+    )
     assert document.file.name.startswith("documents/") and document.file.name.endswith(extension)
     assert name not in document.file.name  # the stored name is ours, never the uploader's
     assert stored_files.names() == {document.file.name}

@@ -10,8 +10,10 @@ def owner_email(
     *, organization: Organization, template_key: str, dedupe_key: str, **context: str
 ) -> None:
     """Queue an email to the owner in the caller's transaction; a dedupe key sends it once."""
-    send_email(template_key=template_key, **owner_recipient(
-        organization=organization, dedupe_key=dedupe_key, **context))  # fmt: skip
+    send_email(
+        template_key=template_key,
+        **owner_recipient(organization=organization, dedupe_key=dedupe_key, **context),
+    )
 
 
 def owner_recipient(*, organization: Organization, dedupe_key: str, **context: str) -> dict:
@@ -19,11 +21,14 @@ def owner_recipient(*, organization: Organization, dedupe_key: str, **context: s
     owner = organization.owner
     return {
         "to": owner.email,
-        "context": {"name": owner.get_short_name(), "organization_name": organization.name,
-                    **context},
+        "context": {
+            "name": owner.get_short_name(),
+            "organization_name": organization.name,
+            **context,
+        },
         "dedupe_key": dedupe_key,
         "user_id": owner.pk,
-    }  # fmt: skip
+    }
 
 
 # Plain data that the email shows in the recipient's language (apps/mail/localize.py).

@@ -48,9 +48,11 @@ def stripe_event_apply(*, event: dict) -> StripeEvent | None:
         try:
             with transaction.atomic():
                 record = StripeEvent.objects.create(
-                    event_id=event_id, type=kind, outcome=Outcome.IGNORED,
+                    event_id=event_id,
+                    type=kind,
+                    outcome=Outcome.IGNORED,
                     created=_moment(event.get("created")),
-                )  # fmt: skip
+                )
         except IntegrityError:
             record = StripeEvent.objects.get(event_id=event_id)
             record.replayed = True

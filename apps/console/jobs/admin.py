@@ -44,11 +44,21 @@ from .task_actions import TaskRunActions
 from .timeline import attempt_timeline
 
 STATE_COLOURS = {
-    "enqueued": "info", "scheduled": "info", "executing": "warning", "complete": "success",
-    "error": "danger", "retrying": "warning", "revoked": "info", "locked": "warning",
-    "expired": "info", "interrupted": "danger", "canceled": "info", "timeout": "danger",
-    "rate-limited": "warning", "lost": "danger",
-}  # fmt: skip
+    "enqueued": "info",
+    "scheduled": "info",
+    "executing": "warning",
+    "complete": "success",
+    "error": "danger",
+    "retrying": "warning",
+    "revoked": "info",
+    "locked": "warning",
+    "expired": "info",
+    "interrupted": "danger",
+    "canceled": "info",
+    "timeout": "danger",
+    "rate-limited": "warning",
+    "lost": "danger",
+}
 SUBJECT_COLOURS = {
     "sent": "success",
     "failed": "danger",
@@ -65,9 +75,14 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     """Task history: one row per task execution, 50 a page, never counted in full."""
 
     list_display = [
-        "task_link", "state_badge", "error_excerpt", "attempt", "consumer", "created_at",
+        "task_link",
+        "state_badge",
+        "error_excerpt",
+        "attempt",
+        "consumer",
+        "created_at",
         "duration_display",
-    ]  # fmt: skip
+    ]
     list_display_links = None
     list_filter = [
         ("state", ChoicesDropdownFilter),
@@ -92,22 +107,67 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
     actions_list = ["retry_matching"]
     actions_detail = ["retry_detail", "retry_subjects_detail", "rerun_detail", "revoke_detail"]
     fieldsets = [
-        (None, {"fields": [
-            "failure", "worked_on", "task_display", "task_id", "state_label", "attempt", "queue",
-            "consumer", "periodic_job", "period_key", "requested_by", "note"]}),
-        (_("Timing"), {"fields": [
-            "created_at", "enqueued_at", "started_display", "finished_at", "duration_display"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "failure",
+                    "worked_on",
+                    "task_display",
+                    "task_id",
+                    "state_label",
+                    "attempt",
+                    "queue",
+                    "consumer",
+                    "periodic_job",
+                    "period_key",
+                    "requested_by",
+                    "note",
+                ]
+            },
+        ),
+        (
+            _("Timing"),
+            {
+                "fields": [
+                    "created_at",
+                    "enqueued_at",
+                    "started_display",
+                    "finished_at",
+                    "duration_display",
+                ]
+            },
+        ),
         (_("Attempts"), {"fields": ["attempts"], "classes": ["tab"]}),
-        (_("Arguments and result"), {"fields": ["arguments", "result_display"],
-                                     "classes": ["tab"]}),
+        (
+            _("Arguments and result"),
+            {"fields": ["arguments", "result_display"], "classes": ["tab"]},
+        ),
         (_("Runs of this task"), {"fields": ["timeline"], "classes": ["tab"]}),
-    ]  # fmt: skip
+    ]
     readonly_fields = [
-        "failure", "worked_on", "task_display", "task_id", "state_label", "attempt", "queue",
-        "consumer", "periodic_job", "period_key", "requested_by", "note", "created_at",
-        "enqueued_at", "started_display", "finished_at", "duration_display", "arguments",
-        "result_display", "timeline", "attempts",
-    ]  # fmt: skip
+        "failure",
+        "worked_on",
+        "task_display",
+        "task_id",
+        "state_label",
+        "attempt",
+        "queue",
+        "consumer",
+        "periodic_job",
+        "period_key",
+        "requested_by",
+        "note",
+        "created_at",
+        "enqueued_at",
+        "started_display",
+        "finished_at",
+        "duration_display",
+        "arguments",
+        "result_display",
+        "timeline",
+        "attempts",
+    ]
 
     def get_queryset(self, request):
         # The list never needs the big text columns.
@@ -177,8 +237,11 @@ class TaskRunAdmin(TaskRunActions, ObjectUrlsMixin, OperatorMixin, ModelAdmin):
         if not obj.error:
             return ""
         line = obj.error.strip().splitlines()[-1]
-        return format_html('<span class="text-red-700 dark:text-red-400 text-xs" title="{}">{}'
-                           "</span>", obj.error[:1000], Truncator(line).chars(90))  # fmt: skip
+        return format_html(
+            '<span class="text-red-700 dark:text-red-400 text-xs" title="{}">{}</span>',
+            obj.error[:1000],
+            Truncator(line).chars(90),
+        )
 
     @display(description=_("What went wrong"))
     def failure(self, obj: TaskRun) -> str:

@@ -34,9 +34,16 @@ class PeriodicRunAdmin(OperatorMixin, ModelAdmin):
     """One row per periodic job and period; the schedules and locks pages hang off it."""
 
     list_display = [
-        "job", "period", "status_badge", "result_words", "runs", "forced", "requested_by",
-        "started_at", "duration_display",
-    ]  # fmt: skip
+        "job",
+        "period",
+        "status_badge",
+        "result_words",
+        "runs",
+        "forced",
+        "requested_by",
+        "started_at",
+        "duration_display",
+    ]
     list_filter = [
         ("status", ChoicesDropdownFilter),
         PeriodicRunJobFilter,
@@ -48,9 +55,21 @@ class PeriodicRunAdmin(OperatorMixin, ModelAdmin):
     paginator = InfinitePaginator
     show_full_result_count = False
     list_fullwidth = True
-    fields = ["job", "period", "status_badge", "result_words", "error", "runs", "forced",
-              "requested_by", "task_link", "consumer", "started_at", "finished_at",
-              "duration_display"]  # fmt: skip
+    fields = [
+        "job",
+        "period",
+        "status_badge",
+        "result_words",
+        "error",
+        "runs",
+        "forced",
+        "requested_by",
+        "task_link",
+        "consumer",
+        "started_at",
+        "finished_at",
+        "duration_display",
+    ]
     readonly_fields = fields
 
     @display(description=_("Period"), ordering="period_key")

@@ -21,9 +21,13 @@ from ..words import (
     task_label,
 )
 
-TRACKER_COLOURS = {"succeeded": "bg-green-500", "running": "bg-orange-400",
-                   "skipped": "bg-base-300", "failed": "bg-red-600",
-                   "lost": "bg-red-600"}  # fmt: skip
+TRACKER_COLOURS = {
+    "succeeded": "bg-green-500",
+    "running": "bg-orange-400",
+    "skipped": "bg-base-300",
+    "failed": "bg-red-600",
+    "lost": "bg-red-600",
+}
 
 
 def label(text, variant: str = "", title: str = "") -> str:
@@ -37,31 +41,48 @@ def label(text, variant: str = "", title: str = "") -> str:
 
 def schedules_table(schedules: list[Schedule], *, can_operate: bool, request) -> dict:
     return {
-        "headers": [_("Job"), _("Schedule"), _("Next run"), _("Last run"), _("Recent runs"),
-                    _("State"), ""],
+        "headers": [
+            _("Job"),
+            _("Schedule"),
+            _("Next run"),
+            _("Last run"),
+            _("Recent runs"),
+            _("State"),
+            "",
+        ],
         "rows": [_schedule_row(s, can_operate, request) for s in schedules],
-    }  # fmt: skip
+    }
 
 
 def _schedule_row(job: Schedule, can_operate: bool, request) -> dict:
     return {
         "attrs": {"data-job": job.name},
         "cols": [
-            format_html('<div class="font-semibold text-important">{}</div>'
-                        '<div class="text-xs text-subtle max-w-64 whitespace-normal">{}</div>',
-                        job.name, description_words(job.description)),
-            format_html('<div>{}</div><div class="text-xs text-subtle">{}</div>',
-                        schedule_words(job), job.crontab),
+            format_html(
+                '<div class="font-semibold text-important">{}</div>'
+                '<div class="text-xs text-subtle max-w-64 whitespace-normal">{}</div>',
+                job.name,
+                description_words(job.description),
+            ),
+            format_html(
+                '<div>{}</div><div class="text-xs text-subtle">{}</div>',
+                schedule_words(job),
+                job.crontab,
+            ),
             _next_run(job),
             _last_run(job),
-            render_to_string("unfold/components/tracker.html",
-                             {"data": _tracker(job), "size": "sm", "class": "w-36"}),
+            render_to_string(
+                "unfold/components/tracker.html",
+                {"data": _tracker(job), "size": "sm", "class": "w-36"},
+            ),
             _state(job),
-            render_to_string("console/jobs/schedule_actions.html",
-                             {"job": job, "can_operate": can_operate,
-                              "run_now_title": _run_now_title(job)}, request=request),
+            render_to_string(
+                "console/jobs/schedule_actions.html",
+                {"job": job, "can_operate": can_operate, "run_now_title": _run_now_title(job)},
+                request=request,
+            ),
         ],
-    }  # fmt: skip
+    }
 
 
 def schedule_words(job: Schedule) -> str:
@@ -70,7 +91,9 @@ def schedule_words(job: Schedule) -> str:
     spec = REGISTRY.get(job.name)
     if spec is not None and spec.covers == -1:
         return _("%(words)s; each run covers the previous %(period)s") % {
-            "words": job.words, "period": job.period}  # fmt: skip
+            "words": job.words,
+            "period": job.period,
+        }
     return job.words
 
 
@@ -96,17 +119,26 @@ def _next_run(job: Schedule) -> str:
     runs = next((u for u in job.upcoming if u.trigger == job.next_run), None)
     covers = period_label(job.period, runs.period) if runs else ""
     skipped = format_html_join(
-        "", '<div class="text-xs text-orange-700 dark:text-orange-400" data-testid="skipped">'
-        "{}</div>",
-        ((_("%(when)s skipped: %(period)s already ran") % {
-            "when": local_time(u.trigger), "period": period_label(job.period, u.period)},)
-         for u in job.upcoming if u.skipped and u.trigger < job.next_run),
-    )  # fmt: skip
+        "",
+        '<div class="text-xs text-orange-700 dark:text-orange-400" data-testid="skipped">{}</div>',
+        (
+            (
+                _("%(when)s skipped: %(period)s already ran")
+                % {"when": local_time(u.trigger), "period": period_label(job.period, u.period)},
+            )
+            for u in job.upcoming
+            if u.skipped and u.trigger < job.next_run
+        ),
+    )
     return format_html(
         '<div class="whitespace-nowrap" data-testid="next-run">{}</div>'
         '<div class="text-xs text-subtle">{} · {}</div>{}{}',
-        local_time(job.next_run), in_words(job.next_run), covers, skipped, _upcoming(job),
-    )  # fmt: skip
+        local_time(job.next_run),
+        in_words(job.next_run),
+        covers,
+        skipped,
+        _upcoming(job),
+    )
 
 
 def _upcoming(job: Schedule) -> str:
@@ -139,9 +171,12 @@ def _last_run(job: Schedule) -> str:
     return format_html(
         '<a href="{}" data-testid="last-run">{}</a>'
         '<div class="text-xs text-subtle">{} · {}{}</div>',
-        href, label(run.get_status_display(), PERIODIC_COLOURS.get(run.status, "")),
-        period_label(job.period, run.period_key), when, duration,
-    )  # fmt: skip
+        href,
+        label(run.get_status_display(), PERIODIC_COLOURS.get(run.status, "")),
+        period_label(job.period, run.period_key),
+        when,
+        duration,
+    )
 
 
 def _tracker(job: Schedule) -> list[dict]:
@@ -174,15 +209,21 @@ def locks_table(locks: list[LockInfo], *, can_operate: bool, request) -> dict:
     return {
         "headers": [_("Job"), _("Lock"), ""],
         "rows": [
-            {"attrs": {"data-job": lock.job},
-             "cols": [format_html('<span class="font-semibold text-important">{}</span>', lock.job),
-                      _lock_state(lock),
-                      render_to_string("console/jobs/lock_actions.html",
-                                       {"lock": lock, "can_operate": can_operate},
-                                       request=request)]}
+            {
+                "attrs": {"data-job": lock.job},
+                "cols": [
+                    format_html('<span class="font-semibold text-important">{}</span>', lock.job),
+                    _lock_state(lock),
+                    render_to_string(
+                        "console/jobs/lock_actions.html",
+                        {"lock": lock, "can_operate": can_operate},
+                        request=request,
+                    ),
+                ],
+            }
             for lock in locks
         ],
-    }  # fmt: skip
+    }
 
 
 def _lock_state(lock: LockInfo) -> str:
@@ -195,16 +236,25 @@ def _lock_state(lock: LockInfo) -> str:
 
 # --- consumers ---------------------------------------------------------------------------------
 
-CONSUMER_STATES = {"alive": ("Alive", "success"), "dead": ("Dead", "danger"),
-                   "stopped": ("Stopped", "")}  # fmt: skip
+CONSUMER_STATES = {
+    "alive": ("Alive", "success"),
+    "dead": ("Dead", "danger"),
+    "stopped": ("Stopped", ""),
+}
 
 
 def consumers_table(consumers: list[Consumer]) -> dict:
     return {
-        "headers": [_("Consumer"), _("State"), _("Last heartbeat"), _("Workers"),
-                    _("Running now"), _("Started")],
+        "headers": [
+            _("Consumer"),
+            _("State"),
+            _("Last heartbeat"),
+            _("Workers"),
+            _("Running now"),
+            _("Started"),
+        ],
         "rows": [_consumer_row(c) for c in consumers],
-    }  # fmt: skip
+    }
 
 
 def _consumer_row(consumer: Consumer) -> dict:
@@ -214,24 +264,36 @@ def _consumer_row(consumer: Consumer) -> dict:
     return {
         "attrs": {"data-consumer": beat.consumer, "data-status": consumer.status},
         "cols": [
-            format_html('<a class="font-semibold text-important" href="{}">{}</a>'
-                        '<div class="text-xs text-subtle">{} · pid {}</div>',
-                        history, beat.consumer, beat.host, beat.pid),
+            format_html(
+                '<a class="font-semibold text-important" href="{}">{}</a>'
+                '<div class="text-xs text-subtle">{} · pid {}</div>',
+                history,
+                beat.consumer,
+                beat.host,
+                beat.pid,
+            ),
             label(_(text), variant),
             ago(beat.last_seen),
             beat.workers,
             _running(consumer),
             local_time(beat.started_at),
         ],
-    }  # fmt: skip
+    }
 
 
 def _running(consumer: Consumer) -> str:
     if not consumer.running:
         return format_html('<span class="text-subtle">{}</span>', _("idle"))
     return format_html_join(
-        "", '<div><a class="text-primary-600" href="{}">{}</a> '
+        "",
+        '<div><a class="text-primary-600" href="{}">{}</a> '
         '<span class="text-xs text-subtle">{}</span></div>',
-        ((reverse("admin:jobs_taskrun_change", args=[run.pk]), task_label(run.name),
-          ago(run.started_at) if run.started_at else "") for run in consumer.running),
-    )  # fmt: skip
+        (
+            (
+                reverse("admin:jobs_taskrun_change", args=[run.pk]),
+                task_label(run.name),
+                ago(run.started_at) if run.started_at else "",
+            )
+            for run in consumer.running
+        ),
+    )

@@ -145,8 +145,10 @@ def job_run_view(request, name: str):
         return redirect("admin:jobs_schedules")
     if request.headers.get("HX-Request"):
         return _outcome(request, name, task_id=task_id)
-    messages.success(request, _("%(job)s handed to the consumers (task %(id)s).")
-                     % {"job": name, "id": task_id[:8]})  # fmt: skip
+    messages.success(
+        request,
+        _("%(job)s handed to the consumers (task %(id)s).") % {"job": name, "id": task_id[:8]},
+    )
     return redirect("admin:jobs_schedules")
 
 
@@ -171,11 +173,18 @@ def _outcome(request, name: str, *, task_id: str = "", error: str = ""):
     return TemplateResponse(
         request,
         "console/jobs/run_outcome.html",
-        {"name": name, "task_id": task_id, "run": run, "periodic": periodic, "state": state,
-         "error": error or (run.error if run else "") or (periodic.error if periodic else ""),
-         "finished": finished, "duration": _duration(run, periodic),
-         "result": result_words(periodic.result) if periodic else ""},
-    )  # fmt: skip
+        {
+            "name": name,
+            "task_id": task_id,
+            "run": run,
+            "periodic": periodic,
+            "state": state,
+            "error": error or (run.error if run else "") or (periodic.error if periodic else ""),
+            "finished": finished,
+            "duration": _duration(run, periodic),
+            "result": result_words(periodic.result) if periodic else "",
+        },
+    )
 
 
 def _duration(run, periodic) -> float | None:

@@ -132,8 +132,18 @@ class TemplateEditorForm(ValidatedAsTemplate, forms.ModelForm):
 
     class Meta:
         model = EmailTemplate
-        fields = ["key", "name", "category", "layout", "subject", "preheader", "mjml",
-                  "text_body", "variables", "sample_context"]  # fmt: skip
+        fields = [
+            "key",
+            "name",
+            "category",
+            "layout",
+            "subject",
+            "preheader",
+            "mjml",
+            "text_body",
+            "variables",
+            "sample_context",
+        ]
         widgets = {"mjml": CodeEditor("xml", {"rows": 28})}
         labels = {"mjml": _("MJML body")}
         help_texts = {

@@ -225,9 +225,12 @@ def studio_email_retry(*, actor, email: OutboundEmail) -> bool:
     queued = email_retry(email=email)
     if queued:
         audit_record(
-            actor=actor, action="email.retry", target=email, before=before,
+            actor=actor,
+            action="email.retry",
+            target=email,
+            before=before,
             after={"status": OutboundEmail.Status.QUEUED},
-        )  # fmt: skip
+        )
     return queued
 
 
@@ -238,8 +241,13 @@ def studio_email_mark_sent(*, actor, email: OutboundEmail) -> bool:
     before = {"status": email.status, "last_error": email.last_error}
     marked = email_mark_sent(email=email)
     if marked:
-        audit_record(actor=actor, action="email.mark_sent", target=email, before=before,
-                     after={"status": OutboundEmail.Status.SENT})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="email.mark_sent",
+            target=email,
+            before=before,
+            after={"status": OutboundEmail.Status.SENT},
+        )
     return marked
 
 
@@ -248,16 +256,20 @@ def studio_suppression_add(*, actor, address: str, note: str = ""):
 
     suppression = suppression_add(address=address, reason=Suppression.Reason.MANUAL, note=note)
     audit_record(
-        actor=actor, action="suppression.add", target=suppression,
+        actor=actor,
+        action="suppression.add",
+        target=suppression,
         after={"address": suppression.address, "reason": suppression.reason, "note": note},
-    )  # fmt: skip
+    )
     return suppression
 
 
 def studio_suppression_remove(*, actor, suppression) -> bool:
     with transaction.atomic():
         audit_record(
-            actor=actor, action="suppression.remove", target=suppression,
+            actor=actor,
+            action="suppression.remove",
+            target=suppression,
             before={"address": suppression.address, "reason": suppression.reason},
-        )  # fmt: skip
+        )
         return suppression_remove(address=suppression.address)

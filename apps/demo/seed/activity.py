@@ -20,11 +20,14 @@ HOURLY_ROLLUP_DAYS = 7  # the hourly job keeps the last week fine-grained; days 
 ERRORS = [("timeout", 504, 0.4), ("rate_limited", 429, 0.3), ("model_error", 502, 0.3)]
 DOCUMENTS = [
     ("Quarterly board memo.pdf", "application/pdf", b"%PDF-1.4\n% board memo\n"),
-    ("Contract renewal draft.docx", "application/vnd.openxmlformats-officedocument."
-     "wordprocessingml.document", b"PK\x03\x04 docx"),
+    (
+        "Contract renewal draft.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        b"PK\x03\x04 docx",
+    ),
     ("Research notes.md", "text/markdown", b"# Notes\n\nThree findings, one open question.\n"),
     ("Press release.txt", "text/plain", b"SummaSaaS summarizes long text in four modes.\n"),
-]  # fmt: skip
+]
 
 
 def _members(organizations: list[Organization]) -> dict[int, list[User]]:
@@ -75,10 +78,13 @@ def documents_seed(*, now: dt.datetime, organizations: list[Organization]) -> in
     for org in organizations:
         for name, content_type, body in rng.sample(DOCUMENTS, 3):
             document = Document(
-                organization=org, owner=rng.choice(members[org.pk]), original_name=name,
-                size=len(body), content_type=content_type,
+                organization=org,
+                owner=rng.choice(members[org.pk]),
+                original_name=name,
+                size=len(body),
+                content_type=content_type,
                 created_at=now - dt.timedelta(days=rng.randint(1, DAYS - 1)),
-            )  # fmt: skip
+            )
             document.file.save(f"demo-{org.slug}-{created}", ContentFile(body), save=False)
             document.save()
             created += 1
@@ -95,17 +101,27 @@ def archives_seed(*, now: dt.datetime, organizations: list[Organization]) -> int
             start = now - dt.timedelta(weeks=weeks_back)
             year, week, _ = start.isocalendar()
             lines = [
-                json.dumps({"id": 100_000 + weeks_back * 100 + n, "organization_id": org.pk,
-                            "mode": "brief", "status": "completed",
-                            "created_at": (start + dt.timedelta(hours=n)).isoformat()})
+                json.dumps(
+                    {
+                        "id": 100_000 + weeks_back * 100 + n,
+                        "organization_id": org.pk,
+                        "mode": "brief",
+                        "status": "completed",
+                        "created_at": (start + dt.timedelta(hours=n)).isoformat(),
+                    }
+                )
                 for n in range(40)
-            ]  # fmt: skip
+            ]
             body = gzip.compress("\n".join(lines).encode() + b"\n")
             archive = SummaryArchive(
-                organization=org, week=f"{year}-W{week:02d}", rows=len(lines), size=len(body),
-                first_created_at=start, last_created_at=start + dt.timedelta(hours=39),
+                organization=org,
+                week=f"{year}-W{week:02d}",
+                rows=len(lines),
+                size=len(body),
+                first_created_at=start,
+                last_created_at=start + dt.timedelta(hours=39),
                 created_at=start + dt.timedelta(weeks=13),
-            )  # fmt: skip
+            )
             archive.file.save(f"{archive.week}.jsonl.gz", ContentFile(body), save=False)
             archive.save()
             created += 1
@@ -139,13 +155,18 @@ def _interaction(rng, org, user, moment: dt.datetime, modes) -> InteractionLog:
         error = rng.choices(ERRORS, [e[2] for e in ERRORS])[0]
     characters = rng.randint(300, 8_000)
     return InteractionLog(
-        organization=org, user=user, endpoint="/api/v1/summaries", mode=rng.choice(modes),
-        status_code=error[1] if error else 200, input_characters=characters,
+        organization=org,
+        user=user,
+        endpoint="/api/v1/summaries",
+        mode=rng.choice(modes),
+        status_code=error[1] if error else 200,
+        input_characters=characters,
         output_characters=0 if error else characters // rng.randint(4, 12),
         response_ms=int(rng.lognormvariate(6.6, 0.45)) + (9_000 if error == ERRORS[0] else 0),
-        success=error is None, error_kind=error[0] if error else "",
+        success=error is None,
+        error_kind=error[0] if error else "",
         created_at=moment + dt.timedelta(seconds=rng.randint(0, 3_599)),
-    )  # fmt: skip
+    )
 
 
 def _roll_up(now: dt.datetime) -> None:

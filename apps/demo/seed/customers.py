@@ -50,8 +50,9 @@ def staff_seed() -> list[User]:
     for email, name, role in STAFF:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(email=email, password=None, full_name=name,
-                                            is_staff=True)  # fmt: skip
+            user = User.objects.create_user(
+                email=email, password=None, full_name=name, is_staff=True
+            )
             user.groups.add(Group.objects.get(name=role))
         staff.append(user)
     return staff
@@ -69,10 +70,12 @@ def _user(email: str, now: dt.datetime) -> User:
     if user is None:
         name = email.split("@")[0].capitalize()
         user = User.objects.create(
-            email=email, password=_demo_hash(), full_name=f"{name} Demo",
+            email=email,
+            password=_demo_hash(),
+            full_name=f"{name} Demo",
             email_verified_at=now - dt.timedelta(days=100),
             date_joined=now - dt.timedelta(days=120),
-        )  # fmt: skip
+        )
     return user
 
 

@@ -22,11 +22,20 @@ DAYS = 90
 PROVIDER = "postmark"
 # template key -> emails over the 90 days (roughly what three small customers produce)
 VOLUME = {
-    "welcome": 30, "email_verification": 45, "password_reset": 40, "invoice": 60,
-    "quota_alert_80": 12, "quota_alert_100": 6, "subscription_confirmed": 8,
-    "subscription_cancelled": 2, "renewal_reminder": 18, "usage_report": 9, "daily_digest": 400,
-    "payment_failed": 4, "subscription_ended": 1,
-}  # fmt: skip
+    "welcome": 30,
+    "email_verification": 45,
+    "password_reset": 40,
+    "invoice": 60,
+    "quota_alert_80": 12,
+    "quota_alert_100": 6,
+    "subscription_confirmed": 8,
+    "subscription_cancelled": 2,
+    "renewal_reminder": 18,
+    "usage_report": 9,
+    "daily_digest": 400,
+    "payment_failed": 4,
+    "subscription_ended": 1,
+}
 SECRET_KEYS = {"password_reset": ["reset_url"], "email_verification": ["verify_url"]}
 TRANSIENT = "421 4.7.0 Try again later, closing connection."
 # Bounces and complaints come from addresses that are gone (a former employee, a typo), as in
@@ -77,15 +86,24 @@ def _email(rng, template: EmailTemplate, user: User, now: dt.datetime, n: int) -
     version = template.active_version
     subject = render_for(version=version, address=to, context=context).subject
     return OutboundEmail(
-        template_key=template.key, version=version, to=to, user=user,
-        category=template.category, subject=subject, context=context,
-        secret_keys=secrets, status=status, provider=PROVIDER if status == "sent" else "",
+        template_key=template.key,
+        version=version,
+        to=to,
+        user=user,
+        category=template.category,
+        subject=subject,
+        context=context,
+        secret_keys=secrets,
+        status=status,
+        provider=PROVIDER if status == "sent" else "",
         message_id=f"<demo-{template.key}-{n}@pm.summasaas.example>" if status == "sent" else "",
         attempts={"sent": 1, "failed": 6, "suppressed": 0}[status],
         last_error=TRANSIENT if status == "failed" else "",
-        dedupe_key=f"demo:{template.key}:{n}", created_at=created, next_attempt_at=created,
+        dedupe_key=f"demo:{template.key}:{n}",
+        created_at=created,
+        next_attempt_at=created,
         sent_at=created + dt.timedelta(seconds=rng.randint(1, 40)) if status == "sent" else None,
-    )  # fmt: skip
+    )
 
 
 def _attempts_and_events(rng, emails: list[OutboundEmail]) -> None:
@@ -94,8 +112,10 @@ def _attempts_and_events(rng, emails: list[OutboundEmail]) -> None:
         if email.status == "unknown":  # handed over, then nothing: the consumer died
             attempts.append(_attempt(email, "unknown", 0, INTERRUPTED))
         elif email.status == "failed":  # six refusals, the delay doubling from 30 s
-            attempts += [_attempt(email, "retry" if k < 6 else "failed", 30 * 2**k, TRANSIENT)
-                         for k in range(6)]  # fmt: skip
+            attempts += [
+                _attempt(email, "retry" if k < 6 else "failed", 30 * 2**k, TRANSIENT)
+                for k in range(6)
+            ]
         elif email.status == "sent":
             if rng.random() < 0.03:  # a transient refusal first, then delivered
                 attempts.append(_attempt(email, "retry", 0, TRANSIENT))
@@ -109,9 +129,13 @@ def _attempts_and_events(rng, emails: list[OutboundEmail]) -> None:
 def _attempt(email, outcome: str, delay: int, error: str = "") -> DeliveryAttempt:
     started = email.created_at + dt.timedelta(seconds=delay)
     return DeliveryAttempt(
-        email=email, number=0, outcome=outcome, started_at=started, error=error,
+        email=email,
+        number=0,
+        outcome=outcome,
+        started_at=started,
+        error=error,
         finished_at=started + dt.timedelta(milliseconds=420),
-    )  # fmt: skip
+    )
 
 
 def _renumbered(attempts: list[DeliveryAttempt]) -> list[DeliveryAttempt]:
@@ -148,15 +172,19 @@ def _events(rng, email: OutboundEmail, bounced: list) -> list[EmailEvent]:
     events = []
     for kind, delay in kinds:
         event = EmailEvent(
-            email=email, esp_name="Postmark", event_type=kind, message_id=email.message_id,
-            recipient=email.to, occurred_at=at + dt.timedelta(seconds=delay),
+            email=email,
+            esp_name="Postmark",
+            event_type=kind,
+            message_id=email.message_id,
+            recipient=email.to,
+            occurred_at=at + dt.timedelta(seconds=delay),
             received_at=at + dt.timedelta(seconds=delay + 1),
             event_id=f"demo-{email.dedupe_key}-{kind}",
             fingerprint=f"demo:{email.dedupe_key}:{kind}",
             reject_reason={"bounced": "bounced", "complained": "spam"}.get(kind, ""),
             mta_response=FATAL if kind == "bounced" else "",
             click_url="https://summasaas.example/account/usage" if kind == "clicked" else "",
-        )  # fmt: skip
+        )
         events.append(event)
         if kind in ("bounced", "complained"):
             bounced.append(event)
@@ -181,16 +209,19 @@ def _preferences(people: list[User]) -> None:
         )
     if people:
         EmailPreference.objects.get_or_create(
-            address=people[-1].email, category="reports",
+            address=people[-1].email,
+            category="reports",
             defaults={"user": people[-1], "subscribed": False},
-        )  # fmt: skip
+        )
 
 
 def _second_versions(staff: list[User]) -> None:
     """Two templates edited once by the template editor, so their history has a diff."""
     editor = next((u for u in staff if "templates" in u.email), None)
-    edits = {"welcome": ("Welcome aboard", "Welcome to SummaSaaS"),
-             "invoice": ("Payment received", "Payment received, thank you")}  # fmt: skip
+    edits = {
+        "welcome": ("Welcome aboard", "Welcome to SummaSaaS"),
+        "invoice": ("Payment received", "Payment received, thank you"),
+    }
     for key, (old, new) in edits.items():
         template = EmailTemplate.objects.filter(key=key).first()
         if (

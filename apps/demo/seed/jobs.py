@@ -25,9 +25,15 @@ CONSUMERS = [  # name (host:pid:nonce), started days ago, last seen days ago, st
     ("worker-c.internal:6022:0b9d", 1.2, 0.0, True),
 ]
 # typical durations in seconds (median) per job; the rest take about a second
-DURATIONS = {"usage_reports": 48.0, "analytics_daily": 6.5, "analytics_hourly": 1.8,
-             "summaries_archive": 95.0, "daily_digest": 12.0, "history_retention": 4.2,
-             "email_log_retention": 2.4}  # fmt: skip
+DURATIONS = {
+    "usage_reports": 48.0,
+    "analytics_daily": 6.5,
+    "analytics_hourly": 1.8,
+    "summaries_archive": 95.0,
+    "daily_digest": 12.0,
+    "history_retention": 4.2,
+    "email_log_retention": 2.4,
+}
 TRACEBACK = """Traceback (most recent call last):
   File "/app/.venv/lib/python3.12/site-packages/huey/api.py", line 400, in _execute
     task_value = task.execute()
@@ -35,15 +41,28 @@ TRACEBACK = """Traceback (most recent call last):
     {call}
 {error}"""
 FAILURES = {
-    "usage_reports": ("SMTPServerDisconnected: Connection unexpectedly closed",
-                      "billing", 16, "usage_reports_send_task", "return usage_reports_send()"),
-    "analytics_hourly": ("OperationalError: canceling statement due to statement timeout",
-                         "analytics", 11, "interactions_roll_up_hourly_task",
-                         "return interactions_roll_up(model=HourlyRollup, start=start, end=end)"),
-    "analytics_daily": ("OperationalError: canceling statement due to statement timeout",
-                        "analytics", 18, "interactions_roll_up_daily_task",
-                        "return interactions_roll_up(model=DailyRollup, start=start, end=end)"),
-}  # fmt: skip
+    "usage_reports": (
+        "SMTPServerDisconnected: Connection unexpectedly closed",
+        "billing",
+        16,
+        "usage_reports_send_task",
+        "return usage_reports_send()",
+    ),
+    "analytics_hourly": (
+        "OperationalError: canceling statement due to statement timeout",
+        "analytics",
+        11,
+        "interactions_roll_up_hourly_task",
+        "return interactions_roll_up(model=HourlyRollup, start=start, end=end)",
+    ),
+    "analytics_daily": (
+        "OperationalError: canceling statement due to statement timeout",
+        "analytics",
+        18,
+        "interactions_roll_up_daily_task",
+        "return interactions_roll_up(model=DailyRollup, start=start, end=end)",
+    ),
+}
 
 
 # Its last period failed: the schedules page and the alerts show one job to fix (run it now).
@@ -80,11 +99,16 @@ def _consumers(now: dt.datetime) -> None:
         last_seen = now - dt.timedelta(days=seen)
         WorkerHeartbeat.objects.get_or_create(
             consumer=consumer,
-            defaults={"host": consumer.split(":")[0], "pid": int(consumer.split(":")[1]),
-                      "workers": 4, "version": "huey 3.5",
-                      "started_at": now - dt.timedelta(days=started), "last_seen": last_seen,
-                      "stopped_at": last_seen if stopped else None},
-        )  # fmt: skip
+            defaults={
+                "host": consumer.split(":")[0],
+                "pid": int(consumer.split(":")[1]),
+                "workers": 4,
+                "version": "huey 3.5",
+                "started_at": now - dt.timedelta(days=started),
+                "last_seen": last_seen,
+                "stopped_at": last_seen if stopped else None,
+            },
+        )
 
 
 def _consumer_at(moment: dt.datetime, now: dt.datetime) -> str:
@@ -124,17 +148,31 @@ def _periodic_history(history, name, spec: JobSpec, since, periodic) -> None:
         if name == LATE_JOB and trigger == triggers[-1]:  # a failed period to practise on
             failure = FAILURES[name]
         result = None if failure else _result(rng, name)
-        run = history.run(spec.task_name, trigger, median=DURATIONS.get(name, 0.8),
-                          failure=failure, keep=trigger >= since, periodic_job=name,
-                          period_key=period.key, result=result)  # fmt: skip
+        run = history.run(
+            spec.task_name,
+            trigger,
+            median=DURATIONS.get(name, 0.8),
+            failure=failure,
+            keep=trigger >= since,
+            periodic_job=name,
+            period_key=period.key,
+            result=result,
+        )
         periodic.append(
             PeriodicRun(
-                job=name, period_key=period.key, period_start=period.start,
-                period_end=period.end, status="failed" if failure else "succeeded",
-                task_id=run.task_id, consumer=run.consumer, started_at=run.started_at,
-                finished_at=run.finished_at, error=run.error, result=result or {},
+                job=name,
+                period_key=period.key,
+                period_start=period.start,
+                period_end=period.end,
+                status="failed" if failure else "succeeded",
+                task_id=run.task_id,
+                consumer=run.consumer,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                error=run.error,
+                result=result or {},
             )
-        )  # fmt: skip
+        )
 
 
 def _result(rng, name: str) -> dict:
@@ -155,8 +193,9 @@ class History:
         self.runs: list[TaskRun] = []
         self.attempts: list[TaskAttempt] = []
 
-    def run(self, name, created, *, median=0.8, failure=None, tries=1, keep=True,
-            **fields) -> TaskRun:  # fmt: skip
+    def run(
+        self, name, created, *, median=0.8, failure=None, tries=1, keep=True, **fields
+    ) -> TaskRun:
         """A task that ran `tries` times (each but the last failed when `failure` is given,
         the last too), with one attempt row per try."""
         rng = self.rng
@@ -166,19 +205,32 @@ class History:
         for number in range(1, tries + 1):
             duration = round(median * rng.lognormvariate(0, 0.35), 3)
             failed = failure is not None and (number < tries or fields.get("state") != "complete")
-            tries_made.append(self._attempt(task_id, number, consumer, start, duration,
-                                            failure if failed else None))  # fmt: skip
+            tries_made.append(
+                self._attempt(
+                    task_id, number, consumer, start, duration, failure if failed else None
+                )
+            )
             start += dt.timedelta(seconds=duration + 10 * number)
         last = tries_made[-1]
         run = TaskRun(
-            task_id=task_id, name=name, queue="summasaas", args=fields.pop("args", []),
+            task_id=task_id,
+            name=name,
+            queue="summasaas",
+            args=fields.pop("args", []),
             kwargs=fields.pop("kwargs", {}),
-            state=fields.pop("state", "error" if failure else "complete"), attempt=tries,
-            enqueued_at=created, started_at=tries_made[0].started_at,
-            finished_at=last.finished_at, duration=last.duration, error=last.error,
-            enqueued_by="demo", consumer=consumer, created_at=created,
-            updated_at=last.finished_at or created, **fields,
-        )  # fmt: skip
+            state=fields.pop("state", "error" if failure else "complete"),
+            attempt=tries,
+            enqueued_at=created,
+            started_at=tries_made[0].started_at,
+            finished_at=last.finished_at,
+            duration=last.duration,
+            error=last.error,
+            enqueued_by="demo",
+            consumer=consumer,
+            created_at=created,
+            updated_at=last.finished_at or created,
+            **fields,
+        )
         if keep:
             self.runs.append(run)
             self.attempts += tries_made
@@ -190,20 +242,35 @@ class History:
         if failure:
             message, module, line, function, call = failure
             error = message
-            traceback = TRACEBACK.format(module=module, line=line, function=function, call=call,
-                                         error=message)  # fmt: skip
+            traceback = TRACEBACK.format(
+                module=module, line=line, function=function, call=call, error=message
+            )
         return TaskAttempt(
-            task_id=task_id, number=number, consumer=consumer,
-            state="error" if failure else "complete", started_at=start,
-            finished_at=start + dt.timedelta(seconds=duration), error=error, traceback=traceback,
-        )  # fmt: skip
+            task_id=task_id,
+            number=number,
+            consumer=consumer,
+            state="error" if failure else "complete",
+            started_at=start,
+            finished_at=start + dt.timedelta(seconds=duration),
+            error=error,
+            traceback=traceback,
+        )
 
 
-DELIVERY_FAILURE = ("SMTPServerDisconnected: 421 4.7.0 Try again later", "mail", 31,
-                    "email_deliver_task", "email_deliver(email_id=email_id)")  # fmt: skip
-MODEL_TIMEOUT = ("TimeoutError: the model did not answer within 30 s", "summaries", 18,
-                 "summarization_request_process_task",
-                 "summarization_request_process(request_id=request_id)")  # fmt: skip
+DELIVERY_FAILURE = (
+    "SMTPServerDisconnected: 421 4.7.0 Try again later",
+    "mail",
+    31,
+    "email_deliver_task",
+    "email_deliver(email_id=email_id)",
+)
+MODEL_TIMEOUT = (
+    "TimeoutError: the model did not answer within 30 s",
+    "summaries",
+    18,
+    "summarization_request_process_task",
+    "summarization_request_process(request_id=request_id)",
+)
 
 
 def _email_tasks(history: History, since: dt.datetime) -> None:
@@ -211,9 +278,14 @@ def _email_tasks(history: History, since: dt.datetime) -> None:
     emails = OutboundEmail.objects.filter(created_at__gte=since, dedupe_key__startswith="demo:")
     for email in emails.only("pk", "status", "created_at", "attempts"):
         failed = email.status == "failed"
-        history.run("apps.mail.tasks.email_deliver_task", email.created_at, median=0.45,
-                    failure=DELIVERY_FAILURE if failed else None, args=[email.pk],
-                    tries=email.attempts if failed else 1)  # fmt: skip
+        history.run(
+            "apps.mail.tasks.email_deliver_task",
+            email.created_at,
+            median=0.45,
+            failure=DELIVERY_FAILURE if failed else None,
+            args=[email.pk],
+            tries=email.attempts if failed else 1,
+        )
 
 
 def _summary_tasks(history: History, since: dt.datetime) -> None:
@@ -223,9 +295,14 @@ def _summary_tasks(history: History, since: dt.datetime) -> None:
     )
     for request in requests:
         failed = request.status == "failed"
-        history.run("apps.summaries.tasks.summarization_request_process_task",
-                    request.created_at, median=2.4, failure=MODEL_TIMEOUT if failed else None,
-                    args=[request.pk], tries=4 if failed else 1)  # fmt: skip
+        history.run(
+            "apps.summaries.tasks.summarization_request_process_task",
+            request.created_at,
+            median=2.4,
+            failure=MODEL_TIMEOUT if failed else None,
+            args=[request.pk],
+            tries=4 if failed else 1,
+        )
 
 
 def _incidents(history: History, operator: User | None) -> None:
@@ -253,14 +330,34 @@ def _incidents(history: History, operator: User | None) -> None:
         if (attempt.task_id, attempt.number) in ((rerun.task_id, 1), (lost.task_id, 1)):
             attempt.state, attempt.finished_at, attempt.consumer = "lost", None, CONSUMERS[1][0]
     lost.consumer = CONSUMERS[1][0]
-    failed = history.run("apps.mail.tasks.email_deliver_task", now - dt.timedelta(hours=5),
-                         failure=DELIVERY_FAILURE, args=[999_002], tries=6)  # fmt: skip
-    history.run(failed.name, now - dt.timedelta(hours=4, minutes=40), args=[999_002],
-                retry_of=failed.task_id, requested_by=who)  # fmt: skip
-    history.run(failed.name, now - dt.timedelta(minutes=25), failure=DELIVERY_FAILURE,
-                args=[999_003], tries=6)  # fmt: skip
-    revoked = history.run("apps.jobs.tasks.jobs_canary_task", now - dt.timedelta(days=2),
-                          kwargs={"seconds": 600}, state="revoked", requested_by=who)  # fmt: skip
+    failed = history.run(
+        "apps.mail.tasks.email_deliver_task",
+        now - dt.timedelta(hours=5),
+        failure=DELIVERY_FAILURE,
+        args=[999_002],
+        tries=6,
+    )
+    history.run(
+        failed.name,
+        now - dt.timedelta(hours=4, minutes=40),
+        args=[999_002],
+        retry_of=failed.task_id,
+        requested_by=who,
+    )
+    history.run(
+        failed.name,
+        now - dt.timedelta(minutes=25),
+        failure=DELIVERY_FAILURE,
+        args=[999_003],
+        tries=6,
+    )
+    revoked = history.run(
+        "apps.jobs.tasks.jobs_canary_task",
+        now - dt.timedelta(days=2),
+        kwargs={"seconds": 600},
+        state="revoked",
+        requested_by=who,
+    )
     revoked.started_at = revoked.finished_at = revoked.duration = None
     history.attempts = [a for a in history.attempts if a.task_id != revoked.task_id]
 
@@ -271,21 +368,64 @@ def _audit(now: dt.datetime, operator: User | None, runs: list[TaskRun]) -> None
     retried = next(r for r in runs if r.retry_of and r.requested_by)
     revoked = next(r for r in runs if r.state == "revoked")
     entries = [
-        ("task.retry", retried.created_at, "jobs.TaskRun", retried,
-         {"state": "error"}, {"task_id": retried.task_id}, ""),
-        ("task.revoke", revoked.created_at + dt.timedelta(seconds=30), "jobs.TaskRun", revoked,
-         {"state": "scheduled"}, None, ""),
-        ("job.pause", now - dt.timedelta(days=9, hours=2), "", None, {"paused": False},
-         {"paused": True}, "daily_digest"),
-        ("job.resume", now - dt.timedelta(days=8, hours=20), "", None, {"paused": True},
-         {"paused": False}, "daily_digest"),
-        ("lock.clear", now - dt.timedelta(days=1, hours=3), "", None,
-         {"requested": ["usage_reports"]}, {"cleared": ["usage_reports"]}, "usage_reports"),
-    ]  # fmt: skip
+        (
+            "task.retry",
+            retried.created_at,
+            "jobs.TaskRun",
+            retried,
+            {"state": "error"},
+            {"task_id": retried.task_id},
+            "",
+        ),
+        (
+            "task.revoke",
+            revoked.created_at + dt.timedelta(seconds=30),
+            "jobs.TaskRun",
+            revoked,
+            {"state": "scheduled"},
+            None,
+            "",
+        ),
+        (
+            "job.pause",
+            now - dt.timedelta(days=9, hours=2),
+            "",
+            None,
+            {"paused": False},
+            {"paused": True},
+            "daily_digest",
+        ),
+        (
+            "job.resume",
+            now - dt.timedelta(days=8, hours=20),
+            "",
+            None,
+            {"paused": True},
+            {"paused": False},
+            "daily_digest",
+        ),
+        (
+            "lock.clear",
+            now - dt.timedelta(days=1, hours=3),
+            "",
+            None,
+            {"requested": ["usage_reports"]},
+            {"cleared": ["usage_reports"]},
+            "usage_reports",
+        ),
+    ]
     AuditEntry.objects.bulk_create(
-        AuditEntry(actor=operator, actor_email=operator.email, action=action, created_at=at,
-                   target_type=kind, target_id=str(target.pk or "") if target else "",
-                   target_repr=str(target)[:300] if target else "", before=before, after=after,
-                   note=note)
+        AuditEntry(
+            actor=operator,
+            actor_email=operator.email,
+            action=action,
+            created_at=at,
+            target_type=kind,
+            target_id=str(target.pk or "") if target else "",
+            target_repr=str(target)[:300] if target else "",
+            before=before,
+            after=after,
+            note=note,
+        )
         for action, at, kind, target, before, after, note in entries
-    )  # fmt: skip
+    )

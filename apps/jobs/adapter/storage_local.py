@@ -25,8 +25,9 @@ class SqliteInflightStorage(SqliteStorage):
         save by folding it in)."""
         if unflag is not None:
             self.delete_data(unflag)
-        empty = not self.sql("select 1 from task where queue = ? limit 1", (self.name,),
-                             results=True)  # fmt: skip
+        empty = not self.sql(
+            "select 1 from task where queue = ? limit 1", (self.name,), results=True
+        )
         if empty:
             if finish is not None:
                 self.finish(consumer, finish)

@@ -93,15 +93,27 @@ class RedisInflightStorage(RedisStorage):
         worker left to do."""
         action, receipt = ("finish", finish) if finish is not None else ("release", release)
         inflight = self._list(consumer)
-        keys = [self.queue_key, inflight, self._list(consumer, True), self.result_key,
-                *self._revoked_keys, self.register_key]  # fmt: skip
-        args = [action if receipt is not None else "", receipt or "", unflag or "", consumer,
-                time.time()]  # fmt: skip
+        keys = [
+            self.queue_key,
+            inflight,
+            self._list(consumer, True),
+            self.result_key,
+            *self._revoked_keys,
+            self.register_key,
+        ]
+        args = [
+            action if receipt is not None else "",
+            receipt or "",
+            unflag or "",
+            consumer,
+            time.time(),
+        ]
         data, epoch = self._take(keys=keys, args=args)
         if data is None and self.blocking:  # the queue is empty: wait for the next task
             try:
-                data = self.conn.blmove(self.queue_key, inflight, self.read_timeout, "RIGHT",
-                                        "LEFT")  # fmt: skip
+                data = self.conn.blmove(
+                    self.queue_key, inflight, self.read_timeout, "RIGHT", "LEFT"
+                )
             except TimeoutError:
                 return None
             epoch = None  # flags may have changed while it waited: read them again
@@ -140,8 +152,11 @@ class RedisInflightStorage(RedisStorage):
         self._finish(keys=[self._list(consumer), self._list(consumer, True)], args=[receipt])
 
     def release(self, consumer: str, receipts: list, *, finished: bool) -> None:
-        keys = [self._list(consumer, True), self._list(consumer)] if finished else [
-            self._list(consumer)]  # fmt: skip
+        keys = (
+            [self._list(consumer, True), self._list(consumer)]
+            if finished
+            else [self._list(consumer)]
+        )
         for start in range(0, len(receipts), 500):  # the oldest entries sit at the tail
             self._release(keys=keys, args=receipts[start : start + 500])
 

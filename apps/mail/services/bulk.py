@@ -99,8 +99,10 @@ def _insert_queued(rows: list[dict]) -> list[int]:
     if not rows:
         return []
     if connection.vendor != "postgresql":
-        return [row.pk for row in OutboundEmail.objects.bulk_create(
-            OutboundEmail(**fields) for fields in rows)]  # fmt: skip
+        return [
+            row.pk
+            for row in OutboundEmail.objects.bulk_create(OutboundEmail(**fields) for fields in rows)
+        ]
     now = timezone.now()
     table = connection.ops.quote_name(OutboundEmail._meta.db_table)
     # The chunk travels as one JSON document (one parameter to quote, not ten arrays of them).
@@ -114,8 +116,18 @@ def _insert_queued(rows: list[dict]) -> list[int]:
         "user_id integer, category text, context jsonb, secret_keys jsonb, sealed_secrets text, "
         "dedupe_key text, is_test boolean, bulk boolean) RETURNING id"
     )
-    names = ["template_key", "to", "user_id", "category", "context", "secret_keys",
-             "sealed_secrets", "dedupe_key", "is_test", "bulk"]  # fmt: skip
+    names = [
+        "template_key",
+        "to",
+        "user_id",
+        "category",
+        "context",
+        "secret_keys",
+        "sealed_secrets",
+        "dedupe_key",
+        "is_test",
+        "bulk",
+    ]
     document = json.dumps([{name: row[name] for name in names} for row in rows])
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, now, now, document])

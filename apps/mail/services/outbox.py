@@ -66,9 +66,15 @@ def send_email(
     """
     category = template_category(template_key)
     email = new_row(
-        template_key=template_key, to=to, context=context, dedupe_key=dedupe_key,
-        user_id=user_id, is_test=is_test, secrets=secrets, category=category,
-    )  # fmt: skip
+        template_key=template_key,
+        to=to,
+        context=context,
+        dedupe_key=dedupe_key,
+        user_id=user_id,
+        is_test=is_test,
+        secrets=secrets,
+        category=category,
+    )
     try:
         with transaction.atomic():
             email.save(force_insert=True)

@@ -61,8 +61,13 @@ def template_save(*, template: EmailTemplate, author=None) -> EmailTemplateVersi
     compiled = compile_version(source)
     template.updated_by = author
     template.save()
-    version = _new_version(template=template, language=default_language(), source=source,
-                           compiled=compiled, author=author)  # fmt: skip
+    version = _new_version(
+        template=template,
+        language=default_language(),
+        source=source,
+        compiled=compiled,
+        author=author,
+    )
     EmailTemplate.objects.filter(pk=template.pk).update(active_version=version)
     template.active_version = version
     return version
@@ -109,8 +114,13 @@ def translation_save(*, translation: EmailTemplateTranslation, author=None) -> E
     compiled = compile_version(source)
     translation.updated_by = author
     translation.save()
-    version = _new_version(template=template, language=translation.language, source=source,
-                           compiled=compiled, author=author)  # fmt: skip
+    version = _new_version(
+        template=template,
+        language=translation.language,
+        source=source,
+        compiled=compiled,
+        author=author,
+    )
     EmailTemplateTranslation.objects.filter(pk=translation.pk).update(active_version=version)
     translation.active_version = version
     return version
@@ -123,8 +133,11 @@ def translations_missing(*, template: EmailTemplate) -> list[str]:
             "language", flat=True
         )
     )
-    return [code for code, _name in settings.LANGUAGES
-            if code != default_language() and code not in present]  # fmt: skip
+    return [
+        code
+        for code, _name in settings.LANGUAGES
+        if code != default_language() and code not in present
+    ]
 
 
 @transaction.atomic

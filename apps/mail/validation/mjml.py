@@ -132,8 +132,12 @@ class _MjmlChecker(HTMLParser):
         if parents and parent not in parents:
             where = f"inside <{parent}>" if parent else "at the top level"
             allowed = ", ".join(f"<{p}>" for p in sorted(parents))
-            self._add(line, col, f"<{tag}> is not allowed {where}; it goes in {allowed}",
-                      cause=self._suspect())  # fmt: skip
+            self._add(
+                line,
+                col,
+                f"<{tag}> is not allowed {where}; it goes in {allowed}",
+                cause=self._suspect(),
+            )
         elif not parents and parent is not None:
             self._add(line, col, f"<{tag}> must be the root element", cause=self._suspect())
         return True
@@ -147,8 +151,9 @@ class _MjmlChecker(HTMLParser):
             return
         for name, value in attrs:
             if name not in allowed and not attribute_problem(name, value):
-                self._add(*self._attribute_pos(name, line, col),
-                          f"unknown attribute {name!r} on <{tag}>")  # fmt: skip
+                self._add(
+                    *self._attribute_pos(name, line, col), f"unknown attribute {name!r} on <{tag}>"
+                )
 
     def _unclosed_raw(self, tag: str, line: int, col: int) -> None:
         """An MJML element met inside an ending tag: that tag was never closed (MRML would say
@@ -210,10 +215,12 @@ class _MjmlChecker(HTMLParser):
         col = lead - data[:lead].rfind("\n") if "\n" in data[:lead] else col + lead
         parent = self.stack[-1][0] if self.stack else self.root_parent
         self._add(
-            line, col, f"text {data.strip()[:30]!r} is not allowed inside <{parent}>; text and "
+            line,
+            col,
+            f"text {data.strip()[:30]!r} is not allowed inside <{parent}>; text and "
             "template tags go inside <mj-text>, <mj-button>, <mj-table> or <mj-raw>",
             cause=self._suspect(),
-        )  # fmt: skip
+        )
 
 
 def check_mjml(
@@ -224,7 +231,12 @@ def check_mjml(
     problems = checker.check(source)
     if layout and checker.content_tags != 1:
         problems.append(
-            Problem(field_name, 1, 1, "the layout needs exactly one <mj-content/>, where "
-                    f"templates go (found {checker.content_tags})")
-        )  # fmt: skip
+            Problem(
+                field_name,
+                1,
+                1,
+                "the layout needs exactly one <mj-content/>, where "
+                f"templates go (found {checker.content_tags})",
+            )
+        )
     return problems, checker.content_parent

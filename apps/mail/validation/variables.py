@@ -9,9 +9,15 @@ from ..sandbox import VariableUse
 
 # Provided by the engine at send time (see rendering.system_context); the layout uses these.
 SYSTEM_VARIABLES = {
-    "site_name", "site_url", "preheader", "unsubscribe_url", "preferences_url",
-    "recipient_email", "current_year", "language",
-}  # fmt: skip
+    "site_name",
+    "site_url",
+    "preheader",
+    "unsubscribe_url",
+    "preferences_url",
+    "recipient_email",
+    "current_year",
+    "language",
+}
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 

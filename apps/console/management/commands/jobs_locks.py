@@ -28,5 +28,9 @@ class Command(OperatorCommand):
             self.stdout.write(f"{lock.job:<22} {state}")
 
     def _audit_all(self, cleared: list[str]) -> None:
-        audit_record(actor=self.actor, action="lock.clear", after={"cleared": cleared},
-                     note="all held locks, stale or not")  # fmt: skip
+        audit_record(
+            actor=self.actor,
+            action="lock.clear",
+            after={"cleared": cleared},
+            note="all held locks, stale or not",
+        )

@@ -70,8 +70,9 @@ class Command(OperatorCommand):
                 if moment is None:
                     raise CommandError(f"--{name} {filters[name]!r} is not an ISO date-time.")
                 filters[name] = moment
-        runs = task_runs_matching(**{k: v or None if k in ("since", "until") else v
-                                     for k, v in filters.items()})  # fmt: skip
+        runs = task_runs_matching(
+            **{k: v or None if k in ("since", "until") else v for k, v in filters.items()}
+        )
         if not task_ids:
             return runs
         storable = [task_id for task_id in task_ids if "\x00" not in task_id]  # no NUL is stored

@@ -26,8 +26,20 @@ STATUS_COLOURS = {
 PROBLEMS = ["bounced", "complained", "rejected"]  # events that undo a "sent"
 CATEGORY_COLOURS = {"transactional": "info", "alerts": "warning", "reports": "success"}
 REASON_COLOURS = {"bounce": "danger", "complaint": "danger", "unsubscribe": "warning"}
-EVENT_TYPES = ["delivered", "opened", "clicked", "bounced", "deferred", "rejected", "failed",
-               "complained", "unsubscribed", "queued", "sent", "unknown"]  # fmt: skip
+EVENT_TYPES = [
+    "delivered",
+    "opened",
+    "clicked",
+    "bounced",
+    "deferred",
+    "rejected",
+    "failed",
+    "complained",
+    "unsubscribed",
+    "queued",
+    "sent",
+    "unknown",
+]
 EVENT_COLOURS = {
     "delivered": "success",
     "opened": "info",

@@ -90,8 +90,15 @@ class EmailTemplateAdmin(EditorAdmin):
 
     form = TemplateEditorForm
     preview_view = staticmethod(template_preview_view)
-    list_display = ["key", "name", "category_badge", "version_label", "translations_label",
-                    "updated_at", "updated_by"]  # fmt: skip
+    list_display = [
+        "key",
+        "name",
+        "category_badge",
+        "version_label",
+        "translations_label",
+        "updated_at",
+        "updated_by",
+    ]
     list_filter = [("category", ChoicesDropdownFilter)]
     list_select_related = ["active_version", "updated_by"]
     search_fields = ["key", "name", "subject"]
@@ -257,8 +264,17 @@ class EmailTemplateVersionAdmin(ReadOnlyAdminMixin, StudioAdmin):
         (_("MJML"), {"fields": ["mjml_source"], "classes": ["tab"]}),
         (_("Plain text"), {"fields": ["text_source"], "classes": ["tab"]}),
     ]
-    readonly_fields = ["template", "number", "author", "created_at", "subject", "preheader",
-                       "rendered", "mjml_source", "text_source"]  # fmt: skip
+    readonly_fields = [
+        "template",
+        "number",
+        "author",
+        "created_at",
+        "subject",
+        "preheader",
+        "rendered",
+        "mjml_source",
+        "text_source",
+    ]
     actions_row = ["diff"]
     actions_detail = ["diff", "emails", "restore"]
 

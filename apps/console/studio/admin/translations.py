@@ -23,14 +23,21 @@ class EmailTemplateTranslationAdmin(EditorAdmin):
 
     form = TranslationEditorForm
     preview_view = staticmethod(translation_preview_view)
-    list_display = ["template", "language_label", "subject", "version_label", "updated_at",
-                    "updated_by"]  # fmt: skip
+    list_display = [
+        "template",
+        "language_label",
+        "subject",
+        "version_label",
+        "updated_at",
+        "updated_by",
+    ]
     list_filter = [("language", ChoicesDropdownFilter)]
     list_select_related = ["template", "active_version", "updated_by"]
     search_fields = ["template__key", "subject"]
     readonly_fields = ["updated_at", "updated_by"]
-    fieldsets = [(None, {"fields": [("template", "language"), "subject", "preheader", "mjml",
-                                    "text_body"]})]  # fmt: skip
+    fieldsets = [
+        (None, {"fields": [("template", "language"), "subject", "preheader", "mjml", "text_body"]})
+    ]
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("mail.view_emailtemplate")

@@ -28,9 +28,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"enqueued {name} as task {result.id}")
                 return
             run = periodic_job_run(
-                name=name, period_key=period, force=force, requested_by=by,
+                name=name,
+                period_key=period,
+                force=force,
+                requested_by=by,
                 progress=lambda text: self.stdout.write(text),
-            )  # fmt: skip
+            )
         except JobsError as exc:
             raise CommandError(str(exc)) from exc
         if run is None:

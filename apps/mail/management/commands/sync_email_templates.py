@@ -17,7 +17,8 @@ class Command(BaseCommand):
         try:
             report = sync_email_templates(force=force)
         except TemplateInvalidError as error:
-            raise CommandError("A shipped template is invalid:\n" + "\n".join(
-                str(p) for p in error.problems)) from error  # fmt: skip
+            raise CommandError(
+                "A shipped template is invalid:\n" + "\n".join(str(p) for p in error.problems)
+            ) from error
         for line in report.lines():
             self.stdout.write(line)

@@ -132,9 +132,14 @@ class FastTemplate:
         budget.loop(count, token)
         for index, item in enumerate(items):
             start = len(parts)
-            forloop = {"counter": index + 1, "counter0": index, "first": index == 0,
-                       "last": index == count - 1, "revcounter": count - index,
-                       "revcounter0": count - index - 1}  # fmt: skip
+            forloop = {
+                "counter": index + 1,
+                "counter0": index,
+                "first": index == 0,
+                "last": index == count - 1,
+                "revcounter": count - index,
+                "revcounter0": count - index - 1,
+            }
             self._run(body, {**data, name: item, "forloop": forloop}, parts, budget)
             budget.spend(sum(len(p) for p in parts[start:]), token)
         if not count:
