@@ -88,7 +88,7 @@ bench: venv bench-deps system-deps
 # The long crash runs (issue 9): tests marked `soak` (tests/jobs/test_kills.py) with SOAK_KILLS
 # SIGKILLs of a consumer mid-batch (50; `make test` runs the same test with 5, 10 embedded).
 soak: venv system-deps
-	SOAK_KILLS=$${SOAK_KILLS:-50} $(PY) -m pytest -m soak --no-cov -p no:cacheprovider $(SOAK_ARGS)
+	SOAK_KILLS=$${SOAK_KILLS:-50} $(PY) -m pytest -m soak --no-cov -p no:cacheprovider -s $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) var .coverage .pytest_cache
