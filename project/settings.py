@@ -140,9 +140,10 @@ if DATABASE_URL:
     # reaper, which must write the rows that process held, is not kept waiting for ever. The
     # process, if it resumes, gets an error: its task's retry or the reaper settles the rest.
     DATABASE_IDLE_TRANSACTION_SECONDS = int(env("DATABASE_IDLE_TRANSACTION_SECONDS", "300"))
-    _idle = f"-c idle_in_transaction_session_timeout={DATABASE_IDLE_TRANSACTION_SECONDS * 1000}"
-    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
-    _db_options["options"] = f"{_db_options.get('options', '')} {_idle}".strip()
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        _idle = f"-c idle_in_transaction_session_timeout={DATABASE_IDLE_TRANSACTION_SECONDS}s"
+        _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+        _db_options["options"] = f"{_db_options.get('options', '')} {_idle}".strip()
 else:
     DATABASES = {
         "default": {

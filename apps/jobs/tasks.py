@@ -2,6 +2,7 @@ import time
 
 from huey.contrib.djhuey import HUEY, db_task
 
+from .adapter import attempt_of
 from .latency.summary import task_latency_summarize
 from .periodic import JobRun, periodic_job
 from .reaper import task_runs_reap
@@ -37,11 +38,17 @@ def task_latency_summarize_task(run: JobRun) -> dict:
     return task_latency_summarize(now=run.period.end)
 
 
-@db_task(idempotent=True)
-def jobs_canary_task(seconds: float = 0, token: str = "", fail: bool = False) -> int | None:
-    """A probe operators enqueue to see a consumer work: sleeps, then counts itself."""
+@db_task(idempotent=True, context=True)
+def jobs_canary_task(
+    seconds: float = 0, token: str = "", fail: bool = False, task=None
+) -> int | None:
+    """A probe operators enqueue to see a consumer work: sleeps, then counts itself, in all and
+    per attempt (the crash tests check that no attempt of a task ever runs twice)."""
     if seconds:
         time.sleep(seconds)
     if fail:
         raise RuntimeError("the canary was asked to fail")
-    return HUEY.storage.incr(f"jobs.canary.{token}") if token else None
+    if not token:
+        return None
+    HUEY.storage.incr(f"jobs.canary.{token}.attempt.{attempt_of(task)}")
+    return HUEY.storage.incr(f"jobs.canary.{token}")
