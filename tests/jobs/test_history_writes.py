@@ -21,7 +21,6 @@ from apps.jobs.models import TaskAttempt, TaskRun
 from apps.jobs.recorder import recorder
 from apps.jobs.tasks import jobs_canary_task
 from tests.conftest import ROOT, subprocess_env, wait_until
-from tests.servers import PROFILE
 
 POISON = "bad \ud800 and \x00 here"
 
@@ -59,7 +58,6 @@ def test_a_batch_the_database_refuses_is_split_and_only_the_bad_event_is_dropped
     assert len(dropped) == 1
 
 
-@pytest.mark.skipif(PROFILE != "production", reason="a PostgreSQL deadlock needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_enqueuing_3000_while_4_consumers_run_keeps_every_enqueued_at(huey_consumer, tmp_path):
     consumers = [huey_consumer("--workers", "1") for _ in range(4)]

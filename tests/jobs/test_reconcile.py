@@ -7,11 +7,10 @@ restarted empty under running consumers) are in test_broker_loss.py.
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
-from apps.jobs.adapter import broker_task_ids, inflight_consumers
+from apps.jobs.adapter import broker_task_ids
 from apps.jobs.models import TaskRun, WorkerHeartbeat
 from apps.jobs.reaper import task_runs_reap
 from apps.jobs.reconcile import task_runs_reconcile
@@ -19,7 +18,6 @@ from apps.jobs.recorder import recorder
 from apps.jobs.signals import run_lost
 from apps.jobs.tasks import jobs_canary_task
 from apps.mail.tasks import email_deliver_task
-from tests.servers import PROFILE
 
 pytestmark = [pytest.mark.embedded, pytest.mark.real_queue, pytest.mark.django_db(transaction=True)]
 
@@ -119,30 +117,6 @@ def test_a_dead_consumers_run_missing_from_its_register_is_announced_and_requeue
     assert {h["task_id"]: h["requeued"] for h in heard} == {canary.id: True, delivery.id: False}
     assert TaskRun.objects.get(task_id=delivery.id).state == "lost"
     assert canary.id in broker_task_ids() and delivery.id not in broker_task_ids()
-
-
-@pytest.mark.skipif(PROFILE != "production", reason="Redis's own in-flight lists")
-def test_an_in_flight_list_with_no_registration_is_found_and_reaped():
-    HUEY.enqueue(jobs_canary_task.s(token="orphan"))
-    HUEY.storage.take("orphan:9:x")
-    HUEY.storage.conn.hdel(HUEY.storage.register_key, "orphan:9:x")  # e.g. dropped by a reaper
-    assert inflight_consumers()["orphan:9:x"] == 0.0
-    reaped = task_runs_reap()  # no heartbeat ever: dead
-    assert (reaped.lost, reaped.requeued) == (1, 1)
-    assert "orphan:9:x" not in inflight_consumers()
-
-
-@pytest.mark.skipif(PROFILE != "production", reason="only Redis may keep no persistence")
-def test_healthz_and_the_dashboard_warn_when_redis_keeps_no_append_only_file(admin_client):
-    answer = Client().get("/healthz").json()
-    assert answer["ok"] is True and "appendonly yes" in answer["warnings"][0]
-    page = admin_client.get("/admin/").content.decode()
-    assert 'data-testid="broker-warning"' in page and "appendonly yes" in page
-    HUEY.storage.conn.config_set("appendonly", "yes")
-    try:
-        assert Client().get("/healthz").json()["warnings"] == []
-    finally:
-        HUEY.storage.conn.config_set("appendonly", "no")
 
 
 def _name(task) -> str:

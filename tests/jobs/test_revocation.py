@@ -18,8 +18,6 @@ from hypothesis import strategies as st
 
 from apps.jobs.adapter import RedisHuey
 
-pytestmark = pytest.mark.skipif(not settings.REDIS_URL, reason="the Redis broker only")
-
 
 class Worker:
     """One consumer worker of a fresh queue: takes a task and runs it as huey's worker does."""

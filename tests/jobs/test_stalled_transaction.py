@@ -14,12 +14,9 @@ from django.utils import timezone
 from apps.jobs.models import TaskRun, WorkerHeartbeat
 from apps.jobs.reaper import task_runs_reap
 from tests.conftest import ROOT, subprocess_env, wait_until
-from tests.servers import PROFILE
 
-pytestmark = [
-    pytest.mark.skipif(PROFILE != "production", reason="PostgreSQL's sessions"),
-    pytest.mark.django_db(transaction=True),
-]
+# PostgreSQL's sessions: a production-profile test (not marked embedded).
+pytestmark = pytest.mark.django_db(transaction=True)
 PAUSED = """
 import sys, time
 from django.db import connection, transaction

@@ -42,7 +42,6 @@ def test_the_report_table_is_read_rule_by_rule():
     )
 
 
-@pytest.mark.skipif(spam.program() is None, reason="needs the spamassassin Debian package")
 def test_spamassassin_scores_whole_messages_with_their_headers(deployed):
     html = page("<p>Hi Ada, your receipt for invoice INV-1 is attached. Thank you.</p>")
     clean = email_of(html, text="Hi Ada, your receipt for invoice INV-1 is attached. Thank you.")
