@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from huey.contrib.djhuey import HUEY
 
-from tests.servers import PROFILE, free_port, wait_for_port
+from tests.servers import PROFILE, free_port, redis_server, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -242,30 +242,7 @@ def restart_redis_empty(url: str) -> None:
     client.close()
     os.kill(pid, 9)
     wait_until(lambda: not _listening(port), timeout=10, message="redis still up")
-    subprocess.run(
-        [
-            "redis-server",
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--pidfile",
-            config["pidfile"],
-            "--dir",
-            config["dir"],
-            "--logfile",
-            config["logfile"],
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    wait_for_port(port)
+    redis_server(port, pidfile=config["pidfile"], folder=config["dir"], logfile=config["logfile"])
 
 
 def _listening(port: int) -> bool:

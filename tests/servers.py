@@ -58,10 +58,9 @@ def _need(path: str | None, package: str) -> str:
     return path
 
 
-def start_redis(workdir: Path) -> str:
-    binary = _need(shutil.which("redis-server"), "redis-server")
-    port = free_port()
-    workdir.mkdir(parents=True, exist_ok=True)
+def redis_server(port: int, *, pidfile, folder, logfile, binary: str = "redis-server") -> None:
+    """Start a redis-server on `port` that keeps nothing on disk (no snapshot, no append-only
+    file), as the tests' servers and a restart without persistence want; wait until it listens."""
     subprocess.run(
         [
             binary,
@@ -76,15 +75,29 @@ def start_redis(workdir: Path) -> str:
             "--appendonly",
             "no",
             "--pidfile",
-            str(workdir / "redis.pid"),
+            str(pidfile),
             "--dir",
-            str(workdir),
+            str(folder),
             "--logfile",
-            str(workdir / "redis.log"),
+            str(logfile),
         ],
         check=True,
+        stdout=subprocess.DEVNULL,
     )
     wait_for_port(port)
+
+
+def start_redis(workdir: Path) -> str:
+    binary = _need(shutil.which("redis-server"), "redis-server")
+    port = free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    redis_server(
+        port,
+        pidfile=workdir / "redis.pid",
+        folder=workdir,
+        logfile=workdir / "redis.log",
+        binary=binary,
+    )
     _cleanups.append(lambda: _kill_pidfile(workdir / "redis.pid"))
     return f"redis://127.0.0.1:{port}/0"
 
