@@ -86,6 +86,15 @@ def wait_for_preview(page, state: str, after: int = 0) -> None:
     )
 
 
+def wait_for_frame_text(page, name: str, text: str, timeout: float = 15) -> None:
+    """Wait until preview frame `name` shows `text`: a frame is filled after the status says
+    the render is done, and a render can be of an edit typed before the last one."""
+    deadline = time.monotonic() + timeout
+    while text not in frame(page, name).content():
+        assert time.monotonic() < deadline, f"the {name} preview never showed {text!r}"
+        page.wait_for_timeout(100)
+
+
 def renders(page) -> int:
     return int(page.get_attribute("#studio-preview", "data-renders"))
 
@@ -134,7 +143,7 @@ def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_da
     # The reloaded page shows what its status says: the saved version, not a blank pane.
     status = page.locator("#studio-status").inner_text()
     assert "1 problem — the preview shows the saved version (v1)" in status
-    assert "Welcome aboard, Ada" in frame(page, "light").content()
+    wait_for_frame_text(page, "light", "Welcome aboard, Ada")
 
     before = renders(page)
     editor_line(page, 4).click()
@@ -149,10 +158,7 @@ def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_da
     wait_for_preview(page, "ok", before)
     # The first clean render may be of the deletion alone (the preview waits for a pause in
     # typing, and there was one before the new words): the words arrive with a later one.
-    deadline = time.monotonic() + 15
-    while "Hello from the browser" not in frame(page, "light").content():
-        assert time.monotonic() < deadline, "the preview never showed the typed words"
-        page.wait_for_timeout(100)
+    wait_for_frame_text(page, "light", "Hello from the browser")
     assert error_lines(page) == []
     light = frame(page, "light")
     assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 245, 247)"
