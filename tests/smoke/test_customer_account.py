@@ -98,7 +98,9 @@ def test_staff_reset_a_forgotten_console_password_by_email(deployment):
     assert links(deployment.sink.wait_for("ops@summasaas.test", "Reset your"), "/reset/")
 
 
-def test_signing_out_ends_the_session(deployment):
+def test_signing_out_ends_the_session(deployment, customer):
+    # `customer` signs the customer up: without it this test passed only when another test
+    # had asked for them first.
     browser = deployment.browser()
     sign_in(browser, EMAIL, "a-long-customer-password-42")
     out = browser.submit(browser.get("/accounts/"), "/accounts/logout/")
