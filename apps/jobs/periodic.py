@@ -250,7 +250,21 @@ def _record_skipped(spec: JobSpec, period: Period, task_id: str, requested_by: s
 def _claim(
     spec: JobSpec, period: Period, task_id: str, force: bool, requested_by: str
 ) -> PeriodicRun | None:
-    """The claimed row, or None when another run owns this period."""
+    """The claimed row, or None when another run owns this period.
+
+    The row of (job, period) is unique, so the first INSERT wins. A run that finds the row
+    taken may take it over only as this table says (one UPDATE, so two contenders cannot both
+    win; `runs` counts the takeovers):
+
+        row's status          scheduled copy   its own retry (same task id)   forced run
+        ------------          --------------   ----------------------------   ----------
+        running               cancelled        takes it over                  refused
+        lost (consumer dead)  takes it over    takes it over                  takes it over
+        failed / skipped      cancelled        takes it over                  takes it over
+        succeeded             cancelled        cancelled                      takes it over
+
+    A running row's own retry is the task huey retries after an error in the same attempt
+    chain; a scheduled copy of a running period is the second consumer's scheduler."""
     fields = {
         "status": PeriodicRun.Status.RUNNING,
         "task_id": task_id,

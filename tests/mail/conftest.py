@@ -71,3 +71,25 @@ def smtp_sink(settings):
     yield start
     for controller in sinks:
         controller.stop()
+
+
+@pytest.fixture
+def webhook_anymail(settings):
+    """anymail's webhook settings as production has them (secrets, Resend's signing key)."""
+    from tests.mail import webhook_payloads
+
+    settings.ANYMAIL = dict(webhook_payloads.ANYMAIL_SETTINGS)
+
+
+@pytest.fixture
+def sent_email(db):
+    """An email the provider accepted, which its webhooks' events name."""
+    from apps.mail.models import OutboundEmail
+
+    return OutboundEmail.objects.create(
+        template_key="welcome",
+        to="john@example.com",
+        status="sent",
+        provider="Postmark",
+        message_id="883953f4-6105-42a2-a16a-77a8eac79483",
+    )
