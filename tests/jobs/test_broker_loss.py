@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
-from apps.jobs.adapter import inflight_consumers
+from apps.jobs.adapter import counter_add, inflight_consumers
 from apps.jobs.models import TaskRun, WorkerHeartbeat
 from apps.jobs.reaper import task_runs_reap
 from apps.jobs.reconcile import task_runs_reconcile
@@ -26,7 +26,7 @@ from apps.jobs.tasks import jobs_canary_task
 from apps.mail.models import OutboundEmail
 from apps.mail.services import outbox_sweep, send_email_many
 from tests.conftest import restart_redis_empty, subprocess_env, wait_until
-from tests.mail.test_delivery import ALERT_CONTEXT
+from tests.mail.outbox_cases import ALERT_CONTEXT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DEAD_AFTER = 2.0
@@ -48,7 +48,7 @@ def canaries(run: str, count: int, seconds: float = 0) -> list:
 
 
 def runs_of(task) -> int:
-    return HUEY.storage.incr(f"jobs.canary.{task.task.kwargs['token']}", 0)
+    return counter_add(f"jobs.canary.{task.task.kwargs['token']}", 0)
 
 
 def states(tasks) -> dict[str, str]:

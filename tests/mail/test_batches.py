@@ -11,7 +11,7 @@ from apps.mail.models import DeliveryAttempt, OutboundEmail
 from apps.mail.services import emails_deliver, send_email, send_email_many
 from apps.mail.services.delivery import CHUNK
 from tests.conftest import subprocess_env, wait_until
-from tests.mail.test_delivery import ALERT_CONTEXT
+from tests.mail.outbox_cases import ALERT_CONTEXT
 
 Status = OutboundEmail.Status
 

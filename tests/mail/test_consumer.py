@@ -9,7 +9,7 @@ from apps.mail.models import OutboundEmail
 from apps.mail.services import send_email
 from apps.mail.tasks import email_deliver_task
 from tests.conftest import subprocess_env, wait_until
-from tests.mail.test_delivery import ALERT_CONTEXT
+from tests.mail.outbox_cases import ALERT_CONTEXT
 
 
 @pytest.mark.real_queue

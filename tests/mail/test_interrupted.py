@@ -27,7 +27,7 @@ from apps.mail.services.ledger import ClaimLost
 from apps.mail.services.transport import Transport
 from tests.conftest import subprocess_env, wait_until
 from tests.console.studio_support import role_client
-from tests.mail.test_delivery import ALERT_CONTEXT
+from tests.mail.outbox_cases import ALERT_CONTEXT
 
 Status = OutboundEmail.Status
 

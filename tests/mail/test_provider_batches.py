@@ -15,7 +15,7 @@ from apps.mail.models import OutboundEmail
 from apps.mail.providers.sendgrid import skeleton
 from apps.mail.services import emails_deliver, outbox_sweep, send_email_many
 from tests.conftest import subprocess_env, wait_until
-from tests.mail.test_delivery import ALERT_CONTEXT
+from tests.mail.outbox_cases import ALERT_CONTEXT
 from tests.providers.servers import TOKENS, ProviderServer
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
