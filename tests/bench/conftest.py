@@ -16,7 +16,7 @@ import pytest
 from django.template.base import PartialTemplate, Template
 from django.test.utils import _TestState
 
-from tests.bench import harness
+from tests.bench import harness, report
 
 LOAD_AT_START = os.getloadavg()
 
@@ -54,8 +54,8 @@ def bench_environment():
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not harness.RESULTS and not harness.NOTES:
         return
-    text = harness.table(LOAD_AT_START)
-    path = harness.save(text)
+    text = report.table(LOAD_AT_START)
+    path = report.save(text)
     terminalreporter.write_line("")
     for line in text.splitlines():
         terminalreporter.write_line(line)
@@ -106,3 +106,14 @@ def production_rendering(monkeypatch):
     test environment wraps around every render (it copies the context each time)."""
     monkeypatch.setattr(Template, "_render", _TestState.saved_data.template_render)
     monkeypatch.setattr(PartialTemplate, "_render", _TestState.saved_data.partial_template_render)
+
+
+@pytest.fixture
+def sink(tmp_path, settings):
+    """A local SMTP sink for the delivery benchmarks, the mailer settings pointing at it."""
+    from tests.bench.delivery_contenders import Sink
+
+    server = Sink(tmp_path)
+    settings.MAILERS = server.mailers()
+    yield server
+    server.stop()

@@ -14,11 +14,10 @@ import pytest
 
 from apps.mail.defaults import sync_email_templates
 from apps.mail.services import render_for, system_context, template_active_version
+from tests.bench.delivery_contenders import EMAILS, TEMPLATE, BareSendMessages, Ours
 from tests.bench.harness import alternate, rate, record
 from tests.bench.peers import fast_render
-from tests.bench.test_bench_delivery import EMAILS, TEMPLATE, BareSendMessages, Ours, sink
 
-__all__ = ["sink"]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_queue]
 RENDERS = 2000
 
