@@ -10,7 +10,7 @@ import functools
 
 from django.contrib.admin.utils import unquote
 from django.http import Http404
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
 
 def admin_object_or_404(model_admin, request, object_id):
@@ -19,6 +19,12 @@ def admin_object_or_404(model_admin, request, object_id):
     if obj is None:
         raise Http404(f"No {model_admin.opts.verbose_name} with this id.")
     return obj
+
+
+def admin_path(owner, route: str, view, name: str, /, **kwargs) -> URLPattern:
+    """A custom page of the model admin `owner` at `route`, named `admin:<name>`, behind the
+    admin's login (`admin_view`); `kwargs` (a view's `model_admin`, say) go to the view."""
+    return path(route, owner.admin_site.admin_view(view), kwargs or None, name=name)
 
 
 def object_view(model_admin, view):
@@ -55,3 +61,13 @@ class ObjectUrlsMixin:
         if url.name in {prefix + view for view in _DJANGO_OBJECT_VIEWS}:
             return url
         return URLPattern(url.pattern, object_view(self, url.callback), url.default_args, url.name)
+
+
+def object_for_check(model_admin, request, object_id):
+    """The object a permission check is about, or None, read once per request: a page asks for
+    each of its actions, and each check would otherwise read the row again."""
+    cache = request.__dict__.setdefault("_console_objects", {})
+    key = (model_admin.opts.label, str(object_id))
+    if key not in cache:
+        cache[key] = model_admin.get_object(request, str(object_id))
+    return cache[key]

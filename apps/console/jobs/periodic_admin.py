@@ -1,7 +1,7 @@
 """The periodic runs' admin, with the schedules, locks and consumers pages hanging off it."""
 
 from django.contrib import admin
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -11,6 +11,7 @@ from unfold.paginator import InfinitePaginator
 
 from apps.console.filters import AwareRangeDateTimeFilter
 from apps.console.mixins import OperatorMixin
+from apps.console.objects import admin_path
 from apps.jobs.models import PeriodicRun, TaskRun, WorkerHeartbeat
 from apps.jobs.periodic import REGISTRY
 
@@ -96,44 +97,17 @@ class PeriodicRunAdmin(OperatorMixin, ModelAdmin):
         return queryset.filter(period_key__startswith=term) | queryset.filter(task_id=term), False
 
     def get_urls(self):
-        urls = [
-            path(
-                "schedules/",
-                self.admin_site.admin_view(SchedulesView.as_view(admin_site=self.admin_site)),
-                name="jobs_schedules",
-            ),
-            path(
-                "schedules/time-zone/",
-                self.admin_site.admin_view(time_zone_view),
-                name="jobs_schedules_time_zone",
-            ),
-            path(
-                "schedules/<str:name>/run/",
-                self.admin_site.admin_view(job_run_view),
-                name="jobs_schedule_run",
-            ),
-            path(
-                "schedules/<str:name>/runs/<str:task_id>/",
-                self.admin_site.admin_view(job_outcome_view),
-                name="jobs_schedule_outcome",
-            ),
-            path(
-                "schedules/<str:name>/pause/",
-                self.admin_site.admin_view(job_pause_view),
-                name="jobs_schedule_pause",
-            ),
-            path(
-                "locks/",
-                self.admin_site.admin_view(LocksView.as_view(admin_site=self.admin_site)),
-                name="jobs_locks",
-            ),
-            path(
-                "locks/<str:name>/clear/",
-                self.admin_site.admin_view(lock_clear_view),
-                name="jobs_lock_clear",
-            ),
+        site = self.admin_site
+        pages = [  # route, view, URL name
+            ("schedules/", SchedulesView.as_view(admin_site=site), "jobs_schedules"),
+            ("schedules/time-zone/", time_zone_view, "jobs_schedules_time_zone"),
+            ("schedules/<str:name>/run/", job_run_view, "jobs_schedule_run"),
+            ("schedules/<str:name>/runs/<str:task_id>/", job_outcome_view, "jobs_schedule_outcome"),
+            ("schedules/<str:name>/pause/", job_pause_view, "jobs_schedule_pause"),
+            ("locks/", LocksView.as_view(admin_site=site), "jobs_locks"),
+            ("locks/<str:name>/clear/", lock_clear_view, "jobs_lock_clear"),
         ]
-        return urls + super().get_urls()
+        return [admin_path(self, *page) for page in pages] + super().get_urls()
 
     @display(description=_("Status"), ordering="status", label=PERIODIC_COLOURS)
     def status_badge(self, obj: PeriodicRun):

@@ -15,6 +15,7 @@ from apps.console.services import audit_record
 from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion, OutboundEmail
 from apps.mail.services import (
     default_language,
+    email_mark_sent,
     email_resend,
     email_retry,
     layout_save,
@@ -220,35 +221,28 @@ def studio_email_resend(*, actor, email: OutboundEmail) -> OutboundEmail:
     return copy
 
 
-def studio_email_retry(*, actor, email: OutboundEmail) -> bool:
+def _email_settle(actor, email: OutboundEmail, settle, action: str, status) -> bool:
+    """An operator's retry or mark sent: `settle(email=...)` answers whether the email's status
+    allowed it; only a change is audited, from the status (and error) it had to `status`."""
     before = {"status": email.status, "last_error": email.last_error}
-    queued = email_retry(email=email)
-    if queued:
+    settled = settle(email=email)
+    if settled:
         audit_record(
-            actor=actor,
-            action="email.retry",
-            target=email,
-            before=before,
-            after={"status": OutboundEmail.Status.QUEUED},
+            actor=actor, action=action, target=email, before=before, after={"status": status}
         )
-    return queued
+    return settled
+
+
+def studio_email_retry(*, actor, email: OutboundEmail) -> bool:
+    """Queue a failed or interrupted email for another attempt, audited."""
+    return _email_settle(actor, email, email_retry, "email.retry", OutboundEmail.Status.QUEUED)
 
 
 def studio_email_mark_sent(*, actor, email: OutboundEmail) -> bool:
     """An operator settles an interrupted (unknown) email as sent, audited."""
-    from apps.mail.services import email_mark_sent
-
-    before = {"status": email.status, "last_error": email.last_error}
-    marked = email_mark_sent(email=email)
-    if marked:
-        audit_record(
-            actor=actor,
-            action="email.mark_sent",
-            target=email,
-            before=before,
-            after={"status": OutboundEmail.Status.SENT},
-        )
-    return marked
+    return _email_settle(
+        actor, email, email_mark_sent, "email.mark_sent", OutboundEmail.Status.SENT
+    )
 
 
 def studio_suppression_add(*, actor, address: str, note: str = ""):

@@ -37,3 +37,14 @@ class EmailsCommand(OperatorCommand):
         for email in outbox_rows(email_ids):
             result = self.service(actor=self.actor, email=email)
             self.stdout.write(f"#{email.pk}: {self.outcome(email, result)}")
+
+
+class SettleCommand(EmailsCommand):
+    """An email command whose service answers True when done, or False when the email's status
+    refuses it: `done` is printed, or `refused` with the status in it."""
+
+    done: str
+    refused: str  # with "{status}" where the email's status goes
+
+    def outcome(self, email: OutboundEmail, settled: bool) -> str:
+        return self.done if settled else self.refused.format(status=email.status)

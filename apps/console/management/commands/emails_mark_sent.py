@@ -1,12 +1,9 @@
 from apps.console.studio.services import studio_email_mark_sent
 
-from ._emails import EmailsCommand
+from ._emails import SettleCommand
 
 
-class Command(EmailsCommand):
+class Command(SettleCommand):
     help = "Settle emails whose delivery was interrupted (unknown) as sent: they arrived."
     service = staticmethod(studio_email_mark_sent)
-
-    @staticmethod
-    def outcome(email, marked) -> str:
-        return "marked sent" if marked else f"left {email.status}"
+    done, refused = "marked sent", "left {status}"

@@ -1,12 +1,9 @@
 from apps.console.studio.services import studio_email_retry
 
-from ._emails import EmailsCommand
+from ._emails import SettleCommand
 
 
-class Command(EmailsCommand):
+class Command(SettleCommand):
     help = "Queue failed or unknown emails for another delivery attempt (same row)."
     service = staticmethod(studio_email_retry)
-
-    @staticmethod
-    def outcome(email, queued) -> str:
-        return "queued" if queued else f"not retried ({email.status})"
+    done, refused = "queued", "not retried ({status})"

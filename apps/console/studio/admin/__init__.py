@@ -6,4 +6,4 @@ its events and resend/retry. Every changing action checks its permission on the 
 """
 
 # Importing them registers the admins.
-from . import events, outbox, suppressions, templates, translations  # noqa: F401
+from . import events, outbox, suppressions, templates, translations, versions  # noqa: F401

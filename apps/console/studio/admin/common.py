@@ -2,13 +2,13 @@
 dialogs, and the editors' live-preview URLs."""
 
 from django.http import HttpResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
 from unfold.enums import ActionVariant
 
-from ...objects import ObjectUrlsMixin
+from ...objects import ObjectUrlsMixin, admin_path
 from ..preview import light, sandboxed
 
 STATUS_COLOURS = {
@@ -116,11 +116,10 @@ class EditorAdmin(StudioAdmin):
     preview_view = None  # a view taking (request, model_admin, object_id=None)
 
     def get_extra_urls(self):
-        view = self.admin_site.admin_view(self.preview_view)
-        name = self._preview_url_name()
+        view, name = self.preview_view, self._preview_url_name()
         return [
-            path("preview/", view, {"model_admin": self}, name=name),
-            path("<path:object_id>/preview/", view, {"model_admin": self}, name=f"{name}_object"),
+            admin_path(self, "preview/", view, name, model_admin=self),
+            admin_path(self, "<path:object_id>/preview/", view, f"{name}_object", model_admin=self),
         ]
 
     def render_change_form(self, request, context, *args, **kwargs):
