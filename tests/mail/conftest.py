@@ -9,7 +9,6 @@ from django.core import mail
 from tests.servers import free_port
 
 ANYMAIL_TEST = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
-WEBHOOK_SECRET = "anymail:hook-secret-for-tests"
 
 
 @pytest.fixture

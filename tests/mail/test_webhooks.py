@@ -10,39 +10,9 @@ import pytest
 from svix.webhooks import Webhook
 
 from apps.mail.models import EmailEvent, OutboundEmail, Suppression
-from tests.mail.conftest import WEBHOOK_SECRET
+from tests.mail.webhook_payloads import AUTH, RESEND_SECRET, postmark_bounce
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhook_anymail")]
-AUTH = "Basic " + base64.b64encode(WEBHOOK_SECRET.encode()).decode()
-RESEND_SECRET = "whsec_" + base64.b64encode(b"resend-signing-secret-for-tests").decode()
-
-
-def postmark_bounce(**changes) -> dict:
-    # https://postmarkapp.com/developer/webhooks/bounce-webhook
-    return {
-        "RecordType": "Bounce",
-        "MessageStream": "outbound",
-        "ID": 4323372036854775807,
-        "Type": "HardBounce",
-        "TypeCode": 1,
-        "Name": "Hard bounce",
-        "Tag": "welcome",
-        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
-        "Metadata": {"outbox_id": "1"},
-        "ServerID": 23,
-        "Description": "The server was unable to deliver your message (ex: unknown user, "
-        "mailbox not found).",
-        "Details": "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
-        "Email": "john@example.com",
-        "From": "hello@summasaas.local",
-        "BouncedAt": "2026-11-25T16:33:54.9070259Z",
-        "DumpAvailable": True,
-        "Inactive": True,
-        "CanActivate": True,
-        "Subject": "Welcome to SummaSaaS",
-        "Content": "<Full dump>",
-        **changes,
-    }
 
 
 def postmark(client, payload, auth=AUTH):

@@ -9,7 +9,6 @@ from django.test import Client
 
 from apps.mail.models import EmailEvent, OutboundEmail, Suppression
 from tests.mail import webhook_payloads as payloads
-from tests.mail.conftest import WEBHOOK_SECRET
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhook_anymail")]
 
@@ -87,7 +86,7 @@ def test_a_body_over_the_limit_is_refused_with_413_before_it_is_read(client, pro
 
 
 def test_a_webhook_that_is_not_configured_is_a_404_not_a_500(client, settings):
-    settings.ANYMAIL = {"WEBHOOK_SECRET": WEBHOOK_SECRET}  # no Mailgun signing key
+    settings.ANYMAIL = {"WEBHOOK_SECRET": payloads.WEBHOOK_SECRET}  # no Mailgun signing key
     response = payloads.post_json(client, "mailgun", payloads.mailgun_failed())
     assert response.status_code == 404
     assert client.post("/webhooks/brevo/tracking/", "{}", "application/json").status_code == 404
