@@ -2,7 +2,7 @@
 
 Django's `ContentSecurityPolicyMiddleware` sends `SECURE_CSP` on every response. The console
 (`/admin/`) runs django-unfold, whose Alpine.js needs `'unsafe-eval'` and whose layout and the
-studio's email previews need inline styles (settings.py says why, directive by directive):
+studio's email previews need inline styles (project/components.py says why, directive by directive):
 this middleware gives console responses `SECURE_CSP_CONSOLE` instead, the way Django's
 `csp_override` decorator does for one view, so that no public page carries those exceptions.
 """

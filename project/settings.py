@@ -10,9 +10,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from project import components
 from project.unfold import unfold_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -67,67 +67,16 @@ SITE_URL = (required("SITE_URL", "links in emails point there") or "http://127.0
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS") or [SITE_URL]
 
-INSTALLED_APPS = [
-    "unfold",
-    "unfold.contrib.filters",
-    "unfold.contrib.forms",
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "huey.contrib.djhuey",
-    "anymail",
-    "ninja",  # serves /api/docs from its bundled Swagger UI files, not a CDN
-    "apps.accounts",
-    "apps.billing",
-    "apps.summaries",
-    "apps.mail",
-    "apps.jobs",
-    "apps.analytics",
-    "apps.api",
-    "apps.console",
-    "apps.demo",
-]
-
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP on every response
-    "project.csp.ConsolePolicyMiddleware",  # ... and SECURE_CSP_CONSOLE on the console's
-    "apps.api.middleware.ApiJsonErrorsMiddleware",  # every /api/ error answers JSON
-    "apps.api.middleware.InteractionLogMiddleware",  # times /api/v1/ calls for the log
-    "apps.api.middleware.UploadSizeLimitMiddleware",  # 413 before reading a huge body
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "apps.console.middleware.AdminQueryMiddleware",
-]
-
+# The apps, middleware, templates and other fixed tables are in project/components.py.
+INSTALLED_APPS = components.INSTALLED_APPS
+MIDDLEWARE = [*components.MIDDLEWARE]
 if not DEBUG:  # gunicorn serves the collected static files itself; runserver does in DEBUG
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = "project.wsgi.application"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.csp",  # {{ csp_nonce }}, {% csp_nonce_attr %}
-            ],
-        },
-    },
-]
+TEMPLATES = components.templates(base_dir=BASE_DIR)
 
 # --- database ------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
@@ -145,21 +94,7 @@ if DATABASE_URL:
         _db_options = DATABASES["default"].setdefault("OPTIONS", {})
         _db_options["options"] = f"{_db_options.get('options', '')} {_idle}".strip()
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
-            # A file, not memory, so that a consumer subprocess sees what a test wrote.
-            "TEST": {"NAME": VAR_DIR / "test-db.sqlite3"},
-            # The web process and the consumer write at once: WAL plus BEGIN IMMEDIATE make
-            # them queue for the lock instead of failing with "database is locked".
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-        }
-    }
+    DATABASES = components.sqlite_databases(var_dir=VAR_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- broker, cache, sessions -----------------------------------------------------------------
@@ -176,21 +111,7 @@ if REDIS_URL:
         "immediate": env_bool("HUEY_IMMEDIATE", default=False),
         "consumer": _huey_consumer,
     }
-    # Redis, degrading to the database cache while Redis does not answer (project/cache.py):
-    # staff keep logging in and rate limits keep counting when Redis is down.
-    CACHES = {
-        "default": {
-            "BACKEND": "project.cache.FallbackCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "summasaas",
-            "OPTIONS": {"fallback": "database", "socket_connect_timeout": 1, "socket_timeout": 2},
-        },
-        "database": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "django_cache",
-            "KEY_PREFIX": "summasaas",
-        },
-    }
+    CACHES = components.redis_caches(url=REDIS_URL)
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     HUEY = {
@@ -200,22 +121,10 @@ else:
         "immediate": env_bool("HUEY_IMMEDIATE", default=False),
         "consumer": _huey_consumer,
     }
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "django_cache",
-        }
-    }
+    CACHES = components.database_caches()
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# Django's own task framework (`from django.tasks import task`) runs on huey's consumers through
-# huey's backend, enqueued when the caller's transaction commits; results through django.tasks.
-TASKS = {
-    "default": {
-        "BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend",
-        "ENQUEUE_ON_COMMIT": True,
-    }
-}
+TASKS = components.TASKS  # Django's task framework, run by huey's consumers
 
 # --- jobs: periodic runs, task history, consumer heartbeats ------------------------------
 JOBS_TASK_HISTORY = env_bool("JOBS_TASK_HISTORY", default=True)
@@ -233,6 +142,7 @@ JOBS_RECONCILE_GRACE_SECONDS = float(env("JOBS_RECONCILE_GRACE_SECONDS", "120"))
 JOBS_LOCK_WAIT_SECONDS = float(env("JOBS_LOCK_WAIT_SECONDS", "5"))
 JOBS_HISTORY_RETENTION_DAYS = int(env("JOBS_HISTORY_RETENTION_DAYS", "30"))
 JOBS_BATCH_SIZE = int(env("JOBS_BATCH_SIZE", "5000"))
+JOBS_REVOKE_INDEX = env_bool("JOBS_REVOKE_INDEX", default=True)  # bench switch: storage_redis
 # Test-only: the schedulers' clock runs this many times faster from JOBS_SIMULATED_EPOCH and
 # check periodic jobs every second, so a test sees dozens of periods in under a minute.
 JOBS_SIMULATED_CLOCK_RATE = float(env("JOBS_SIMULATED_CLOCK_RATE", "0"))
@@ -301,35 +211,14 @@ else:
 STORAGES = {"default": _default_storage, "staticfiles": {"BACKEND": _static_backend}}
 MAX_UPLOAD_BYTES = int(env("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
-ALLOWED_UPLOAD_TYPES = {
-    "text/plain",
-    "text/markdown",
-    "text/html",
-    "application/pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+ALLOWED_UPLOAD_TYPES = components.ALLOWED_UPLOAD_TYPES
 
 # --- email ---------------------------------------------------------------------------------
 EMAIL_PROVIDER = env("EMAIL_PROVIDER", "file").lower()
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "SummaSaaS <hello@summasaas.local>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
-# provider -> (backend, {ANYMAIL key: environment variable})
-_EMAIL_PROVIDERS = {
-    "postmark": ("anymail.backends.postmark.EmailBackend", {"POSTMARK_SERVER_TOKEN": ""}),
-    "sendgrid": ("anymail.backends.sendgrid.EmailBackend", {"SENDGRID_API_KEY": ""}),
-    # anymail's, plus Resend's Idempotency-Key (apps/mail/backends.py)
-    "resend": ("apps.mail.backends.ResendBackend", {"RESEND_API_KEY": ""}),
-    "mailgun": (
-        "anymail.backends.mailgun.EmailBackend",
-        {"MAILGUN_API_KEY": "", "MAILGUN_SENDER_DOMAIN": ""},
-    ),
-    "amazon_ses": ("anymail.backends.amazon_ses.EmailBackend", {}),
-    "test": ("anymail.backends.test.EmailBackend", {}),
-    "smtp": ("django.core.mail.backends.smtp.EmailBackend", {}),
-    "console": ("django.core.mail.backends.console.EmailBackend", {}),
-    "file": ("apps.mail.backends.EmlFileBackend", {}),
-}
+_EMAIL_PROVIDERS = components.EMAIL_PROVIDERS
 if EMAIL_PROVIDER not in _EMAIL_PROVIDERS:
     raise ImproperlyConfigured(
         f"EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not supported; use one of "
@@ -405,12 +294,7 @@ API_RATE_DEFAULT = env("API_RATE_DEFAULT", "60/m")
 API_INTERACTION_LOG = env_bool("API_INTERACTION_LOG", default=True)
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY") or None
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+AUTH_PASSWORD_VALIDATORS = components.AUTH_PASSWORD_VALIDATORS
 
 LANGUAGE_CODE = "en-us"
 # The languages a customer can choose (User.language): emails are sent in that translation.
@@ -431,55 +315,12 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# --- Content-Security-Policy (Django's core CSP: django.middleware.csp) ---------------------
-# Every page: scripts and styles from our own origin, or inline only with this response's
-# nonce (`{% csp_nonce_attr %}`): no inline event handler, no `javascript:` URL, no eval.
-# Nothing is framed by another site, no plugin runs, forms post only to us.
-SECURE_CSP = {
-    "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
-    "font-src": [CSP.SELF],
-    "connect-src": [CSP.SELF],
-    "object-src": [CSP.NONE],
-    "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
-    "frame-ancestors": [CSP.NONE],
-}
-# The console (/admin/, project/csp.py) weakens three directives, each for a reason it cannot
-# avoid; scripts still need our origin or the nonce, so an injected <script> or onclick= is
-# refused there too.
-SECURE_CSP_CONSOLE = {
-    **SECURE_CSP,
-    # django-unfold's Alpine.js compiles its x-data/x-on/x-bind attributes with `new Function`
-    # (Alpine's CSP build cannot run unfold's expressions), and htmx's hx-on likewise.
-    "script-src": [CSP.SELF, CSP.NONCE, CSP.UNSAFE_EVAL],
-    # Inline styles, and so no nonce (a nonce switches 'unsafe-inline' off): unfold writes its
-    # theme colours in a <style> element and sizes panels with style attributes and Alpine's
-    # x-bind:style; the studio's previews are srcdoc iframes, which inherit this policy, and
-    # an email is built from inline styles. (A preview also has its own stricter policy.)
-    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    # A previewed email shows its images from wherever the template links them.
-    "img-src": [CSP.SELF, "data:", "https:"],
-}
-
-# project/logs.py applies LOGGING, then spares each record the lookups (caller, thread,
-# process, task) that no formatter of the process prints: all of them in a consumer (the
-# "plain" format shows none), not the process id in gunicorn, whose error log shows it.
-LOGGING_CONFIG = "project.logs.configure"
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # run_huey adds a handler of its own only when "huey" has none: give it ours, once.
-        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
-    },
-}
+# --- Content-Security-Policy (Django's core CSP), logging ------------------------------------
+# The policies, directive by directive with their reasons, are in project/components.py.
+SECURE_CSP = components.SECURE_CSP
+SECURE_CSP_CONSOLE = components.SECURE_CSP_CONSOLE
+LOGGING_CONFIG = "project.logs.configure"  # applies LOGGING, then spares unused lookups
+LOGGING = components.logging_settings(level=env("LOG_LEVEL", "INFO"))
 
 # --- admin console -------------------------------------------------------------------------
 SITE_NAME = "SummaSaaS Ops"

@@ -7,6 +7,7 @@ import json
 import random
 
 from django.core.files.base import ContentFile
+from django.db.models import Model
 
 from apps.accounts.models import Organization, User
 from apps.analytics.models import DailyRollup, HourlyRollup, InteractionLog
@@ -71,10 +72,10 @@ def requests_seed(*, now: dt.datetime, organizations: list[Organization]) -> int
 
 def documents_seed(*, now: dt.datetime, organizations: list[Organization]) -> int:
     """A few uploaded documents per organization (small files in the configured storage)."""
-    if Document.objects.filter(organization__in=organizations).exists():
+    if _seeded(Document, organizations):
         return 0
     rng = random.Random(7)
-    members, created = _members(organizations), 0
+    members, documents = _members(organizations), []
     for org in organizations:
         for name, content_type, body in rng.sample(DOCUMENTS, 3):
             document = Document(
@@ -85,17 +86,15 @@ def documents_seed(*, now: dt.datetime, organizations: list[Organization]) -> in
                 content_type=content_type,
                 created_at=now - dt.timedelta(days=rng.randint(1, DAYS - 1)),
             )
-            document.file.save(f"demo-{org.slug}-{created}", ContentFile(body), save=False)
-            document.save()
-            created += 1
-    return created
+            documents.append((document, f"demo-{org.slug}-{len(documents)}", body))
+    return _saved_with_files(documents)
 
 
 def archives_seed(*, now: dt.datetime, organizations: list[Organization]) -> int:
     """Weekly archive files, as the archival job leaves them for requests past 90 days."""
-    if SummaryArchive.objects.filter(organization__in=organizations).exists():
+    if _seeded(SummaryArchive, organizations):
         return 0
-    created = 0
+    archives = []
     for org in organizations:
         for weeks_back in (16, 15, 14):
             start = now - dt.timedelta(weeks=weeks_back)
@@ -122,15 +121,26 @@ def archives_seed(*, now: dt.datetime, organizations: list[Organization]) -> int
                 last_created_at=start + dt.timedelta(hours=39),
                 created_at=start + dt.timedelta(weeks=13),
             )
-            archive.file.save(f"{archive.week}.jsonl.gz", ContentFile(body), save=False)
-            archive.save()
-            created += 1
-    return created
+            archives.append((archive, f"{archive.week}.jsonl.gz", body))
+    return _saved_with_files(archives)
+
+
+def _seeded(model: type[Model], organizations: list[Organization]) -> bool:
+    """Whether the demo's organizations already have rows of `model` (each part seeds once)."""
+    return model.objects.filter(organization__in=organizations).exists()
+
+
+def _saved_with_files(rows: list[tuple[Model, str, bytes]]) -> int:
+    """Save each row with its file (name, content) in the configured storage; how many."""
+    for row, name, body in rows:
+        row.file.save(name, ContentFile(body), save=False)
+        row.save()
+    return len(rows)
 
 
 def interactions_seed(*, now: dt.datetime, organizations: list[Organization]) -> int:
     """API calls over 90 days (busier on weekdays and by day), then their roll-ups."""
-    if InteractionLog.objects.filter(organization__in=organizations).exists():
+    if _seeded(InteractionLog, organizations):
         return 0
     rng = random.Random(11)
     members = _members(organizations)
