@@ -11,26 +11,26 @@ def _no_nul(value: str) -> None:
         raise forms.ValidationError("This field cannot contain a NUL character.")
 
 
-class LoginForm(AuthenticationForm):
-    """Sign in with the email address and password."""
-
-    username = forms.EmailField(
+def _email_field(**attrs) -> forms.EmailField:
+    """A customer's address: at most 254 characters (RFC 5321's limit), no NUL."""
+    return forms.EmailField(
         label="Email address",
         max_length=254,
         validators=[_no_nul],
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        widget=forms.EmailInput(attrs=attrs),
     )
+
+
+class LoginForm(AuthenticationForm):
+    """Sign in with the email address and password."""
+
+    username = _email_field(autofocus=True, autocomplete="email")
 
 
 class SignupForm(forms.Form):
     """A new customer: their login and their organization."""
 
-    email = forms.EmailField(
-        label="Email address",
-        max_length=254,
-        validators=[_no_nul],
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+    email = _email_field(autocomplete="email")
     password = forms.CharField(
         label="Password",
         max_length=128,
@@ -64,16 +64,11 @@ class SignupForm(forms.Form):
 class PasswordResetRequestForm(forms.Form):
     """The address to send a reset link to (the queued task decides whether it has one)."""
 
-    email = forms.EmailField(
-        label="Email address",
-        max_length=254,
-        validators=[_no_nul],
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+    email = _email_field(autocomplete="email")
 
 
 class VerificationResendForm(forms.Form):
-    email = forms.EmailField(label="Email address", max_length=254, validators=[_no_nul])
+    email = _email_field()
 
 
 class LanguageForm(forms.Form):

@@ -1,5 +1,8 @@
 """Every API error is JSON `{"code": ..., "message": ...}` with the right status."""
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -26,83 +29,109 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What one error becomes: its status, code and message, extra headers and body keys."""
+
+    status: int
+    code: str
+    message: str
+    headers: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+
+def _api_error(error: ApiError) -> Answer:
+    return Answer(error.status, error.code, error.message, error.headers)
+
+
+def _unauthenticated(error: AuthenticationError) -> Answer:
+    return Answer(
+        401,
+        "unauthenticated",
+        "Send a valid API key as 'Authorization: Bearer ss_...' (see your account page).",
+        {"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _invalid(error: ValidationError) -> Answer:
+    errors = [
+        {"loc": [str(part) for part in e.get("loc", [])], "msg": str(e.get("msg", ""))}
+        for e in error.errors
+    ]
+    return Answer(422, "invalid_request", "The request is not valid.", extra={"errors": errors})
+
+
+def _unstorable(error: UnstorableTextError) -> Answer:
+    errors = [{"loc": error.loc, "msg": str(error)}]
+    return Answer(422, "invalid_request", str(error), extra={"errors": errors})
+
+
+def _http_error(error: HttpError) -> Answer:
+    # ninja wraps whatever the body parser raised in a 400 "Cannot parse request body".
+    if isinstance(error.__cause__, UnstorableTextError):
+        return _unstorable(error.__cause__)
+    return Answer(error.status_code, "http_error", str(error))
+
+
+def _malformed_upload(error: MultiPartParserError) -> Answer:
+    message = f"The upload could not be read as multipart/form-data: {error}"
+    if "header size" in str(error):  # Django's 1,024-byte limit on a part's headers
+        message += " A part's headers, its file name included, must fit in 1,024 bytes: "
+        message += "give the file a shorter name."
+    return Answer(400, "malformed_upload", message)
+
+
+def _queue_down(error: QueueUnavailableError) -> Answer:
+    return Answer(503, "queue_unavailable", str(error), {"Retry-After": str(error.retry_after)})
+
+
+def _upload_refused(error: UploadRejectedError) -> Answer:
+    return Answer(UPLOAD_STATUS.get(error.code, 400), error.code, str(error))
+
+
+def _too_big(error: RequestDataTooBig) -> Answer:
+    return Answer(413, "too_large", "The request body is too large.")
+
+
+# Errors whose own sentence is the message: exception -> (status, code).
+SAID_AS_IS = {
+    QuotaExceededError: (402, "quota_exceeded"),
+    NoPlanError: (402, "no_plan"),
+    DocumentUnreadableError: (422, "unreadable_document"),
+}
+# Errors that need more than a status and a code: exception -> what it becomes.
+DESCRIBED = {
+    ApiError: _api_error,
+    AuthenticationError: _unauthenticated,
+    ValidationError: _invalid,
+    UnstorableTextError: _unstorable,
+    HttpError: _http_error,
+    MultiPartParserError: _malformed_upload,
+    QueueUnavailableError: _queue_down,
+    UploadRejectedError: _upload_refused,
+    RequestDataTooBig: _too_big,
+}
+
+
+def _as_is(status: int, code: str) -> Callable[[Exception], Answer]:
+    return lambda error: Answer(status, code, str(error))
+
+
 def register(api: NinjaAPI) -> None:
-    def answer(request, status, code, message, headers=None, **extra) -> HttpResponse:
-        response = api.create_response(
-            request, {"code": code, "message": message, **extra}, status=status
-        )
-        for name, value in (headers or {}).items():
+    """Install a handler on `api` for every error above."""
+    for error_type, (status, code) in SAID_AS_IS.items():
+        api.exception_handler(error_type)(_handler(api, _as_is(status, code)))
+    for error_type, describe in DESCRIBED.items():
+        api.exception_handler(error_type)(_handler(api, describe))
+
+
+def _handler(api: NinjaAPI, describe: Callable[[Exception], Answer]):
+    def handle(request: HttpRequest, error: Exception) -> HttpResponse:
+        answer = describe(error)
+        body = {"code": answer.code, "message": answer.message, **answer.extra}
+        response = api.create_response(request, body, status=answer.status)
+        for name, value in answer.headers.items():
             response[name] = value
         return response
 
-    @api.exception_handler(ApiError)
-    def api_error(request: HttpRequest, error: ApiError):
-        return answer(request, error.status, error.code, error.message, error.headers)
-
-    @api.exception_handler(AuthenticationError)
-    def unauthenticated(request, error):
-        return answer(
-            request,
-            401,
-            "unauthenticated",
-            "Send a valid API key as 'Authorization: Bearer ss_...' (see your account page).",
-            {"WWW-Authenticate": "Bearer"},
-        )
-
-    @api.exception_handler(ValidationError)
-    def invalid(request, error: ValidationError):
-        errors = [
-            {"loc": [str(part) for part in e.get("loc", [])], "msg": str(e.get("msg", ""))}
-            for e in error.errors
-        ]
-        return answer(request, 422, "invalid_request", "The request is not valid.", errors=errors)
-
-    @api.exception_handler(UnstorableTextError)
-    def unstorable(request, error: UnstorableTextError):
-        errors = [{"loc": error.loc, "msg": str(error)}]
-        return answer(request, 422, "invalid_request", str(error), errors=errors)
-
-    @api.exception_handler(HttpError)
-    def http_error(request, error: HttpError):
-        # ninja wraps whatever the body parser raised in a 400 "Cannot parse request body".
-        if isinstance(error.__cause__, UnstorableTextError):
-            return unstorable(request, error.__cause__)
-        return answer(request, error.status_code, "http_error", str(error))
-
-    @api.exception_handler(MultiPartParserError)
-    def malformed_upload(request, error):
-        message = f"The upload could not be read as multipart/form-data: {error}"
-        if "header size" in str(error):  # Django's 1,024-byte limit on a part's headers
-            message += " A part's headers, its file name included, must fit in 1,024 bytes: "
-            message += "give the file a shorter name."
-        return answer(request, 400, "malformed_upload", message)
-
-    @api.exception_handler(QueueUnavailableError)
-    def queue_down(request, error: QueueUnavailableError):
-        return answer(
-            request,
-            503,
-            "queue_unavailable",
-            str(error),
-            {"Retry-After": str(error.retry_after)},
-        )
-
-    @api.exception_handler(QuotaExceededError)
-    def over_quota(request, error):
-        return answer(request, 402, "quota_exceeded", str(error))
-
-    @api.exception_handler(NoPlanError)
-    def no_plan(request, error):
-        return answer(request, 402, "no_plan", str(error))
-
-    @api.exception_handler(UploadRejectedError)
-    def upload_refused(request, error: UploadRejectedError):
-        return answer(request, UPLOAD_STATUS.get(error.code, 400), error.code, str(error))
-
-    @api.exception_handler(DocumentUnreadableError)
-    def unreadable(request, error):
-        return answer(request, 422, "unreadable_document", str(error))
-
-    @api.exception_handler(RequestDataTooBig)
-    def too_big(request, error):
-        return answer(request, 413, "too_large", "The request body is too large.")
+    return handle

@@ -76,6 +76,14 @@ def _organization(request: HttpRequest):
     return organization
 
 
+def _owned(request: HttpRequest, model, pk: int, what: str):
+    """Row `pk` of the caller's organization: another organization's rows do not exist here."""
+    row = model.objects.filter(pk=pk, organization=_organization(request)).first()
+    if row is None:
+        raise Http404(f"No such {what} in your organization.")
+    return row
+
+
 @customer_login_required
 @require_POST
 def key_create(request: HttpRequest) -> HttpResponse:
@@ -96,9 +104,7 @@ def key_create(request: HttpRequest) -> HttpResponse:
 @customer_login_required
 @require_POST
 def key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    row = ApiKey.objects.filter(pk=pk, organization=_organization(request)).first()
-    if row is None:
-        raise Http404("No such key in your organization.")
+    row = _owned(request, ApiKey, pk, "key")
     api_key_revoke(api_key=row)
     messages.success(request, f"Revoked {row.name}: it no longer works.")
     return redirect("account")
@@ -126,9 +132,7 @@ def document_create(request: HttpRequest) -> HttpResponse:
 @customer_login_required
 @require_POST
 def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    document = Document.objects.filter(pk=pk, organization=_organization(request)).first()
-    if document is None:
-        raise Http404("No such document in your organization.")
+    document = _owned(request, Document, pk, "document")
     summaries_services.document_delete(document=document)
     messages.success(request, f"Deleted {document.original_name}.")
     return redirect("account")

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from .models import EmailLayout, EmailTemplate, EmailTemplateTranslation
 from .services import default_language, layout_save, template_save, translation_save
+from .template_fields import TEMPLATE_FIELDS, TRANSLATION_FIELDS
 
 LAYOUT_KEY = "layout"
 TEMPLATE_KEYS = [
@@ -35,16 +36,6 @@ TEMPLATE_KEYS = [
     "subscription_ended",
     "account_exists",
 ]
-FIELDS = [
-    "name",
-    "category",
-    "subject",
-    "preheader",
-    "mjml",
-    "text_body",
-    "variables",
-    "sample_context",
-]
 _HEADER = re.compile(r"\A\s*<!--(.*?)-->\s*\n", re.S)
 
 
@@ -54,10 +45,7 @@ def defaults_dir() -> Path:
 
 def read_default(key: str) -> dict:
     """One shipped file as a dict of model fields."""
-    text = (defaults_dir() / f"{key}.mjml").read_text()
-    match = _HEADER.match(text)
-    meta = json.loads(match.group(1)) if match else {}
-    body = text[match.end() :] if match else text
+    meta, body = _read(defaults_dir() / f"{key}.mjml")
     return {
         "name": meta.get("name", key),
         "category": meta.get("category", ""),
@@ -68,6 +56,15 @@ def read_default(key: str) -> dict:
         "variables": meta.get("variables", []),
         "sample_context": meta.get("sample_context", {}),
     }
+
+
+def _read(path: Path) -> tuple[dict, str]:
+    """A shipped file's settings (the JSON in its leading comment) and its MJML."""
+    text = path.read_text()
+    match = _HEADER.match(text)
+    if match is None:
+        return {}, text
+    return json.loads(match.group(1)), text[match.end() :]
 
 
 def fingerprint(values: dict, fields: list[str]) -> str:
@@ -112,9 +109,6 @@ def sync_email_templates(*, force: bool = False) -> SyncReport:
     return report
 
 
-TRANSLATION_FIELDS = ["subject", "preheader", "mjml", "text_body"]
-
-
 def translated_languages() -> list[str]:
     """The configured languages other than the default that ship a folder in `mjml/`."""
     return [
@@ -129,10 +123,7 @@ def read_translation(key: str, language: str) -> dict | None:
     path = defaults_dir() / language / f"{key}.mjml"
     if not path.exists():
         return None
-    text = path.read_text()
-    match = _HEADER.match(text)
-    meta = json.loads(match.group(1)) if match else {}
-    body = text[match.end() :] if match else text
+    meta, body = _read(path)
     return {
         "subject": meta.get("subject", ""),
         "preheader": meta.get("preheader", ""),
@@ -161,45 +152,42 @@ def _sync_translation(key: str, language: str, report: SyncReport, force: bool) 
     shipped = read_translation(key, language)
     if shipped is None:
         return
-    label, fields = f"{key} ({language})", TRANSLATION_FIELDS
-    new_hash = fingerprint(shipped, fields)
     template = EmailTemplate.objects.get(key=key)
     translation = template.translations.filter(language=language).first()
     if translation is None:
         translation = EmailTemplateTranslation(template=template, language=language)
-    if (outcome := _outcome(report, label, translation, fields, new_hash, force)) is None:
-        return
-    for field, value in shipped.items():
-        setattr(translation, field, value)
-    translation.synced_hash = new_hash
-    translation_save(translation=translation)
-    outcome.append(label)
+    _sync_row(translation, shipped, TRANSLATION_FIELDS, report, force, label=f"{key} ({language})")
 
 
 def _sync_layout(report: SyncReport, force: bool) -> None:
-    shipped = read_default(LAYOUT_KEY)
-    fields = ["name", "mjml"]
-    new_hash = fingerprint(shipped, fields)
     layout = EmailLayout.objects.filter(key=LAYOUT_KEY).first()
     if layout is None:
         layout = EmailLayout(key=LAYOUT_KEY, is_default=True)
-    if (outcome := _outcome(report, LAYOUT_KEY, layout, fields, new_hash, force)) is None:
-        return
-    layout.name, layout.mjml, layout.synced_hash = shipped["name"], shipped["mjml"], new_hash
-    layout_save(layout=layout)
-    outcome.append(LAYOUT_KEY)
+    _sync_row(layout, read_default(LAYOUT_KEY), ["name", "mjml"], report, force, label=LAYOUT_KEY)
 
 
 def _sync_template(key: str, report: SyncReport, force: bool) -> None:
-    shipped = read_default(key)
-    new_hash = fingerprint(shipped, FIELDS)
     template = EmailTemplate.objects.filter(key=key).first()
     if template is None:
         template = EmailTemplate(key=key)
-    if (outcome := _outcome(report, key, template, FIELDS, new_hash, force)) is None:
+    _sync_row(template, read_default(key), TEMPLATE_FIELDS, report, force, label=key)
+
+
+# How each kind of row is validated and saved (templates and layouts get new versions).
+_SAVE = {
+    EmailLayout: lambda row: layout_save(layout=row),
+    EmailTemplate: lambda row: template_save(template=row),
+    EmailTemplateTranslation: lambda row: translation_save(translation=row),
+}
+
+
+def _sync_row(row, shipped: dict, fields: list[str], report: SyncReport, force: bool, *, label):
+    """Write the shipped `fields` into `row` and save it, unless `_outcome` keeps it as it is."""
+    new_hash = fingerprint(shipped, fields)
+    if (outcome := _outcome(report, label, row, fields, new_hash, force)) is None:
         return
-    for field, value in shipped.items():
-        setattr(template, field, value)
-    template.synced_hash = new_hash
-    template_save(template=template)
-    outcome.append(key)
+    for field in fields:
+        setattr(row, field, shipped[field])
+    row.synced_hash = new_hash
+    _SAVE[type(row)](row)
+    outcome.append(label)

@@ -22,6 +22,7 @@ from apps.console.roles import SENDER, TEMPLATE_EDITOR, VIEWER
 from apps.mail.defaults import read_default
 from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateVersion, OutboundEmail
 from apps.mail.sandbox import ALLOWED_FILTERS
+from apps.mail.template_fields import TEMPLATE_FIELDS
 from apps.text_input import poison_in
 from tests.console.studio_support import editor_data, role_client, shipped  # noqa: F401
 from tests.strategies import hostile_text
@@ -251,16 +252,7 @@ def done(target: str) -> None:
     print(f"\nfuzz target {target}: {EXAMPLES.get(target, 0)} examples, no response >= 500")
 
 
-STORED_FIELDS = [
-    "key",
-    "name",
-    "subject",
-    "preheader",
-    "mjml",
-    "text_body",
-    "variables",
-    "sample_context",
-]
+STORED_FIELDS = ["key", *TEMPLATE_FIELDS]
 
 
 def assert_nothing_half_saved() -> None:

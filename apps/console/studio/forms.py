@@ -18,6 +18,7 @@ from apps.mail.bounds import data_problems, json_text_problem
 from apps.mail.exceptions import Problem, TemplateInvalidError, folded
 from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateTranslation, Suppression
 from apps.mail.services import default_language, template_active_version, template_validate
+from apps.mail.template_fields import DATA_FIELDS, TRANSLATION_FIELDS
 
 from .services import test_languages, test_recipients
 
@@ -132,18 +133,7 @@ class TemplateEditorForm(ValidatedAsTemplate, forms.ModelForm):
 
     class Meta:
         model = EmailTemplate
-        fields = [
-            "key",
-            "name",
-            "category",
-            "layout",
-            "subject",
-            "preheader",
-            "mjml",
-            "text_body",
-            "variables",
-            "sample_context",
-        ]
+        fields = ["key", "name", "category", "layout", *TRANSLATION_FIELDS, *DATA_FIELDS]
         widgets = {"mjml": CodeEditor("xml", {"rows": 28})}
         labels = {"mjml": _("MJML body")}
         help_texts = {

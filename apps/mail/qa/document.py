@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+# HTML's void elements: no end tag, no children (`bounds` adds MJML's own to them).
 VOID = {
     "area",
     "base",

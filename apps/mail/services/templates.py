@@ -56,20 +56,25 @@ def template_validate(*, template) -> None:
 @transaction.atomic
 def template_save(*, template: EmailTemplate, author=None) -> EmailTemplateVersion:
     """Validate, save and activate a new immutable version; nothing is saved if invalid."""
-    layout = template.layout or layout_default()
-    source = template_source(template=template, layout=layout)
+    return _save_and_activate(row=template, template=template, author=author)
+
+
+def _save_and_activate(*, row, template: EmailTemplate, author) -> EmailTemplateVersion:
+    """Compile `row` (a template, or one of its translations) in its template's layout, save
+    it, and make a new version in its language its active one; nothing is saved if invalid."""
+    source = template_source(template=row, layout=template.layout or layout_default())
     compiled = compile_version(source)
-    template.updated_by = author
-    template.save()
+    row.updated_by = author
+    row.save()
     version = _new_version(
         template=template,
-        language=default_language(),
+        language=source.language,
         source=source,
         compiled=compiled,
         author=author,
     )
-    EmailTemplate.objects.filter(pk=template.pk).update(active_version=version)
-    template.active_version = version
+    type(row).objects.filter(pk=row.pk).update(active_version=version)
+    row.active_version = version
     return version
 
 
@@ -110,20 +115,7 @@ def translation_save(*, translation: EmailTemplateTranslation, author=None) -> E
                 )
             ]
         )
-    source = template_source(template=translation, layout=template.layout or layout_default())
-    compiled = compile_version(source)
-    translation.updated_by = author
-    translation.save()
-    version = _new_version(
-        template=template,
-        language=translation.language,
-        source=source,
-        compiled=compiled,
-        author=author,
-    )
-    EmailTemplateTranslation.objects.filter(pk=translation.pk).update(active_version=version)
-    translation.active_version = version
-    return version
+    return _save_and_activate(row=translation, template=template, author=author)
 
 
 def translations_missing(*, template: EmailTemplate) -> list[str]:
