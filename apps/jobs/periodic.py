@@ -24,11 +24,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.contrib.djhuey import HUEY
 from huey.exceptions import CancelExecution, TaskLockedException
 
 from . import clock
-from .adapter import consumer_name, task_name
+from .adapter import consumer_name, periodic_task, task_name
 from .exceptions import UnknownJobError
 from .models import PeriodicJobState, PeriodicRun
 from .periods import Period, period_containing, period_parse
@@ -148,14 +148,14 @@ def periodic_job(
 
         run.__name__ = run.__qualname__ = fn.__name__
         run.__module__ = fn.__module__
-        spec.task = db_periodic_task(
+        spec.task = periodic_task(
             matches,
             retries=retries,
             retry_delay=retry_delay,
             context=True,
             idempotent=True,
             job_name=name,
-            on_schedule=staticmethod(on_schedule),
+            on_schedule=on_schedule,
         )(run)
         REGISTRY[name] = spec
         spec.task.spec = spec

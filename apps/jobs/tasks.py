@@ -1,8 +1,8 @@
 import time
 
-from huey.contrib.djhuey import HUEY, db_task
+from huey.contrib.djhuey import db_task
 
-from .adapter import attempt_of
+from .adapter import attempt_of, counter_add
 from .latency.summary import task_latency_summarize
 from .periodic import JobRun, periodic_job
 from .reaper import task_runs_reap
@@ -50,5 +50,5 @@ def jobs_canary_task(
         raise RuntimeError("the canary was asked to fail")
     if not token:
         return None
-    HUEY.storage.incr(f"jobs.canary.{token}.attempt.{attempt_of(task)}")
-    return HUEY.storage.incr(f"jobs.canary.{token}")
+    counter_add(f"jobs.canary.{token}.attempt.{attempt_of(task)}")
+    return counter_add(f"jobs.canary.{token}")

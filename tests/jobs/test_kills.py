@@ -22,9 +22,8 @@ import pytest
 from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
-from huey.contrib.djhuey import HUEY
 
-from apps.jobs.adapter import inflight_consumers, inflight_tasks
+from apps.jobs.adapter import counter_add, inflight_consumers, inflight_tasks
 from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
 from apps.jobs.periodic import job_spec
 from apps.jobs.reaper import task_runs_reap
@@ -236,7 +235,7 @@ def canary_runs(task) -> dict[int, int]:
     """How many times each attempt of a canary ran (counted in the broker)."""
     token = task.task.kwargs["token"]
     counts = {
-        attempt: HUEY.storage.incr(f"jobs.canary.{token}.attempt.{attempt}", 0)
+        attempt: counter_add(f"jobs.canary.{token}.attempt.{attempt}", 0)
         for attempt in range(1, settings.JOBS_LOST_MAX_ATTEMPTS + 2)
     }
     return {attempt: runs for attempt, runs in counts.items() if runs}

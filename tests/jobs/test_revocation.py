@@ -206,3 +206,33 @@ def test_every_take_decides_as_huey_would_whatever_the_revokes(queue, ops):
     assert ran == expected
     keys = {key.decode() for key in huey.storage.conn.hkeys(huey.storage.result_key)}
     assert flags(huey) == {key for key in keys if key.startswith(("r:", "rt:"))}
+
+
+def test_with_the_index_off_huey_alone_decides_and_no_index_is_written(settings):
+    # JOBS_REVOKE_INDEX=False is the benchmark's baseline: huey's own checks, nothing else.
+    settings.JOBS_REVOKE_INDEX = False
+    huey = RedisHuey(f"revoke-off-{uuid.uuid4().hex[:8]}", url=settings.REDIS_URL, blocking=False)
+    ran: list[str] = []
+
+    @huey.task(context=True)
+    def work(label: str, task=None) -> None:
+        ran.append(label)
+        if label == "r":
+            huey.revoke_by_id(task.id)  # revoked while it runs: huey clears it afterwards
+
+    try:
+        worker = Worker(huey)
+        skipped, finished = work("a"), work("r")
+        huey.revoke(skipped.task)  # for good, until restored
+        work("b")
+        for _ in range(3):
+            worker.step()
+        assert ran == ["r", "b"]
+        assert not huey_reads_revoked(huey, finished.task)
+        assert huey_reads_revoked(huey, skipped.task) and flags(huey) == set()
+        skipped.restore()
+        huey.enqueue(skipped.task)
+        worker.step()
+        assert ran == ["r", "b", "a"]
+    finally:
+        huey.flush()

@@ -1,6 +1,7 @@
 """The one place that knows huey's internals: its task registry, its message format, its
 worker's dequeue/execute cycle and its scheduler's timing. Settings name the Huey classes below
-(`HUEY["huey_class"]`); nothing is patched at import.
+(`HUEY["huey_class"]`); nothing is patched at import. contracts.py declares, typed, all that
+the rest of the app may rely on from here.
 
 Reliable fetch, after Sidekiq's super_fetch: a consumer takes a task off the queue and, in the
 same atomic step, registers it under its own name in an in-flight register the broker keeps
@@ -20,12 +21,13 @@ re-run after loss is the next attempt of the same task id.
 import datetime as dt
 import functools
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from huey.api import Task, TaskWrapper
 from huey.exceptions import HueyException
 
 from ..exceptions import UnknownTaskError
+from .contracts import SCHEDULE_HOOK, BrokerHealth, ScheduleHook, Taken
 from .reliable import RedisHuey, SqliteHuey, attempt_of, consumer_name, next_attempt
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "broker_health",
     "broker_task_ids",
     "consumer_name",
+    "counter_add",
     "describe",
     "django_task",
     "django_task_result",
@@ -45,6 +48,7 @@ __all__ = [
     "inflight_rescue",
     "inflight_tasks",
     "next_attempt",
+    "periodic_task",
     "task_class",
     "task_name",
     "task_names",
@@ -130,21 +134,28 @@ def describe(task: Task) -> tuple[str, list, dict]:
     return name, list(task.args), {k: v for k, v in task.kwargs.items() if k != "task"}
 
 
+def periodic_task(
+    validate_datetime: Callable, *, on_schedule: ScheduleHook, **options
+) -> TaskWrapper:
+    """djhuey's `db_periodic_task`, with `on_schedule` called by our scheduler on each task it
+    enqueues (huey has no such hook: ReliableFetch.read_periodic calls it)."""
+    from huey.contrib.djhuey import db_periodic_task
+
+    hook = {SCHEDULE_HOOK: staticmethod(on_schedule)}  # huey makes options class attributes
+    return db_periodic_task(validate_datetime, **hook, **options)
+
+
+def counter_add(key: str, by: int = 1) -> int:
+    """Add `by` (0 reads it) to a counter in the broker, atomic across consumers."""
+    return _huey().storage.incr(key, by)
+
+
 # -- the in-flight register, read by the reaper ------------------------------------------------
 
 
 def inflight_consumers() -> dict[str, float]:
     """Consumers holding an in-flight register, with when each registered (epoch seconds)."""
     return _huey().storage.registered()
-
-
-@dataclass(frozen=True)
-class Taken:
-    """An entry of a consumer's in-flight register."""
-
-    task: Task | None  # None when unreadable (its task class is gone from the code)
-    receipt: object
-    finished: bool  # it finished; its outcome may not be written yet
 
 
 def inflight_tasks(consumer: str) -> list[Taken]:
@@ -189,15 +200,6 @@ def broker_task_ids() -> set[str]:
         message = message[0] if isinstance(message, tuple) and len(message) == 2 else message
         ids.add(message.id)
     return ids
-
-
-@dataclass(frozen=True)
-class BrokerHealth:
-    """Whether the broker keeps what it holds across a restart, and since when it runs."""
-
-    persistent: bool | None  # None: not applicable (tasks run inline)
-    started: dt.datetime | None
-    run_id: str
 
 
 def broker_health() -> BrokerHealth:

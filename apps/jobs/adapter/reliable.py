@@ -1,4 +1,22 @@
-"""huey's worker cycle with an in-flight register: the Huey classes settings name."""
+"""huey's worker cycle with an in-flight register: the Huey classes settings name.
+
+What ReliableFetch overrides of huey's Huey, and why (HUEY_OVERRIDES in contracts.py lists
+them; a test checks huey still has each with the same parameters):
+
+| method                          | why                                                       |
+| ------------------------------- | --------------------------------------------------------- |
+| dequeue                         | take into the register; settle the last task on the way   |
+| is_revoked                      | trust the take's revoke index instead of asking Redis     |
+| execute                         | a finished task leaves the register (now or after history)|
+| _execute, delete                | defer huey's post-run revoke-flag delete to the next take |
+| _emit                           | an interrupted task stays registered, for the reaper      |
+| enqueue, add_schedule           | a retry or future eta is durable again: release its entry |
+| _requeue_task                   | settle first; the retry is the task's next attempt        |
+| serialize_task, deserialize_task| the attempt number travels with the task                  |
+| read_periodic                   | call the periodic task's ScheduleHook                     |
+| _get_timestamp, create_consumer | tests: a simulated clock, periodic checks every second    |
+| get_immediate_storage           | immediate mode keeps a register too                       |
+"""
 
 import os
 import secrets
@@ -12,6 +30,7 @@ from huey.api import Task
 from huey.consumer import Consumer, Scheduler
 from huey.registry import Message
 
+from .contracts import SCHEDULE_HOOK
 from .storage_local import MemoryInflightStorage, SqliteInflightStorage
 from .storage_redis import RedisInflightStorage
 
@@ -191,8 +210,8 @@ class ReliableFetch:
     def read_periodic(self, timestamp):
         timestamp = timestamp or self._get_timestamp()
         tasks = super().read_periodic(timestamp)
-        for task in tasks:  # e.g. a periodic job pins the period it covers
-            on_schedule = getattr(type(task), "on_schedule", None)
+        for task in tasks:  # the ScheduleHook `periodic_task` attached (contracts.py)
+            on_schedule = getattr(type(task), SCHEDULE_HOOK, None)
             if on_schedule is not None:
                 on_schedule(task, timestamp)
         return tasks
