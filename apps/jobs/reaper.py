@@ -21,6 +21,7 @@ from django.utils import timezone
 from .adapter import (
     Taken,
     attempt_of,
+    consumer_name,
     describe,
     inflight_consumers,
     inflight_forget,
@@ -69,6 +70,8 @@ def dead_consumers(*, now: dt.datetime | None = None) -> list[str]:
     beats = {b.consumer: b for b in WorkerHeartbeat.objects.filter(consumer__in=registered)}
     dead = []
     for consumer, since in registered.items():
+        if consumer == consumer_name():  # the process running this is alive, whatever its
+            continue  # heartbeat row says (late under load): its tasks are running
         beat = beats.get(consumer)
         if beat is None:
             alive = since >= cutoff.timestamp()  # registered moments ago, not beating yet

@@ -95,6 +95,21 @@ def test_an_idempotent_task_of_a_dead_consumer_is_lost_then_enqueued_again_once(
     assert [t.task.id for t in inflight_tasks(ALIVE)] == [survivor.id]  # alive: untouched
 
 
+def test_a_reaper_never_declares_its_own_consumer_dead_however_late_its_heartbeat():
+    # Under load a consumer's heartbeat row can fall behind its dead-after time while its
+    # workers run; its own reaper pass then took back the tasks it was running, and they ran
+    # twice (seen once in the stalled-consumer test on a loaded machine).
+    me = consumer_name()
+    WorkerHeartbeat.objects.create(
+        consumer=me, host="here", pid=3, last_seen=timezone.now() - dt.timedelta(hours=1)
+    )
+    mine = taken(me, jobs_canary_task, token="t-self")
+    taken(DEAD, jobs_canary_task, token="t-dead")
+    assert task_runs_reap().lost == 1  # the dead one's only
+    assert [t.task.id for t in inflight_tasks(me)] == [mine.id]
+    assert TaskRun.objects.filter(task_id=mine.id, state="lost").count() == 0
+
+
 def test_the_next_attempt_runs_on_a_survivor_and_both_attempts_are_kept():
     task = taken(DEAD, jobs_canary_task, token="t3")
     task_runs_reap()
