@@ -12,6 +12,7 @@ over by its re-enqueued copy.
 import contextlib
 import contextvars
 import datetime as dt
+import functools
 import logging
 import time
 import traceback
@@ -23,7 +24,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from huey import crontab
 from huey.contrib.djhuey import HUEY
 from huey.exceptions import CancelExecution, TaskLockedException
 
@@ -33,7 +33,7 @@ from .exceptions import UnknownJobError
 from .models import PeriodicJobState, PeriodicRun
 from .periods import Period, period_containing, period_parse
 from .recorder import recorder
-from .schedule import next_run, previous_run, schedule_check, schedule_words
+from .schedule import next_run, previous_run, schedule_check, schedule_matches, schedule_words
 
 logger = logging.getLogger("apps.jobs")
 
@@ -76,7 +76,6 @@ class JobSpec:
     covers: int
     body: Callable[[JobRun], dict | None]
     description: str
-    cron: Callable[[dt.datetime], bool]
     task: Any = None
 
     @property
@@ -86,9 +85,6 @@ class JobSpec:
     @property
     def lock(self):
         return HUEY.lock_task(f"jobs.{self.name}")
-
-    def matches(self, moment: dt.datetime) -> bool:
-        return self.cron(moment.replace(tzinfo=None))
 
     def period_for(self, moment: dt.datetime) -> Period:
         """The period a run triggered at this moment covers (e.g. the previous hour)."""
@@ -132,10 +128,12 @@ def periodic_job(
     previous one, as for a roll-up at 00:05 of yesterday). Returns djhuey's task wrapper.
     """
     schedule_check(schedule)
-    matches = crontab(*schedule.split(), strict=True)
+    # huey's scheduler asks this each minute: the schedule engine, the one the console's next
+    # and previous runs come from, so what is enqueued and what is shown cannot disagree.
+    matches = functools.partial(schedule_matches, schedule)
 
     def decorator(fn: Callable[[JobRun], dict | None]):
-        spec = JobSpec(name, schedule, period, covers, fn, (fn.__doc__ or "").strip(), matches)
+        spec = JobSpec(name, schedule, period, covers, fn, (fn.__doc__ or "").strip())
 
         def on_schedule(task, timestamp: dt.datetime) -> None:
             """The scheduler matched the crontab at `timestamp`: the task covers its period."""

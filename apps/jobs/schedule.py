@@ -1,9 +1,11 @@
-"""The one schedule engine: next and previous runs from croniter, in words from cron-descriptor.
+"""The one schedule engine: croniter says whether a minute is a run (huey's scheduler asks it of
+every periodic job each minute), and gives the next and previous runs the console shows;
+cron-descriptor puts a schedule in words.
 
 Crontabs are five fields in UTC, read with huey's rule: the day of the month and the day of
-the week must both match (croniter's `day_or=False`; plain cron would accept either).
-tests/jobs/test_schedule.py checks, for every declared job, that this engine and huey's own
-`crontab` agree on every minute of a year (`make soak`; five weeks in `make test`).
+the week must both match (croniter's `day_or=False`; plain cron would accept either). Before,
+huey's own `crontab` decided when to enqueue and croniter what the console showed, kept in
+step by a test; now the scheduler and the console cannot disagree.
 """
 
 import datetime as dt
@@ -22,6 +24,12 @@ def schedule_check(schedule: str) -> None:
     """Raise ScheduleError unless `schedule` is a five-field crontab both engines read."""
     if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
         raise ScheduleError(f"{schedule!r} is not a five-field crontab, e.g. '5 * * * *'.")
+
+
+def schedule_matches(schedule: str, moment: dt.datetime) -> bool:
+    """Whether `moment`'s minute is a run of the schedule (UTC; a naive time is UTC, as huey's
+    scheduler passes it)."""
+    return croniter.match(schedule, _utc(moment), day_or=False)
 
 
 def next_run(schedule: str, after: dt.datetime) -> dt.datetime:
