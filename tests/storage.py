@@ -134,25 +134,27 @@ def stored_files(request, settings, tmp_path):
         yield LocalFiles(tmp_path / "media")
         return
     files = request.getfixturevalue("s3_files")
-    endpoint = files.client.meta.endpoint_url
     files.clear()
+    use_s3(settings, files)
+    yield files
+
+
+def use_s3(settings, files: S3Files) -> None:
+    """Point the default storage at the test bucket on `files`' server, as production does."""
     settings.AWS_STORAGE_BUCKET_NAME = BUCKET
+    options = {
+        "bucket_name": BUCKET,
+        "endpoint_url": files.client.meta.endpoint_url,
+        "region_name": "us-east-1",
+        "access_key": "test",
+        "secret_key": "test",
+        "addressing_style": "path",
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "file_overwrite": False,
+    }
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": endpoint,
-                "region_name": "us-east-1",
-                "access_key": "test",
-                "secret_key": "test",
-                "addressing_style": "path",
-                "default_acl": "private",
-                "querystring_auth": True,
-                "querystring_expire": 300,
-                "file_overwrite": False,
-            },
-        },
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
     }
-    yield files

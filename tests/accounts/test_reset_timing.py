@@ -9,17 +9,15 @@ figures are printed (`-s`) for the record.
 
 import re
 import statistics
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 from huey.contrib.djhuey import HUEY
 
-from tests.conftest import ROOT, subprocess_env, wait_until
+from tests.conftest import subprocess_env
 from tests.factories import make_user
-from tests.servers import free_port
+from tests.web import Gunicorn
 
 KNOWN, UNKNOWN = "known@example.com", "other@example.com"  # the same length
 PAIRS = 200
@@ -39,35 +37,12 @@ PRODUCTION = {
 @pytest.fixture
 def web(transactional_db, tmp_path, profile):
     assert profile == "production", "measured on the production path (gunicorn, Redis)"
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "project.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--no-control-socket",
-    ]
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=subprocess_env(**PRODUCTION), stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: _answers(url), timeout=60, message="gunicorn did not start")
-    yield url
-    server.terminate()
-    server.wait(20)
+    env = subprocess_env(**PRODUCTION)
+    server = Gunicorn(tmp_path / "gunicorn.log", "--no-control-socket", env=env)
+    server.wait_for("/accounts/password_reset/", 200, timeout=60)
+    yield server.url
+    server.stop(20)
     HUEY.flush()  # the queued resets: no consumer runs here
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/accounts/password_reset/", timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 class Form:

@@ -1,19 +1,18 @@
 import json
-import subprocess
-import sys
 
 import pytest
-import requests
 from django.test import Client
 from django.utils import timezone
 
 from apps.analytics.buffer import interaction_buffer
 from apps.api.keys import api_key_create
 from apps.billing.models import UsageRecord
-from tests.conftest import ROOT, subprocess_env, wait_until
+from tests.conftest import subprocess_env
 from tests.factories import make_organization, make_plan, make_user
 from tests.servers import free_port
 from tests.storage import s3_files, seaweedfs, stored_files  # noqa: F401 (fixtures)
+from tests.web import THREADED
+from tests.web import Gunicorn as ProjectServer
 
 
 @pytest.fixture(autouse=True)
@@ -60,19 +59,17 @@ def customer(db):
     return {"user": user, "organization": organization, "key": key, "row": row, "api": Api(key)}
 
 
-class Gunicorn:
+class Gunicorn(ProjectServer):
     """gunicorn serving the project as a deployment does (DEBUG=0), on the test's database
     and the given Redis."""
 
     def __init__(self, tmp_path, redis_url: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp_path / "gunicorn.log"
+        port = free_port()
         env = subprocess_env(
             DEBUG="0",
             SECRET_KEY="http-test-" * 6,
             ALLOWED_HOSTS="127.0.0.1",
-            SITE_URL=self.url,
+            SITE_URL=f"http://127.0.0.1:{port}",
             WEBHOOK_SECRET="u:p",
             STRIPE_WEBHOOK_SECRET="whsec_test",
             SECURE_SSL_REDIRECT="0",
@@ -81,40 +78,8 @@ class Gunicorn:
             SUMMARY_SYNC_MAX_CHARS="200",
             VAR_DIR=str(tmp_path / "var"),
         )
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "project.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--threads",
-                "2",
-                "--timeout",
-                "60",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log_path.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_until(self._up, timeout=60, message=lambda: f"gunicorn did not start:\n{self.log()}")
-
-    def _up(self) -> bool:
-        try:
-            return requests.get(f"{self.url}/healthz", timeout=5).status_code in (200, 503)
-        except requests.RequestException:
-            return False
-
-    def log(self) -> str:
-        return self.log_path.read_text()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(20)
+        super().__init__(tmp_path / "gunicorn.log", *THREADED, env=env, port=port)
+        self.wait_for("/healthz", 200, 503, timeout=60)
 
 
 @pytest.fixture

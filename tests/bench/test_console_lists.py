@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.bench.harness import record
 from tests.bench.pages import LIST_ROWS, created_at_window, timed
+from tests.task_runs import task_runs_insert
 
 ROWS = LIST_ROWS
 BUDGET_MS = 300
@@ -17,21 +18,7 @@ MAX_QUERIES = 12
 LIST = "/admin/jobs/taskrun/"
 pytestmark = pytest.mark.django_db
 
-INSERT = """
-INSERT INTO jobs_taskrun (task_id, name, queue, args, kwargs, state, rank, attempt, enqueued_at,
-    started_at, finished_at, duration, error, enqueued_by, consumer, periodic_job,
-    period_key, note, retry_of, requested_by, created_at, updated_at)
-SELECT md5(i::text), (ARRAY['apps.mail.tasks.email_deliver_task',
-        'apps.jobs.tasks.jobs_canary_task',
-        'apps.billing.tasks.record_usage_task', 'apps.summaries.tasks.summarize_task',
-        'apps.analytics.tasks.rollup_task'])[1 + i %% 5],
-    'summasaas', jsonb_build_array(i, 'org-' || (i %% 5000)), '{}'::jsonb,
-    CASE WHEN i %% 50 = 0 THEN 'error' WHEN i %% 997 = 0 THEN 'executing' ELSE 'complete' END,
-    12, 1, t, t, t + interval '1 second', 0.2 + (i %% 7) / 10.0,
-    CASE WHEN i %% 50 = 0 THEN 'RuntimeError(''boom'')' ELSE '' END, 'web:1',
-    'host-' || (i %% 8) || ':1', '', '', '', '', '', t, t
-FROM generate_series(1, %s) AS i, LATERAL (SELECT now() - i * interval '1 second' AS t) AS s
-"""
+INSERT = task_runs_insert()
 
 
 @pytest.fixture

@@ -1,16 +1,15 @@
 """The quota as the API meets it: usage_reserve counts atomically, refuses past the limit and
 alerts once (issue 11, point 7)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from apps.billing.exceptions import QuotaExceededError
 from apps.billing.models import QuotaAlert, UsageRecord
 from apps.billing.services import usage_release, usage_reserve
 from apps.mail.models import OutboundEmail
 from tests.factories import make_organization, make_plan
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -107,28 +106,16 @@ def test_released_characters_come_back_but_never_below_zero():
 def test_concurrent_requests_never_overshoot_the_limit_and_alert_once(templates):
     """Eight threads, each with its own connection, reserve until refused."""
     organization = make_organization(plan=make_plan(characters=10_000))
-    barrier = threading.Barrier(8)
-    counted, refused, errors = [], [], []
+    counted, refused = [], []
 
-    def worker():
-        try:
-            barrier.wait()
-            for _ in range(30):
-                try:
-                    counted.append(usage_reserve(organization=organization, characters=70))
-                except QuotaExceededError:
-                    refused.append(1)
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def reserve_until_refused():
+        for _ in range(30):
+            try:
+                counted.append(usage_reserve(organization=organization, characters=70))
+            except QuotaExceededError:
+                refused.append(1)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    run_together(8, reserve_until_refused)
     assert used(organization) == len(counted) * 70 == 10_000 // 70 * 70  # 142 fit, none more
     assert len(refused) == 8 * 30 - len(counted)
     assert OutboundEmail.objects.filter(template_key="quota_alert_100").count() == 1

@@ -1,14 +1,14 @@
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from apps.accounts.services import organization_create
 from apps.billing.exceptions import NoPlanError
 from apps.billing.models import Plan, UsageRecord
 from apps.billing.services import usage_record, usage_record_for_month
 from tests.factories import make_organization, make_plan, make_user
+from tests.threads import run_together
 
 
 @pytest.mark.django_db
@@ -54,25 +54,12 @@ def test_concurrent_increments_lose_no_update():
     """Eight threads, each with its own database connection, add usage at the same time."""
     organization = make_organization(plan=make_plan(characters=10**9))
     threads_n, calls, chars = 8, 25, 7
-    barrier = threading.Barrier(threads_n)
-    errors = []
 
-    def worker():
-        try:
-            barrier.wait()
-            for _ in range(calls):
-                usage_record(organization=organization, characters=chars)
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def add_usage():
+        for _ in range(calls):
+            usage_record(organization=organization, characters=chars)
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    run_together(threads_n, add_usage)
     record = UsageRecord.objects.get(organization=organization)
     assert record.characters_used == threads_n * calls * chars
     assert connection.vendor == "postgresql"  # the production path: real row locking

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from apps.accounts.services import admin_ensure
+from tests.browser.support import open_studio, settle, sign_in
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,9 +45,13 @@ def page(browser):
 def admin_page(page, live_server, transactional_db):
     """A page logged in to the console as a superuser."""
     admin_ensure(email=STAFF_EMAIL, password=STAFF_PASSWORD)
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("input[name=username]", STAFF_EMAIL)
-    page.fill("input[name=password]", STAFF_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    sign_in(page, live_server.url, STAFF_EMAIL, STAFF_PASSWORD)
     return page
+
+
+@pytest.fixture
+def studio(admin_page, live_server):
+    """The welcome template open in the studio, its first preview rendered."""
+    template = open_studio(admin_page, live_server.url, height=1000)
+    yield admin_page, template
+    settle(admin_page)

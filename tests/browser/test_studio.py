@@ -1,129 +1,28 @@
-"""The email studio as staff use it, in headless Chromium: edit, preview, dark, test-send."""
+"""The email studio as staff use it, in headless Chromium: an edit's problems shown at their line,
+the preview updated once fixed, dark modes; what the preview refuses to run."""
 
-import email
-import email.policy
 import logging
-import threading
-import time
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.conf import settings
 
-from apps.mail.models import EmailLayout, EmailTemplate, EmailTemplateTranslation, OutboundEmail
+from apps.mail.models import EmailLayout, EmailTemplate
+from tests.browser.support import (
+    editor_line,
+    error_lines,
+    frame,
+    renders,
+    shoot_studio,
+    wait_for_frame_text,
+    wait_for_preview,
+)
 from tests.conftest import load_shipped_templates
-from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
-SHOTS = settings.BASE_DIR / "var" / "screenshots"
-
-
-class Sink:
-    """An SMTP server handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(
-                email.message_from_bytes(envelope.content, policy=email.policy.default)
-            )
-        return "250 OK"
-
-    def wait_for(self, count: int, timeout: float = 15) -> list:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.messages) >= count:
-                    return list(self.messages)
-            time.sleep(0.1)
-        raise AssertionError(f"the SMTP sink got {len(self.messages)} message(s), not {count}")
-
-
-@pytest.fixture
-def smtp_sink(settings):
-    handler, port = Sink(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-        }
-    }
-    yield handler
-    controller.stop()
-
-
-@pytest.fixture
-def studio(admin_page, live_server):
-    """The welcome template open in the studio, its first preview rendered."""
-    load_shipped_templates()
-    template = EmailTemplate.objects.get(key="welcome")
-    admin_page.set_viewport_size({"width": 1440, "height": 1000})
-    admin_page.goto(f"{live_server.url}/admin/mail/emailtemplate/{template.pk}/change/")
-    wait_for_preview(admin_page, "ok")
-    yield admin_page, template
-    settle(admin_page)
-
-
-def settle(page) -> None:
-    """Let the checks panel's spam score asks in flight finish, then leave the page: no request
-    of the test may reach the live server once the test's database is gone."""
-    page.wait_for_function(
-        "() => !(+document.getElementById('studio-preview').dataset.spamAsking)", timeout=60_000
-    )
-    page.goto("about:blank")
-
-
-def wait_for_preview(page, state: str, after: int = 0) -> None:
-    page.wait_for_function(
-        "([state, after]) => { const p = document.getElementById('studio-preview');"
-        " return p.dataset.state === state && +p.dataset.renders > after; }",
-        arg=[state, after],
-    )
-
-
-def wait_for_frame_text(page, name: str, text: str, timeout: float = 15) -> None:
-    """Wait until preview frame `name` shows `text`: a frame is filled after the status says
-    the render is done, and a render can be of an edit typed before the last one."""
-    deadline = time.monotonic() + timeout
-    while text not in frame(page, name).content():
-        assert time.monotonic() < deadline, f"the {name} preview never showed {text!r}"
-        page.wait_for_timeout(100)
-
-
-def renders(page) -> int:
-    return int(page.get_attribute("#studio-preview", "data-renders"))
-
-
-def editor_line(page, number: int):
-    return page.locator(".CodeMirror[data-field=mjml] .CodeMirror-code > div").nth(number - 1)
-
-
-def error_lines(page) -> list[int]:
-    return page.evaluate(
-        "() => { const cm = document.querySelector('.CodeMirror[data-field=mjml]').CodeMirror;"
-        " const found = []; cm.eachLine(h => { if ((h.bgClass || '').includes('studio-line-error'))"
-        " found.push(cm.getLineNumber(h) + 1); }); return found; }"
-    )
-
-
-def frame(page, name: str):
-    return page.locator(f"#studio-frame-{name}").element_handle().content_frame()
-
-
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(250)  # let the preview frames paint
-    page.screenshot(path=str(SHOTS / name))
 
 
 def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_dark_applies(studio):
     page, template = studio
-    shoot(page, "studio-light.png")
+    shoot_studio(page, "studio-light.png")
     mistake = "<mj-txt>oops</mj-txt>"
     before = renders(page)
     editor_line(page, 4).click()
@@ -190,7 +89,7 @@ def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_da
     dark, forced = frame(page, "dark"), frame(page, "forced")
     assert dark.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 19, 24)"
     assert forced.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(18, 18, 18)"
-    shoot(page, "studio-dark.png")
+    shoot_studio(page, "studio-dark.png")
 
 
 def test_a_one_letter_typo_shows_its_cause_first_and_folds_what_follows(studio):
@@ -209,23 +108,6 @@ def test_a_one_letter_typo_shows_its_cause_first_and_folds_what_follows(studio):
     assert not causes.first.locator("details ol").is_visible()  # folded until asked
     assert error_lines(page) == [2]
     assert page.locator("#studio-status").inner_text().startswith("1 problem")
-
-
-def test_a_test_send_reaches_the_smtp_sink(studio, smtp_sink, settings):
-    settings.MAIL_TEST_RECIPIENTS = ["qa@summasaas.example"]
-    page, template = studio
-    page.click("a:has-text('Send test')")
-    dialog = page.locator("#dialog")
-    dialog.locator("select[name=to]").select_option("qa@summasaas.example")
-    shoot(page, "studio-test-send.png")
-    dialog.locator("button[type=submit]").click()
-    page.wait_for_selector("text=Test email queued to qa@summasaas.example")
-    [message] = smtp_sink.wait_for(1)
-    assert message["To"] == "qa@summasaas.example"
-    assert message["Subject"] == "Welcome to SummaSaaS, Ada"
-    assert "Welcome aboard, Ada" in message.get_body(("html",)).get_content()
-    sent = OutboundEmail.objects.get()
-    assert sent.is_test and sent.status == "sent" and sent.version == template.active_version
 
 
 def test_a_script_in_a_template_is_refused_and_never_runs_in_the_preview(studio):
@@ -274,54 +156,6 @@ def test_a_layout_error_is_refused_and_marked_at_its_line(admin_page, live_serve
     problem = admin_page.locator(f".studio-line-problem[data-line='{number}']").first
     assert "unknown element <mj-bogus>" in problem.inner_text()
     assert EmailLayout.objects.get(pk=layout.pk).mjml == layout.mjml
-
-
-def french_edited_in_three_panes(page, url: str) -> None:
-    """Open a French translation's editor, change its greeting without saving and show light,
-    own dark and forced dark side by side (asserting they are)."""
-    page.set_viewport_size({"width": 1600, "height": 1000})
-    page.goto(url)
-    wait_for_preview(page, "ok")
-    before = renders(page)
-    page.evaluate(
-        "() => { const cm = document.querySelector('.CodeMirror[data-field=mjml]').CodeMirror;"
-        " cm.setValue(cm.getValue().replace('Bienvenue à bord', 'Bienvenue parmi nous')); }"
-    )
-    wait_for_preview(page, "ok", before)
-    page.click("[data-mode=both]")
-    boxes = [page.locator(f"#studio-frame-{n}").bounding_box() for n in ("light", "dark", "forced")]
-    assert all(boxes) and boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]  # side by side
-
-
-def test_a_template_edited_in_french_is_previewed_light_own_dark_and_forced_side_by_side(
-    admin_page, live_server
-):
-    load_shipped_templates()
-    translation = EmailTemplateTranslation.objects.get(template__key="welcome", language="fr")
-    page = admin_page
-    french_edited_in_three_panes(
-        page, f"{live_server.url}/admin/mail/emailtemplatetranslation/{translation.pk}/change/"
-    )
-    names = ("light", "dark", "forced")
-    backgrounds = {
-        "light": "rgb(244, 245, 247)",
-        "dark": "rgb(17, 19, 24)",
-        "forced": "rgb(18, 18, 18)",
-    }
-    for name in names:
-        inner = frame(page, name)
-        assert "Bienvenue parmi nous, Ada" in inner.content()
-        assert "Préférences e-mail" in inner.content()  # the shared layout speaks French too
-        background = inner.evaluate("getComputedStyle(document.body).backgroundColor")
-        assert background == backgrounds[name]
-    shoot(page, "studio-french.png")
-    page.click("[data-mode=languages]")  # the French beside the saved English
-    assert "Welcome aboard, Ada" in frame(page, "reference").content()
-    page.click("button[name=_continue]")
-    page.wait_for_load_state()
-    translation.refresh_from_db()
-    assert translation.active_version.number == 2
-    assert "Bienvenue parmi nous" in translation.active_version.mjml
 
 
 def test_typos_in_the_studio_show_at_their_line_with_no_server_error(studio, caplog):

@@ -4,11 +4,9 @@ fix them, see the panel clear; the spam score arrives from the background."""
 import pytest
 from django.conf import settings
 
-from apps.mail.models import EmailTemplate
 from apps.mail.qa import spam
 from apps.mail.services import personalize
-from tests.browser.test_studio import SHOTS, editor_line, renders, settle, wait_for_preview
-from tests.conftest import load_shipped_templates
+from tests.browser.support import SHOTS, editor_line, open_studio, renders, settle, wait_for_preview
 
 pytestmark = pytest.mark.browser
 SITE = "https://app.summasaas.example"
@@ -21,11 +19,7 @@ def qa_studio(admin_page, live_server, settings):
     """The welcome template in the studio, on a deployment whose links are not 127.0.0.1."""
     settings.SITE_URL = SITE
     personalize._url.cache_clear()
-    load_shipped_templates()
-    template = EmailTemplate.objects.get(key="welcome")
-    admin_page.set_viewport_size({"width": 1440, "height": 1100})
-    admin_page.goto(f"{live_server.url}/admin/mail/emailtemplate/{template.pk}/change/")
-    wait_for_preview(admin_page, "ok")
+    template = open_studio(admin_page, live_server.url, height=1100)
     yield admin_page, template
     settle(admin_page)
     personalize._url.cache_clear()

@@ -6,8 +6,6 @@ with SIGKILL. Everything goes through HTTP, as a browser would send it.
 """
 
 import re
-import subprocess
-import sys
 
 import pytest
 import requests
@@ -15,67 +13,31 @@ from django.contrib import admin
 from django.core.cache import caches
 
 from apps.accounts.services import admin_ensure
-from tests.conftest import ROOT, PrivateRedis, subprocess_env, wait_until
+from tests.conftest import PrivateRedis, subprocess_env, wait_until
 from tests.console.admin_walk import changelist_url, page_routes
-from tests.servers import free_port
+from tests.web import Gunicorn
 
 EMAIL, PASSWORD = "ops@summasaas.example", "a-long-staff-password-42"
 
 
-class Web:
-    """gunicorn serving the project, with its log."""
-
-    def __init__(self, redis_url: str, log_path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        env = subprocess_env(REDIS_URL=redis_url, AUTH_RATE_PER_ADDRESS="4/10m")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "project.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "--timeout",
-                "60",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log_path.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_until(self._up, timeout=30, message="gunicorn did not start")
-
-    def _up(self) -> bool:
-        try:
-            return requests.get(f"{self.url}/admin/login/", timeout=10).status_code == 200
-        except requests.RequestException:
-            return False
-
-    def log(self) -> str:
-        return self.log_path.read_text()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(20)
+def serve(redis_url: str, log_path) -> Gunicorn:
+    """gunicorn serving the project on the given Redis, with its log."""
+    env = subprocess_env(REDIS_URL=redis_url, AUTH_RATE_PER_ADDRESS="4/10m")
+    server = Gunicorn(log_path, "--threads", "4", "--timeout", "60", env=env)
+    server.wait_for("/admin/login/", 200, timeout=30)
+    return server
 
 
 @pytest.fixture
 def web(private_redis: PrivateRedis, transactional_db, tmp_path):
     caches["database"].clear()  # a table, not a model: no test flush empties it
     admin_ensure(email=EMAIL, password=PASSWORD)
-    server = Web(private_redis.url, tmp_path / "gunicorn.log")
+    server = serve(private_redis.url, tmp_path / "gunicorn.log")
     yield server
     server.stop()
 
 
-def log_in(web: Web, password: str = PASSWORD) -> tuple[requests.Session, requests.Response]:
+def log_in(web: Gunicorn, password: str = PASSWORD) -> tuple[requests.Session, requests.Response]:
     browser = requests.Session()
     form = browser.get(f"{web.url}/admin/login/?next=/admin/", timeout=10)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)

@@ -8,23 +8,19 @@ be answering afterwards (no SIGSEGV, no restart in its log).
 """
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
-from django.contrib.auth.models import Group
-from django.test import Client
 
-from apps.accounts.models import User
 from apps.console.roles import VIEWER
 from apps.mail.models import EmailTemplate, EmailTemplateVersion
-from tests.conftest import ROOT, load_shipped_templates, subprocess_env
-from tests.console.studio_support import editor_data
+from tests.conftest import load_shipped_templates
+from tests.console.studio_support import editor_data, role_client
 from tests.mail.test_bounds import BOMBS, TEXT, nested
-from tests.servers import free_port, wait_for_port
+from tests.servers import wait_for_port
+from tests.web import THREADED, Gunicorn, session_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ANSWER_WITHIN = 5.0  # seconds of wall time per bomb, on a loaded 2-core machine
@@ -32,49 +28,19 @@ ANSWER_WITHIN = 5.0  # seconds of wall time per bomb, on a loaded 2-core machine
 
 @pytest.fixture
 def server(tmp_path):
-    """gunicorn (1 worker, 2 threads) against the test database; yields its base URL and log."""
-    port, log = free_port(), tmp_path / "gunicorn.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "project.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "2",
-            "--timeout",
-            "60",
-            "--error-logfile",
-            str(log),
-        ],
-        cwd=ROOT,
-        env=subprocess_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
+    """gunicorn (1 worker, 2 threads) against the test database; yields it, its URL and log."""
+    log = tmp_path / "gunicorn.log"
+    web = Gunicorn(tmp_path / "gunicorn.out", *THREADED, "--error-logfile", str(log))
     try:
-        wait_for_port(port, timeout=30)
-        yield process, f"http://127.0.0.1:{port}", log
+        wait_for_port(web.port, timeout=30)
+        yield web.process, web.url, log
     finally:
-        process.terminate()
-        process.wait(15)
+        web.stop(15)
 
 
 def viewer_session(base: str) -> requests.Session:
     """A Viewer's session cookie (made by Django's test client) and a CSRF token."""
-    user = User.objects.create_user(email="viewer@summasaas.example", password=None, is_staff=True)
-    user.groups.add(Group.objects.get(name=VIEWER))
-    client = Client()
-    client.force_login(user)
-    session = requests.Session()
-    session.cookies.set("sessionid", client.cookies["sessionid"].value)
-    session.get(f"{base}/admin/", timeout=30)  # sets the csrftoken cookie
-    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
-    return session
+    return session_of(role_client(VIEWER, "viewer@summasaas.example"), base)
 
 
 def worker_deaths(log: Path) -> list[str]:

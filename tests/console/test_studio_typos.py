@@ -7,20 +7,16 @@ unclosed `<mj-text>` came back as "line 1, column 1: unexpected end of stream", 
 and a CSRF-checking client saves.
 """
 
-import subprocess
-import sys
-
 import pytest
 import requests
-from django.contrib.auth.models import Group
 from django.test import Client
 
-from apps.accounts.models import User
 from apps.console.roles import TEMPLATE_EDITOR
 from apps.mail.models import EmailTemplate, EmailTemplateVersion
-from tests.conftest import ROOT, load_shipped_templates, subprocess_env
-from tests.console.studio_support import editor_data
-from tests.servers import free_port, wait_for_port
+from tests.conftest import load_shipped_templates, subprocess_env
+from tests.console.studio_support import editor_data, role_client
+from tests.servers import wait_for_port
+from tests.web import THREADED, Gunicorn, session_of
 
 
 def welcome_with(line_5: str) -> tuple[EmailTemplate, str]:
@@ -62,48 +58,19 @@ def expected_column(name: str, mjml: str) -> int:
 def server(tmp_path):
     """gunicorn on the test database, its stderr (where Django logs a request's error) in a
     file."""
-    port, log = free_port(), tmp_path / "server.log"
-    env = subprocess_env(ALLOWED_HOSTS="127.0.0.1")
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "project.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--threads",
-                "2",
-                "--timeout",
-                "60",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_port(port, timeout=30)
-            yield f"http://127.0.0.1:{port}", log
-        finally:
-            process.terminate()
-            process.wait(15)
+    web = Gunicorn(
+        tmp_path / "server.log", *THREADED, env=subprocess_env(ALLOWED_HOSTS="127.0.0.1")
+    )
+    try:
+        wait_for_port(web.port, timeout=30)
+        yield web.url, web.log_path
+    finally:
+        web.stop(15)
 
 
 def editor_browser(base: str) -> requests.Session:
     """A Template editor signed in (the session made by Django's test client)."""
-    user = User.objects.create_user(email="editor@summasaas.example", password=None, is_staff=True)
-    user.groups.add(Group.objects.get(name=TEMPLATE_EDITOR))
-    client = Client()
-    client.force_login(user)
-    browser = requests.Session()
-    browser.cookies.set("sessionid", client.cookies["sessionid"].value)
-    assert browser.get(f"{base}/admin/", timeout=30).status_code == 200
-    browser.headers["X-CSRFToken"] = browser.cookies["csrftoken"]
-    return browser
+    return session_of(role_client(TEMPLATE_EDITOR, "editor@summasaas.example"), base)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,7 +16,7 @@ from apps.summaries.services import document_upload
 from tests.conftest import load_shipped_templates
 from tests.factories import make_organization
 from tests.jobs.test_domain_jobs import at, make_requests, report_link_sent, trigger
-from tests.storage import BUCKET
+from tests.storage import BUCKET, use_s3
 
 
 def fetch(url: str) -> bytes:
@@ -28,24 +28,8 @@ def fetch(url: str) -> bytes:
 def s3_storage(s3_files, settings):
     """The default storage on the session's S3 bucket, emptied; yields a boto3 client."""
     s3_files.clear()
-    options = {
-        "bucket_name": BUCKET,
-        "endpoint_url": s3_files.client.meta.endpoint_url,
-        "region_name": "us-east-1",
-        "access_key": "test",
-        "secret_key": "test",
-        "addressing_style": "path",
-        "default_acl": "private",
-        "querystring_auth": True,
-        "querystring_expire": 300,
-        "file_overwrite": False,
-    }
-    settings.AWS_STORAGE_BUCKET_NAME = BUCKET
+    use_s3(settings, s3_files)
     settings.REPORT_LINK_MAX_AGE_SECONDS = 365 * 24 * 3600  # reports below are dated months ago
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
-    }
     return s3_files.client
 
 

@@ -7,15 +7,13 @@ log asks for `%(process)d`, which a lookup turned off globally made fail ("--- L
 """
 
 import re
-import signal
 import subprocess
 import sys
 
 import pytest
-import requests
 
 from tests.conftest import ROOT, subprocess_env, wait_until
-from tests.servers import free_port
+from tests.web import Gunicorn
 
 PRODUCTION = {
     "DEBUG": "0",
@@ -32,48 +30,15 @@ ERROR_LINE = re.compile(r"^\[[^\]]+\] \[(\d+)\] \[(\w+)\] (.*)$")
 
 def run_gunicorn(tmp_path, *extra: str) -> tuple[str, int]:
     """Serve one request through gunicorn (DEBUG=0), stop it, return its log and the status."""
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "project.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--error-logfile",
-        "-",
-        "--access-logfile",
-        "-",
-        "--access-logformat",
-        '%(p)s "%(r)s" %(s)s',
-        "--no-control-socket",
-        *extra,
-    ]
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=subprocess_env(**PRODUCTION),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until(lambda: "Booting worker" in log.read_text(), timeout=30)
-            status = wait_until(lambda: _get(f"http://127.0.0.1:{port}/healthz"), timeout=30)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(30)
-    return log.read_text(), status
-
-
-def _get(url: str) -> int | None:
+    options = ["--error-logfile", "-", "--access-logfile", "-"]
+    options += ["--access-logformat", '%(p)s "%(r)s" %(s)s', "--no-control-socket", *extra]
+    server = Gunicorn(tmp_path / "gunicorn.log", *options, env=subprocess_env(**PRODUCTION))
     try:
-        return requests.get(url, timeout=10).status_code
-    except requests.RequestException:
-        return None
+        wait_until(lambda: "Booting worker" in server.log(), timeout=30)
+        status = wait_until(lambda: server.status("/healthz"), timeout=30)
+    finally:
+        server.stop(30)  # SIGTERM: the worker and the master say goodbye in the log
+    return server.log(), status
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,7 +1,5 @@
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from apps.billing.exceptions import QuotaExceededError
 from apps.billing.models import UsageRecord
@@ -14,6 +12,7 @@ from apps.summaries.services import (
 )
 from apps.summaries.tasks import summarization_request_process_task
 from tests.factories import make_organization, make_plan
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -111,27 +110,16 @@ def test_short_texts_send_the_80_and_100_percent_alerts_once_each(templates):
 def test_concurrent_short_texts_never_overshoot_the_quota_and_each_charge_has_its_row(templates):
     """Eight threads, each with its own connection, summarize until refused."""
     organization = make_organization(plan=make_plan(characters=len(TEXT) * 50 + 7))
-    barrier, errors, refused = threading.Barrier(8), [], []
+    refused = []
 
-    def worker():
-        try:
-            barrier.wait()
-            for _ in range(10):
-                try:
-                    summary_request(organization=organization, user=None, mode="brief", text=TEXT)
-                except QuotaExceededError:
-                    refused.append(1)
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def summarize_until_refused():
+        for _ in range(10):
+            try:
+                summary_request(organization=organization, user=None, mode="brief", text=TEXT)
+            except QuotaExceededError:
+                refused.append(1)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    run_together(8, summarize_until_refused)
     rows = SummarizationRequest.objects.filter(organization=organization)
     assert rows.filter(status="completed").count() == 50 == rows.count() == 80 - len(refused)
     assert UsageRecord.objects.get(organization=organization).characters_used == 50 * len(TEXT)
