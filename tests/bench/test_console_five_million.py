@@ -20,7 +20,7 @@ from django.utils import timezone
 from apps.jobs.latency.summary import task_latency_summarize
 from tests.bench.harness import alternate, record
 from tests.bench.pages import created_at_window, timed
-from tests.task_runs import task_runs_insert
+from tests.bench.task_runs import task_runs_insert
 
 ROWS = int(os.environ.get("BENCH_BIG_ROWS", "5000000"))
 PAGE_BUDGET_MS, SEARCH_BUDGET_MS = 300, 1000

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.bench.harness import record
 from tests.bench.pages import LIST_ROWS, created_at_window, timed
-from tests.task_runs import task_runs_insert
+from tests.bench.task_runs import task_runs_insert
 
 ROWS = LIST_ROWS
 BUDGET_MS = 300

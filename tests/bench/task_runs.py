@@ -1,7 +1,4 @@
-"""Task runs written in bulk by one SQL statement, for the jobs console's benchmarks.
-
-(It belongs beside them in tests/bench/; it sits here only because that folder was not this
-change's to edit.)"""
+"""Task runs written in bulk by one SQL statement, for the jobs console's benchmarks."""
 
 # Five task names; one run in 50 failed, one in 997 still executing; eight consumers, 5,000
 # organizations in the arguments. `%s` is the number of runs, one a second back from now.
