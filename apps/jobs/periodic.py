@@ -21,16 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 from huey.exceptions import CancelExecution, TaskLockedException
 
 from . import clock
-from .adapter import consumer_name, periodic_task, task_name
+from .adapter import periodic_task, task_name
 from .exceptions import UnknownJobError
-from .models import PeriodicJobState, PeriodicRun
+from .models import PeriodicRun
+from .period_claims import job_paused, period_claim, period_finish, period_skip
 from .periods import Period, period_containing, period_parse
 from .recorder import recorder
 from .schedule import next_run, previous_run, schedule_check, schedule_matches, schedule_words
@@ -180,26 +178,33 @@ def periodic_run_execute(
     *, spec: JobSpec, period_key: str | None, force: bool, requested_by: str, task=None
 ) -> dict | None:
     """Claim (job, period), take the job's lock, run the body, record the outcome."""
+    # A scheduled run carries its period (pinned when the scheduler matched); a run without
+    # one (inline, `jobs_run`) covers the latest period already due, never a future one.
     period = spec.parse_period(period_key) if period_key else spec.latest_due_period(clock.now())
     task_id = task.id if task is not None else ""
-    if not force and _paused(spec.name):
-        _record_skipped(spec, period, task_id, requested_by)
+    # Paused: the period is recorded as skipped, so the console shows the gap and a later
+    # scheduled copy finds it taken; an operator's forced run goes ahead anyway.
+    if not force and job_paused(spec.name):
+        period_skip(spec.name, period, task_id, requested_by)
         return {"skipped": "paused"}
-    run = _claim(spec, period, task_id, force, requested_by)
-    if run is None:
+    run = period_claim(spec.name, period, task_id, force, requested_by)
+    if run is None:  # another run owns the period: cancelled, not failed (nothing to retry)
         _cancel(task, f"{spec.name} {period.key} already claimed by another run")
         return None
     try:
         with _job_lock(spec):
             result = spec.body(JobRun(spec, period, force, requested_by)) or {}
     except TaskLockedException:
+        # With retries left the row stays running: huey's retry (same task id) takes it over.
         if task is None or not task.retries:
-            _finish(run, PeriodicRun.Status.FAILED, error="the job's lock is held by another run")
+            period_finish(
+                run, PeriodicRun.Status.FAILED, error="the job's lock is held by another run"
+            )
         raise
     except Exception:
-        _finish(run, PeriodicRun.Status.FAILED, error=traceback.format_exc())
+        period_finish(run, PeriodicRun.Status.FAILED, error=traceback.format_exc())
         raise
-    _finish(run, PeriodicRun.Status.SUCCEEDED, result=result)
+    period_finish(run, PeriodicRun.Status.SUCCEEDED, result=result)
     return result
 
 
@@ -224,82 +229,6 @@ def _job_lock(spec: JobSpec):
         yield
     finally:
         lock.release()
-
-
-def _paused(name: str) -> bool:
-    return PeriodicJobState.objects.filter(job=name, paused=True).exists()
-
-
-def _record_skipped(spec: JobSpec, period: Period, task_id: str, requested_by: str) -> None:
-    PeriodicRun.objects.get_or_create(
-        job=spec.name,
-        period_key=period.key,
-        defaults={
-            "period_start": period.start,
-            "period_end": period.end,
-            "status": PeriodicRun.Status.SKIPPED,
-            "task_id": task_id,
-            "requested_by": requested_by or "scheduler",
-            "finished_at": timezone.now(),
-        },
-    )
-
-
-def _claim(
-    spec: JobSpec, period: Period, task_id: str, force: bool, requested_by: str
-) -> PeriodicRun | None:
-    """The claimed row, or None when another run owns this period.
-
-    The row of (job, period) is unique, so the first INSERT wins. A run that finds the row
-    taken may take it over only as this table says (one UPDATE, so two contenders cannot both
-    win; `runs` counts the takeovers):
-
-        row's status          scheduled copy   its own retry (same task id)   forced run
-        ------------          --------------   ----------------------------   ----------
-        running               cancelled        takes it over                  refused
-        lost (consumer dead)  takes it over    takes it over                  takes it over
-        failed / skipped      cancelled        takes it over                  takes it over
-        succeeded             cancelled        cancelled                      takes it over
-
-    A running row's own retry is the task huey retries after an error in the same attempt
-    chain; a scheduled copy of a running period is the second consumer's scheduler."""
-    fields = {
-        "status": PeriodicRun.Status.RUNNING,
-        "task_id": task_id,
-        "consumer": consumer_name(),
-        "requested_by": requested_by or "scheduler",
-        "started_at": timezone.now(),
-        "finished_at": None,
-        "error": "",
-    }
-    try:
-        with transaction.atomic():
-            return PeriodicRun.objects.create(
-                job=spec.name,
-                period_key=period.key,
-                period_start=period.start,
-                period_end=period.end,
-                forced=force,
-                **fields,
-            )
-    except IntegrityError:
-        pass
-    rows = PeriodicRun.objects.filter(job=spec.name, period_key=period.key)
-    takeover = rows.filter(status=PeriodicRun.Status.LOST)  # its consumer died
-    if task_id:  # our own retry
-        takeover |= rows.filter(task_id=task_id).exclude(status=PeriodicRun.Status.SUCCEEDED)
-    if force:
-        takeover = rows.exclude(status=PeriodicRun.Status.RUNNING)
-        fields["forced"] = True
-    if takeover.update(runs=F("runs") + 1, **fields):
-        return rows.get()
-    return None
-
-
-def _finish(run: PeriodicRun, status: str, *, result: dict | None = None, error: str = "") -> None:
-    PeriodicRun.objects.filter(pk=run.pk, task_id=run.task_id).update(
-        status=status, result=result or {}, error=error, finished_at=timezone.now()
-    )
 
 
 def _cancel(task, reason: str) -> None:

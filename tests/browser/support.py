@@ -4,6 +4,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from playwright.sync_api import Error as PlaywrightError
 
 from apps.mail.models import EmailTemplate
 from tests.conftest import load_shipped_templates
@@ -74,9 +75,20 @@ def wait_for_frame_text(page, name: str, text: str, timeout: float = 15) -> None
     """Wait until preview frame `name` shows `text`: a frame is filled after the status says
     the render is done, and a render can be of an edit typed before the last one."""
     deadline = time.monotonic() + timeout
-    while text not in frame(page, name).content():
+    while text not in _content(frame(page, name)):
         assert time.monotonic() < deadline, f"the {name} preview never showed {text!r}"
         page.wait_for_timeout(100)
+
+
+def _content(pane) -> str:
+    """The frame's HTML, or "" while it is being refilled (Playwright refuses to read a frame
+    that is navigating: a newer render can land while we look)."""
+    try:
+        return pane.content()
+    except PlaywrightError as error:
+        if "navigating" not in str(error):
+            raise
+        return ""
 
 
 def renders(page) -> int:

@@ -16,6 +16,22 @@ re-run only what is safe.
 
 The attempt number travels with the task (`task.attempt`, 1 for the first): a retry or a
 re-run after loss is the next attempt of the same task id.
+
+An in-flight entry's life (one per task a consumer holds):
+
+    queue ──take (one atomic step)──> registered to consumer C
+      registered ──huey retries it, or its eta is later──> back in the queue or schedule;
+                   the entry is released at once (the task is durable there)
+      registered ──the task ends──> outcome buffered ──history batch written──> released
+                   (history off: released at once)
+      registered ──C's heartbeat stops (SIGKILL, or stalled past the dead-after time)──>
+                   the reaper: the run is marked lost and the entry removed, atomically with
+                   the next attempt put at the head of the queue when the task is idempotent
+                   and not lost JOBS_LOST_MAX_ATTEMPTS times already
+      registered ──outcome written, release missing (killed between the two)──> the reaper
+                   releases it, no re-run
+    A consumer that resumes after being reaped registers again with its next take; the
+    reconciliation (reconcile.py) finds what a broker restart took from queue or registers.
 """
 
 import datetime as dt

@@ -1,0 +1,90 @@
+"""A periodic job's claim on its period: the unique PeriodicRun row of (job, period) that makes
+a job run once per period across every consumer, and how its outcome is written.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .adapter import consumer_name
+from .models import PeriodicJobState, PeriodicRun
+from .periods import Period
+
+
+def job_paused(name: str) -> bool:
+    return PeriodicJobState.objects.filter(job=name, paused=True).exists()
+
+
+def period_skip(job: str, period: Period, task_id: str, requested_by: str) -> None:
+    PeriodicRun.objects.get_or_create(
+        job=job,
+        period_key=period.key,
+        defaults={
+            "period_start": period.start,
+            "period_end": period.end,
+            "status": PeriodicRun.Status.SKIPPED,
+            "task_id": task_id,
+            "requested_by": requested_by or "scheduler",
+            "finished_at": timezone.now(),
+        },
+    )
+
+
+def period_claim(
+    job: str, period: Period, task_id: str, force: bool, requested_by: str
+) -> PeriodicRun | None:
+    """The claimed row, or None when another run owns this period.
+
+    The row of (job, period) is unique, so the first INSERT wins. A run that finds the row
+    taken may take it over only as this table says (one UPDATE, so two contenders cannot both
+    win; `runs` counts the takeovers):
+
+        row's status          scheduled copy   its own retry (same task id)   forced run
+        ------------          --------------   ----------------------------   ----------
+        running               cancelled        takes it over                  refused
+        lost (consumer dead)  takes it over    takes it over                  takes it over
+        failed / skipped      cancelled        takes it over                  takes it over
+        succeeded             cancelled        cancelled                      takes it over
+
+    A running row's own retry is the task huey retries after an error in the same attempt
+    chain; a scheduled copy of a running period is the second consumer's scheduler."""
+    fields = {
+        "status": PeriodicRun.Status.RUNNING,
+        "task_id": task_id,
+        "consumer": consumer_name(),
+        "requested_by": requested_by or "scheduler",
+        "started_at": timezone.now(),
+        "finished_at": None,
+        "error": "",
+    }
+    try:
+        with transaction.atomic():
+            return PeriodicRun.objects.create(
+                job=job,
+                period_key=period.key,
+                period_start=period.start,
+                period_end=period.end,
+                forced=force,
+                **fields,
+            )
+    except IntegrityError:
+        pass
+    rows = PeriodicRun.objects.filter(job=job, period_key=period.key)
+    takeover = rows.filter(status=PeriodicRun.Status.LOST)  # its consumer died
+    if task_id:  # our own retry
+        takeover |= rows.filter(task_id=task_id).exclude(status=PeriodicRun.Status.SUCCEEDED)
+    if force:
+        takeover = rows.exclude(status=PeriodicRun.Status.RUNNING)
+        fields["forced"] = True
+    if takeover.update(runs=F("runs") + 1, **fields):
+        return rows.get()
+    return None
+
+
+def period_finish(
+    run: PeriodicRun, status: str, *, result: dict | None = None, error: str = ""
+) -> None:
+    # Only while the row is still ours: a forced run may have taken it over meanwhile.
+    PeriodicRun.objects.filter(pk=run.pk, task_id=run.task_id).update(
+        status=status, result=result or {}, error=error, finished_at=timezone.now()
+    )
