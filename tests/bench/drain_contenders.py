@@ -41,6 +41,11 @@ class Contender:
         self.tmp_path = tmp_path
         self.enqueue_rates: list[float] = []
 
+    def run_huey(self, *launcher: str) -> list[str]:
+        """djhuey's consumer command with this round's workers, started by `launcher`."""
+        workers = ["--workers", str(WORKERS), "--worker-type", self.kind]
+        return [sys.executable, *launcher, "run_huey", *workers]
+
     def __call__(self, round_no: int) -> float:
         count = TASKS if round_no else WARMUP_TASKS
         self.reset()
@@ -126,15 +131,7 @@ class Ours(Contender):
         return sentinel
 
     def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "manage.py",
-            "run_huey",
-            "--workers",
-            str(WORKERS),
-            "--worker-type",
-            self.kind,
-        ]
+        return self.run_huey("manage.py")
 
     def env(self) -> dict[str, str]:
         return subprocess_env(JOBS_TASK_HISTORY="1" if self.history else "0")

@@ -73,16 +73,7 @@ class BareDjhuey(BareHuey):
         self.huey, self.noop = djhuey_noop(self.huey_name)
 
     def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "django",
-            "run_huey",
-            "--workers",
-            str(WORKERS),
-            "--worker-type",
-            self.kind,
-        ]
+        return self.run_huey("-m", "django")
 
     def env(self) -> dict[str, str]:
         return peer_env(
