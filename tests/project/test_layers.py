@@ -19,7 +19,8 @@ LAYERS = [
     {"accounts"},
     {"mail"},  # knows no business
     {"jobs"},  # generic machinery
-    {"text_input", "batches", "buffered"},  # shared utilities (apps/*.py) importing nothing of the project
+    # shared utilities (apps/*.py) importing nothing of the project
+    {"text_input", "batches", "buffered"},
 ]
 RANK = {app: len(LAYERS) - depth for depth, apps in enumerate(LAYERS) for app in apps}
 
