@@ -90,15 +90,18 @@ class BufferedWriter:
             return 0
         try:
             return self.write(items)
-        except BaseException:
-            self._keep(items)
+        except BaseException as error:
+            # Only what was not written: the database can go away half-way through halving a
+            # poisoned batch, and the halves written by then must not be written twice.
+            self._keep(getattr(error, "unwritten", items))
             raise
 
     def write(self, items: list) -> int:
         """Write `items`, dropping only the ones the database refuses for their content."""
         try:
             return self.write_batch(items)
-        except UNAVAILABLE:
+        except UNAVAILABLE as away:
+            away.unwritten = getattr(away, "unwritten", items)
             raise
         except Exception:
             if len(items) == 1:
@@ -106,7 +109,12 @@ class BufferedWriter:
                 logger.exception("%s: dropped an %s it cannot write", self.label, self.what)
                 return 0
             half = len(items) // 2
-            return self.write(items[:half]) + self.write(items[half:])
+            try:
+                written = self.write(items[:half])
+            except UNAVAILABLE as away:
+                away.unwritten = [*away.unwritten, *items[half:]]
+                raise
+            return written + self.write(items[half:])
 
     def has_pending(self) -> bool:
         return bool(self._pending)

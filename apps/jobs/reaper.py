@@ -68,10 +68,10 @@ def dead_consumers(*, now: dt.datetime | None = None) -> list[str]:
         seconds=settings.JOBS_CONSUMER_DEAD_AFTER_SECONDS
     )
     beats = {b.consumer: b for b in WorkerHeartbeat.objects.filter(consumer__in=registered)}
-    dead = []
+    dead, me = [], consumer_name()
     for consumer, since in registered.items():
-        if consumer == consumer_name():  # the process running this is alive, whatever its
-            continue  # heartbeat row says (late under load): its tasks are running
+        if consumer == me:  # the process running this is alive, whatever its heartbeat row
+            continue  # says (late under load): its tasks are running
         beat = beats.get(consumer)
         if beat is None:
             alive = since >= cutoff.timestamp()  # registered moments ago, not beating yet

@@ -18,12 +18,15 @@ class Writer(BufferedWriter):
     def __init__(self, pause: float = 0.0):
         super().__init__()
         self.pause, self.stored, self.calls, self.away = pause, [], 0, False
+        self.away_from_call = None  # the database goes away at this call
 
     def interval(self) -> float:
         return self.pause
 
     def write_batch(self, items: list) -> int:
         self.calls += 1
+        if self.away_from_call is not None and self.calls >= self.away_from_call:
+            self.away = True
         if self.away:
             raise OperationalError("connection refused")
         if "poison" in items:
@@ -58,6 +61,21 @@ def test_a_batch_the_database_cannot_take_now_is_kept_in_order_and_written_once_
     assert writer.stored == [] and writer.dropped == 0
     writer.away = False
     assert writer.flush() == 3 and writer.stored == ["a", "b", "c"]
+
+
+def test_an_outage_while_a_poisoned_batch_is_halved_keeps_only_what_was_not_written():
+    writer = Writer()
+    for item in ("a", "poison", "c", "d"):
+        writer.add(item)
+    # Calls: [a, poison, c, d] refused, [a, poison] refused, [a] stored, [poison] dropped,
+    # then the database goes away as [c, d] is written.
+    writer.away_from_call = 5
+    with pytest.raises(OperationalError):
+        writer.flush()
+    assert writer.stored == ["a"] and writer.dropped == 1
+    writer.away, writer.away_from_call = False, None
+    assert writer.flush() == 2
+    assert writer.stored == ["a", "c", "d"]  # "a" once: not kept to be written again
 
 
 def test_a_long_outage_drops_the_oldest_items_past_the_bound():
