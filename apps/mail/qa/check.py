@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..models import ESSENTIAL_CATEGORIES, OutboundEmail
 from ..rendering import Rendered
+from ..services.personalize import unsubscribe_link_owner
 from ..services.transport import build_message
 from . import spam
 from .accessibility import check_accessibility
@@ -156,7 +157,8 @@ def _body_background_repeated(document: Document) -> bool:
 def _unsubscribe(email: Email, document: Document) -> list[Finding]:
     if email.category in ESSENTIAL_CATEGORIES:
         return []
-    if email.unsubscribe_url and email.unsubscribe_url in [h for _n, h in hrefs(document)]:
+    owner = unsubscribe_link_owner(email.unsubscribe_url)
+    if owner and any(unsubscribe_link_owner(href) == owner for _n, href in hrefs(document)):
         return [Finding("links", INFO, f"The unsubscribe link is present ({email.category})")]
     return [
         Finding(

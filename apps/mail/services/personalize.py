@@ -6,10 +6,16 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from ..exceptions import TokenError
 from ..models import ESSENTIAL_CATEGORIES, EmailTemplateTranslation, EmailTemplateVersion
 from ..rendering import Rendered, render
 from ..selectors import languages_of, template_active_version
-from ..tokens import make_preferences_token, make_unsubscribe_token
+from ..tokens import (
+    UNSUBSCRIBE_SALT,
+    make_preferences_token,
+    make_unsubscribe_token,
+    read_address_token,
+)
 from .outbox import plain_data
 
 
@@ -93,3 +99,17 @@ def unsubscribe_url(*, address: str, category: str) -> str:
     return (
         _url("mail:unsubscribe") + make_unsubscribe_token(address=address, category=category) + "/"
     )
+
+
+def unsubscribe_link_owner(url: str) -> tuple[str, str] | None:
+    """The (address, category) an unsubscribe link of ours signs, or None for any other URL.
+    Two links made a second apart differ (the signature carries its time), so a link is
+    compared by whom it unsubscribes, never by its text."""
+    base = _url("mail:unsubscribe")
+    if not url.startswith(base):
+        return None
+    try:
+        data = read_address_token(url[len(base) :].rstrip("/"), salt=UNSUBSCRIBE_SALT)
+    except TokenError:
+        return None
+    return data["a"], data.get("c", "")

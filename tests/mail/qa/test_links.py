@@ -1,11 +1,18 @@
 """Links that land: read on sight, followed as the recipient (signed out and in), buttons."""
 
+import dataclasses
+import datetime as dt
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 
+from apps.mail.qa.check import QA_ADDRESS, SKIP, check_email
 from apps.mail.qa.document import parse
+from apps.mail.qa.emails import email_from_rendered
 from apps.mail.qa.links import check_links, sight_problem
+from apps.mail.rendering import Rendered
 from apps.mail.services import system_context
 from tests.mail.qa.conftest import SITE, page
 
@@ -150,3 +157,36 @@ def test_an_image_that_cannot_load_is_an_error(deployed):
         "image http://cdn.example.com/a.png is not HTTPS",
         "image {{ logo }} holds template code that was not filled in",
     ]
+
+
+def test_the_unsubscribe_link_is_found_however_long_the_render_took(deployed):
+    """The link in the email is signed when it is rendered, the one looked for a moment later:
+    a second boundary between the two changes the signature, never whom the link unsubscribes
+    (a loaded machine once reported a shipped email as missing its link)."""
+    start = dt.datetime(2026, 12, 6, 9, 0, 0, 900_000, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        rendered = system_context(address=QA_ADDRESS, category="alerts")["unsubscribe_url"]
+    html = page(f'<p><a href="{rendered}">Unsubscribe</a></p>')
+    with time_machine.travel(start + dt.timedelta(seconds=2), tick=False):
+        own = email_from_rendered(
+            Rendered(subject="Hi", html=html, text="Hi"),
+            key="k",
+            language="en",
+            category="alerts",
+            sources=(),
+        )
+        someone_else = dataclasses.replace(
+            own,
+            unsubscribe_url=system_context(address="bo@example.com", category="alerts")[
+                "unsubscribe_url"
+            ],
+        )
+    assert own.unsubscribe_url != rendered
+    assert unsubscribe_findings(own) == [("info", "The unsubscribe link is present (alerts)")]
+    [(severity, message)] = unsubscribe_findings(someone_else)
+    assert severity == "error" and "need an unsubscribe link" in message
+
+
+def unsubscribe_findings(email) -> list[tuple[str, str]]:
+    found = check_email(email, spam_score=SKIP).findings()
+    return [(f.severity, f.message) for f in found if "unsubscribe link" in f.message]
