@@ -3,6 +3,7 @@ each email keeps its own row and attempt, and ends in the right state whatever t
 (a refused address, 429, 5xx, an answer lost), none delivered twice."""
 
 import datetime as dt
+import re
 import signal
 
 import pytest
@@ -20,6 +21,10 @@ from tests.providers.servers import TOKENS, ProviderServer
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 Status = OutboundEmail.Status
+
+# A tag left where a personalization's own value goes (skeleton's "-sg<salt>c<n>s<k>-");
+# "-sg" alone turns up by chance inside a signed link's base64.
+SUBSTITUTION_TAG = re.compile(r"-sg[0-9a-f]{8}c\d+s\d+-")
 
 
 def an_hour_later() -> dt.datetime:
@@ -139,7 +144,7 @@ def test_sendgrid_sends_personalized_emails_as_one_call_of_personalizations(prov
     assert server.requests == [("/v3/mail/send", 12)]
     for row in OutboundEmail.objects.filter(pk__in=[r.pk for r in rows]):
         (got,) = server.to(row.to)  # the server applied this personalization's substitutions
-        assert "-sg" not in got["body"] and "email/unsubscribe/" in got["body"]
+        assert not SUBSTITUTION_TAG.search(got["body"]) and "email/unsubscribe/" in got["body"]
         assert row.to in got["body"] or row.message_id  # its own links and id
         others = [r.to for r in rows if r.to != row.to]
         assert not any(other in got["body"] for other in others)
