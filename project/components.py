@@ -98,7 +98,8 @@ EMAIL_PROVIDERS = {
     ),
     "amazon_ses": ("anymail.backends.amazon_ses.EmailBackend", {}),
     "test": ("anymail.backends.test.EmailBackend", {}),
-    "smtp": ("django.core.mail.backends.smtp.EmailBackend", {}),
+    # Django's, with the usual envelope addresses read without the header parser
+    "smtp": ("apps.mail.backends.SMTPBackend", {}),
     "console": ("django.core.mail.backends.console.EmailBackend", {}),
     "file": ("apps.mail.backends.EmlFileBackend", {}),
 }

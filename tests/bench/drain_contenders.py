@@ -14,8 +14,9 @@ from huey.contrib.djhuey import HUEY
 from apps.jobs.models import TaskRun
 from apps.jobs.recorder import RECORDED, recorder
 from apps.jobs.tasks import jobs_canary_task
+from tests.bench.environment import production_env
 from tests.bench.harness import rate, wait_for
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT
 
 TASKS = int(os.environ.get("BENCH_DRAIN_TASKS", "20000"))
 WARMUP_TASKS = max(200, TASKS // 10)
@@ -134,7 +135,7 @@ class Ours(Contender):
         return self.run_huey("manage.py")
 
     def env(self) -> dict[str, str]:
-        return subprocess_env(JOBS_TASK_HISTORY="1" if self.history else "0")
+        return production_env(JOBS_TASK_HISTORY="1" if self.history else "0")
 
     def pending(self) -> int:
         return HUEY.pending_count()

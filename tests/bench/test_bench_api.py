@@ -29,8 +29,9 @@ from django.utils import timezone
 
 from apps.analytics.models import InteractionLog
 from apps.api.keys import api_key_create
+from tests.bench.environment import production_env
 from tests.bench.harness import Series, alternate, record, wait_for
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT
 from tests.factories import make_organization, make_plan, make_user
 from tests.servers import free_port, wait_for_port
 
@@ -49,15 +50,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def start_server(tmp_path):
     port = free_port()
-    env = subprocess_env(
+    env = production_env(
         DJANGO_SETTINGS_MODULE="tests.bench.settings",
-        DEBUG="0",
-        SECRET_KEY="bench-" * 8,
-        ALLOWED_HOSTS="127.0.0.1",
-        SITE_URL="http://127.0.0.1",
-        WEBHOOK_SECRET="u:p",
-        STRIPE_WEBHOOK_SECRET="whsec_bench",
-        SECURE_SSL_REDIRECT="0",
         EMAIL_PROVIDER="file",
         LOG_LEVEL="WARNING",
         API_RATE_BUSINESS="100000000/m",

@@ -3,9 +3,10 @@ transport's ceiling and against django-post-office, alternated in the same run.
 
 - ours: the public API (`apps.mail.services.send_email_many` when it exists, else `send_email`
   per recipient in one transaction), delivered by a real `run_huey` consumer with the production
-  settings (SMTP mailer, outbox rows, delivery attempts, task history: full logging); the clock
-  starts at the first dequeue and stops when the sink has every email and the last outbox row,
-  attempt row and history row is written;
+  settings (DEBUG off, SMTP mailer, outbox rows, delivery attempts, task history: full
+  logging); the clock starts once every consumer has booted (what one sent before is not
+  counted) and stops when the sink has every email and the last outbox row, attempt row and
+  history row is written;
 - bare Django: one `send_messages` call over one SMTP connection with the same rendered subject,
   HTML and text (rendered before the clock: this is the transport's ceiling, nothing logged);
 - django-post-office: `send_many` (its queue, the template rendered on delivery with the same

@@ -31,8 +31,9 @@ from apps.mail.defaults import sync_email_templates
 from apps.mail.models import DeliveryAttempt, OutboundEmail
 from apps.mail.services import render_for, send_email_many, system_context
 from apps.mail.services import template_active_version as active
+from tests.bench.environment import production_env
 from tests.bench.harness import alternate, rate, record, wait_for
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT
 from tests.providers.servers import TOKENS, ProviderServer
 
 EMAILS = int(os.environ.get("BENCH_PROVIDER_EMAILS", "2000"))
@@ -86,7 +87,7 @@ class Ours(Contender):
             )
         recorder.flush()
         tasks = HUEY.pending_count()
-        env = subprocess_env(
+        env = production_env(
             EMAIL_PROVIDER=self.provider,
             **{key: value for key, value in self.anymail.items()},
         )
