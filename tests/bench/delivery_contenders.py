@@ -54,6 +54,17 @@ class Sink:
     def count(self) -> int:
         return self._counts()[0]
 
+    def wait_for_count(self, count: int, *, timeout: float) -> float:
+        """Block until the sink has `count` emails (the sink answers then: no polling, so no
+        CPU taken from a contender still sending); the perf_counter() at that moment."""
+        answer = requests.get(
+            self.stats, params={"wait": count, "timeout": timeout}, timeout=timeout + 10
+        )
+        arrived = time.perf_counter()
+        got = int(answer.text.split()[0])
+        assert got >= count, f"{got} of {count} emails at the sink after {timeout} s"
+        return arrived
+
     def kb_per_email(self) -> float:
         count, size = self._counts()
         return size / max(1, count) / 1024
@@ -164,15 +175,9 @@ class Ours(Contender):
                 what="every consumer booted",
             )
             self.uncounted = self.sink.count()
-            # Polled every POLL seconds: each look is an HTTP request to the sink and three
-            # queries, CPU taken from the consumers sharing the machine (at 10 ms, a few per
-            # cent of a core).
-            wait_for(
-                lambda: self.sink.count() >= count,
-                timeout=1800,
-                interval=POLL,
-                what="every email at the sink",
-            )
+            self.sink.wait_for_count(count, timeout=1800)
+            # The last rows are written moments after the last email: polled every POLL
+            # seconds (three queries a look, CPU taken from the consumers still writing).
             finished = wait_for(
                 lambda: self.all_written(count),
                 timeout=120,
@@ -215,7 +220,7 @@ class BareSendMessages(Contender):
             message.attach_alternative(r.html, "text/html")
             messages.append(message)
         sent = mailers["default"].send_messages(messages)  # one connection for all
-        finished = wait_for(lambda: self.sink.count() >= len(recipients), timeout=60, interval=POLL)
+        finished = self.sink.wait_for_count(len(recipients), timeout=60)
         assert sent == len(recipients)
         return started, finished
 
@@ -268,8 +273,7 @@ class PostOffice(Contender):
         self.enqueued(round_no, count, time.perf_counter() - started)
         started = time.perf_counter()
         self.mail.send_queued_mail_until_done(lockfile=str(self.tmp_path / "post_office"))
-        wait_for(lambda: self.sink.count() >= count, timeout=60, interval=POLL)
-        finished = time.perf_counter()
+        finished = self.sink.wait_for_count(count, timeout=60)
         assert self.Email.objects.filter(status=self.sent).count() == count
         assert self.Log.objects.count() == count
         return started, finished

@@ -5,14 +5,16 @@ per message (it kept its counts in Redis) held back the one-connection peer more
 
     python -m tests.bench.smtp_sink SMTP_PORT STATS_PORT
 
-`GET /` on the stats port answers "count bytes"; `POST /reset` zeroes both.
-Its own process, so a sender in the benchmark's process does not share a GIL with it.
+`GET /` on the stats port answers "count bytes"; `GET /?wait=N` answers once N emails have
+arrived (or after `timeout` seconds), so a benchmark waits without polling; `POST /reset`
+zeroes both. Its own process, so a sender in the benchmark's process does not share a GIL.
 """
 
 import signal
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 
@@ -21,6 +23,14 @@ class Counts:
     def __init__(self):
         self.count = self.bytes = 0
         self.lock = threading.Lock()
+        self.reached = threading.Condition(self.lock)
+        self.target = float("inf")  # the count a waiting request asked for
+
+    def wait(self, target: int, timeout: float) -> None:
+        with self.lock:
+            self.target = target
+            self.reached.wait_for(lambda: self.count >= target, timeout=timeout)
+            self.target = float("inf")
 
 
 class CountingHandler:
@@ -28,9 +38,12 @@ class CountingHandler:
         self.counts = counts
 
     async def handle_DATA(self, server, session, envelope):
-        with self.counts.lock:
-            self.counts.count += 1
-            self.counts.bytes += len(envelope.content)
+        counts = self.counts
+        with counts.lock:
+            counts.count += 1
+            counts.bytes += len(envelope.content)
+            if counts.count >= counts.target:  # woken once, not once a message
+                counts.reached.notify_all()
         return "250 OK"
 
 
@@ -40,6 +53,9 @@ def stats_handler(counts: Counts) -> type:
             pass
 
         def do_GET(self) -> None:
+            query = parse_qs(urlsplit(self.path).query)
+            if "wait" in query:
+                counts.wait(int(query["wait"][0]), float(query.get("timeout", ["60"])[0]))
             self._answer(f"{counts.count} {counts.bytes}")
 
         def do_POST(self) -> None:
