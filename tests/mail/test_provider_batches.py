@@ -13,7 +13,6 @@ from django.utils import timezone
 from apps.jobs.models import WorkerHeartbeat
 from apps.jobs.reaper import task_runs_reap
 from apps.mail.models import OutboundEmail
-from apps.mail.providers.sendgrid import skeleton
 from apps.mail.services import emails_deliver, outbox_sweep, send_email_many
 from tests.conftest import subprocess_env, wait_until
 from tests.mail.outbox_cases import ALERT_CONTEXT
@@ -154,20 +153,6 @@ def test_sendgrid_sends_personalized_emails_as_one_call_of_personalizations(prov
         )
     )
     assert len(ids) == 12 and "" not in ids  # anymail's per-recipient id, for the events
-
-
-def test_the_shared_skeleton_gives_back_every_text_exactly():
-    texts = [
-        f"<p>Hi {name}</p>" + "<td>same</td>" * 300 + f"<a href='/u/{name}'>x</a>"
-        for name in ("Ada", "Bob", "Cy")
-    ]
-    shared, values = skeleton(texts, tag="-t")
-    assert shared.count("-t") == 2 and len(shared) < len(texts[0])
-    for text, own in zip(texts, values, strict=True):
-        rebuilt = shared
-        for tag, value in own.items():
-            rebuilt = rebuilt.replace(tag, value)
-        assert rebuilt == text
 
 
 @pytest.mark.real_queue
