@@ -1,8 +1,5 @@
 """The text of each accepted document type, and a clear refusal when there is none."""
 
-import io
-import zipfile
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -10,6 +7,7 @@ from apps.summaries.exceptions import DocumentUnreadableError
 from apps.summaries.extract import document_text
 from apps.summaries.services import document_upload
 from tests.factories import make_user
+from tests.summaries.documents import docx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +38,9 @@ def minimal_pdf(text: str) -> bytes:
 
 
 def docx(paragraphs: list[str]) -> bytes:
-    body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{p}</w:t></w:r></w:p>' for p in paragraphs)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", f"<w:document><w:body>{body}</w:body></w:document>")
-    return buffer.getvalue()
+    return docx_bytes(
+        "".join(f'<w:p><w:r><w:t xml:space="preserve">{p}</w:t></w:r></w:p>' for p in paragraphs)
+    )
 
 
 def stored(name: str, content: bytes):

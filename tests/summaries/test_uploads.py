@@ -3,7 +3,6 @@ never left in storage without its row (local files and S3 on SeaweedFS alike).""
 
 import io
 import urllib.request
-import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
@@ -15,17 +14,10 @@ from apps.summaries.models import Document
 from apps.summaries.services import document_upload
 from apps.summaries.uploads import document_orphans_delete
 from tests.factories import make_organization
+from tests.summaries.documents import docx_bytes
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/summaries/document/add/"
-
-
-def docx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
 
 
 ACCEPTED = [
@@ -60,7 +52,9 @@ def upload(name: str, content: bytes, content_type: str = "text/plain") -> Simpl
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-@pytest.mark.parametrize(("name", "content", "expected", "extension"), ACCEPTED)
+@pytest.mark.parametrize(
+    ("name", "content", "expected", "extension"), ACCEPTED, ids=[case[0] for case in ACCEPTED]
+)
 def test_an_accepted_upload_is_stored_under_a_generated_name_with_the_type_its_bytes_show(
     stored_files, name, content, expected, extension
 ):
