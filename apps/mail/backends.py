@@ -1,7 +1,6 @@
 """Our email backends: the embedded default (one RFC 5322 `.eml` file per message), Django's
 SMTP backend with a quicker envelope, and anymail's Resend with an idempotency key."""
 
-import re
 import uuid
 from pathlib import Path
 
@@ -10,12 +9,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
 from django.utils import timezone
 
-# An address with nothing to quote, decode or encode: a dot-atom local part at an ASCII
-# domain, alone or after a display name of plain words.
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*"
-_PLAIN_ADDRESS = re.compile(rf"[A-Za-z0-9][A-Za-z0-9 _-]* <(?P<named>{_SPEC})>|(?P<bare>{_SPEC})")
+from .mime import PLAIN_ADDRESS
 
 
 def _resend_backend():
@@ -42,12 +36,12 @@ class EmlFileBackend(BaseEmailBackend):
 class SMTPBackend(DjangoSMTPBackend):
     """Django's SMTP backend. Its `prep_address` reads every envelope address with the email
     package's header parser: 0.1 ms an address, two an email, about as much as building the
-    whole message (apps/mail/mime.py). An address of the plain shape above is its own
-    addr-spec; any other still goes through Django's, which stays the reference (a property
-    test compares the two)."""
+    whole message (apps/mail/mime.py). An address of the plain shape the MIME writer also
+    takes (`mime.PLAIN_ADDRESS`) is its own addr-spec; any other still goes through Django's,
+    which stays the reference (a property test compares the two)."""
 
     def prep_address(self, address, force_ascii=True):
-        plain = _PLAIN_ADDRESS.fullmatch(str(address))
+        plain = PLAIN_ADDRESS.fullmatch(str(address))
         if plain is None:
             return super().prep_address(address, force_ascii)
         return plain["named"] or plain["bare"]

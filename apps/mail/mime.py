@@ -27,9 +27,15 @@ MAX_LINE = 78  # RFC 5322's recommended line length
 LIST_UNSUBSCRIBE = "List-Unsubscribe"
 KNOWN_HEADERS = ("X-Outbox-Id", "Message-ID", "List-Unsubscribe-Post", LIST_UNSUBSCRIBE)
 URI = re.compile(r"<[^<>\s]+>")  # one of List-Unsubscribe's
-# A bare address, or one after a display name of plain words: nothing to quote or encode.
-_ADDR_SPEC = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+"
-_ADDRESS = re.compile(rf"(?:[A-Za-z0-9][A-Za-z0-9 _-]* )?<{_ADDR_SPEC}>|{_ADDR_SPEC}")
+# An address with nothing to quote, decode or encode: a dot-atom local part at an ASCII
+# domain, alone or after a display name of plain words. The SMTP envelope reads the same
+# shape without the header parser (apps/mail/backends.SMTPBackend).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*"
+PLAIN_ADDRESS = re.compile(
+    rf"[A-Za-z0-9][A-Za-z0-9 _-]* <(?P<named>{_ADDR_SPEC})>|(?P<bare>{_ADDR_SPEC})"
+)
 _PRINTABLE = re.compile(r"[ -~]*")
 _ASCII = bytes(range(128))
 # Control characters, and the line and paragraph separators str.splitlines() breaks at.
@@ -71,7 +77,7 @@ def _headers(message) -> list[bytes] | None:
     if message.attachments or message.cc or message.bcc or message.reply_to:
         return None
     addresses = [str(message.from_email), *map(str, message.to)]
-    if len(message.to) != 1 or not all(_ADDRESS.fullmatch(a) for a in addresses):
+    if len(message.to) != 1 or not all(PLAIN_ADDRESS.fullmatch(a) for a in addresses):
         return None
     extra = message.extra_headers
     if not set(extra) <= set(KNOWN_HEADERS):
