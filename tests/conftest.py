@@ -17,28 +17,6 @@ from huey.contrib.djhuey import HUEY
 from tests.servers import PROFILE, free_port, redis_server, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
-# The longest first: pytest-xdist hands tests out in collection order, so a long one collected
-# last (the smoke suite's deployment and its cases, one unit on one worker; make run; a kill or
-# broker-loss run; a browser walk) kept one worker busy minutes after the others were done.
-LONGEST_FIRST = (
-    "tests/smoke/",
-    "tests/project/test_make_run.py",
-    "tests/jobs/test_broker_loss.py",
-    "tests/browser/",
-    "tests/jobs/test_kills.py",
-    "tests/jobs/test_consumers.py",
-    "tests/demo/",
-    "tests/fuzz/test_admin.py",
-    "tests/console/test_admin_urls.py",
-)
-
-
-def pytest_collection_modifyitems(items) -> None:
-    def rank(item) -> int:
-        path = item.nodeid.split("::")[0]
-        return next((n for n, p in enumerate(LONGEST_FIRST) if path.startswith(p)), 99)
-
-    items.sort(key=rank)  # stable: each module keeps its own order
 
 
 @pytest.fixture(autouse=True)
