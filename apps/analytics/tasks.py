@@ -5,14 +5,16 @@ from .models import DailyRollup, HourlyRollup
 from .services import interaction_logs_prune, interactions_roll_up
 
 
-@periodic_job(name="analytics_hourly", schedule="5 * * * *", period="hour", covers=-1)
+# The roll-ups are atomic: one period's rows, written whole or not at all, so a run that wakes
+# up after its period was taken over leaves nothing behind.
+@periodic_job(name="analytics_hourly", schedule="5 * * * *", period="hour", covers=-1, atomic=True)
 def interactions_roll_up_hourly_task(run: JobRun) -> dict:
     """Roll up the previous hour's API calls by organization and mode."""
     rows = interactions_roll_up(model=HourlyRollup, start=run.period.start, end=run.period.end)
     return {"rows": rows}
 
 
-@periodic_job(name="analytics_daily", schedule="0 2 * * *", period="day", covers=-1)
+@periodic_job(name="analytics_daily", schedule="0 2 * * *", period="day", covers=-1, atomic=True)
 def interactions_roll_up_daily_task(run: JobRun) -> dict:
     """Roll up yesterday's API calls by organization and mode."""
     rows = interactions_roll_up(model=DailyRollup, start=run.period.start, end=run.period.end)

@@ -24,3 +24,8 @@ class ScheduleError(JobsError, ValueError):
 
 class ArgumentsError(JobsError, ValueError):
     """Arguments that do not fit the task's signature (the message says which and why)."""
+
+
+class PeriodSupersededError(JobsError):
+    """A periodic run's claim was taken over while it ran (it was declared lost): its
+    outcome is discarded, and an atomic job's writes are rolled back."""

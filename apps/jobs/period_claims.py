@@ -83,8 +83,16 @@ def period_claim(
 
 def period_finish(
     run: PeriodicRun, status: str, *, result: dict | None = None, error: str = ""
-) -> None:
-    # Only while the row is still ours: a forced run may have taken it over meanwhile.
-    PeriodicRun.objects.filter(pk=run.pk, task_id=run.task_id).update(
-        status=status, result=result or {}, error=error, finished_at=timezone.now()
+) -> bool:
+    """Write the run's outcome if the row is still this claim's; whether it was.
+
+    `runs` is the claim's fencing token: every takeover adds one. A run that stalled past the
+    dead-after time (a frozen VM, a stopped process) was declared lost and its period taken
+    over by its next attempt; when it wakes up and reaches this point, the row is no longer
+    its claim, and its outcome must not overwrite the owner's (nor count as the period's run).
+    A forced run's takeover fences off the run it replaced the same way."""
+    return bool(
+        PeriodicRun.objects.filter(pk=run.pk, task_id=run.task_id, runs=run.runs).update(
+            status=status, result=result or {}, error=error, finished_at=timezone.now()
+        )
     )

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from huey.contrib.djhuey import HUEY
 from huey.exceptions import CancelExecution, TaskLockedException
 
 from . import clock
-from .adapter import periodic_task, task_name
-from .exceptions import UnknownJobError
+from .adapter import attempt_of, periodic_task, task_name
+from .exceptions import PeriodSupersededError, UnknownJobError
 from .models import PeriodicRun
 from .period_claims import job_paused, period_claim, period_finish, period_skip
 from .periods import Period, period_containing, period_parse
@@ -74,6 +75,7 @@ class JobSpec:
     covers: int
     body: Callable[[JobRun], dict | None]
     description: str
+    atomic: bool = False
     task: Any = None
 
     @property
@@ -118,12 +120,17 @@ def periodic_job(
     covers: int = 0,
     retries: int = 2,
     retry_delay: int = 60,
+    atomic: bool = False,
 ) -> Callable:
     """Declare `fn(run: JobRun) -> dict | None` as a periodic job running once per period.
 
     `schedule` is a five-field crontab in UTC ("5 * * * *"); `period` the kind of period a run
     covers and `covers` its offset from the period containing the trigger time (-1: the
-    previous one, as for a roll-up at 00:05 of yesterday). Returns djhuey's task wrapper.
+    previous one, as for a roll-up at 00:05 of yesterday). `atomic`: the body's writes and
+    the period's outcome commit in one transaction, so a run that stalled, was declared lost
+    and woke up after its next attempt took the period over leaves no write behind; for bodies
+    of bounded size (a roll-up), not for those that commit batch by batch (a retention purge,
+    whose second run finds nothing left to do). Returns djhuey's task wrapper.
     """
     schedule_check(schedule)
     # huey's scheduler asks this each minute: the schedule engine, the one the console's next
@@ -131,7 +138,7 @@ def periodic_job(
     matches = functools.partial(schedule_matches, schedule)
 
     def decorator(fn: Callable[[JobRun], dict | None]):
-        spec = JobSpec(name, schedule, period, covers, fn, (fn.__doc__ or "").strip())
+        spec = JobSpec(name, schedule, period, covers, fn, (fn.__doc__ or "").strip(), atomic)
 
         def on_schedule(task, timestamp: dt.datetime) -> None:
             """The scheduler matched the crontab at `timestamp`: the task covers its period."""
@@ -192,8 +199,13 @@ def periodic_run_execute(
         _cancel(task, f"{spec.name} {period.key} already claimed by another run")
         return None
     try:
-        with _job_lock(spec):
+        with _job_lock(spec), transaction.atomic() if spec.atomic else contextlib.nullcontext():
             result = spec.body(JobRun(spec, period, force, requested_by)) or {}
+            if not period_finish(run, PeriodicRun.Status.SUCCEEDED, result=result):
+                raise PeriodSupersededError(_superseded(spec, period, task))
+    except PeriodSupersededError as superseded:
+        _cancel(task, str(superseded))
+        return None
     except TaskLockedException:
         # With retries left the row stays running: huey's retry (same task id) takes it over.
         if task is None or not task.retries:
@@ -204,8 +216,17 @@ def periodic_run_execute(
     except Exception:
         period_finish(run, PeriodicRun.Status.FAILED, error=traceback.format_exc())
         raise
-    period_finish(run, PeriodicRun.Status.SUCCEEDED, result=result)
     return result
+
+
+def _superseded(spec: JobSpec, period: Period, task) -> str:
+    which = f"attempt {attempt_of(task)}" if task is not None else "an inline run"
+    rolled_back = "its writes rolled back" if spec.atomic else "its outcome discarded"
+    return (
+        f"{which} of {spec.name} {period.key} finished after its claim was taken over while "
+        f"it ran (declared lost, or replaced by a forced run): {rolled_back}; the period's run "
+        "is the one that took it over"
+    )
 
 
 @contextlib.contextmanager

@@ -207,14 +207,14 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
         ),
     )
     for job in jobs:  # the body ran again only after an attempt that was lost or failed
-        tries = [
-            state
-            for state, _ in TaskAttempt.objects.filter(task_id=job.task_id).values_list(
-                "state", "error"
-            )
-        ]
+        tries = list(
+            TaskAttempt.objects.filter(task_id=job.task_id).values_list("state", flat=True)
+        )
         assert sum(state in ("complete", "unrecorded") for state in tries) <= 1, tries
-        assert job.runs - 1 <= sum(state in ("lost", "error") for state in tries), tries
+        # A stalled attempt declared lost that woke up after the takeover reads `canceled`
+        # (its outcome fenced off; the roll-up's writes rolled back).
+        taken_over = sum(state in ("lost", "error", "canceled") for state in tries)
+        assert job.runs - 1 <= taken_over, tries
     # Nothing enqueued before the reaper pass is left waiting or running. A run may still read
     # `enqueued` for a while: a consumer put it back in the schedule (a retry 60 s later, its
     # lock held by a killed run) and was killed before writing that; it runs when it is due.

@@ -1,0 +1,70 @@
+"""A periodic run that stalls past the dead-after time is declared lost, and its next attempt
+takes the period over. When the stalled run wakes up and finishes, the period still has one
+run: the stalled one's outcome is fenced off (the claim's `runs` moved on), an atomic job's
+writes are rolled back, and its attempt reads `canceled` with the reason."""
+
+import threading
+
+import pytest
+from django.db import connection
+from huey.contrib.djhuey import HUEY
+
+from apps.jobs.adapter import task_rebuild
+from apps.jobs.models import PeriodicJobState, PeriodicRun, TaskAttempt, TaskRun
+from apps.jobs.periodic import job_spec
+from apps.jobs.reaper import _periodic_run_lost
+from apps.jobs.recorder import recorder
+
+PERIOD = "2026-11-25T09"
+
+
+def reaper_then_attempt_two(spec, task_id: str) -> None:
+    """Elsewhere (its own connection): the reaper declares attempt 1 lost, and its re-enqueued
+    copy runs on another consumer."""
+    try:
+        _periodic_run_lost(spec.name, task_id)
+        HUEY.enqueue(
+            task_rebuild(
+                name=spec.task_name, args=[], kwargs={"period": PERIOD}, task_id=task_id, attempt=2
+            )
+        )
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("atomic", [True, False], ids=["atomic", "batched"])
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_wakes_up_after_its_period_was_taken_over_does_not_count_twice(
+    monkeypatch, atomic
+):
+    spec = job_spec("analytics_hourly")
+    monkeypatch.setattr(spec, "atomic", atomic)
+    calls = []
+
+    def body(run):
+        calls.append(run)
+        call = len(calls)
+        if call == 1:  # attempt 1 stalls here: the reaper declares it lost, and ...
+            claim = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
+            # ... attempt 2 takes the period over and runs to its end, before this one wakes.
+            other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
+            other.start()
+            other.join()
+        PeriodicJobState.objects.create(job=f"written by call {call}")
+        return {"call": call}
+
+    monkeypatch.setattr(spec, "body", body)
+    first = spec.task(period=PERIOD)
+    recorder.flush()
+
+    run = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
+    assert (run.status, run.result, run.runs) == ("succeeded", {"call": 2}, 2)
+    written = set(PeriodicJobState.objects.values_list("job", flat=True))
+    # The atomic job's stalled run wrote nothing; a batched job's (idempotent) writes stay.
+    expected = {"written by call 2"} | (set() if atomic else {"written by call 1"})
+    assert written == expected
+    attempts = dict(TaskAttempt.objects.filter(task_id=first.id).values_list("number", "state"))
+    assert attempts == {1: "canceled", 2: "complete"}
+    note = TaskRun.objects.get(task_id=first.id).note
+    assert note.startswith("attempt 1 of analytics_hourly") and "taken over while it ran" in note
+    assert ("writes rolled back" if atomic else "outcome discarded") in note
