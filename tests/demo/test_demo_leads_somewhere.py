@@ -14,15 +14,14 @@ from django.core.management import call_command
 
 from apps.accounts.models import User
 from apps.demo.management.commands.seed_demo import DEMO_CUSTOMER
-from apps.demo.seed import seed_demo
 from apps.mail.models import OutboundEmail, Suppression
 
-pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded, pytest.mark.xdist_group("demo-leads")]
 
 
 @pytest.fixture
-def demo():
-    seed_demo()
+def demo(demo_world):
+    """The world `make run` seeds (`seed_demo`), once for this module."""
 
 
 def test_no_customer_of_the_demo_is_suppressed_and_bounces_still_show(demo):

@@ -25,9 +25,12 @@ def counts() -> dict[str, int]:
     return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.managed}
 
 
+pytestmark = pytest.mark.xdist_group("demo-seed")
+
+
 @pytest.fixture
-def seeded(db):
-    call_command("seed_demo")
+def seeded(demo_world, db):
+    """The world a first `make run` seeds (`seed_demo`), once for this module."""
 
 
 @pytest.mark.embedded

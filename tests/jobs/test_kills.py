@@ -9,7 +9,7 @@ leave nothing of the killed consumers running or registered, the reconciliation 
 the restarts dropped, the survivors finish everything (0 tasks lost), a canary runs again only
 as a later attempt (after a loss), and the product's own tasks never take effect twice (one
 email per recipient, none left `sending`, one successful run per period). `make test` kills 5
-times (10 on the embedded default); `make soak` SOAK_KILLS times.
+times (6 on the embedded default); `make soak` SOAK_KILLS times.
 """
 
 import os
@@ -54,7 +54,7 @@ CONTEXT = {
     "percent": "80",
     "upgrade_url": "https://x.example/",
 }
-KILLS = int(os.environ.get("SOAK_KILLS") or (5 if PROFILE == "production" else 10))
+KILLS = int(os.environ.get("SOAK_KILLS") or (5 if PROFILE == "production" else 6))
 # Stalls and restarts on Redis only: SqliteHuey's file survives any restart, and a consumer
 # frozen mid-transaction holds its SQLite lock, so nothing else can write until it dies.
 KINDS = ("kill", "stall", "restart") if PROFILE == "production" else ("kill",)
