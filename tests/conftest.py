@@ -12,11 +12,19 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.test import override_settings
 from huey.contrib.djhuey import HUEY
 
 from tests.servers import PROFILE, free_port, redis_server, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Passwords hashed at test speed (tests/hashers.py says why it changes nothing else)."""
+    with override_settings(PASSWORD_HASHERS=["tests.hashers.FastPBKDF2PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
