@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from huey.contrib.djhuey import HUEY
 from huey.exceptions import CancelExecution, TaskLockedException
 
@@ -29,7 +29,7 @@ from . import clock
 from .adapter import attempt_of, periodic_task, task_name
 from .exceptions import PeriodSupersededError, UnknownJobError
 from .models import PeriodicRun
-from .period_claims import job_paused, period_claim, period_finish, period_skip
+from .period_claims import job_paused, period_claim, period_finish, period_held, period_skip
 from .periods import Period, period_containing, period_parse
 from .recorder import recorder
 from .schedule import next_run, previous_run, schedule_check, schedule_matches, schedule_words
@@ -199,7 +199,8 @@ def periodic_run_execute(
         _cancel(task, f"{spec.name} {period.key} already claimed by another run")
         return None
     try:
-        with _job_lock(spec), transaction.atomic() if spec.atomic else contextlib.nullcontext():
+        lock = _job_lock(spec, still_ours=lambda: period_held(run))
+        with lock, transaction.atomic() if spec.atomic else contextlib.nullcontext():
             result = spec.body(JobRun(spec, period, force, requested_by)) or {}
             if not period_finish(run, PeriodicRun.Status.SUCCEEDED, result=result):
                 raise PeriodSupersededError(_superseded(spec, period, task))
@@ -230,7 +231,7 @@ def _superseded(spec: JobSpec, period: Period, task) -> str:
 
 
 @contextlib.contextmanager
-def _job_lock(spec: JobSpec):
+def _job_lock(spec: JobSpec, still_ours: Callable[[], bool]):
     """The job's huey lock, waited for up to JOBS_LOCK_WAIT_SECONDS. Runs of several periods
     of one job (a backfill, retries released at the same second) then take it one after the
     other instead of each failing and retrying `retry_delay` later, until their retries run
@@ -249,7 +250,19 @@ def _job_lock(spec: JobSpec):
     try:
         yield
     finally:
-        lock.release()
+        # A run whose claim was taken over (declared lost while it stalled) lost the lock with
+        # it: the reaper cleared it, and the run that took over may hold it now. huey's lock
+        # has no owner to compare, so the claim says whose it is.
+        if _claim_kept(still_ours):
+            lock.release()
+
+
+def _claim_kept(still_ours: Callable[[], bool]) -> bool:
+    try:
+        return still_ours()
+    except DatabaseError:  # the connection went with the stall: release, as before the fence
+        logger.warning("could not read the claim before releasing the job's lock")
+        return True
 
 
 def _cancel(task, reason: str) -> None:

@@ -1,7 +1,8 @@
 """A periodic run that stalls past the dead-after time is declared lost, and its next attempt
 takes the period over. When the stalled run wakes up and finishes, the period still has one
 run: the stalled one's outcome is fenced off (the claim's `runs` moved on), an atomic job's
-writes are rolled back, and its attempt reads `canceled` with the reason."""
+writes are rolled back, its attempt reads `canceled` with the reason, and it leaves the job's
+lock to whoever holds it now."""
 
 import threading
 
@@ -50,11 +51,17 @@ def test_a_run_that_wakes_up_after_its_period_was_taken_over_does_not_count_twic
             other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
             other.start()
             other.join()
+            spec.lock.acquire()  # and a run of the job's next period holds its lock now
         PeriodicJobState.objects.create(job=f"written by call {call}")
         return {"call": call}
 
     monkeypatch.setattr(spec, "body", body)
-    first = spec.task(period=PERIOD)
+    try:
+        first = spec.task(period=PERIOD)
+        # The woken run left the lock to its holder: a third run still finds it taken.
+        assert spec.lock.is_locked()
+    finally:
+        spec.lock.clear()
     recorder.flush()
 
     run = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
