@@ -33,6 +33,10 @@ def upsert(batch: Batch) -> None:
     update): each statement is its own transaction and touches its rows in task-id order, so
     two writers never hold locks the other waits for; a deadlock the database still reports
     is retried. Every statement is an idempotent merge, so writing a batch again is harmless."""
+    # Attempts first: a reader who sees a run's outcome (the console, a test waiting for it)
+    # then finds the attempt that carries its traceback, never a run ahead of its attempt.
+    for chunk in _chunks([batch.attempts[key] for key in sorted(batch.attempts)]):
+        _execute(_attempt_sql, chunk)
     runs = batch.runs
     progress = [runs[i] for i in sorted(runs) if i not in batch.whole]
     missing = set(batch.whole)
@@ -41,8 +45,6 @@ def upsert(batch: Batch) -> None:
         missing.update(run["task_id"] for run in chunk if run["task_id"] not in found)
     for chunk in _chunks([{**new_run(*batch.tasks[i]), **runs[i]} for i in sorted(missing)]):
         _execute(_run_sql, chunk)
-    for chunk in _chunks([batch.attempts[key] for key in sorted(batch.attempts)]):
-        _execute(_attempt_sql, chunk)
 
 
 def _chunks(rows: list[dict], size: int = 500):
