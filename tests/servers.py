@@ -227,13 +227,15 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """`embedded_only` tests run the embedded default whatever the profile (`make run` ignores
-    the run's PostgreSQL and Redis): the production pass leaves them to the embedded one."""
+    """`embedded(only=True)` tests run the embedded default whatever the profile (`make run`
+    ignores the run's PostgreSQL and Redis): the production pass leaves them to the embedded
+    one."""
     if PROFILE != "production":
         return
     kept, left = [], []
     for item in items:
-        (left if item.get_closest_marker("embedded_only") else kept).append(item)
+        marker = item.get_closest_marker("embedded")
+        (left if marker and marker.kwargs.get("only") else kept).append(item)
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept

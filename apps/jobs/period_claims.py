@@ -81,11 +81,6 @@ def period_claim(
     return None
 
 
-def period_held(run: PeriodicRun) -> bool:
-    """Whether the row is still this claim's (no takeover since: see `period_finish`)."""
-    return PeriodicRun.objects.filter(pk=run.pk, task_id=run.task_id, runs=run.runs).exists()
-
-
 def period_finish(
     run: PeriodicRun, status: str, *, result: dict | None = None, error: str = ""
 ) -> bool:

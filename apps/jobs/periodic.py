@@ -29,7 +29,7 @@ from . import clock
 from .adapter import attempt_of, periodic_task, task_name
 from .exceptions import PeriodSupersededError, UnknownJobError
 from .models import PeriodicRun
-from .period_claims import job_paused, period_claim, period_finish, period_held, period_skip
+from .period_claims import job_paused, period_claim, period_finish, period_skip
 from .periods import Period, period_containing, period_parse
 from .recorder import recorder
 from .schedule import next_run, previous_run, schedule_check, schedule_matches, schedule_words
@@ -199,14 +199,7 @@ def periodic_run_execute(
         _cancel(task, f"{spec.name} {period.key} already claimed by another run")
         return None
     try:
-        lock = _job_lock(spec, still_ours=lambda: period_held(run))
-        with lock, transaction.atomic() if spec.atomic else contextlib.nullcontext():
-            result = spec.body(JobRun(spec, period, force, requested_by)) or {}
-            if not period_finish(run, PeriodicRun.Status.SUCCEEDED, result=result):
-                raise PeriodSupersededError(_superseded(spec, period, task))
-    except PeriodSupersededError as superseded:
-        _cancel(task, str(superseded))
-        return None
+        lock = _job_lock_acquire(spec)
     except TaskLockedException:
         # With retries left the row stays running: huey's retry (same task id) takes it over.
         if task is None or not task.retries:
@@ -214,10 +207,39 @@ def periodic_run_execute(
                 run, PeriodicRun.Status.FAILED, error="the job's lock is held by another run"
             )
         raise
+    # Whether the claim is still this run's when it ends, as its fenced outcome write says
+    # (None: unknown, the run was interrupted). A run taken over (declared lost while it
+    # stalled) lost the job's lock with its claim: the reaper cleared it and the run that took
+    # over may hold it now, and huey's lock has no owner to compare, so such a run leaves it.
+    held: bool | None = None
+    try:
+        with transaction.atomic() if spec.atomic else contextlib.nullcontext():
+            result = spec.body(JobRun(spec, period, force, requested_by)) or {}
+            held = period_finish(run, PeriodicRun.Status.SUCCEEDED, result=result)
+            if not held:
+                raise PeriodSupersededError(_superseded(spec, period, task))
+    except PeriodSupersededError as superseded:
+        _cancel(task, str(superseded))
+        return None
     except Exception:
-        period_finish(run, PeriodicRun.Status.FAILED, error=traceback.format_exc())
+        held = _fail(run)
         raise
+    finally:
+        if held is not False:
+            lock.release()
     return result
+
+
+def _fail(run: PeriodicRun) -> bool | None:
+    """Write the failure (the traceback being handled) while the claim is this run's; whether
+    it was, or None when the database cannot be reached (the connection went with a stall):
+    the run then releases the lock as before the fence, since a lock nobody releases would
+    stop the job for good."""
+    try:
+        return period_finish(run, PeriodicRun.Status.FAILED, error=traceback.format_exc())
+    except DatabaseError:
+        logger.exception("%s: could not write the run's failure", run)
+        return None
 
 
 def _superseded(spec: JobSpec, period: Period, task) -> str:
@@ -230,8 +252,7 @@ def _superseded(spec: JobSpec, period: Period, task) -> str:
     )
 
 
-@contextlib.contextmanager
-def _job_lock(spec: JobSpec, still_ours: Callable[[], bool]):
+def _job_lock_acquire(spec: JobSpec):
     """The job's huey lock, waited for up to JOBS_LOCK_WAIT_SECONDS. Runs of several periods
     of one job (a backfill, retries released at the same second) then take it one after the
     other instead of each failing and retrying `retry_delay` later, until their retries run
@@ -242,27 +263,11 @@ def _job_lock(spec: JobSpec, still_ours: Callable[[], bool]):
     while True:
         try:
             lock.acquire()
-            break
+            return lock
         except TaskLockedException:
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.05)
-    try:
-        yield
-    finally:
-        # A run whose claim was taken over (declared lost while it stalled) lost the lock with
-        # it: the reaper cleared it, and the run that took over may hold it now. huey's lock
-        # has no owner to compare, so the claim says whose it is.
-        if _claim_kept(still_ours):
-            lock.release()
-
-
-def _claim_kept(still_ours: Callable[[], bool]) -> bool:
-    try:
-        return still_ours()
-    except DatabaseError:  # the connection went with the stall: release, as before the fence
-        logger.warning("could not read the claim before releasing the job's lock")
-        return True
 
 
 def _cancel(task, reason: str) -> None:

@@ -25,16 +25,16 @@ def counts() -> dict[str, int]:
     return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.managed}
 
 
-pytestmark = pytest.mark.xdist_group("demo-seed")
-
-
-@pytest.fixture
-def seeded(demo_world, db):
-    """The world a first `make run` seeds (`seed_demo`), once for this module."""
+# The world a first `make run` seeds (`seed_demo`), once for this module (tests/demo/conftest.py).
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.xdist_group("demo-seed"),
+    pytest.mark.usefixtures("demo_world"),
+]
 
 
 @pytest.mark.embedded
-def test_seed_demo_creates_the_demo_world_and_running_it_again_changes_nothing(seeded):
+def test_seed_demo_creates_the_demo_world_and_running_it_again_changes_nothing():
     first = counts()
     call_command("seed_demo")
     assert counts() == first
@@ -54,7 +54,7 @@ def _days(queryset, field: str) -> int:
     return (span.last() - span.first()).days
 
 
-def test_the_history_spans_90_days_with_every_outcome_and_fills_every_list(seeded, admin_client):
+def test_the_history_spans_90_days_with_every_outcome_and_fills_every_list(admin_client):
     assert _days(SummarizationRequest.objects, "created_at") >= 85
     assert _days(InteractionLog.objects, "created_at") >= 85
     assert _days(OutboundEmail.objects, "created_at") >= 85

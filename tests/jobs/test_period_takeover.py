@@ -33,6 +33,17 @@ def reaper_then_attempt_two(spec, task_id: str) -> None:
         connection.close()
 
 
+def taken_over_while_stalled(spec) -> None:
+    """What happens while attempt 1 is frozen in its body: the reaper declares it lost, attempt
+    2 takes the period over and runs to its end, and a run of the job's next period takes the
+    job's lock."""
+    claim = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
+    other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
+    other.start()
+    other.join()
+    spec.lock.acquire()
+
+
 @pytest.mark.parametrize("atomic", [True, False], ids=["atomic", "batched"])
 @pytest.mark.django_db(transaction=True)
 def test_a_run_that_wakes_up_after_its_period_was_taken_over_does_not_count_twice(
@@ -45,13 +56,8 @@ def test_a_run_that_wakes_up_after_its_period_was_taken_over_does_not_count_twic
     def body(run):
         calls.append(run)
         call = len(calls)
-        if call == 1:  # attempt 1 stalls here: the reaper declares it lost, and ...
-            claim = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
-            # ... attempt 2 takes the period over and runs to its end, before this one wakes.
-            other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
-            other.start()
-            other.join()
-            spec.lock.acquire()  # and a run of the job's next period holds its lock now
+        if call == 1:  # attempt 1 stalls here
+            taken_over_while_stalled(spec)
         PeriodicJobState.objects.create(job=f"written by call {call}")
         return {"call": call}
 
@@ -75,3 +81,28 @@ def test_a_run_that_wakes_up_after_its_period_was_taken_over_does_not_count_twic
     note = TaskRun.objects.get(task_id=first.id).note
     assert note.startswith("attempt 1 of analytics_hourly") and "taken over while it ran" in note
     assert ("writes rolled back" if atomic else "outcome discarded") in note
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_wakes_up_and_fails_after_the_takeover_leaves_the_owners_outcome_and_lock(
+    monkeypatch,
+):
+    spec = job_spec("analytics_hourly")
+    calls = []
+
+    def body(run):
+        calls.append(run)
+        if len(calls) == 1:
+            taken_over_while_stalled(spec)
+            raise RuntimeError("woke up to a dead connection")
+        return {"call": len(calls)}
+
+    monkeypatch.setattr(spec, "body", body)
+    try:
+        spec.task(period=PERIOD)
+        assert spec.lock.is_locked()  # the next period's run keeps the lock
+    finally:
+        spec.lock.clear()
+    run = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
+    # The failure is not written over the owner's success.
+    assert (run.status, run.result, run.runs, run.error) == ("succeeded", {"call": 2}, 2, "")

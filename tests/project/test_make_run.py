@@ -64,8 +64,7 @@ def serve_and_stop(port: int, var: str, log_path) -> float:
     return ready
 
 
-@pytest.mark.embedded
-@pytest.mark.embedded_only  # `make run` uses the embedded default whatever the profile
+@pytest.mark.embedded(only=True)  # `make run` uses the embedded default whatever the profile
 def test_make_run_shows_progress_takes_a_port_and_restarts_quickly(tmp_path):
     port, var = free_port(), str(tmp_path / "var")
     serve_and_stop(port, var, tmp_path / "first.log")
