@@ -2,13 +2,15 @@
 
 from django.core import signing
 
+from apps import signed_links
+
 VERIFY_SALT = "accounts.verify-email"
 VERIFY_MAX_AGE = 7 * 24 * 3600
 VERIFY_DAYS = VERIFY_MAX_AGE // (24 * 3600)
 
 
 def make_verification_token(*, user_id: int, email: str) -> str:
-    return signing.dumps({"u": user_id, "e": email.lower()}, salt=VERIFY_SALT)
+    return signed_links.dumps({"u": user_id, "e": email.lower()}, salt=VERIFY_SALT)
 
 
 def read_verification_token(token: str) -> dict:

@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 
+from apps import signed_links
 from apps.accounts.models import Organization
 from apps.mail.services import send_email_many
 
@@ -54,7 +55,7 @@ def report_path(*, organization: Organization, month: dt.date) -> str:
 
 def report_link(*, path: str) -> str:
     """A signed link to download a report, valid for REPORT_LINK_MAX_AGE_SECONDS."""
-    token = signing.dumps({"path": path}, salt=REPORT_SALT)
+    token = signed_links.dumps({"path": path}, salt=REPORT_SALT)
     return settings.SITE_URL + reverse("usage_report_download", args=[token])
 
 

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core import signing
 
+from apps import signed_links
+
 from .exceptions import TokenError
 
 UNSUBSCRIBE_SALT = "mail.unsubscribe"
@@ -10,11 +12,11 @@ PREFERENCES_SALT = "mail.preferences"
 
 
 def make_unsubscribe_token(*, address: str, category: str) -> str:
-    return signing.dumps({"a": address.lower(), "c": category}, salt=UNSUBSCRIBE_SALT)
+    return signed_links.dumps({"a": address.lower(), "c": category}, salt=UNSUBSCRIBE_SALT)
 
 
 def make_preferences_token(*, address: str) -> str:
-    return signing.dumps({"a": address.lower()}, salt=PREFERENCES_SALT)
+    return signed_links.dumps({"a": address.lower()}, salt=PREFERENCES_SALT)
 
 
 def read_token(token: str, *, salt: str) -> dict:

@@ -20,7 +20,7 @@ LAYERS = [
     {"mail"},  # knows no business
     {"jobs"},  # generic machinery
     # shared utilities (apps/*.py) importing nothing of the project
-    {"text_input", "batches", "buffered"},
+    {"text_input", "batches", "buffered", "signed_links"},
 ]
 RANK = {app: len(LAYERS) - depth for depth, apps in enumerate(LAYERS) for app in apps}
 
