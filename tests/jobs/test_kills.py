@@ -207,14 +207,17 @@ def test_sigkilled_consumers_lose_nothing_and_the_products_tasks_never_run_twice
         ),
     )
     for job in jobs:  # the body ran again only after an attempt that was lost or failed
-        tries = list(
-            TaskAttempt.objects.filter(task_id=job.task_id).values_list("state", flat=True)
-        )
-        assert sum(state in ("complete", "unrecorded") for state in tries) <= 1, tries
+        tries = dict(TaskAttempt.objects.filter(task_id=job.task_id).values_list("number", "state"))
+        states = list(tries.values())
+        assert sum(state in ("complete", "unrecorded") for state in states) <= 1, tries
         # A stalled attempt declared lost that woke up after the takeover reads `canceled`
         # (its outcome fenced off; the roll-up's writes rolled back).
-        taken_over = sum(state in ("lost", "error", "canceled") for state in tries)
-        assert job.runs - 1 <= taken_over, tries
+        taken_over = sum(state in ("lost", "error", "canceled") for state in states)
+        # An attempt that started on a consumer killed with a Redis restart has no row: its
+        # events died unwritten, and reconciliation found it missing from the broker and
+        # enqueued the next number. Only an attempt before the last can be such a gap.
+        unwritten = set(range(1, max(tries, default=0) + 1)) - tries.keys()
+        assert job.runs - 1 <= taken_over + len(unwritten), (tries, job.runs)
     # Nothing enqueued before the reaper pass is left waiting or running. A run may still read
     # `enqueued` for a while: a consumer put it back in the schedule (a retry 60 s later, its
     # lock held by a killed run) and was killed before writing that; it runs when it is due.
