@@ -161,16 +161,25 @@ def _periodic_run_lost(job: str, task_id: str) -> None:
 
 
 def _close_attempts_of_dead_consumers(now: dt.datetime) -> None:
-    """Runs shown executing on a dead consumer that holds nothing any more: it put the task
-    back for a retry and died before writing the outcome, or the broker restarted empty and
-    took its register with it. Each is lost like a registered one: announced (an email
-    delivery's rows turn `unknown`), an idempotent task enqueued again, once."""
+    """Runs shown executing, and periods shown running, on a dead consumer that holds nothing
+    any more: it put the task back for a retry and died before writing the outcome, or the
+    broker restarted empty and took its register with it. Each run is lost like a registered
+    one: announced (an email delivery's rows turn `unknown`), an idempotent task enqueued
+    again, once; each period is `lost`, free for its next attempt or a forced run."""
     cutoff = now - dt.timedelta(seconds=settings.JOBS_CONSUMER_DEAD_AFTER_SECONDS)
     dead = WorkerHeartbeat.objects.filter(Q(last_seen__lt=cutoff) | Q(stopped_at__isnull=False))
+    # Never this process's own consumer, however late its heartbeat (as dead_consumers).
+    dead = dead.exclude(consumer=consumer_name())
     names = list(dead.values_list("consumer", flat=True)[:1000])
     if not names:
         return
     said = "its consumer died before writing the outcome"
+    # A period whose run left no trace but its row (the register went with a broker restart,
+    # the history events died unwritten) would read `running` for ever: no copy could take it
+    # over, not even an operator's forced run.
+    stranded = PeriodicRun.objects.filter(status=PeriodicRun.Status.RUNNING, consumer__in=names)
+    for job, task_id in stranded.values_list("job", "task_id")[:1000]:
+        _periodic_run_lost(job, task_id)
     TaskAttempt.objects.filter(state=TaskRun.State.EXECUTING, consumer__in=names).update(
         state=TaskRun.State.LOST, finished_at=now, error=said
     )

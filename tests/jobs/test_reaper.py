@@ -210,3 +210,44 @@ def test_a_lost_periodic_run_frees_its_period_and_lock_for_its_next_attempt():
     HUEY.execute(again)  # the next attempt takes the period over
     run = PeriodicRun.objects.get(job=spec.name)
     assert (run.status, run.runs, run.task_id) == ("succeeded", 2, task.id)
+
+
+def test_a_period_left_running_by_a_dead_consumer_that_holds_nothing_can_be_run_again():
+    """A Redis restarted empty took the dead consumer's register, and its history events died
+    unwritten: only the period's row says it ran there. Once its attempts are spent nothing
+    would ever finish it; the reaper marks it lost, so an operator's forced run can take it
+    over (the console refuses to force a running period)."""
+    spec = job_spec("analytics_hourly")
+    PeriodicRun.objects.create(
+        job=spec.name,
+        period_key="2026-11-25T09",
+        status="running",
+        task_id="vanished",
+        period_start=timezone.now(),
+        period_end=timezone.now(),
+        consumer=DEAD,
+    )
+    alive = PeriodicRun.objects.create(
+        job=spec.name,
+        period_key="2026-11-25T10",
+        status="running",
+        task_id="running-here",
+        period_start=timezone.now(),
+        period_end=timezone.now(),
+        consumer=ALIVE,
+    )
+    spec.lock.acquire()  # its holder is dead, as for a run reaped from its register
+    task_runs_reap()
+    assert PeriodicRun.objects.get(task_id="vanished").status == "lost"
+    alive.refresh_from_db()
+    assert alive.status == "running"  # a live consumer's run is left alone
+    assert not spec.lock.is_locked()
+    forced = spec.task.s(period="2026-11-25T09", force=True, requested_by="ops@example.com")
+    HUEY.execute(forced)
+    run = PeriodicRun.objects.get(task_id=forced.id)
+    assert (run.period_key, run.status, run.runs, run.forced) == (
+        "2026-11-25T09",
+        "succeeded",
+        2,
+        True,
+    )
