@@ -1,6 +1,7 @@
 """A consumer's heartbeat: one thread per consumer process writes its row every few seconds."""
 
 import atexit
+import contextlib
 import functools
 import logging
 import os
@@ -9,7 +10,7 @@ import threading
 from importlib import metadata
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from .adapter import consumer_name
@@ -72,6 +73,36 @@ def heartbeat_start() -> None:
         _started[os.getpid()] = thread
         thread.start()
         atexit.register(_at_exit)
+
+
+@contextlib.contextmanager
+def heartbeat_during():
+    """Beat while this process runs a job inline (`manage.py jobs_run`), as a consumer does.
+
+    The period's row names this process as the run's consumer; killed mid-run, it would read
+    `running` for ever (nothing else would take it over, not even a forced run). A process
+    that beats and stops beating is dead to the reaper, which marks that period lost."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.JOBS_HEARTBEAT_SECONDS):
+                try:
+                    heartbeat_beat()
+                except Exception:
+                    logger.exception("heartbeat write failed")
+        finally:
+            connection.close()  # this thread's own
+
+    heartbeat_beat()
+    thread = threading.Thread(target=beat, name="jobs-heartbeat-inline", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        heartbeat_beat(stopped=True)
 
 
 def _loop() -> None:

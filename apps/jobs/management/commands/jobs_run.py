@@ -3,6 +3,7 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.jobs.exceptions import JobsError
+from apps.jobs.heartbeat import heartbeat_during
 from apps.jobs.services import periodic_job_enqueue, periodic_job_run
 
 
@@ -27,13 +28,14 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"enqueued {name} as task {result.id}")
                 return
-            run = periodic_job_run(
-                name=name,
-                period_key=period,
-                force=force,
-                requested_by=by,
-                progress=lambda text: self.stdout.write(text),
-            )
+            with heartbeat_during():  # killed mid-run, the reaper frees its period
+                run = periodic_job_run(
+                    name=name,
+                    period_key=period,
+                    force=force,
+                    requested_by=by,
+                    progress=lambda text: self.stdout.write(text),
+                )
         except JobsError as exc:
             raise CommandError(str(exc)) from exc
         if run is None:
