@@ -60,6 +60,19 @@ def taken(consumer: str, wrapper, *args, **kwargs):
     return task
 
 
+def running_period(job: str, key: str, *, task_id: str, consumer: str) -> PeriodicRun:
+    """The period's row as a run on `consumer` claimed it."""
+    return PeriodicRun.objects.create(
+        job=job,
+        period_key=key,
+        status="running",
+        task_id=task_id,
+        period_start=timezone.now(),
+        period_end=timezone.now(),
+        consumer=consumer,
+    )
+
+
 def queued() -> list:
     return [HUEY.deserialize_task(data) for data in HUEY.storage.enqueued_items()]
 
@@ -193,15 +206,7 @@ def test_a_receiver_that_fails_leaves_the_run_registered_for_the_next_pass(heard
 def test_a_lost_periodic_run_frees_its_period_and_lock_for_its_next_attempt():
     spec = job_spec("analytics_hourly")
     task = taken(DEAD, spec.task, period="2026-11-25T09")
-    PeriodicRun.objects.create(
-        job=spec.name,
-        period_key="2026-11-25T09",
-        status="running",
-        task_id=task.id,
-        period_start=timezone.now(),
-        period_end=timezone.now(),
-        consumer=DEAD,
-    )
+    running_period(spec.name, "2026-11-25T09", task_id=task.id, consumer=DEAD)
     spec.lock.acquire()
     task_runs_reap()
     assert PeriodicRun.objects.get(job=spec.name).status == "lost"
@@ -218,24 +223,8 @@ def test_a_period_left_running_by_a_dead_consumer_that_holds_nothing_can_be_run_
     would ever finish it; the reaper marks it lost, so an operator's forced run can take it
     over (the console refuses to force a running period)."""
     spec = job_spec("analytics_hourly")
-    PeriodicRun.objects.create(
-        job=spec.name,
-        period_key="2026-11-25T09",
-        status="running",
-        task_id="vanished",
-        period_start=timezone.now(),
-        period_end=timezone.now(),
-        consumer=DEAD,
-    )
-    alive = PeriodicRun.objects.create(
-        job=spec.name,
-        period_key="2026-11-25T10",
-        status="running",
-        task_id="running-here",
-        period_start=timezone.now(),
-        period_end=timezone.now(),
-        consumer=ALIVE,
-    )
+    running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
+    alive = running_period(spec.name, "2026-11-25T10", task_id="running-here", consumer=ALIVE)
     spec.lock.acquire()  # its holder is dead, as for a run reaped from its register
     task_runs_reap()
     assert PeriodicRun.objects.get(task_id="vanished").status == "lost"
