@@ -83,12 +83,15 @@ def heartbeat_during():
     `running` for ever (nothing else would take it over, not even a forced run). A process
     that beats and stops beating is dead to the reaper, which marks that period lost."""
     stop = threading.Event()
+    beats = WorkerHeartbeat.objects.filter(consumer=consumer_name())
 
     def beat() -> None:
+        # Only the row the first beat made, moved on: never a row of its own (inside a
+        # caller's open transaction the row is not visible from here, and nothing is written).
         try:
             while not stop.wait(settings.JOBS_HEARTBEAT_SECONDS):
                 try:
-                    heartbeat_beat()
+                    beats.update(last_seen=timezone.now())
                 except Exception:
                     logger.exception("heartbeat write failed")
         finally:
@@ -101,7 +104,7 @@ def heartbeat_during():
         yield
     finally:
         stop.set()
-        thread.join()
+        thread.join(timeout=settings.JOBS_HEARTBEAT_SECONDS)
         heartbeat_beat(stopped=True)
 
 

@@ -63,6 +63,7 @@ def test_a_jobs_run_killed_mid_run_leaves_its_period_lost_and_a_forced_run_takes
     assert (run.status, run.consumer) == ("running", consumer)
     beat = WorkerHeartbeat.objects.get(consumer=consumer)  # it beat as a consumer does
     assert beat.stopped_at is None and beat.workers == 0
+    assert beat.last_seen > beat.started_at  # and went on beating while the body waited
     assert task_runs_reap().lost == 0  # alive a moment ago: nothing is declared yet
     run.refresh_from_db()
     assert run.status == "running"
