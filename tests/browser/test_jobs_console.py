@@ -68,6 +68,12 @@ def test_an_operator_runs_a_periodic_job_now_from_the_schedules_page(
     assert admin_page.evaluate("window.__sameDocument === true")
     row.locator("[data-testid=last-run] >> text=Succeeded").wait_for()  # the live update
     assert PeriodicRun.objects.get(job="history_retention").status == "succeeded"
+    # The outcome stays where the operator looked, through the live updates that follow.
+    updated = admin_page.locator("[data-testid=live-status]").inner_text()
+    admin_page.wait_for_function(
+        "was => document.querySelector('[data-testid=live-status]').innerText !== was", arg=updated
+    )
+    assert "done" in row.locator("[data-testid=outcome]").inner_text().lower()
     shoot(admin_page, "jobs-run-now.png")
 
 
