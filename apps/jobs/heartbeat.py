@@ -105,7 +105,10 @@ def heartbeat_during():
     finally:
         stop.set()
         thread.join(timeout=settings.JOBS_HEARTBEAT_SECONDS)
-        heartbeat_beat(stopped=True)
+        try:
+            heartbeat_beat(stopped=True)
+        except Exception:  # the run's own outcome (or error) is what the caller must see
+            logger.exception("heartbeat write failed")
 
 
 def _loop() -> None:

@@ -37,8 +37,8 @@ class RevokeIndex(Ours):
 @pytest.mark.parametrize("kind", ["thread", "process"])
 def test_revoke_index_on_against_off(kind, tmp_path, monkeypatch):
     # The drain's contenders read their round sizes from their module: this bench's own size.
-    monkeypatch.setattr("tests.bench.test_bench_drain.TASKS", TASKS)
-    monkeypatch.setattr("tests.bench.test_bench_drain.WARMUP_TASKS", max(200, TASKS // 10))
+    monkeypatch.setattr("tests.bench.drain_contenders.TASKS", TASKS)
+    monkeypatch.setattr("tests.bench.drain_contenders.WARMUP_TASKS", max(200, TASKS // 10))
     on, off = RevokeIndex(kind, tmp_path, index=True), RevokeIndex(kind, tmp_path, index=False)
     workers = f"{WORKERS} {'threads' if kind == 'thread' else 'processes'}"
     series = alternate({on.name: on, off.name: off}, label=f"revoke index, {workers}")
