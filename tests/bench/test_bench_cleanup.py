@@ -211,11 +211,11 @@ def old_requests(first_org: int, rows: int) -> None:
     sql(
         "INSERT INTO summaries_summarizationrequest (organization_id, user_id, mode, "
         "input_characters, output_characters, status, created_at, completed_at, summary, "
-        "summary_file, error) "
+        "summary_file, error, input_text, requeues, task_id) "
         "SELECT %s + i %% %s, NULL, (ARRAY['brief','detailed','bullet_points','executive'])"
         "[1 + i %% 4], 100 + i %% 5000, 40, 'completed', "
         "now() - interval '100 days' - interval '1 second' * (i * 7.862 * 1000000 / %s), NULL, "
-        "'A short summary kept in the row.', '', '' "
+        "'A short summary kept in the row.', '', '', '', 0, '' "
         "FROM generate_series(1, %s) AS i",
         [first_org, ARCHIVE_ORGS, rows, rows],
     )
