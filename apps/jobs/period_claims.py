@@ -81,6 +81,13 @@ def period_claim(
     return None
 
 
+def period_claimed(run: PeriodicRun) -> bool:
+    """Whether `run`'s claim still stands: not declared lost, not taken over since."""
+    return PeriodicRun.objects.filter(
+        pk=run.pk, task_id=run.task_id, runs=run.runs, status=PeriodicRun.Status.RUNNING
+    ).exists()
+
+
 def period_finish(
     run: PeriodicRun, status: str, *, result: dict | None = None, error: str = ""
 ) -> bool:

@@ -29,7 +29,7 @@ from . import clock
 from .adapter import attempt_of, periodic_task, task_name
 from .exceptions import PeriodSupersededError, UnknownJobError
 from .models import PeriodicRun
-from .period_claims import job_paused, period_claim, period_finish, period_skip
+from .period_claims import job_paused, period_claim, period_claimed, period_finish, period_skip
 from .periods import Period, period_containing, period_parse
 from .recorder import recorder
 from .schedule import next_run, previous_run, schedule_check, schedule_matches, schedule_words
@@ -207,6 +207,13 @@ def periodic_run_execute(
                 run, PeriodicRun.Status.FAILED, error="the job's lock is held by another run"
             )
         raise
+    # Declared lost while it waited for the lock (a consumer whose heartbeat came late): the
+    # reaper cleared the lock then, so this run holds it now, and the period is its next
+    # attempt's, which would wait on this lock for ever if the run kept it.
+    if not period_claimed(run):
+        lock.release()
+        _cancel(task, _stepped_aside(spec, period, task))
+        return None
     # Whether the claim is still this run's when it ends, as its fenced outcome write says
     # (None: unknown, the run was interrupted). A run taken over (declared lost while it
     # stalled) lost the job's lock with its claim: the reaper cleared it and the run that took
@@ -249,6 +256,14 @@ def _superseded(spec: JobSpec, period: Period, task) -> str:
         f"{which} of {spec.name} {period.key} finished after its claim was taken over while "
         f"it ran (declared lost, or replaced by a forced run): {rolled_back}; the period's run "
         "is the one that took it over"
+    )
+
+
+def _stepped_aside(spec: JobSpec, period: Period, task) -> str:
+    which = f"attempt {attempt_of(task)}" if task is not None else "an inline run"
+    return (
+        f"{which} of {spec.name} {period.key} was declared lost while it waited for the job's "
+        "lock: it left the period to the run that took it over, before running"
     )
 
 

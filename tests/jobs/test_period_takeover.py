@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from huey.contrib.djhuey import HUEY
 
+from apps.jobs import periodic
 from apps.jobs.adapter import task_rebuild
 from apps.jobs.models import PeriodicJobState, PeriodicRun, TaskAttempt, TaskRun
 from apps.jobs.periodic import job_spec
@@ -106,3 +107,37 @@ def test_a_run_that_wakes_up_and_fails_after_the_takeover_leaves_the_owners_outc
     run = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
     # The failure is not written over the owner's success.
     assert (run.status, run.result, run.runs, run.error) == ("succeeded", {"call": 2}, 2, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_declared_lost_while_it_waited_for_the_lock_leaves_it_free(monkeypatch):
+    """Attempt 1 has claimed its period and waits for the job's lock when its consumer is
+    declared dead (a heartbeat come late): the reaper clears the lock and attempt 2 runs the
+    period to its end. Attempt 1 then gets the lock; it must give it back and step aside, or
+    every later run of the job waits on it for ever (a kill test saw every period after it
+    fail `locked`)."""
+    spec = job_spec("analytics_hourly")
+    acquire, waits = periodic._job_lock_acquire, []
+
+    def late_acquire(job):
+        waits.append(job)
+        if len(waits) == 1:  # attempt 1, still waiting: elsewhere, the reaper and attempt 2
+            claim = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
+            other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
+            other.start()
+            other.join()
+        return acquire(job)
+
+    monkeypatch.setattr(periodic, "_job_lock_acquire", late_acquire)
+    monkeypatch.setattr(spec, "body", lambda run: {"attempt": len(waits)})
+    first = spec.task(period=PERIOD)
+    recorder.flush()
+    try:
+        assert not spec.lock.is_locked()  # the job's next period can run
+    finally:
+        spec.lock.clear()
+    run = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
+    assert (run.status, run.result, run.runs) == ("succeeded", {"attempt": 2}, 2)
+    attempts = dict(TaskAttempt.objects.filter(task_id=first.id).values_list("number", "state"))
+    assert attempts == {1: "canceled", 2: "complete"}
+    assert "declared lost while it waited" in TaskRun.objects.get(task_id=first.id).note
