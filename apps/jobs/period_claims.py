@@ -83,9 +83,7 @@ def period_claim(
 
 def period_claimed(run: PeriodicRun) -> bool:
     """Whether `run`'s claim still stands: not declared lost, not taken over since."""
-    return PeriodicRun.objects.filter(
-        pk=run.pk, task_id=run.task_id, runs=run.runs, status=PeriodicRun.Status.RUNNING
-    ).exists()
+    return _still_its_claim(run).filter(status=PeriodicRun.Status.RUNNING).exists()
 
 
 def period_finish(
@@ -99,7 +97,12 @@ def period_finish(
     its claim, and its outcome must not overwrite the owner's (nor count as the period's run).
     A forced run's takeover fences off the run it replaced the same way."""
     return bool(
-        PeriodicRun.objects.filter(pk=run.pk, task_id=run.task_id, runs=run.runs).update(
+        _still_its_claim(run).update(
             status=status, result=result or {}, error=error, finished_at=timezone.now()
         )
     )
+
+
+def _still_its_claim(run: PeriodicRun):
+    """The period's row while it is still `run`'s claim (`runs` is the fencing token)."""
+    return PeriodicRun.objects.filter(pk=run.pk, task_id=run.task_id, runs=run.runs)

@@ -249,8 +249,12 @@ def _fail(run: PeriodicRun) -> bool | None:
         return None
 
 
+def _which(task) -> str:
+    return f"attempt {attempt_of(task)}" if task is not None else "an inline run"
+
+
 def _superseded(spec: JobSpec, period: Period, task) -> str:
-    which = f"attempt {attempt_of(task)}" if task is not None else "an inline run"
+    which = _which(task)
     rolled_back = "its writes rolled back" if spec.atomic else "its outcome discarded"
     return (
         f"{which} of {spec.name} {period.key} finished after its claim was taken over while "
@@ -260,10 +264,9 @@ def _superseded(spec: JobSpec, period: Period, task) -> str:
 
 
 def _stepped_aside(spec: JobSpec, period: Period, task) -> str:
-    which = f"attempt {attempt_of(task)}" if task is not None else "an inline run"
     return (
-        f"{which} of {spec.name} {period.key} was declared lost while it waited for the job's "
-        "lock: it left the period to the run that took it over, before running"
+        f"{_which(task)} of {spec.name} {period.key} was declared lost while it waited for the "
+        "job's lock: it left the period to the run that took it over, before running"
     )
 
 
