@@ -24,6 +24,7 @@ from django.utils import translation
 
 from . import bounds
 from .exceptions import Problem, TemplateBoundError, TemplateInvalidError
+from .formatted_once import one_email
 from .mjml_compile import CompileLimitError, compile_isolated
 from .safety import rendered_problems
 from .sandbox import HTML_ENGINE, TEXT_ENGINE, TokenKind, template_tokens
@@ -262,7 +263,7 @@ def render(version, context: dict) -> Rendered:
     sources = (version.subject, version.preheader, version.compiled_html, version.text_body)
     subject_t, preheader_t, html_t, text_t = _parsed(*sources) if version.pk else _parse(*sources)
     # Dates, numbers and money in the version's language (apps/mail/localize.py).
-    with translation.override(version.language or None):
+    with translation.override(version.language or None), one_email():
         return _render(
             subject_t, preheader_t, html_t, text_t, {**context, "language": version.language}
         )

@@ -38,6 +38,7 @@ from .bounds import (
     filter_argument_problem,
 )
 from .exceptions import TemplateBoundError
+from .formatted_once import FORMATTED_ONCE, formatted_once
 from .template_syntax import (
     FilterArgument,
     Read,
@@ -232,6 +233,11 @@ def _bounded_for(parser, token):
 
 
 def _bounded_filter(name: str, func):
+    bounded = _bounded_call(name, func)
+    return formatted_once(name, bounded) if name in FORMATTED_ONCE else bounded
+
+
+def _bounded_call(name: str, func):
     @functools.wraps(func)
     def bounded(value, *args, **kwargs):
         if args and (why := filter_argument_problem(name, args[0])):
