@@ -30,6 +30,9 @@ from tests.mail.outbox_cases import ALERT_CONTEXT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DEAD_AFTER = 2.0
+# Long enough to be killed mid-run (the kill comes within a second of the run showing as
+# executing), short enough not to hold the worker: the attempt enqueued again runs it whole.
+KILLED_RUN_SECONDS = 8
 ENV = {"JOBS_HEARTBEAT_SECONDS": "0.5", "JOBS_CONSUMER_DEAD_AFTER_SECONDS": str(DEAD_AFTER)}
 
 
@@ -94,7 +97,7 @@ def test_a_consumer_reaped_while_stalled_registers_again_and_a_later_kill_strand
     assert name not in inflight_consumers()
 
     run = uuid.uuid4().hex[:8]
-    tasks = canaries(run, 2, seconds=30)  # long enough to be killed mid-run
+    tasks = canaries(run, 2, seconds=KILLED_RUN_SECONDS)
     consumer.process.send_signal(signal.SIGCONT)
     wait_until(lambda: executing(tasks), timeout=30, message=lambda: str(states(tasks)))
     assert name in inflight_consumers(), "a consumer holding tasks is not registered"
@@ -127,7 +130,7 @@ def test_after_redis_restarts_empty_the_lost_queue_is_found_and_consumers_regist
     assert [runs_of(t) for t in queued] == [1] * 40
 
     restart_redis_empty(settings.REDIS_URL)  # again, under a running consumer
-    tasks = canaries(f"{run}-k", 2, seconds=30)
+    tasks = canaries(f"{run}-k", 2, seconds=KILLED_RUN_SECONDS)
     wait_until(lambda: executing(tasks), timeout=60, message=lambda: str(states(tasks)))
     assert name_of(consumer) in inflight_consumers()
     kill_and_recover(consumer, tasks, huey_consumer)
