@@ -103,6 +103,12 @@ def period_finish(
     )
 
 
+def claim_holder(run: PeriodicRun) -> str:
+    """The name a claim's run holds its job's lock under (unique to the claim: a takeover
+    adds one to `runs`), shown on the console's lock list."""
+    return f"{run.job} {run.period_key}, claim {run.runs} (run {run.pk})"
+
+
 def _still_its_claim(run: PeriodicRun):
     """The period's row while it is still `run`'s claim (`runs` is the fencing token)."""
     return PeriodicRun.objects.filter(pk=run.pk, task_id=run.task_id, runs=run.runs)

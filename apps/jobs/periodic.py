@@ -22,14 +22,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from huey.contrib.djhuey import HUEY
 from huey.exceptions import CancelExecution, TaskLockedException
 
 from . import clock
-from .adapter import attempt_of, periodic_task, task_name
+from .adapter import attempt_of, job_lock, periodic_task, task_name
 from .exceptions import PeriodSupersededError, UnknownJobError
 from .models import PeriodicRun
-from .period_claims import job_paused, period_claim, period_claimed, period_finish, period_skip
+from .period_claims import (
+    claim_holder,
+    job_paused,
+    period_claim,
+    period_claimed,
+    period_finish,
+    period_skip,
+)
 from .periods import Period, period_containing, period_parse
 from .recorder import recorder
 from .schedule import next_run, previous_run, schedule_check, schedule_matches, schedule_words
@@ -84,7 +90,7 @@ class JobSpec:
 
     @property
     def lock(self):
-        return HUEY.lock_task(f"jobs.{self.name}")
+        return job_lock(self.name)
 
     def period_for(self, moment: dt.datetime) -> Period:
         """The period a run triggered at this moment covers (e.g. the previous hour)."""
@@ -198,8 +204,9 @@ def periodic_run_execute(
     if run is None:  # another run owns the period: cancelled, not failed (nothing to retry)
         _cancel(task, f"{spec.name} {period.key} already claimed by another run")
         return None
+    holder = claim_holder(run)
     try:
-        lock = _job_lock_acquire(spec)
+        lock = _job_lock_acquire(spec, holder)
     except TaskLockedException:
         # With retries left the row stays running: huey's retry (same task id) takes it over.
         if task is None or not task.retries:
@@ -207,46 +214,39 @@ def periodic_run_execute(
                 run, PeriodicRun.Status.FAILED, error="the job's lock is held by another run"
             )
         raise
-    # Declared lost while it waited for the lock (a consumer whose heartbeat came late): the
-    # reaper cleared the lock then, so this run holds it now, and the period is its next
-    # attempt's, which would wait on this lock for ever if the run kept it.
-    if not period_claimed(run):
-        lock.release()
-        _cancel(task, _stepped_aside(spec, period, task))
-        return None
-    # Whether the claim is still this run's when it ends, as its fenced outcome write says
-    # (None: unknown, the run was interrupted). A run taken over (declared lost while it
-    # stalled) lost the job's lock with its claim: the reaper cleared it and the run that took
-    # over may hold it now, and huey's lock has no owner to compare, so such a run leaves it.
-    held: bool | None = None
+    # The lock names its holder, so every way out releases it: a release frees it only while
+    # this claim holds it, never the lock of a run that took the period (or the job) since.
     try:
+        # Declared lost while it waited for the lock (a consumer whose heartbeat came late):
+        # the period is its next attempt's, which waits on this lock.
+        if not period_claimed(run):
+            _cancel(task, _stepped_aside(spec, period, task))
+            return None
         with transaction.atomic() if spec.atomic else contextlib.nullcontext():
             result = spec.body(JobRun(spec, period, force, requested_by)) or {}
-            held = period_finish(run, PeriodicRun.Status.SUCCEEDED, result=result)
-            if not held:
+            if not period_finish(run, PeriodicRun.Status.SUCCEEDED, result=result):
                 raise PeriodSupersededError(_superseded(spec, period, task))
     except PeriodSupersededError as superseded:
         _cancel(task, str(superseded))
         return None
+    except CancelExecution:
+        raise
     except Exception:
-        held = _fail(run)
+        _fail(run)
         raise
     finally:
-        if held is not False:
-            lock.release()
+        lock.release(holder)
     return result
 
 
-def _fail(run: PeriodicRun) -> bool | None:
-    """Write the failure (the traceback being handled) while the claim is this run's; whether
-    it was, or None when the database cannot be reached (the connection went with a stall):
-    the run then releases the lock as before the fence, since a lock nobody releases would
-    stop the job for good."""
+def _fail(run: PeriodicRun) -> None:
+    """Write the failure (the traceback being handled) while the claim is this run's; a
+    database that cannot be reached (the connection went with a stall) is logged, and the
+    task's own failure is what the history shows."""
     try:
-        return period_finish(run, PeriodicRun.Status.FAILED, error=traceback.format_exc())
+        period_finish(run, PeriodicRun.Status.FAILED, error=traceback.format_exc())
     except DatabaseError:
         logger.exception("%s: could not write the run's failure", run)
-        return None
 
 
 def _which(task) -> str:
@@ -270,7 +270,7 @@ def _stepped_aside(spec: JobSpec, period: Period, task) -> str:
     )
 
 
-def _job_lock_acquire(spec: JobSpec):
+def _job_lock_acquire(spec: JobSpec, holder: str):
     """The job's huey lock, waited for up to JOBS_LOCK_WAIT_SECONDS. Runs of several periods
     of one job (a backfill, retries released at the same second) then take it one after the
     other instead of each failing and retrying `retry_delay` later, until their retries run
@@ -280,7 +280,7 @@ def _job_lock_acquire(spec: JobSpec):
     deadline = time.monotonic() + settings.JOBS_LOCK_WAIT_SECONDS
     while True:
         try:
-            lock.acquire()
+            lock.acquire(holder)
             return lock
         except TaskLockedException:
             if time.monotonic() >= deadline:

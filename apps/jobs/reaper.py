@@ -31,6 +31,7 @@ from .adapter import (
 )
 from .lost import may_requeue, run_lose, what_next
 from .models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
+from .period_claims import claim_holder
 from .periodic import REGISTRY
 from .recorder import record_unfinished
 from .signals import run_lost
@@ -151,13 +152,16 @@ def _note(consumer: str, name: str, attempt: int, requeue: bool) -> str:
 
 
 def _periodic_run_lost(job: str, task_id: str) -> None:
+    """The period `task_id` claimed is lost, and the job's lock freed if that claim holds it
+    (not if another run of the job holds it: a live run keeps its lock)."""
     if not job:
         return
-    running = PeriodicRun.objects.filter(
-        job=job, task_id=task_id, status=PeriodicRun.Status.RUNNING
-    )
-    if running.update(status=PeriodicRun.Status.LOST, finished_at=timezone.now()):
-        REGISTRY[job].lock.clear()  # its holder is dead
+    running_status = PeriodicRun.Status.RUNNING
+    running = PeriodicRun.objects.filter(job=job, task_id=task_id, status=running_status)
+    for claim in running.only("pk", "job", "period_key", "task_id", "runs"):
+        lost = PeriodicRun.objects.filter(pk=claim.pk, runs=claim.runs, status=running_status)
+        if lost.update(status=PeriodicRun.Status.LOST, finished_at=timezone.now()):
+            REGISTRY[job].lock.release_dead(claim_holder(claim))
 
 
 def _close_attempts_of_dead_consumers(now: dt.datetime) -> None:

@@ -79,9 +79,11 @@ def test_operators_retry_with_exact_args_revoke_and_see_redacted_arguments(capsy
 @pytest.mark.django_db
 def test_stale_locks_are_listed_and_cleared_but_a_live_runs_lock_is_kept():
     spec = job_spec("analytics_daily")
-    spec.lock.acquire()
+    spec.lock.acquire("a run that died")
     assert [lock for lock in locks_list() if lock.locked] == [
-        type(locks_list()[0])(job="analytics_daily", locked=True, stale=True)
+        type(locks_list()[0])(
+            job="analytics_daily", locked=True, stale=True, holder="a run that died"
+        )
     ]
     assert locks_clear() == ["analytics_daily"]
     assert not spec.lock.is_locked()
@@ -94,7 +96,7 @@ def test_stale_locks_are_listed_and_cleared_but_a_live_runs_lock_is_kept():
         period_start=dt.datetime(2026, 11, 24, tzinfo=UTC),
         period_end=dt.datetime(2026, 11, 25, tzinfo=UTC),
     )
-    spec.lock.acquire()
+    spec.lock.acquire("the live run")
     assert locks_clear() == [] and spec.lock.is_locked()
     assert locks_clear(stale_only=False) == ["analytics_daily"]
     overview = {job.name: job for job in schedules_overview()}
@@ -103,7 +105,7 @@ def test_stale_locks_are_listed_and_cleared_but_a_live_runs_lock_is_kept():
 
 @pytest.mark.django_db
 def test_lock_and_pause_commands(capsys):
-    job_spec("analytics_hourly").lock.acquire()
+    job_spec("analytics_hourly").lock.acquire("a run")
     call_command("jobs_locks")
     call_command("jobs_locks", "--clear")
     call_command("jobs_pause", "analytics_hourly")

@@ -42,7 +42,7 @@ def taken_over_while_stalled(spec) -> None:
     other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
     other.start()
     other.join()
-    spec.lock.acquire()
+    spec.lock.acquire("the next period's run")
 
 
 @pytest.mark.parametrize("atomic", [True, False], ids=["atomic", "batched"])
@@ -119,14 +119,14 @@ def test_a_run_declared_lost_while_it_waited_for_the_lock_leaves_it_free(monkeyp
     spec = job_spec("analytics_hourly")
     acquire, waits = periodic._job_lock_acquire, []
 
-    def late_acquire(job):
+    def late_acquire(job, holder):
         waits.append(job)
         if len(waits) == 1:  # attempt 1, still waiting: elsewhere, the reaper and attempt 2
             claim = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
             other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
             other.start()
             other.join()
-        return acquire(job)
+        return acquire(job, holder)
 
     monkeypatch.setattr(periodic, "_job_lock_acquire", late_acquire)
     monkeypatch.setattr(spec, "body", lambda run: {"attempt": len(waits)})
@@ -141,3 +141,40 @@ def test_a_run_declared_lost_while_it_waited_for_the_lock_leaves_it_free(monkeyp
     attempts = dict(TaskAttempt.objects.filter(task_id=first.id).values_list("number", "state"))
     assert attempts == {1: "canceled", 2: "complete"}
     assert "declared lost while it waited" in TaskRun.objects.get(task_id=first.id).note
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_claim_was_lost_as_it_took_the_lock_never_frees_another_runs_lock(
+    monkeypatch,
+):
+    """Attempt 1 takes the job's lock just as the reaper declares its claim lost (freeing the
+    lock that claim held), attempt 2 runs the period, and a run of the next period takes the
+    lock: attempt 1 then reads its claim, steps aside and lets its own hold go, which must not
+    free the next period's run's lock (huey's lock, named by no holder, was freed by anyone's
+    release: two runs of the job could overlap)."""
+    spec = job_spec("analytics_hourly")
+    acquire, takes = periodic._job_lock_acquire, []
+
+    def acquire_then_lose_the_claim(job, holder):
+        lock = acquire(job, holder)
+        takes.append(holder)
+        if len(takes) == 1:  # attempt 1 holds the lock: elsewhere, the reaper and attempt 2
+            claim = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
+            other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
+            other.start()
+            other.join()
+            spec.lock.acquire("the next period's run")
+        return lock
+
+    monkeypatch.setattr(periodic, "_job_lock_acquire", acquire_then_lose_the_claim)
+    monkeypatch.setattr(spec, "body", lambda run: {"attempt": len(takes)})
+    first = spec.task(period=PERIOD)
+    recorder.flush()
+    try:
+        assert spec.lock.holder() == "the next period's run"
+    finally:
+        spec.lock.clear()
+    run = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
+    assert (run.status, run.result, run.runs) == ("succeeded", {"attempt": 2}, 2)
+    attempts = dict(TaskAttempt.objects.filter(task_id=first.id).values_list("number", "state"))
+    assert attempts == {1: "canceled", 2: "complete"}

@@ -15,6 +15,7 @@ from apps.jobs.periods import period_containing, period_parse
 from apps.jobs.services import periodic_job_pause, task_run_retry
 
 UTC = dt.UTC
+OTHER_RUN = "a run of another period"
 
 
 def test_period_keys_cover_hours_days_iso_weeks_and_months():
@@ -137,8 +138,8 @@ def test_a_run_waits_for_its_jobs_lock_briefly_then_retries_later(settings):
     # keeps its period for a retry.
     spec = job_spec("analytics_hourly")
     settings.JOBS_LOCK_WAIT_SECONDS = 2
-    spec.lock.acquire()
-    releaser = threading.Timer(0.3, spec.lock.release)
+    spec.lock.acquire(OTHER_RUN)
+    releaser = threading.Timer(0.3, spec.lock.release, args=[OTHER_RUN])
     releaser.start()
     spec.task(period="2026-11-25T09")
     releaser.join()
@@ -147,11 +148,11 @@ def test_a_run_waits_for_its_jobs_lock_briefly_then_retries_later(settings):
     assert TaskRun.objects.get(task_id=run.task_id).state == "complete"
 
     settings.JOBS_LOCK_WAIT_SECONDS = 0.2
-    spec.lock.acquire()
+    spec.lock.acquire(OTHER_RUN)
     try:
         result = spec.task(period="2026-11-25T10")
     finally:
-        spec.lock.release()
+        spec.lock.release(OTHER_RUN)
     run = PeriodicRun.objects.get(job=spec.name, period_key="2026-11-25T10")
     assert run.status == "running" and run.task_id == result.id  # kept for its retry
     attempt = TaskAttempt.objects.get(task_id=result.id, number=1)

@@ -20,6 +20,7 @@ from apps.jobs.adapter import (
     task_name,
 )
 from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun, WorkerHeartbeat
+from apps.jobs.period_claims import claim_holder
 from apps.jobs.periodic import job_spec
 from apps.jobs.reaper import task_runs_reap
 from apps.jobs.signals import run_lost
@@ -206,8 +207,8 @@ def test_a_receiver_that_fails_leaves_the_run_registered_for_the_next_pass(heard
 def test_a_lost_periodic_run_frees_its_period_and_lock_for_its_next_attempt():
     spec = job_spec("analytics_hourly")
     task = taken(DEAD, spec.task, period="2026-11-25T09")
-    running_period(spec.name, "2026-11-25T09", task_id=task.id, consumer=DEAD)
-    spec.lock.acquire()
+    claim = running_period(spec.name, "2026-11-25T09", task_id=task.id, consumer=DEAD)
+    spec.lock.acquire(claim_holder(claim))
     task_runs_reap()
     assert PeriodicRun.objects.get(job=spec.name).status == "lost"
     assert not spec.lock.is_locked()
@@ -223,9 +224,9 @@ def test_a_period_left_running_by_a_dead_consumer_that_holds_nothing_can_be_run_
     would ever finish it; the reaper marks it lost, so an operator's forced run can take it
     over (the console refuses to force a running period)."""
     spec = job_spec("analytics_hourly")
-    running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
+    dead = running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
     alive = running_period(spec.name, "2026-11-25T10", task_id="running-here", consumer=ALIVE)
-    spec.lock.acquire()  # its holder is dead, as for a run reaped from its register
+    spec.lock.acquire(claim_holder(dead))  # its holder is dead
     task_runs_reap()
     assert PeriodicRun.objects.get(task_id="vanished").status == "lost"
     alive.refresh_from_db()
@@ -240,3 +241,28 @@ def test_a_period_left_running_by_a_dead_consumer_that_holds_nothing_can_be_run_
         2,
         True,
     )
+
+
+def test_a_lost_period_frees_the_jobs_lock_only_when_its_own_claim_holds_it():
+    """The job's lock is held by a live consumer's run of another period when the reaper
+    declares a dead consumer's period lost: that lock is the live run's, and stays held (the
+    reaper freed the job's lock whoever held it, and a second run of the job could start
+    beside the live one)."""
+    spec = job_spec("analytics_hourly")
+    running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
+    alive = running_period(spec.name, "2026-11-25T10", task_id="running-here", consumer=ALIVE)
+    spec.lock.acquire(claim_holder(alive))
+    try:
+        task_runs_reap()
+        assert PeriodicRun.objects.get(task_id="vanished").status == "lost"
+        assert spec.lock.holder() == claim_holder(alive)
+    finally:
+        spec.lock.clear()
+
+
+def test_a_lock_taken_before_locks_named_their_holder_is_freed_with_its_lost_claim():
+    spec = job_spec("analytics_hourly")
+    running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
+    HUEY.lock_task(f"jobs.{spec.name}").acquire()  # huey's own lock ("1"), as older code took
+    task_runs_reap()
+    assert not spec.lock.is_locked()

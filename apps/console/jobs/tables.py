@@ -227,11 +227,11 @@ def locks_table(locks: list[LockInfo], *, can_operate: bool, request) -> dict:
 
 
 def _lock_state(lock: LockInfo) -> str:
-    if lock.stale:
-        return label(_("Stale: its holder died"), "danger")
-    if lock.locked:
-        return label(_("Held by a live run"), "warning")
-    return label(_("Free"), "success")
+    if not lock.locked:
+        return label(_("Free"), "success")
+    stale = (_("Stale: its holder died"), "danger")
+    state = label(*stale) if lock.stale else label(_("Held by a live run"), "warning")
+    return format_html('{} <span class="text-xs text-subtle">{}</span>', state, lock.holder)
 
 
 # --- consumers ---------------------------------------------------------------------------------

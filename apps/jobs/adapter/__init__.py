@@ -44,10 +44,12 @@ from huey.exceptions import HueyException
 
 from ..exceptions import UnknownTaskError
 from .contracts import SCHEDULE_HOOK, BrokerHealth, ScheduleHook, Taken
+from .locks import JobLock, job_lock
 from .reliable import RedisHuey, SqliteHuey, attempt_of, consumer_name, next_attempt
 
 __all__ = [
     "BrokerHealth",
+    "JobLock",
     "RedisHuey",
     "SqliteHuey",
     "Taken",
@@ -63,6 +65,7 @@ __all__ = [
     "inflight_forget",
     "inflight_rescue",
     "inflight_tasks",
+    "job_lock",
     "next_attempt",
     "periodic_task",
     "task_class",

@@ -112,6 +112,10 @@ class InflightStorage(Protocol):
     def incr(self, key: str, amount: int = 1) -> int:
         """huey's own atomic counter (backs `counter_add`)."""
 
+    def delete_if_equal(self, key: str, value: bytes) -> bool:
+        """Delete huey's key/value entry `key` if it holds `value`, atomically; whether it
+        did (backs `JobLock.release`: only the lock's holder frees it)."""
+
 
 @runtime_checkable
 class ReliableHuey(Protocol):
@@ -175,6 +179,9 @@ class JobsAdapter(Protocol):
     def inflight_forget(self, consumer: str) -> None: ...
     def broker_task_ids(self) -> set[str]: ...
     def broker_health(self) -> BrokerHealth: ...
+
+    # -- periodic jobs' locks, freed only by their holder (locks.py)
+    def job_lock(self, name: str) -> Any: ...
 
     # -- declared contracts that used to leak
     def counter_add(self, key: str, by: int = 1) -> int:

@@ -97,6 +97,14 @@ class SqliteInflightStorage(SqliteStorage):
     def forget(self, consumer: str) -> None:
         """Registrations are the rows themselves: nothing to drop."""
 
+    def delete_if_equal(self, key: str, value: bytes) -> bool:
+        with self.db(commit=True) as curs:
+            curs.execute(
+                "delete from kv where queue = ? and key = ? and value = ?",
+                (self.name, key, self.to_blob(value)),
+            )
+            return curs.rowcount == 1
+
     def flush_all(self):
         super().flush_all()
         self.sql("delete from inflight where queue = ?", (self.name,), commit=True)
@@ -168,6 +176,13 @@ class MemoryInflightStorage(MemoryStorage):
             if not self._inflight.get(consumer):
                 self._inflight.pop(consumer, None)
                 self._since.pop(consumer, None)
+
+    def delete_if_equal(self, key: str, value: bytes) -> bool:
+        with self._lock:
+            if self._results.get(key) != value:
+                return False
+            del self._results[key]
+            return True
 
     def flush_all(self):
         super().flush_all()

@@ -22,6 +22,12 @@ from huey.storage import RedisStorage, TimeoutError
 class RedisInflightStorage(RedisStorage):
     """huey's Redis storage; a dequeue moves the task into its consumer's in-flight list."""
 
+    # A lock's release by its holder only (jobs' locks hold their holder: adapter/locks.py).
+    DELETE_IF = """
+    if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then
+        return redis.call('hdel', KEYS[1], ARGV[1])
+    end
+    return 0"""
     FINISH = """
     if redis.call('lrem', KEYS[1], -1, ARGV[1]) == 1 then
         redis.call('lpush', KEYS[2], ARGV[1])
@@ -75,6 +81,7 @@ class RedisInflightStorage(RedisStorage):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register_key = f"huey.inflight.{self.name}"
+        self._delete_if = self.conn.register_script(self.DELETE_IF)
         self._finish = self.conn.register_script(self.FINISH)
         self._take = self.conn.register_script(self.TAKE)
         self._rescue = self.conn.register_script(self.RESCUE)
@@ -144,6 +151,9 @@ class RedisInflightStorage(RedisStorage):
         if not self.revoke_index or not _is_revoke_key(key):
             return super().delete_data(key)
         return self._unflag(keys=[self.result_key, *self._revoked_keys], args=[key]) != 0
+
+    def delete_if_equal(self, key: str, value: bytes) -> bool:
+        return self._delete_if(keys=[self.result_key], args=[key, value]) == 1
 
     def flush_results(self):
         super().flush_results()

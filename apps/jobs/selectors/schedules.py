@@ -153,6 +153,7 @@ class LockInfo:
     job: str
     locked: bool
     stale: bool
+    holder: str = ""  # the claim holding it ("": free, or taken by code that named none)
 
 
 def locks_list() -> list[LockInfo]:
@@ -169,6 +170,8 @@ def locks_list() -> list[LockInfo]:
     )
     locks = []
     for name, spec in sorted(REGISTRY.items()):
-        locked = spec.lock.is_locked()
-        locks.append(LockInfo(job=name, locked=locked, stale=locked and name not in running))
+        holder = spec.lock.holder()
+        locked = holder is not None
+        stale = locked and name not in running
+        locks.append(LockInfo(job=name, locked=locked, stale=stale, holder=holder or ""))
     return locks

@@ -25,7 +25,7 @@ class Command(OperatorCommand):
             self.stdout.write(f"cleared: {', '.join(cleared) or 'none'}")
         for lock in locks_list():
             state = "stale" if lock.stale else "held" if lock.locked else "free"
-            self.stdout.write(f"{lock.job:<22} {state}")
+            self.stdout.write(f"{lock.job:<22} {state:<6} {lock.holder}".rstrip())
 
     def _audit_all(self, cleared: list[str]) -> None:
         audit_record(
