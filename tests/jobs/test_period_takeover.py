@@ -34,14 +34,28 @@ def reaper_then_attempt_two(spec, task_id: str) -> None:
         connection.close()
 
 
-def taken_over_while_stalled(spec) -> None:
-    """What happens while attempt 1 is frozen in its body: the reaper declares it lost, attempt
-    2 takes the period over and runs to its end, and a run of the job's next period takes the
-    job's lock."""
+def lost_elsewhere(spec) -> None:
+    """Elsewhere, while attempt 1 is held here: the reaper declares it lost, and attempt 2
+    runs the period to its end."""
     claim = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
     other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
     other.start()
     other.join()
+
+
+def period_run_by_attempt_two(spec, first) -> None:
+    """The period has attempt 2's outcome, and attempt 1 stepped aside."""
+    run = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
+    assert (run.status, run.result, run.runs) == ("succeeded", {"attempt": 2}, 2)
+    attempts = dict(TaskAttempt.objects.filter(task_id=first.id).values_list("number", "state"))
+    assert attempts == {1: "canceled", 2: "complete"}
+
+
+def taken_over_while_stalled(spec) -> None:
+    """What happens while attempt 1 is frozen in its body: the reaper declares it lost, attempt
+    2 takes the period over and runs to its end, and a run of the job's next period takes the
+    job's lock."""
+    lost_elsewhere(spec)
     spec.lock.acquire("the next period's run")
 
 
@@ -122,10 +136,7 @@ def test_a_run_declared_lost_while_it_waited_for_the_lock_leaves_it_free(monkeyp
     def late_acquire(job, holder):
         waits.append(job)
         if len(waits) == 1:  # attempt 1, still waiting: elsewhere, the reaper and attempt 2
-            claim = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
-            other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
-            other.start()
-            other.join()
+            lost_elsewhere(spec)
         return acquire(job, holder)
 
     monkeypatch.setattr(periodic, "_job_lock_acquire", late_acquire)
@@ -136,10 +147,7 @@ def test_a_run_declared_lost_while_it_waited_for_the_lock_leaves_it_free(monkeyp
         assert not spec.lock.is_locked()  # the job's next period can run
     finally:
         spec.lock.clear()
-    run = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
-    assert (run.status, run.result, run.runs) == ("succeeded", {"attempt": 2}, 2)
-    attempts = dict(TaskAttempt.objects.filter(task_id=first.id).values_list("number", "state"))
-    assert attempts == {1: "canceled", 2: "complete"}
+    period_run_by_attempt_two(spec, first)
     assert "declared lost while it waited" in TaskRun.objects.get(task_id=first.id).note
 
 
@@ -159,10 +167,7 @@ def test_a_run_whose_claim_was_lost_as_it_took_the_lock_never_frees_another_runs
         lock = acquire(job, holder)
         takes.append(holder)
         if len(takes) == 1:  # attempt 1 holds the lock: elsewhere, the reaper and attempt 2
-            claim = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
-            other = threading.Thread(target=reaper_then_attempt_two, args=(spec, claim.task_id))
-            other.start()
-            other.join()
+            lost_elsewhere(spec)
             spec.lock.acquire("the next period's run")
         return lock
 
@@ -174,7 +179,4 @@ def test_a_run_whose_claim_was_lost_as_it_took_the_lock_never_frees_another_runs
         assert spec.lock.holder() == "the next period's run"
     finally:
         spec.lock.clear()
-    run = PeriodicRun.objects.get(job=spec.name, period_key=PERIOD)
-    assert (run.status, run.result, run.runs) == ("succeeded", {"attempt": 2}, 2)
-    attempts = dict(TaskAttempt.objects.filter(task_id=first.id).values_list("number", "state"))
-    assert attempts == {1: "canceled", 2: "complete"}
+    period_run_by_attempt_two(spec, first)
