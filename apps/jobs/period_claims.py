@@ -2,9 +2,15 @@
 a job run once per period across every consumer, and how its outcome is written.
 """
 
+import logging
+import re
+import time
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from huey.exceptions import TaskLockedException
 
 from .adapter import consumer_name
 from .models import PeriodicJobState, PeriodicRun
@@ -103,10 +109,49 @@ def period_finish(
     )
 
 
+logger = logging.getLogger("apps.jobs")
+_HOLDER = re.compile(r", claim (\d+) \(run (\d+)\)$")  # what claim_holder writes
+
+
 def claim_holder(run: PeriodicRun) -> str:
     """The name a claim's run holds its job's lock under (unique to the claim: a takeover
     adds one to `runs`), shown on the console's lock list."""
     return f"{run.job} {run.period_key}, claim {run.runs} (run {run.pk})"
+
+
+def holder_claim_ended(holder: str) -> bool:
+    """Whether the lock holder `holder` names a claim that no longer runs (it ended, was
+    declared lost or was taken over); False for a holder that names no claim."""
+    match = _HOLDER.search(holder)
+    if match is None:
+        return False
+    runs, pk = (int(number) for number in match.groups())
+    running = PeriodicRun.objects.filter(pk=pk, runs=runs, status=PeriodicRun.Status.RUNNING)
+    return not running.exists()
+
+
+def claim_lock_take(lock, holder: str):
+    """The job's lock taken for `holder`, waited for up to JOBS_LOCK_WAIT_SECONDS. Runs of
+    several periods of one job (a backfill, retries released at the same second) then take it
+    one after the other instead of each failing and retrying `retry_delay` later, until their
+    retries run out. Held longer (a long run; a killed run's, until the reaper frees it): raises
+    TaskLockedException, and the run retries as before."""
+    deadline = time.monotonic() + settings.JOBS_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            lock.acquire(holder)
+            return lock
+        except TaskLockedException:
+            # Left by a claim that is over (its run's release failed: the broker was down as
+            # it ended): freed here, that holder's hold only, or the job would stop until an
+            # operator cleared the lock.
+            left = lock.holder()
+            if left and holder_claim_ended(left) and lock.release(left):
+                logger.warning("%s: freed the lock left by %s", lock.name, left)
+                continue
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _still_its_claim(run: PeriodicRun):

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from huey.exceptions import CancelExecution, TaskLockedException
 
@@ -30,6 +29,7 @@ from .exceptions import PeriodSupersededError, UnknownJobError
 from .models import PeriodicRun
 from .period_claims import (
     claim_holder,
+    claim_lock_take,
     job_paused,
     period_claim,
     period_claimed,
@@ -206,7 +206,7 @@ def periodic_run_execute(
         return None
     holder = claim_holder(run)
     try:
-        lock = _job_lock_acquire(spec, holder)
+        lock = claim_lock_take(spec.lock, holder)
     except TaskLockedException:
         # With retries left the row stays running: huey's retry (same task id) takes it over.
         if task is None or not task.retries:
@@ -268,24 +268,6 @@ def _stepped_aside(spec: JobSpec, period: Period, task) -> str:
         f"{_which(task)} of {spec.name} {period.key} was declared lost while it waited for the "
         "job's lock: it left the period to the run that took it over, before running"
     )
-
-
-def _job_lock_acquire(spec: JobSpec, holder: str):
-    """The job's huey lock, waited for up to JOBS_LOCK_WAIT_SECONDS. Runs of several periods
-    of one job (a backfill, retries released at the same second) then take it one after the
-    other instead of each failing and retrying `retry_delay` later, until their retries run
-    out. Held longer (a long run; a killed run's, until the reaper frees it): the run raises
-    TaskLockedException and retries as before."""
-    lock = spec.lock
-    deadline = time.monotonic() + settings.JOBS_LOCK_WAIT_SECONDS
-    while True:
-        try:
-            lock.acquire(holder)
-            return lock
-        except TaskLockedException:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.05)
 
 
 def _cancel(task, reason: str) -> None:

@@ -131,15 +131,15 @@ def test_a_run_declared_lost_while_it_waited_for_the_lock_leaves_it_free(monkeyp
     every later run of the job waits on it for ever (a kill test saw every period after it
     fail `locked`)."""
     spec = job_spec("analytics_hourly")
-    acquire, waits = periodic._job_lock_acquire, []
+    acquire, waits = periodic.claim_lock_take, []
 
-    def late_acquire(job, holder):
-        waits.append(job)
+    def late_acquire(lock, holder):
+        waits.append(holder)
         if len(waits) == 1:  # attempt 1, still waiting: elsewhere, the reaper and attempt 2
             lost_elsewhere(spec)
-        return acquire(job, holder)
+        return acquire(lock, holder)
 
-    monkeypatch.setattr(periodic, "_job_lock_acquire", late_acquire)
+    monkeypatch.setattr(periodic, "claim_lock_take", late_acquire)
     monkeypatch.setattr(spec, "body", lambda run: {"attempt": len(waits)})
     first = spec.task(period=PERIOD)
     recorder.flush()
@@ -161,17 +161,17 @@ def test_a_run_whose_claim_was_lost_as_it_took_the_lock_never_frees_another_runs
     free the next period's run's lock (huey's lock, named by no holder, was freed by anyone's
     release: two runs of the job could overlap)."""
     spec = job_spec("analytics_hourly")
-    acquire, takes = periodic._job_lock_acquire, []
+    acquire, takes = periodic.claim_lock_take, []
 
-    def acquire_then_lose_the_claim(job, holder):
-        lock = acquire(job, holder)
+    def acquire_then_lose_the_claim(lock, holder):
+        taken = acquire(lock, holder)
         takes.append(holder)
         if len(takes) == 1:  # attempt 1 holds the lock: elsewhere, the reaper and attempt 2
             lost_elsewhere(spec)
             spec.lock.acquire("the next period's run")
-        return lock
+        return taken
 
-    monkeypatch.setattr(periodic, "_job_lock_acquire", acquire_then_lose_the_claim)
+    monkeypatch.setattr(periodic, "claim_lock_take", acquire_then_lose_the_claim)
     monkeypatch.setattr(spec, "body", lambda run: {"attempt": len(takes)})
     first = spec.task(period=PERIOD)
     recorder.flush()

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 
 from apps.jobs.exceptions import PeriodError
 from apps.jobs.models import PeriodicRun, TaskAttempt, TaskRun
+from apps.jobs.period_claims import claim_holder
 from apps.jobs.periodic import REGISTRY, job_spec
 from apps.jobs.periods import period_containing, period_parse
 from apps.jobs.services import periodic_job_pause, task_run_retry
@@ -128,6 +129,40 @@ def test_jobs_run_rejects_unknown_jobs_and_bad_periods():
         call_command("jobs_run", "nope")
     with pytest.raises(CommandError, match="not a valid hour period"):
         call_command("jobs_run", "analytics_hourly", "--period", "2026-11")
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db
+def test_a_lock_left_by_a_run_that_ended_is_freed_by_the_next_run_but_a_running_ones_is_not(
+    settings,
+):
+    """A run's release failed (the broker was down as it ended): its lock names a claim that is
+    over, so the job's next run frees it and runs, instead of every later period failing
+    `locked` until an operator clears it. A lock whose claim still runs is waited for."""
+    spec = job_spec("analytics_hourly")
+    spec.task(period="2026-11-25T08")
+    ended = PeriodicRun.objects.get(job=spec.name, period_key="2026-11-25T08")
+    assert ended.status == "succeeded"
+    spec.lock.acquire(claim_holder(ended))  # what its failed release left behind
+    spec.task(period="2026-11-25T09")
+    run = PeriodicRun.objects.get(job=spec.name, period_key="2026-11-25T09")
+    assert (run.status, spec.lock.is_locked()) == ("succeeded", False)
+
+    settings.JOBS_LOCK_WAIT_SECONDS = 0.2
+    running = PeriodicRun.objects.create(
+        job=spec.name,
+        period_key="2026-11-25T07",
+        status="running",
+        period_start=ended.period_start,
+        period_end=ended.period_end,
+    )
+    spec.lock.acquire(claim_holder(running))
+    try:
+        result = spec.task(period="2026-11-25T10")
+        assert spec.lock.holder() == claim_holder(running)
+    finally:
+        spec.lock.clear()
+    assert TaskAttempt.objects.get(task_id=result.id, number=1).state == "locked"
 
 
 @pytest.mark.embedded
