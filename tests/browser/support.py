@@ -80,6 +80,31 @@ def wait_for_frame_text(page, name: str, text: str, timeout: float = 15) -> None
         page.wait_for_timeout(100)
 
 
+BODY_BACKGROUND = "getComputedStyle(document.body).backgroundColor"
+CARD_BACKGROUND = "getComputedStyle(document.querySelector('.em-card')).backgroundColor"
+
+
+def wait_for_frame_value(page, name: str, expression: str, expected, timeout: float = 15):
+    """Wait until `expression` reads `expected` in preview frame `name`: a newer render can
+    refill the frame while we look, and a document just put in has no styles yet."""
+    deadline = time.monotonic() + timeout
+    while (value := _evaluate(frame(page, name), expression)) != expected:
+        assert time.monotonic() < deadline, (
+            f"the {name} preview's {expression} reads {value!r}, not {expected!r}"
+        )
+        page.wait_for_timeout(100)
+
+
+def _evaluate(pane, expression: str):
+    """`expression` in the frame, or None while it is being refilled."""
+    try:
+        return pane.evaluate(expression)
+    except PlaywrightError as error:
+        if "navigat" not in str(error) and "context was destroyed" not in str(error):
+            raise
+        return None
+
+
 def _content(pane) -> str:
     """The frame's HTML, or "" while it is being refilled (Playwright refuses to read a frame
     that is navigating: a newer render can land while we look)."""

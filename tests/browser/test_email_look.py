@@ -4,11 +4,11 @@ import pytest
 
 from apps.mail.defaults import TEMPLATE_KEYS
 from apps.mail.services import render_for_preview
+from tests.browser.support import CARD_BACKGROUND
 from tests.conftest import load_shipped_templates
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
 
-CARD_BACKGROUND = "getComputedStyle(document.querySelector('.em-card')).backgroundColor"
 TEXT_COLOUR = "getComputedStyle(document.querySelector('.em-text div')).color"
 
 

@@ -7,12 +7,15 @@ import pytest
 
 from apps.mail.models import EmailLayout, EmailTemplate
 from tests.browser.support import (
+    BODY_BACKGROUND,
+    CARD_BACKGROUND,
     editor_line,
     error_lines,
     frame,
     renders,
     shoot_studio,
     wait_for_frame_text,
+    wait_for_frame_value,
     wait_for_preview,
 )
 from tests.conftest import load_shipped_templates
@@ -59,18 +62,14 @@ def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_da
     # typing, and there was one before the new words): the words arrive with a later one.
     wait_for_frame_text(page, "light", "Hello from the browser")
     assert error_lines(page) == []
-    light = frame(page, "light")
-    assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 245, 247)"
+    wait_for_frame_value(page, "light", BODY_BACKGROUND, "rgb(244, 245, 247)")
 
     page.click("[data-mode=dark]")
-    dark = frame(page, "dark")
     assert page.locator("#studio-frame-dark").is_visible()
-    assert dark.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 19, 24)"
-    card = dark.locator(".em-card").first
-    assert card.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(28, 31, 39)"
+    wait_for_frame_value(page, "dark", BODY_BACKGROUND, "rgb(17, 19, 24)")
+    wait_for_frame_value(page, "dark", CARD_BACKGROUND, "rgb(28, 31, 39)")
     page.click("[data-mode=forced]")
-    forced = frame(page, "forced")
-    assert forced.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(18, 18, 18)"
+    wait_for_frame_value(page, "forced", BODY_BACKGROUND, "rgb(18, 18, 18)")
 
     page.click("button[name=_continue]")
     page.wait_for_load_state()
@@ -84,11 +83,10 @@ def test_an_mjml_error_shows_at_its_line_then_the_fix_updates_the_preview_and_da
     boxes = [page.locator(f"#studio-frame-{n}").bounding_box() for n in ("light", "dark", "forced")]
     assert all(boxes) and boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]
     assert abs(boxes[0]["y"] - boxes[2]["y"]) < 2
-    light = frame(page, "light")  # the console is dark now; the light preview stays light
-    assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 245, 247)"
-    dark, forced = frame(page, "dark"), frame(page, "forced")
-    assert dark.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 19, 24)"
-    assert forced.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(18, 18, 18)"
+    # The console is dark now; the light preview stays light.
+    wait_for_frame_value(page, "light", BODY_BACKGROUND, "rgb(244, 245, 247)")
+    wait_for_frame_value(page, "dark", BODY_BACKGROUND, "rgb(17, 19, 24)")
+    wait_for_frame_value(page, "forced", BODY_BACKGROUND, "rgb(18, 18, 18)")
     shoot_studio(page, "studio-dark.png")
 
 

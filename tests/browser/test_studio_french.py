@@ -4,7 +4,13 @@ forced dark side by side, beside the saved English, and saved as a new version."
 import pytest
 
 from apps.mail.models import EmailTemplateTranslation
-from tests.browser.support import frame, french_edited_in_three_panes, shoot_studio
+from tests.browser.support import (
+    BODY_BACKGROUND,
+    frame,
+    french_edited_in_three_panes,
+    shoot_studio,
+    wait_for_frame_value,
+)
 from tests.conftest import load_shipped_templates
 
 pytestmark = pytest.mark.browser
@@ -29,8 +35,7 @@ def test_a_template_edited_in_french_is_previewed_light_own_dark_and_forced_side
         inner = frame(page, name)
         assert "Bienvenue parmi nous, Ada" in inner.content()
         assert "Préférences e-mail" in inner.content()  # the shared layout speaks French too
-        background = inner.evaluate("getComputedStyle(document.body).backgroundColor")
-        assert background == backgrounds[name]
+        wait_for_frame_value(page, name, BODY_BACKGROUND, backgrounds[name])
     shoot_studio(page, "studio-french.png")
     page.click("[data-mode=languages]")  # the French beside the saved English
     assert "Welcome aboard, Ada" in frame(page, "reference").content()
