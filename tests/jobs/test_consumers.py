@@ -91,7 +91,10 @@ def test_three_consumers_each_scheduling_produce_one_run_per_job_and_period(huey
         JOBS_SIMULATED_CLOCK_RATE="30",
         JOBS_SIMULATED_EPOCH="2026-12-31T23:57:00",
         JOBS_SIMULATED_STARTED_AT=str(time.time() + 4),
-        **FAST_HEARTBEAT,
+        # No consumer dies here: a heartbeat come late on a loaded machine must not get a live
+        # consumer's run declared lost and its period run again by the next attempt, or left
+        # to an attempt still queued when the consumers stop (a fresh clone saw it).
+        **{**FAST_HEARTBEAT, "JOBS_CONSUMER_DEAD_AFTER_SECONDS": "30"},
     )
     consumers = [huey_consumer("--workers", "2", env=env) for _ in range(3)]
 
