@@ -2,10 +2,12 @@
 each audited, each refused (403) to a Viewer whatever the method."""
 
 import pytest
+from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from apps.console.models import AuditEntry
 from apps.jobs.models import PeriodicJobState, PeriodicRun, TaskRun
+from apps.jobs.period_claims import claim_holder
 from apps.jobs.periodic import REGISTRY
 from tests.console.flaky import fix, flaky_task
 
@@ -98,6 +100,25 @@ def test_clearing_a_stale_lock_releases_it(operator_client):
     operator_client.post("/admin/jobs/periodicrun/locks/quota_sweep/clear/")
     assert not lock.is_locked()
     assert AuditEntry.objects.get(action="lock.clear").after == {"cleared": ["quota_sweep"]}
+
+
+def test_the_locks_page_names_the_claim_holding_a_lock(operator_client):
+    run = PeriodicRun.objects.create(
+        job="quota_sweep",
+        period_key="2026-11-25T09:00",
+        status="running",
+        consumer="gone:1:dead",
+        period_start=timezone.now(),
+        period_end=timezone.now(),
+    )
+    lock = REGISTRY["quota_sweep"].lock
+    lock.acquire(claim_holder(run))
+    try:
+        page = operator_client.get("/admin/jobs/periodicrun/locks/").content.decode()
+    finally:
+        lock.clear()
+    assert f"quota_sweep 2026-11-25T09:00, claim 1 (run {run.pk})" in page
+    assert "Stale" in page  # its consumer sends no heartbeat
 
 
 def test_a_viewer_gets_403_on_every_changing_url_and_sees_no_buttons(viewer_client, failed_runs):
