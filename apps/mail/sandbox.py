@@ -244,7 +244,8 @@ def _bounded_call(name: str, func):
             raise TemplateBoundError(why, token=f"|{name}")
         try:
             result = func(value, *args, **kwargs)
-        except (ArithmeticError, ValueError, TypeError) as error:
+        # AttributeError: Django's timesince and timeuntil read `.year` off any value.
+        except (ArithmeticError, ValueError, TypeError, AttributeError) as error:
             raise TemplateBoundError(f"|{name} failed: {error}", token=f"|{name}") from error
         if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE_CHARS:
             raise TemplateBoundError(

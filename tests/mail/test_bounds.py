@@ -160,9 +160,19 @@ def test_a_doubling_chain_of_with_and_add_is_stopped_by_the_value_cap(templates)
     assert "|add made a value of" in problems[0].message
 
 
-def test_rendering_errors_of_filters_become_problems_not_500s(templates):
-    problems = refused({"mjml": TEXT.format("{{ 7|divisibleby:0 }}")})
-    assert problems[0].message.startswith("|divisibleby failed")
+@pytest.mark.parametrize(
+    "code, failed",
+    [
+        ("{{ 7|divisibleby:0 }}", "|divisibleby failed"),
+        # `make fuzz` found these as 500s in the studio's preview: Django's timesince and
+        # timeuntil read `.year` off a value that is not a date.
+        ("{{ name|timesince }}", "|timesince failed"),
+        ("{{ 5|timeuntil }}", "|timeuntil failed"),
+    ],
+)
+def test_rendering_errors_of_filters_become_problems_not_500s(templates, code, failed):
+    problems = refused({"mjml": TEXT.format(code)})
+    assert problems[0].message.startswith(failed)
 
 
 def test_a_bomb_in_memory_stays_far_under_100_mb(templates):
