@@ -3,10 +3,13 @@
 import itertools
 from decimal import Decimal
 
+from django.utils import timezone
+
 from apps.accounts.models import Organization, User
 from apps.accounts.services import organization_create
 from apps.billing.models import Plan
 from apps.billing.services import subscription_start
+from apps.jobs.models import PeriodicRun
 
 _n = itertools.count(1)
 
@@ -32,3 +35,18 @@ def make_organization(
     organization = organization_create(name=name or f"Org {next(_n)}", owner=owner or make_user())
     subscription_start(organization=organization, plan=plan or make_plan())
     return organization
+
+
+def make_running_period(
+    job: str, key: str, *, task_id: str = "", consumer: str = ""
+) -> PeriodicRun:
+    """The period's row as a run on `consumer` claimed it (a claim's first run)."""
+    return PeriodicRun.objects.create(
+        job=job,
+        period_key=key,
+        status="running",
+        task_id=task_id,
+        period_start=timezone.now(),
+        period_end=timezone.now(),
+        consumer=consumer,
+    )

@@ -16,6 +16,9 @@ from .adapter import consumer_name
 from .models import PeriodicJobState, PeriodicRun
 from .periods import Period
 
+logger = logging.getLogger("apps.jobs")
+_HOLDER = re.compile(r", claim (\d+) \(run (\d+)\)$")  # what claim_holder writes
+
 
 def job_paused(name: str) -> bool:
     return PeriodicJobState.objects.filter(job=name, paused=True).exists()
@@ -109,10 +112,6 @@ def period_finish(
     )
 
 
-logger = logging.getLogger("apps.jobs")
-_HOLDER = re.compile(r", claim (\d+) \(run (\d+)\)$")  # what claim_holder writes
-
-
 def claim_holder(run: PeriodicRun) -> str:
     """The name a claim's run holds its job's lock under (unique to the claim: a takeover
     adds one to `runs`), shown on the console's lock list."""
@@ -137,21 +136,32 @@ def claim_lock_take(lock, holder: str):
     retries run out. Held longer (a long run; a killed run's, until the reaper frees it): raises
     TaskLockedException, and the run retries as before."""
     deadline = time.monotonic() + settings.JOBS_LOCK_WAIT_SECONDS
+    checked = False
     while True:
         try:
             lock.acquire(holder)
             return lock
         except TaskLockedException:
+            late = time.monotonic() >= deadline
             # Left by a claim that is over (its run's release failed: the broker was down as
             # it ended): freed here, that holder's hold only, or the job would stop until an
-            # operator cleared the lock.
-            left = lock.holder()
-            if left and holder_claim_ended(left) and lock.release(left):
-                logger.warning("%s: freed the lock left by %s", lock.name, left)
+            # operator cleared the lock. Asked at the first miss and at the deadline, not at
+            # every poll: a live holder usually releases within the wait.
+            if (late or not checked) and _free_if_left_behind(lock):
                 continue
-            if time.monotonic() >= deadline:
+            if late:
                 raise
+            checked = True
             time.sleep(0.05)
+
+
+def _free_if_left_behind(lock) -> bool:
+    """Free `lock` if its holder's claim no longer runs; whether it did."""
+    left = lock.holder()
+    if not (left and holder_claim_ended(left) and lock.release(left)):
+        return False
+    logger.warning("%s: freed the lock left by %s", lock.name, left)
+    return True
 
 
 def _still_its_claim(run: PeriodicRun):

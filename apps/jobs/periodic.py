@@ -214,14 +214,15 @@ def periodic_run_execute(
                 run, PeriodicRun.Status.FAILED, error="the job's lock is held by another run"
             )
         raise
+    # Declared lost while it waited for the lock (a consumer whose heartbeat came late): the
+    # period is its next attempt's, which waits on this lock.
+    if not period_claimed(run):
+        lock.release(holder)
+        _cancel(task, _stepped_aside(spec, period, task))
+        return None
     # The lock names its holder, so every way out releases it: a release frees it only while
     # this claim holds it, never the lock of a run that took the period (or the job) since.
     try:
-        # Declared lost while it waited for the lock (a consumer whose heartbeat came late):
-        # the period is its next attempt's, which waits on this lock.
-        if not period_claimed(run):
-            _cancel(task, _stepped_aside(spec, period, task))
-            return None
         with transaction.atomic() if spec.atomic else contextlib.nullcontext():
             result = spec.body(JobRun(spec, period, force, requested_by)) or {}
             if not period_finish(run, PeriodicRun.Status.SUCCEEDED, result=result):
@@ -229,8 +230,6 @@ def periodic_run_execute(
     except PeriodSupersededError as superseded:
         _cancel(task, str(superseded))
         return None
-    except CancelExecution:
-        raise
     except Exception:
         _fail(run)
         raise

@@ -74,10 +74,11 @@ def wait_for_preview(page, state: str, after: int = 0) -> None:
 def wait_for_frame_text(page, name: str, text: str, timeout: float = 15) -> None:
     """Wait until preview frame `name` shows `text`: a frame is filled after the status says
     the render is done, and a render can be of an edit typed before the last one."""
-    deadline = time.monotonic() + timeout
-    while text not in _content(frame(page, name)):
-        assert time.monotonic() < deadline, f"the {name} preview never showed {text!r}"
-        page.wait_for_timeout(100)
+
+    def shown(html) -> bool:
+        return text in (html or "")
+
+    _wait_in_frame(page, name, lambda pane: pane.content(), shown, timeout, repr(text))
 
 
 BODY_BACKGROUND = "getComputedStyle(document.body).backgroundColor"
@@ -85,35 +86,35 @@ CARD_BACKGROUND = "getComputedStyle(document.querySelector('.em-card')).backgrou
 
 
 def wait_for_frame_value(page, name: str, expression: str, expected, timeout: float = 15):
-    """Wait until `expression` reads `expected` in preview frame `name`: a newer render can
-    refill the frame while we look, and a document just put in has no styles yet."""
+    """Wait until `expression` reads `expected` in preview frame `name`: a document just put
+    in has no styles yet."""
+
+    def shown(value) -> bool:
+        return value == expected
+
+    what = f"{expression} == {expected!r}"
+    _wait_in_frame(page, name, lambda pane: pane.evaluate(expression), shown, timeout, what)
+
+
+def _wait_in_frame(page, name: str, read, shown, timeout: float, what: str) -> None:
+    """Read preview frame `name` until `shown(read(frame))`. A newer render can refill the
+    frame while we look, and Playwright refuses to read a frame that is navigating: that read
+    is None."""
     deadline = time.monotonic() + timeout
-    while (value := _evaluate(frame(page, name), expression)) != expected:
+    while not shown(seen := _read(frame(page, name), read)):
         assert time.monotonic() < deadline, (
-            f"the {name} preview's {expression} reads {value!r}, not {expected!r}"
+            f"the {name} preview never showed {what} (last read: {seen!r:.200})"
         )
         page.wait_for_timeout(100)
 
 
-def _evaluate(pane, expression: str):
-    """`expression` in the frame, or None while it is being refilled."""
+def _read(pane, read):
     try:
-        return pane.evaluate(expression)
+        return read(pane)
     except PlaywrightError as error:
         if "navigat" not in str(error) and "context was destroyed" not in str(error):
             raise
         return None
-
-
-def _content(pane) -> str:
-    """The frame's HTML, or "" while it is being refilled (Playwright refuses to read a frame
-    that is navigating: a newer render can land while we look)."""
-    try:
-        return pane.content()
-    except PlaywrightError as error:
-        if "navigating" not in str(error):
-            raise
-        return ""
 
 
 def renders(page) -> int:

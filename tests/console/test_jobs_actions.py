@@ -2,7 +2,6 @@
 each audited, each refused (403) to a Viewer whatever the method."""
 
 import pytest
-from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from apps.console.models import AuditEntry
@@ -10,6 +9,7 @@ from apps.jobs.models import PeriodicJobState, PeriodicRun, TaskRun
 from apps.jobs.period_claims import claim_holder
 from apps.jobs.periodic import REGISTRY
 from tests.console.flaky import fix, flaky_task
+from tests.factories import make_running_period
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/jobs/taskrun/"
@@ -103,14 +103,7 @@ def test_clearing_a_stale_lock_releases_it(operator_client):
 
 
 def test_the_locks_page_names_the_claim_holding_a_lock(operator_client):
-    run = PeriodicRun.objects.create(
-        job="quota_sweep",
-        period_key="2026-11-25T09:00",
-        status="running",
-        consumer="gone:1:dead",
-        period_start=timezone.now(),
-        period_end=timezone.now(),
-    )
+    run = make_running_period("quota_sweep", "2026-11-25T09:00", consumer="gone:1:dead")
     lock = REGISTRY["quota_sweep"].lock
     lock.acquire(claim_holder(run))
     try:

@@ -14,6 +14,7 @@ from apps.jobs.period_claims import claim_holder
 from apps.jobs.periodic import REGISTRY, job_spec
 from apps.jobs.periods import period_containing, period_parse
 from apps.jobs.services import periodic_job_pause, task_run_retry
+from tests.factories import make_running_period
 
 UTC = dt.UTC
 OTHER_RUN = "a run of another period"
@@ -149,13 +150,7 @@ def test_a_lock_left_by_a_run_that_ended_is_freed_by_the_next_run_but_a_running_
     assert (run.status, spec.lock.is_locked()) == ("succeeded", False)
 
     settings.JOBS_LOCK_WAIT_SECONDS = 0.2
-    running = PeriodicRun.objects.create(
-        job=spec.name,
-        period_key="2026-11-25T07",
-        status="running",
-        period_start=ended.period_start,
-        period_end=ended.period_end,
-    )
+    running = make_running_period(spec.name, "2026-11-25T07")
     spec.lock.acquire(claim_holder(running))
     try:
         result = spec.task(period="2026-11-25T10")

@@ -26,6 +26,7 @@ from apps.jobs.reaper import task_runs_reap
 from apps.jobs.signals import run_lost
 from apps.jobs.tasks import jobs_canary_task
 from apps.mail.tasks import email_deliver_task
+from tests.factories import make_running_period
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 DEAD, ALIVE = "gone:1:dead", "here:2:live"
@@ -59,19 +60,6 @@ def taken(consumer: str, wrapper, *args, **kwargs):
     HUEY.storage.enqueue(HUEY.serialize_task(task))
     HUEY.storage.take(consumer)
     return task
-
-
-def running_period(job: str, key: str, *, task_id: str, consumer: str) -> PeriodicRun:
-    """The period's row as a run on `consumer` claimed it."""
-    return PeriodicRun.objects.create(
-        job=job,
-        period_key=key,
-        status="running",
-        task_id=task_id,
-        period_start=timezone.now(),
-        period_end=timezone.now(),
-        consumer=consumer,
-    )
 
 
 def queued() -> list:
@@ -207,7 +195,7 @@ def test_a_receiver_that_fails_leaves_the_run_registered_for_the_next_pass(heard
 def test_a_lost_periodic_run_frees_its_period_and_lock_for_its_next_attempt():
     spec = job_spec("analytics_hourly")
     task = taken(DEAD, spec.task, period="2026-11-25T09")
-    claim = running_period(spec.name, "2026-11-25T09", task_id=task.id, consumer=DEAD)
+    claim = make_running_period(spec.name, "2026-11-25T09", task_id=task.id, consumer=DEAD)
     spec.lock.acquire(claim_holder(claim))
     task_runs_reap()
     assert PeriodicRun.objects.get(job=spec.name).status == "lost"
@@ -224,8 +212,8 @@ def test_a_period_left_running_by_a_dead_consumer_that_holds_nothing_can_be_run_
     would ever finish it; the reaper marks it lost, so an operator's forced run can take it
     over (the console refuses to force a running period)."""
     spec = job_spec("analytics_hourly")
-    dead = running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
-    alive = running_period(spec.name, "2026-11-25T10", task_id="running-here", consumer=ALIVE)
+    dead = make_running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
+    alive = make_running_period(spec.name, "2026-11-25T10", task_id="running-here", consumer=ALIVE)
     spec.lock.acquire(claim_holder(dead))  # its holder is dead
     task_runs_reap()
     assert PeriodicRun.objects.get(task_id="vanished").status == "lost"
@@ -249,8 +237,8 @@ def test_a_lost_period_frees_the_jobs_lock_only_when_its_own_claim_holds_it():
     reaper freed the job's lock whoever held it, and a second run of the job could start
     beside the live one)."""
     spec = job_spec("analytics_hourly")
-    running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
-    alive = running_period(spec.name, "2026-11-25T10", task_id="running-here", consumer=ALIVE)
+    make_running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
+    alive = make_running_period(spec.name, "2026-11-25T10", task_id="running-here", consumer=ALIVE)
     spec.lock.acquire(claim_holder(alive))
     try:
         task_runs_reap()
@@ -262,7 +250,7 @@ def test_a_lost_period_frees_the_jobs_lock_only_when_its_own_claim_holds_it():
 
 def test_a_lock_taken_before_locks_named_their_holder_is_freed_with_its_lost_claim():
     spec = job_spec("analytics_hourly")
-    running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
+    make_running_period(spec.name, "2026-11-25T09", task_id="vanished", consumer=DEAD)
     HUEY.lock_task(f"jobs.{spec.name}").acquire()  # huey's own lock ("1"), as older code took
     task_runs_reap()
     assert not spec.lock.is_locked()

@@ -207,13 +207,14 @@ def _state(job: Schedule) -> str:
 
 def locks_table(locks: list[LockInfo], *, can_operate: bool, request) -> dict:
     return {
-        "headers": [_("Job"), _("Lock"), ""],
+        "headers": [_("Job"), _("Lock"), _("Held by"), ""],
         "rows": [
             {
                 "attrs": {"data-job": lock.job},
                 "cols": [
                     format_html('<span class="font-semibold text-important">{}</span>', lock.job),
                     _lock_state(lock),
+                    lock.holder,
                     render_to_string(
                         "console/jobs/lock_actions.html",
                         {"lock": lock, "can_operate": can_operate},
@@ -227,11 +228,11 @@ def locks_table(locks: list[LockInfo], *, can_operate: bool, request) -> dict:
 
 
 def _lock_state(lock: LockInfo) -> str:
-    if not lock.locked:
-        return label(_("Free"), "success")
-    stale = (_("Stale: its holder died"), "danger")
-    state = label(*stale) if lock.stale else label(_("Held by a live run"), "warning")
-    return format_html('{} <span class="text-xs text-subtle">{}</span>', state, lock.holder)
+    if lock.stale:
+        return label(_("Stale: its holder died"), "danger")
+    if lock.locked:
+        return label(_("Held by a live run"), "warning")
+    return label(_("Free"), "success")
 
 
 # --- consumers ---------------------------------------------------------------------------------
